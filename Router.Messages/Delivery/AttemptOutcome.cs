@@ -1,0 +1,35 @@
+namespace Router.Messages.Delivery;
+
+/// <summary>
+/// How one delivery attempt to a firewall ended, classified so that health tracking can tell a
+/// failing firewall from a failing message.
+/// </summary>
+public enum AttemptOutcome
+{
+    /// <summary>The transaction completed; per-recipient results say who got what.</summary>
+    Completed = 0,
+    /// <summary>TCP connection refused or reset before the greeting.</summary>
+    ConnectFailed,
+    /// <summary>No TCP connection within connect-timeout.</summary>
+    ConnectTimeout,
+    /// <summary>Connected, but no greeting within greeting-timeout.</summary>
+    GreetingTimeout,
+    /// <summary>The firewall greeted with 421/554 or otherwise refused the session.</summary>
+    SessionRefused,
+    /// <summary>The STARTTLS handshake failed or timed out.</summary>
+    TlsFailed,
+    /// <summary>The firewall answered 421 to a command: it is closing the channel.</summary>
+    ServiceClosing,
+    /// <summary>A 4xx to MAIL FROM or DATA that applies to the whole transaction.</summary>
+    TransientRejection,
+    /// <summary>A 5xx to MAIL FROM or DATA: the message is refused for every recipient.</summary>
+    PermanentRejection,
+    /// <summary>A command got no reply within command-timeout (or data-timeout after the final dot).</summary>
+    CommandTimeout,
+    /// <summary>The connection dropped mid-transaction; the outcome of DATA may be unknown.</summary>
+    ConnectionLost,
+    /// <summary>The firewall broke the protocol (garbage reply, unexpected code).</summary>
+    ProtocolError,
+    /// <summary>The body could not be read from the spool. A local fault, not the firewall's.</summary>
+    LocalError,
+}

@@ -1,0 +1,31 @@
+namespace Router.Messages.Delivery;
+
+/// <summary>
+/// One part of a spooled message: the recipients of one message that share a route, delivered in
+/// one SMTP transaction. The body stays in the spool; only this reference travels between actors.
+/// </summary>
+/// <param name="QueueId">The spool's id of the message.</param>
+/// <param name="Sender">Envelope reverse-path (empty for the null sender).</param>
+/// <param name="RecipientIndexes">Indexes into the envelope's recipients that this part carries.</param>
+/// <param name="Recipients">The addresses at those indexes, same order.</param>
+/// <param name="Length">Stored length of the message in bytes (our Received header included).</param>
+/// <param name="RouteKey">Identity of the ordered tier list the recipients resolved to.</param>
+/// <param name="Attempts">Delivery attempts made so far for this part.</param>
+public sealed record DeliveryJob(
+    string QueueId,
+    string Sender,
+    IReadOnlyList<int> RecipientIndexes,
+    IReadOnlyList<string> Recipients,
+    long Length,
+    string RouteKey,
+    int Attempts) : IRouterProtocol
+{
+    /// <summary>The same job narrowed to the recipients at the given positions of this job.</summary>
+    public DeliveryJob Narrow(IReadOnlyList<int> positions) => this with
+    {
+        RecipientIndexes = positions.Select(p => RecipientIndexes[p]).ToArray(),
+        Recipients = positions.Select(p => Recipients[p]).ToArray(),
+    };
+
+    public override string ToString() => $"{QueueId}[{string.Join(',', RecipientIndexes)}]";
+}

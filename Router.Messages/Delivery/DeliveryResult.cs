@@ -1,0 +1,18 @@
+namespace Router.Messages.Delivery;
+
+/// <summary>The outcome of one attempt to deliver a <see cref="DeliveryJob"/> through one firewall.</summary>
+/// <param name="Outcome">Classification of the attempt as a whole.</param>
+/// <param name="Recipients">Per-recipient results; every recipient of the job appears once.</param>
+/// <param name="Detail">Short human-readable reason (the firewall's reply or the local error).</param>
+/// <param name="DataSent">True when the final dot was sent, so the firewall may have the message
+/// even if no reply came back (a duplicate is then possible on retry).</param>
+public sealed record DeliveryResult(
+    AttemptOutcome Outcome,
+    IReadOnlyList<RecipientResult> Recipients,
+    string Detail,
+    bool DataSent) : IRouterProtocol
+{
+    /// <summary>Every recipient gets the same code: used for failures before or at MAIL/DATA.</summary>
+    public static DeliveryResult ForAll(DeliveryJob job, AttemptOutcome outcome, int code, string detail, bool dataSent = false) =>
+        new(outcome, job.RecipientIndexes.Select(i => new RecipientResult(i, code, detail)).ToArray(), detail, dataSent);
+}
