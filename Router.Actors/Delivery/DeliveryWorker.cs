@@ -1,0 +1,64 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Configuration;
+using Router.Messages.Delivery;
+
+namespace Router.Actors.Delivery;
+
+/// <summary>
+/// Owns one pooled SMTP connection to one firewall and delivers one job at a time over it. The
+/// connection stays open between jobs and is closed after an idle period.
+/// </summary>
+public sealed class DeliveryWorker : ReceiveActor
+{
+    /// <summary>Firewall → worker: deliver this job now.</summary>
+    public sealed record Deliver(DeliveryJob Job);
+
+    /// <summary>Worker → firewall: the attempt ended (also sent when the worker crashed mid-job).</summary>
+    public sealed record Finished(DeliveryJob Job, DeliveryResult Result);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly FirewallConnection _connection;
+    private readonly Func<string, Stream> _openBody;
+    private readonly CancellationTokenSource _stopping = new();
+
+    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout)
+    {
+        _connection = new FirewallConnection(firewall);
+        _openBody = openBody;
+        SetReceiveTimeout(idleTimeout);
+
+        ReceiveAsync<Deliver>(async deliver =>
+        {
+            var result = await _connection.DeliverAsync(deliver.Job, () => _openBody(deliver.Job.QueueId), _stopping.Token);
+            Sender.Tell(new Finished(deliver.Job, result));
+        });
+        ReceiveAsync<ReceiveTimeout>(async _ =>
+        {
+            if (_connection.IsConnected)
+            {
+                _log.Debug("Closing idle connection to {Firewall}", firewall.Id);
+                await _connection.CloseAsync(_stopping.Token);
+            }
+        });
+    }
+
+    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout) =>
+        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout));
+
+    // A crash mid-job must not lose the job: report it as a local failure so it is placed again.
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (message is Deliver deliver)
+            Context.Parent.Tell(new Finished(deliver.Job,
+                DeliveryResult.ForAll(deliver.Job, AttemptOutcome.LocalError, 0, $"delivery worker crashed: {reason.Message}")));
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        _ = _connection.DisposeAsync().AsTask();
+        _stopping.Dispose();
+    }
+}

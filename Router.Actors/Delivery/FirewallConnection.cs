@@ -1,0 +1,251 @@
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using Router.Actors.Configuration;
+using Router.Messages.Delivery;
+
+namespace Router.Actors.Delivery;
+
+/// <summary>
+/// One SMTP connection to one firewall, kept open and reused across messages. Not thread-safe:
+/// a delivery worker owns exactly one. Every failure is classified into an
+/// <see cref="AttemptOutcome"/> so that health tracking can tell a sick firewall from a bad message.
+/// </summary>
+public sealed class FirewallConnection : IAsyncDisposable
+{
+    private readonly FirewallOptions _firewall;
+    private RelaySmtpClient? _client;
+
+    public FirewallConnection(FirewallOptions firewall) => _firewall = firewall;
+
+    public bool IsConnected => _client?.IsConnected == true;
+
+    /// <summary>Delivers one job. Never throws for SMTP or network faults: they become the result.</summary>
+    public async Task<DeliveryResult> DeliverAsync(DeliveryJob job, Func<Stream> openBody, CancellationToken cancellationToken)
+    {
+        Stream body;
+        try
+        {
+            body = openBody();
+        }
+        catch (Exception ex)
+        {
+            return DeliveryResult.ForAll(job, AttemptOutcome.LocalError, 0, $"spool read failed: {ex.Message}");
+        }
+
+        await using (body.ConfigureAwait(false))
+        {
+            var reused = IsConnected;
+            var result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
+            // A pooled connection the firewall closed while idle fails on its first command. That
+            // says nothing about the firewall or the message: try once more on a fresh connection.
+            if (reused && !result.DataSent && result.Outcome is AttemptOutcome.ConnectionLost or AttemptOutcome.ServiceClosing)
+                result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    private async Task<DeliveryResult> TryDeliverAsync(DeliveryJob job, Stream body, CancellationToken cancellationToken)
+    {
+        if (!IsConnected)
+        {
+            var failure = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
+            if (failure is not null)
+                return failure;
+        }
+
+        var client = _client!;
+        var part = new RawMessagePart(body);
+        var message = RawMessagePart.Wrap(part);
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        format.International = false;
+        foreach (var hidden in RawMessagePart.HiddenHeaders)
+            format.HiddenHeaders.Add(hidden);
+
+        var recipients = job.Recipients.Select(ToMailbox).ToArray();
+        client.BeginTransaction();
+        client.MessageSize = body.Length;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_firewall.CommandTimeout * 2 + _firewall.DataTimeout);
+        try
+        {
+            var reply = await client.SendAsync(format, message, ToMailbox(job.Sender), recipients, deadline.Token).ConfigureAwait(false);
+            return Completed(job, client, 250, reply, dataSent: true);
+        }
+        catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.MessageNotAccepted && !part.Written && client.Rejected.Count > 0)
+        {
+            // No recipient accepted: each keeps its own rejection.
+            return Completed(job, client, 0, ex.Message, dataSent: false);
+        }
+        catch (SmtpCommandException ex)
+        {
+            var code = (int)ex.StatusCode;
+            if (code == 421)
+            {
+                await DropAsync().ConfigureAwait(false);
+                return DeliveryResult.ForAll(job, AttemptOutcome.ServiceClosing, code, Describe(ex), part.Written);
+            }
+            if (ex.ErrorCode == SmtpErrorCode.UnexpectedStatusCode)
+            {
+                await DropAsync().ConfigureAwait(false);
+                return DeliveryResult.ForAll(job, AttemptOutcome.ProtocolError, code, Describe(ex), part.Written);
+            }
+            // MAIL FROM or DATA refused: applies to every recipient still standing.
+            var outcome = code >= 500 ? AttemptOutcome.PermanentRejection : AttemptOutcome.TransientRejection;
+            return Completed(job, client, code, Describe(ex), part.Written) with { Outcome = outcome };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, "timed out waiting for the firewall", part.Written);
+        }
+        catch (TimeoutException ex)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, ex.Message, part.Written);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.ConnectionLost, 0, ex.Message, part.Written);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.ProtocolError, 0, ex.Message, part.Written);
+        }
+    }
+
+    /// <summary>Opens the TCP connection and reads the greeting; null on success.</summary>
+    private async Task<DeliveryResult?> ConnectAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        await DropAsync().ConfigureAwait(false);
+        var (outcome, code, detail) = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return outcome is null ? null : DeliveryResult.ForAll(job, outcome.Value, code, detail);
+    }
+
+    /// <summary>
+    /// Connects with separate connect and greeting timeouts (MailKit alone would fold them into one
+    /// operation): a refused port, a blackholed address and a firewall that accepts TCP but never
+    /// greets are different faults and are reported as such.
+    /// </summary>
+    internal async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectDeadline.CancelAfter(_firewall.ConnectTimeout);
+                try
+                {
+                    await socket.ConnectAsync(_firewall.Host, _firewall.Port, connectDeadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    socket.Dispose();
+                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {_firewall.ConnectTimeout.TotalSeconds:0.#}s");
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}");
+                }
+            }
+
+            var client = new RelaySmtpClient
+            {
+                LocalDomain = _firewall.HeloName,
+                CommandTimeoutMs = (int)_firewall.CommandTimeout.TotalMilliseconds,
+                DataTimeoutMs = (int)_firewall.DataTimeout.TotalMilliseconds,
+                Timeout = (int)_firewall.GreetingTimeout.TotalMilliseconds,
+            };
+            using var greetingDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            greetingDeadline.CancelAfter(_firewall.GreetingTimeout);
+            try
+            {
+                await client.ConnectAsync(socket, _firewall.Host, _firewall.Port, SecureSocketOptions.None, greetingDeadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                client.Dispose();
+                socket.Dispose();
+                return ex switch
+                {
+                    OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+                        (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
+                    TimeoutException => (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
+                    SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
+                    OperationCanceledException => throw ex,
+                    _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
+                };
+            }
+            client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
+            _client = client;
+            return (null, 0, string.Empty);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Politely ends the session (QUIT), e.g. when the connection has been idle too long.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        var client = _client;
+        _client = null;
+        if (client is null)
+            return;
+        try
+        {
+            if (client.IsConnected)
+                await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The connection is going away either way.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    private Task DropAsync()
+    {
+        var client = _client;
+        _client = null;
+        client?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var quitDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await CloseAsync(quitDeadline.Token).ConfigureAwait(false);
+    }
+
+    private static DeliveryResult Completed(DeliveryJob job, RelaySmtpClient client, int code, string reply, bool dataSent)
+    {
+        var results = new RecipientResult[job.Recipients.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var rejected = client.Rejected.FirstOrDefault(r => string.Equals(r.Mailbox.Address, job.Recipients[i], StringComparison.OrdinalIgnoreCase));
+            results[i] = rejected.Response is { } response
+                ? new RecipientResult(job.RecipientIndexes[i], (int)response.StatusCode, $"{(int)response.StatusCode} {response.Response}")
+                : new RecipientResult(job.RecipientIndexes[i], code, code == 0 ? reply : $"{code} {reply}");
+        }
+        return new DeliveryResult(AttemptOutcome.Completed, results, reply, dataSent);
+    }
+
+    private static string Describe(SmtpCommandException ex) => $"{(int)ex.StatusCode} {ex.Message}";
+
+    private static MailboxAddress ToMailbox(string address) => address.Length == 0
+        ? new MailboxAddress(string.Empty, string.Empty)
+        : MailboxAddress.Parse(ParserOptions.Default, address);
+}

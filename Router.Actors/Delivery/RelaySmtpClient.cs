@@ -1,0 +1,52 @@
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace Router.Actors.Delivery;
+
+/// <summary>
+/// MailKit's client, bent into a relay: never re-encodes the message, reports the exact stored
+/// size, collects per-recipient rejections instead of throwing on the first one, and waits longer
+/// for the reply to the final dot than for ordinary commands.
+/// </summary>
+internal sealed class RelaySmtpClient : SmtpClient
+{
+    private readonly List<(MailboxAddress Mailbox, SmtpResponse Response)> _rejected = [];
+
+    /// <summary>Exact byte length of the message being sent, for SIZE=.</summary>
+    public long MessageSize { get; set; }
+
+    /// <summary>Per-operation timeout for MAIL/RCPT and other commands, in milliseconds.</summary>
+    public int CommandTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Timeout for sending DATA and waiting for its reply, in milliseconds.</summary>
+    public int DataTimeoutMs { get; set; } = 600_000;
+
+    public IReadOnlyList<(MailboxAddress Mailbox, SmtpResponse Response)> Rejected => _rejected;
+
+    public void BeginTransaction()
+    {
+        _rejected.Clear();
+        Timeout = CommandTimeoutMs;
+    }
+
+    // The relay forwards bytes as received; MimeKit's Prepare would re-encode 8bit content.
+    protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
+    {
+    }
+
+    // Measuring would serialise the whole message once more just to count it.
+    protected override long GetSize(FormatOptions options, MimeMessage message, CancellationToken cancellationToken) => MessageSize;
+
+    // Firewalls that scan content can take minutes to answer the final dot (RFC 5321 §4.5.3.2.6
+    // allows 10 minutes), while MAIL/RCPT should answer fast. MailKit has one timeout, so it is
+    // raised once the recipients are through.
+    protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        Timeout = DataTimeoutMs;
+    }
+
+    protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        _rejected.Add((mailbox, response));
+    }
+}

@@ -1,0 +1,252 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Configuration;
+using Router.Actors.Delivery;
+using Router.Messages.Delivery;
+using Router.Messages.Health;
+
+namespace Router.Actors.Health;
+
+/// <summary>
+/// One per firewall per node. Owns the firewall's pool of delivery workers (one SMTP connection
+/// each), its circuit breaker and its probe. Connectors send it jobs; it runs as many at once as
+/// its health allows and hands back the ones it cannot run when it trips or is drained.
+/// </summary>
+public sealed class FirewallActor : ReceiveActor, IWithTimers
+{
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+        private Tick() { }
+    }
+
+    private sealed record ProbeFinished(bool Succeeded, string Detail);
+
+    /// <summary>How often time-driven health changes (open time over, probes, slow start) are checked.</summary>
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly FirewallOptions _firewall;
+    private readonly IReadOnlyList<string> _connectorIds;
+    private readonly string _node;
+    private readonly Func<string, Stream> _openBody;
+    private readonly HealthPolicy _policy;
+    private readonly TimeProvider _clock;
+    private readonly Stack<IActorRef> _idle = new();
+    private readonly Dictionary<IActorRef, (DeliveryJob Job, IActorRef Connector)> _busy = [];
+    private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private FirewallHealth _health;
+    private FirewallStatus? _lastStatus;
+    private bool _probing;
+    private DateTimeOffset _lastProbe;
+    private long _delivered;
+    private long _failed;
+
+    public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, TimeProvider clock)
+    {
+        _firewall = firewall;
+        _connectorIds = connectorIds;
+        _node = node;
+        _openBody = openBody;
+        _clock = clock;
+        _policy = HealthPolicy.From(firewall);
+        _health = FirewallHealth.Initial(clock.GetUtcNow());
+        _lastProbe = clock.GetUtcNow();
+
+        Receive<SubscribeFirewall>(_ =>
+        {
+            _subscribers.Add(Sender);
+            Sender.Tell(CurrentStatus());
+        });
+        Receive<DeliverJob>(OnDeliver);
+        Receive<DeliveryWorker.Finished>(OnFinished);
+        Receive<Tick>(_ => OnTick());
+        Receive<ProbeFinished>(OnProbeFinished);
+        Receive<FirewallCommand>(OnCommand);
+        Receive<GetFirewallSnapshot>(_ => Sender.Tell(Snapshot()));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new FirewallActor(firewall, connectorIds, node, openBody, clock ?? TimeProvider.System));
+
+    protected override void PreStart()
+    {
+        for (var i = 1; i <= _firewall.MaxConnections; i++)
+            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
+        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, connectors {Connectors}",
+            _firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, string.Join(",", _connectorIds));
+    }
+
+    // A worker that throws is restarted (its job is reported back from PreRestart); the firewall
+    // and the node carry on.
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(-1, TimeSpan.Zero, _ => Directive.Restart);
+
+    private void OnDeliver(DeliverJob message)
+    {
+        if (!_health.AcceptsWork)
+        {
+            Sender.Tell(new JobsReturned(_firewall.Id, [message.Job], $"firewall {_health.State.ToString().ToLowerInvariant()}"));
+            return;
+        }
+        _queue.AddLast((message.Job, Sender));
+        Dispatch();
+    }
+
+    private void OnFinished(DeliveryWorker.Finished finished)
+    {
+        if (!_busy.Remove(Sender, out var work))
+            return;
+        _idle.Push(Sender);
+        var result = finished.Result;
+        if (result.Recipients.Any(r => r.Delivered))
+            _delivered++;
+        if (result.Outcome != AttemptOutcome.Completed || result.Recipients.Any(r => !r.Delivered))
+            _failed++;
+
+        var attempt = OutcomeClassifier.Classify(result);
+        if (attempt == AttemptClass.FirewallFailure)
+            _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
+        work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
+        Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
+        Dispatch();
+    }
+
+    private void OnTick()
+    {
+        var now = _clock.GetUtcNow();
+        Apply(_health.OnTick(now));
+        var interval = _health.State == HealthState.Healthy ? _firewall.HealthyProbeInterval : _firewall.ProbeInterval;
+        var due = _health.State == HealthState.Probing || now - _lastProbe >= interval;
+        if (!_probing && due && _health.State != HealthState.Drained && _health.State != HealthState.Tripped)
+            StartProbe(now);
+        PublishStatusIfChanged();
+        Dispatch();
+    }
+
+    private void StartProbe(DateTimeOffset now)
+    {
+        _probing = true;
+        _lastProbe = now;
+        var firewall = _firewall;
+        ProbeAsync(firewall).PipeTo(Self);
+    }
+
+    private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall)
+    {
+        var connection = new FirewallConnection(firewall);
+        try
+        {
+            var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            if (outcome is not null)
+                return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
+            await connection.CloseAsync().ConfigureAwait(false);
+            return new ProbeFinished(true, "220, EHLO, QUIT");
+        }
+        catch (Exception ex)
+        {
+            return new ProbeFinished(false, ex.Message);
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void OnProbeFinished(ProbeFinished probe)
+    {
+        _probing = false;
+        _lastProbe = _clock.GetUtcNow();
+        if (!probe.Succeeded)
+            _log.Debug("Probe of {Firewall} failed: {Detail}", _firewall.Id, probe.Detail);
+        Apply(_health.OnProbe(probe.Succeeded, probe.Detail, _lastProbe, _policy));
+        Dispatch();
+    }
+
+    private void OnCommand(FirewallCommand command)
+    {
+        var now = _clock.GetUtcNow();
+        var next = command.Action switch
+        {
+            "trip" => _health.TripNow("tripped by operator", now, _policy),
+            "reset" => _health.Reset(now, "reset by operator"),
+            "drain" => _health.Drain(now, "drained by operator"),
+            _ => null,
+        };
+        if (next is null)
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"unknown firewall action '{command.Action}' (trip, reset, drain)")));
+            return;
+        }
+        Apply(next);
+        Dispatch();
+        Sender.Tell(Snapshot());
+    }
+
+    private void Apply(FirewallHealth next)
+    {
+        var previous = _health;
+        _health = next;
+        if (previous.State == next.State)
+            return;
+
+        var from = previous.State.ToString().ToLowerInvariant();
+        var to = next.State.ToString().ToLowerInvariant();
+        var connectors = string.Join(",", _connectorIds);
+        if (next.State == HealthState.Tripped)
+            _log.Warning("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}, open for {OpenFor}s: {Reason}",
+                _firewall.Id, connectors, _node, from, to, (next.OpenUntil - next.Since).TotalSeconds, next.Reason);
+        else
+            _log.Info("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}: {Reason}", _firewall.Id, connectors, _node, from, to, next.Reason);
+        Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since));
+
+        if (!next.AcceptsWork)
+            ReturnQueued($"firewall {to}");
+        PublishStatusIfChanged();
+    }
+
+    /// <summary>Jobs not yet started go back to their connectors, to be placed elsewhere at once.</summary>
+    private void ReturnQueued(string reason)
+    {
+        foreach (var group in _queue.GroupBy(w => w.Connector))
+            group.Key.Tell(new JobsReturned(_firewall.Id, group.Select(w => w.Job).ToArray(), reason));
+        _queue.Clear();
+    }
+
+    private void Dispatch()
+    {
+        var capacity = _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy);
+        while (_queue.Count > 0 && _idle.Count > 0 && _busy.Count < capacity)
+        {
+            var work = _queue.First!.Value;
+            _queue.RemoveFirst();
+            var worker = _idle.Pop();
+            _busy[worker] = work;
+            worker.Tell(new DeliveryWorker.Deliver(work.Job));
+        }
+    }
+
+    private FirewallStatus CurrentStatus() => new(
+        _firewall.Id,
+        _health.State.ToString().ToLowerInvariant(),
+        _health.AcceptsWork,
+        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy));
+
+    private void PublishStatusIfChanged()
+    {
+        var status = CurrentStatus();
+        if (status == _lastStatus)
+            return;
+        _lastStatus = status;
+        foreach (var subscriber in _subscribers)
+            subscriber.Tell(status);
+    }
+
+    private FirewallSnapshot Snapshot() => new(
+        _firewall.Id, _node, _health.State.ToString().ToLowerInvariant(), _health.Since, _health.ConsecutiveFailures,
+        _health.Trips, _busy.Count, _queue.Count, _delivered, _failed, _health.Reason);
+}

@@ -1,0 +1,185 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Routing;
+using Router.Actors.Spool;
+using SmtpServer;
+using SmtpServer.Authentication;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// Wraps the SMTP listener (the SmtpServer library) and supervises it: if the listener faults it
+/// is started again after a short pause and the node keeps running. On <see cref="StopListening"/>
+/// it stops accepting and answers once every in-flight transaction has finished.
+/// </summary>
+public sealed class IngressActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Stop accepting connections; the reply (<see cref="Done"/>) comes when in-flight sessions have ended.</summary>
+    public sealed record StopListening(TimeSpan Grace);
+
+    public sealed record Done
+    {
+        public static Done Instance { get; } = new();
+    }
+
+    /// <summary>Ask for the endpoints the listener is bound to (port 0 becomes the real port).</summary>
+    public sealed record GetEndpoints
+    {
+        public static GetEndpoints Instance { get; } = new();
+    }
+
+    private sealed record ListenerStopped(Exception? Fault);
+
+    private sealed class Restart
+    {
+        public static readonly Restart Instance = new();
+        private Restart() { }
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SmtpOptions _smtp;
+    private readonly MessageSpool _spool;
+    private readonly IActorRef _router;
+    private readonly AddressSpaceTable _table;
+    private readonly ILoggerFactory _loggers;
+    private readonly List<IPEndPoint> _bound = [];
+    private readonly List<IActorRef> _endpointWaiters = [];
+    private SmtpServer.SmtpServer? _server;
+    private CancellationTokenSource? _cancel;
+    private bool _stopping;
+    private TimeSpan _backoff = TimeSpan.FromMilliseconds(500);
+
+    public IngressActor(SmtpOptions smtp, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers)
+    {
+        _smtp = smtp;
+        _spool = spool;
+        _router = router;
+        _table = table;
+        _loggers = loggers;
+
+        Receive<ListenerStopped>(OnListenerStopped);
+        Receive<Restart>(_ => Start());
+        Receive<EndpointEventArgs>(e =>
+        {
+            if (e.LocalEndPoint is IPEndPoint endpoint)
+            {
+                _bound.Add(endpoint);
+                _log.Info("SMTP listener open on {Endpoint}", endpoint);
+            }
+            if (_bound.Count >= _smtp.Listen.Count)
+            {
+                foreach (var waiter in _endpointWaiters)
+                    waiter.Tell(_bound.ToArray());
+                _endpointWaiters.Clear();
+            }
+        });
+        Receive<GetEndpoints>(_ =>
+        {
+            if (_bound.Count >= _smtp.Listen.Count)
+                Sender.Tell(_bound.ToArray());
+            else
+                _endpointWaiters.Add(Sender);
+        });
+        Receive<StopListening>(OnStopListening);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SmtpOptions smtp, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers) =>
+        Akka.Actor.Props.Create(() => new IngressActor(smtp, spool, router, table, loggers));
+
+    protected override void PreStart() => Start();
+
+    protected override void PostStop()
+    {
+        _cancel?.Cancel();
+        _server?.Shutdown();
+    }
+
+    private void Start()
+    {
+        _bound.Clear();
+        var self = Self;
+        var listeners = new EndpointListenerFactory();
+        listeners.EndpointStarted += (_, e) => self.Tell(e);
+
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(listeners);
+        services.Add(new RouterCommandFactory(_smtp.MaxMessageSize));
+        services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients));
+        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize,
+            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
+        // The library's default authenticator accepts any user and password; relaying is decided
+        // by network here, so AUTH is not offered and every attempt fails.
+        services.Add(new DelegatingUserAuthenticator((_, _) => false));
+
+        var builder = new SmtpServerOptionsBuilder()
+            .ServerName(_smtp.Hostname)
+            // The library enforces a hard limit while reading DATA; ours is checked exactly in the
+            // store so the client gets 552 5.3.4. The slack keeps the library's own, less precise
+            // reply for grossly oversized mail only.
+            .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
+            .MaxRetryCount(20)
+            .CommandWaitTimeout(_smtp.CommandTimeout)
+            .CustomSmtpGreeting(_ => _smtp.Banner);
+        foreach (var endpoint in _smtp.Listen)
+            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout));
+
+        var server = new SmtpServer.SmtpServer(builder.Build(), services);
+        server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) =>
+        {
+            switch (c.Command)
+            {
+                case EhloCommand ehlo:
+                    SessionState.Of(e.Context).Helo = ehlo.DomainOrAddress;
+                    break;
+                case HeloCommand helo:
+                    SessionState.Of(e.Context).Helo = helo.DomainOrAddress;
+                    break;
+            }
+        };
+        server.SessionFaulted += (_, e) => _log.Debug("SMTP session faulted: {Error}", e.Exception.Message);
+
+        _server = server;
+        _cancel = new CancellationTokenSource();
+        server.StartAsync(_cancel.Token).ContinueWith(t => new ListenerStopped(t.Exception?.GetBaseException()), TaskScheduler.Default)
+            .PipeTo(self);
+    }
+
+    private void OnListenerStopped(ListenerStopped stopped)
+    {
+        if (_stopping)
+            return;
+        _log.Error(stopped.Fault, "SMTP listener stopped unexpectedly; restarting in {Delay}", _backoff);
+        _server = null;
+        Timers.StartSingleTimer("restart", Restart.Instance, _backoff);
+        _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+    }
+
+    private void OnStopListening(StopListening stop)
+    {
+        _stopping = true;
+        var server = _server;
+        if (server is null)
+        {
+            Sender.Tell(Done.Instance);
+            return;
+        }
+        _log.Info("SMTP listener closing; waiting up to {Grace} for in-flight transactions", stop.Grace);
+        server.Shutdown();
+        var cancel = _cancel;
+        var replyTo = Sender;
+        Task.WhenAny(server.ShutdownTask, Task.Delay(stop.Grace)).ContinueWith(_ =>
+        {
+            // Past the grace period, sessions still open are cut; a transaction not yet
+            // acknowledged is the client's to retry, one acknowledged is already durable.
+            cancel?.Cancel();
+            return (object)Done.Instance;
+        }, TaskScheduler.Default).PipeTo(replyTo);
+    }
+}

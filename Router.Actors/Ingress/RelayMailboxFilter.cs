@@ -1,0 +1,44 @@
+using System.Net;
+using Router.Actors.Routing;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// Decides MAIL FROM and RCPT TO: only clients in the relay networks may relay, only to domains
+/// some address space covers, and no more than max-recipients per message. Refusals are thrown as
+/// <see cref="SmtpResponseException"/> because the library's boolean answer has no enhanced code.
+/// </summary>
+internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<IPNetwork> relayNetworks, long maxMessageSize, int maxRecipients)
+    : IMailboxFilter
+{
+    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        if (size > maxMessageSize)
+            throw new SmtpResponseException(SmtpReplies.MessageTooBig(maxMessageSize));
+        SessionState.Of(context).Recipients = 0;
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        var client = SessionState.ClientAddress(context);
+        if (client is null || !relayNetworks.Any(n => n.Contains(client)))
+            throw new SmtpResponseException(SmtpReplies.RelayDenied);
+
+        var domain = to.Host;
+        if (string.IsNullOrEmpty(domain))
+            throw new SmtpResponseException(SmtpReplies.BadRecipient);
+        if (table.Resolve(domain).Count == 0)
+            throw new SmtpResponseException(SmtpReplies.NoRoute(domain));
+
+        var session = SessionState.Of(context);
+        if (session.Recipients >= maxRecipients)
+            throw new SmtpResponseException(SmtpReplies.TooManyRecipients(maxRecipients));
+        session.Recipients++;
+        return Task.FromResult(true);
+    }
+}

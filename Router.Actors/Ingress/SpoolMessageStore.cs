@@ -1,0 +1,54 @@
+using System.Buffers;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Spool;
+using Router.Messages;
+using Router.Messages.Routing;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// Makes each message durable before it is acknowledged: the spool writes and fsyncs it (shared
+/// with concurrent sessions), then the router is told, then the client gets 250. Any fault on the
+/// way is a 451, so the client keeps the message and retries; never a silent loss or a false 5xx.
+/// </summary>
+internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, ILogger logger, TimeProvider clock)
+    : IMessageStore
+{
+    public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (buffer.Length > maxMessageSize)
+                return SmtpReplies.MessageTooBig(maxMessageSize);
+
+            var session = SessionState.Of(context);
+            var client = SessionState.ClientAddress(context);
+            var now = clock.GetUtcNow();
+            var recipients = transaction.To.Select(Address).ToArray();
+            var envelope = new Envelope(Address(transaction.From), recipients, now, client?.ToString() ?? string.Empty, session.Helo);
+            var queueId = MessageSpool.NewQueueId();
+            var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now);
+
+            // Not cancellable: the spool reads the client's buffer until the write is durable, and a
+            // half-abandoned write must not be acknowledged or lost track of.
+            var spooled = await spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None).ConfigureAwait(false);
+            router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+            logger.LogInformation("Accepted {QueueId} from {Client} ({Helo}): <{Sender}> to {Recipients} recipient(s), {Bytes} bytes",
+                queueId, envelope.ClientAddress, envelope.ClientHelo, envelope.Sender, recipients.Length, spooled.Length);
+            return SmtpReplies.Queued(spooled.QueueId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not spool a message from {Client}; answered 451", SessionState.ClientAddress(context));
+            return SmtpReplies.TemporaryFailure;
+        }
+    }
+
+    private static string Address(IMailbox? mailbox) =>
+        mailbox is null || (mailbox.User.Length == 0 && mailbox.Host.Length == 0) ? string.Empty : $"{mailbox.User}@{mailbox.Host}";
+}

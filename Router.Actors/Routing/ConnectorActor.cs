@@ -1,0 +1,206 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Health;
+using Router.Actors.Spool;
+using Router.Messages.Delivery;
+using Router.Messages.Health;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// One per connector per node. Holds the connector's backlog in its own state (a mailbox cannot
+/// be moved, a list can), feeds its healthy firewalls as their capacity allows, journals every
+/// recipient outcome in the spool, and hands its whole backlog back to the router the moment none
+/// of its firewalls can take work.
+/// </summary>
+public sealed class ConnectorActor : ReceiveActor
+{
+    private sealed class FirewallView(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+        public bool Known { get; set; }
+        public bool AcceptsWork { get; set; }
+        public int Capacity { get; set; }
+        public int Outstanding { get; set; }
+        // Jobs beyond the running ones wait at the firewall so a freed connection never idles
+        // for a round trip through this actor.
+        public int Window => Capacity * 2;
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _id;
+    private readonly IActorRef _router;
+    private readonly MessageSpool _spool;
+    private readonly TimeSpan _retryDelay;
+    private readonly Dictionary<string, FirewallView> _firewalls;
+    private readonly LinkedList<DeliveryJob> _backlog = new();
+    private bool _usable;
+    private long _duplicatesPossible;
+
+    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay)
+    {
+        _id = id;
+        _router = router;
+        _spool = spool;
+        _retryDelay = retryDelay;
+        _firewalls = firewalls.ToDictionary(f => f.Key, f => new FirewallView(f.Value));
+
+        Receive<EnqueueJob>(m =>
+        {
+            _backlog.AddLast(m.Job);
+            Dispatch();
+        });
+        Receive<FirewallStatus>(OnFirewallStatus);
+        Receive<DeliveryAttempted>(OnAttempted);
+        Receive<JobsReturned>(OnReturned);
+    }
+
+    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay) =>
+        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, spool, retryDelay));
+
+    protected override void PreStart()
+    {
+        foreach (var firewall in _firewalls.Values)
+            firewall.Actor.Tell(new SubscribeFirewall(_id));
+        _log.Info("Connector {Connector} loaded: firewalls {Firewalls}", _id, string.Join(",", _firewalls.Keys));
+    }
+
+    private void OnFirewallStatus(FirewallStatus status)
+    {
+        if (!_firewalls.TryGetValue(status.FirewallId, out var view))
+            return;
+        view.Known = true;
+        view.AcceptsWork = status.AcceptsWork;
+        view.Capacity = status.Capacity;
+        var usable = _firewalls.Values.Any(f => f.AcceptsWork);
+        if (usable != _usable)
+        {
+            _usable = usable;
+            _log.Info("Connector {Connector} is {State}", _id, usable ? "usable" : "down: no firewall takes work");
+            _router.Tell(new ConnectorStatus(_id, usable));
+        }
+        Dispatch();
+    }
+
+    private void OnAttempted(DeliveryAttempted attempted)
+    {
+        if (_firewalls.TryGetValue(attempted.FirewallId, out var view))
+            view.Outstanding--;
+        var job = attempted.Job;
+        var result = attempted.Result;
+
+        if (OutcomeClassifier.IsFirewallFault(result))
+        {
+            // The firewall failed, not the message: place it again at once. If the data went out
+            // the firewall may have it already; a duplicate is the price of never losing it.
+            if (result.DataSent)
+                _duplicatesPossible++;
+            _backlog.AddFirst(job with { Attempts = job.Attempts + 1 });
+            Dispatch();
+            return;
+        }
+
+        var delivered = new List<int>();
+        var failed = new List<int>();
+        var retry = new List<int>();
+        for (var i = 0; i < result.Recipients.Count; i++)
+        {
+            var r = result.Recipients[i];
+            var position = job.RecipientIndexes.IndexOf(r.RecipientIndex);
+            if (position < 0)
+                continue;
+            if (r.Delivered)
+                delivered.Add(r.RecipientIndex);
+            else if (r.Permanent)
+            {
+                failed.Add(r.RecipientIndex);
+                _log.Warning("Recipient {Recipient} of {QueueId} failed permanently via {Firewall}: {Reply}",
+                    job.Recipients[position], job.QueueId, attempted.FirewallId, r.Reply);
+            }
+            else
+                retry.Add(position);
+        }
+
+        if (delivered.Count > 0)
+        {
+            _log.Info("Delivered {QueueId} to {Count} recipient(s) via {Connector}/{Firewall}: {Reply}",
+                job.QueueId, delivered.Count, _id, attempted.FirewallId, result.Detail);
+            Journal(job.QueueId, delivered, RecipientOutcome.Delivered);
+        }
+        if (failed.Count > 0)
+            Journal(job.QueueId, failed, RecipientOutcome.Failed);
+
+        DeliveryJob? again = null;
+        if (retry.Count > 0)
+        {
+            again = job.Narrow(retry) with { Attempts = job.Attempts + 1 };
+            _log.Info("Deferred {QueueId} ({Count} recipient(s)) via {Connector}/{Firewall}: {Detail}",
+                job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
+        }
+        _router.Tell(new JobReleased(_id, job, again, _retryDelay, result.Detail));
+        Dispatch();
+    }
+
+    private void OnReturned(JobsReturned returned)
+    {
+        if (_firewalls.TryGetValue(returned.FirewallId, out var view))
+            view.Outstanding -= returned.Jobs.Count;
+        for (var i = returned.Jobs.Count - 1; i >= 0; i--)
+            _backlog.AddFirst(returned.Jobs[i]);
+        Dispatch();
+    }
+
+    private void Dispatch()
+    {
+        if (_backlog.Count == 0)
+            return;
+        if (!_firewalls.Values.Any(f => f.AcceptsWork))
+        {
+            // Until every firewall has reported its state once, "none usable" is not known yet.
+            if (_firewalls.Values.Any(f => !f.Known))
+                return;
+            // Nothing of ours can deliver: give the whole backlog back to be placed elsewhere now.
+            var jobs = _backlog.ToArray();
+            _backlog.Clear();
+            _router.Tell(new JobsRerouted(_id, jobs, "no firewall of the connector takes work"));
+            return;
+        }
+        while (_backlog.Count > 0)
+        {
+            FirewallView? best = null;
+            foreach (var view in _firewalls.Values)
+            {
+                if (!view.AcceptsWork || view.Outstanding >= view.Window)
+                    continue;
+                if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
+                    best = view;
+            }
+            if (best is null)
+                return;
+            var job = _backlog.First!.Value;
+            _backlog.RemoveFirst();
+            best.Outstanding++;
+            best.Actor.Tell(new DeliverJob(job));
+        }
+    }
+
+    private void Journal(string queueId, IReadOnlyList<int> recipients, RecipientOutcome outcome)
+    {
+        var log = _log;
+        _spool.FinishAsync(queueId, recipients, outcome).ContinueWith(
+            t => log.Error(t.Exception, "Could not journal {Outcome} for {QueueId}; it may be delivered again after a restart", outcome, queueId),
+            TaskContinuationOptions.OnlyOnFaulted);
+    }
+}
+
+internal static class ListExtensions
+{
+    public static int IndexOf<T>(this IReadOnlyList<T> list, T value)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (EqualityComparer<T>.Default.Equals(list[i], value))
+                return i;
+        return -1;
+    }
+}

@@ -1,0 +1,125 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Spool;
+using Router.Messages.Delivery;
+using Router.Messages.Health;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// Places every part of every message on a connector: the best tier first, the least loaded of
+/// two usable connectors within it, the next tier when a whole tier is down. Jobs with no usable
+/// path anywhere are parked and placed the moment any connector becomes usable again.
+/// </summary>
+public sealed class RoutingActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Registers the connector actors once they exist (they need the router's ref first).</summary>
+    public sealed record AttachConnectors(IReadOnlyDictionary<string, IActorRef> Connectors);
+
+    private sealed record RetryDue(DeliveryJob Job);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly AddressSpaceTable _table;
+    private readonly MessageSpool _spool;
+    private readonly ConnectorChooser _chooser = new(new Random());
+    private readonly Dictionary<string, IActorRef> _connectors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _backlog = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unusable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<RouteTier>> _plans = new(StringComparer.Ordinal);
+    private readonly List<DeliveryJob> _parked = [];
+
+    public RoutingActor(AddressSpaceTable table, MessageSpool spool)
+    {
+        _table = table;
+        _spool = spool;
+
+        Receive<AttachConnectors>(m =>
+        {
+            foreach (var (id, actor) in m.Connectors)
+            {
+                _connectors[id] = actor;
+                _backlog.TryAdd(id, 0);
+            }
+        });
+        Receive<MessageSpooled>(OnSpooled);
+        Receive<JobReleased>(OnReleased);
+        Receive<JobsRerouted>(OnRerouted);
+        Receive<ConnectorStatus>(OnConnectorStatus);
+        Receive<RetryDue>(m => Place(m.Job));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AddressSpaceTable table, MessageSpool spool) =>
+        Akka.Actor.Props.Create(() => new RoutingActor(table, spool));
+
+    private void OnSpooled(MessageSpooled message)
+    {
+        var jobs = MessageSplitter.Split(message, _table, out var unroutable);
+        if (unroutable.Count > 0)
+        {
+            // Accepted when a route existed; the address spaces changed since. Fail them rather
+            // than keep them forever (the DSN comes with the delivery-semantics work).
+            _log.Warning("{QueueId}: {Count} recipient(s) no longer have a route; marking them failed", message.QueueId, unroutable.Count);
+            _spool.FinishAsync(message.QueueId, unroutable, RecipientOutcome.Failed);
+        }
+        foreach (var (job, plan) in jobs)
+        {
+            _plans[job.RouteKey] = plan.Tiers;
+            Place(job);
+        }
+    }
+
+    private void Place(DeliveryJob job)
+    {
+        if (!_plans.TryGetValue(job.RouteKey, out var tiers))
+        {
+            tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
+            _plans[job.RouteKey] = tiers;
+        }
+        var connector = _chooser.Choose(tiers, id => _connectors.ContainsKey(id) && !_unusable.Contains(id), id => _backlog[id]);
+        if (connector is null)
+        {
+            _parked.Add(job);
+            if (_parked.Count == 1 || _parked.Count % 1000 == 0)
+                _log.Warning("No usable connector for {QueueId} (route {Route}); {Parked} job(s) waiting for a path to recover",
+                    job.QueueId, job.RouteKey, _parked.Count);
+            return;
+        }
+        _backlog[connector]++;
+        _connectors[connector].Tell(new EnqueueJob(job));
+    }
+
+    private void OnReleased(JobReleased released)
+    {
+        _backlog[released.ConnectorId]--;
+        if (released.Retry is { } retry)
+            Timers.StartSingleTimer(retry, new RetryDue(retry), released.RetryAfter);
+    }
+
+    private void OnRerouted(JobsRerouted rerouted)
+    {
+        _backlog[rerouted.ConnectorId] -= rerouted.Jobs.Count;
+        _unusable.Add(rerouted.ConnectorId);
+        _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
+        foreach (var job in rerouted.Jobs)
+            Place(job);
+    }
+
+    private void OnConnectorStatus(ConnectorStatus status)
+    {
+        if (!status.Usable)
+        {
+            _unusable.Add(status.ConnectorId);
+            return;
+        }
+        if (!_unusable.Remove(status.ConnectorId) || _parked.Count == 0)
+            return;
+        var waiting = _parked.ToArray();
+        _parked.Clear();
+        _log.Info("Connector {Connector} is usable again; placing {Count} waiting job(s)", status.ConnectorId, waiting.Length);
+        foreach (var job in waiting)
+            Place(job);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Router.Messages.Health;
+
+/// <summary>Connector → firewall: send me your status now and whenever it changes.</summary>
+public sealed record SubscribeFirewall(string ConnectorId) : IRouterProtocol;
+
+/// <summary>
+/// Firewall → its connectors: whether it takes new work and how many deliveries it runs at once
+/// (less than its pool during slow start, zero when tripped or drained).
+/// </summary>
+public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol;
+
+/// <summary>Connector → router: whether any firewall of this connector takes work.</summary>
+public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterProtocol;
+
+/// <summary>
+/// Published on the event stream (and later to the cluster) on every health transition of a
+/// firewall, for the operator client, metrics and the demo.
+/// </summary>
+public sealed record FirewallStateChanged(
+    string FirewallId,
+    string Node,
+    IReadOnlyList<string> Connectors,
+    string From,
+    string To,
+    string Reason,
+    DateTimeOffset At) : IRouterProtocol;
+
+/// <summary>Operator commands for one firewall. <see cref="Action"/> is trip, reset or drain.</summary>
+public sealed record FirewallCommand(string FirewallId, string Action) : IRouterProtocol;
+
+/// <summary>Reply to any request for a firewall's state.</summary>
+public sealed record FirewallSnapshot(
+    string FirewallId,
+    string Node,
+    string State,
+    DateTimeOffset Since,
+    int ConsecutiveFailures,
+    int Trips,
+    int Busy,
+    int Queued,
+    long Delivered,
+    long Failed,
+    string Reason) : IRouterProtocol;
+
+/// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>
+public sealed record GetFirewallSnapshot : IRouterProtocol
+{
+    public static GetFirewallSnapshot Instance { get; } = new();
+}

@@ -1,0 +1,25 @@
+using Router.Messages.Delivery;
+
+namespace Router.Messages.Routing;
+
+/// <summary>
+/// Ingress/recovery → router: a message is durable in the spool and these of its recipients still
+/// need delivering. The router splits them by route and places each part.
+/// </summary>
+public sealed record MessageSpooled(string QueueId, Envelope Envelope, long Length, IReadOnlyList<int> PendingRecipients) : IRouterProtocol;
+
+/// <summary>Router → connector: take this job into your backlog.</summary>
+public sealed record EnqueueJob(DeliveryJob Job) : IRouterProtocol;
+
+/// <summary>
+/// Connector → router: the connector is done with a job it was given. <paramref name="Retry"/>
+/// holds the recipients that still need delivering (a transient failure), to be placed again after
+/// <paramref name="RetryAfter"/>; null when every recipient is finished.
+/// </summary>
+public sealed record JobReleased(string ConnectorId, DeliveryJob Job, DeliveryJob? Retry, TimeSpan RetryAfter, string Reason) : IRouterProtocol;
+
+/// <summary>
+/// Connector → router: these jobs cannot be delivered through this connector now (no firewall of
+/// it can take them); place them again at once on another connector.
+/// </summary>
+public sealed record JobsRerouted(string ConnectorId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol;

@@ -1,0 +1,79 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Health;
+using Router.Actors.Ingress;
+using Router.Actors.Routing;
+using Router.Actors.Spool;
+using Router.Messages.Routing;
+
+namespace Router.Node.Hosting;
+
+/// <summary>
+/// Wires one router node: the spool (recovered before anything else starts), the actors of
+/// design.md, and the SMTP listener, in a Generic Host with Akka.Hosting.
+/// </summary>
+public static class RouterHost
+{
+    /// <summary>The system name every node uses; nodes of one cluster must share it.</summary>
+    public const string SystemName = "router";
+
+    public static IHost Build(RouterOptions options, Action<ILoggingBuilder> configureLogging)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Smtp.ShutdownGrace + TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => MessageSpool.Open(
+            new SpoolOptions(options.Spool.Path) { SegmentSize = options.Spool.SegmentSize },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Spool")));
+
+        builder.Services.AddAkka(SystemName, (akka, provider) =>
+        {
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                var spool = provider.GetRequiredService<MessageSpool>();
+                var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+                var table = options.BuildAddressSpaceTable();
+
+                var router = system.ActorOf(RoutingActor.Props(table, spool), "routing");
+                var firewalls = options.Firewalls.ToDictionary(
+                    f => f.Id,
+                    f => system.ActorOf(
+                        FirewallActor.Props(f, options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray(),
+                            options.NodeName, spool.OpenBody),
+                        $"firewall-{f.Id}"));
+                var connectors = options.Connectors.ToDictionary(
+                    c => c.Id,
+                    c => system.ActorOf(
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, spool, options.Delivery.RetryDelay),
+                        $"connector-{c.Id}"));
+                router.Tell(new RoutingActor.AttachConnectors(connectors));
+
+                var recovered = spool.Recovered;
+                if (recovered.Count > 0)
+                    loggerFactory.CreateLogger("Router.Spool").LogInformation(
+                        "Recovered {Count} undelivered message(s) from the spool; routing them now", recovered.Count);
+                foreach (var message in recovered)
+                    router.Tell(new MessageSpooled(message.QueueId, message.Envelope, message.Length, message.PendingRecipients));
+
+                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, spool, router, table, loggerFactory), "ingress");
+                registry.Register<RoutingActor>(router);
+                registry.Register<IngressActor>(ingress);
+            });
+        });
+        // Registered after Akka so that it stops first: the listener closes and in-flight SMTP
+        // transactions finish while the actors that route and deliver are still alive.
+        builder.Services.AddHostedService<RouterLifecycle>();
+        return builder.Build();
+    }
+}

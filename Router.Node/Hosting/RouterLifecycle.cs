@@ -1,0 +1,29 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Ingress;
+
+namespace Router.Node.Hosting;
+
+/// <summary>Orderly shutdown: stop accepting mail and let open transactions finish before the actors stop.</summary>
+internal sealed class RouterLifecycle(IRequiredActor<IngressActor> ingress, RouterOptions options, ILogger<RouterLifecycle> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var grace = options.Smtp.ShutdownGrace;
+            var actor = await ingress.GetAsync(cancellationToken);
+            await actor.Ask<IngressActor.Done>(new IngressActor.StopListening(grace), grace + TimeSpan.FromSeconds(5), cancellationToken);
+            logger.LogInformation("SMTP listener closed; stopping the node");
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "SMTP listener did not close cleanly");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Ingress;
+using Router.Actors.Routing;
+using Router.Actors.Spool;
+
+namespace Router.Node.Hosting;
+
+/// <summary>A running node in this process: what the demo and the integration tests start.</summary>
+public sealed class RouterNode : IAsyncDisposable
+{
+    private RouterNode(IHost host, IReadOnlyList<IPEndPoint> smtpEndpoints)
+    {
+        Host = host;
+        SmtpEndpoints = smtpEndpoints;
+    }
+
+    public IHost Host { get; }
+
+    /// <summary>The SMTP listeners' actual endpoints (a configured port 0 becomes the real port).</summary>
+    public IReadOnlyList<IPEndPoint> SmtpEndpoints { get; }
+
+    public ActorSystem System => Host.Services.GetRequiredService<ActorSystem>();
+
+    public MessageSpool Spool => Host.Services.GetRequiredService<MessageSpool>();
+
+    public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
+
+    public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var host = RouterHost.Build(options, logging ?? (_ => { }));
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            var ingress = await host.Services.GetRequiredService<IRequiredActor<IngressActor>>().GetAsync(cancellationToken);
+            var endpoints = await ingress.Ask<IPEndPoint[]>(IngressActor.GetEndpoints.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+            return new RouterNode(host, endpoints);
+        }
+        catch
+        {
+            await DisposeHostAsync(host);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await DisposeHostAsync(Host);
+
+    private static async Task DisposeHostAsync(IHost host)
+    {
+        try
+        {
+            await host.StopAsync();
+        }
+        finally
+        {
+            if (host is IAsyncDisposable asyncDisposable)
+                await asyncDisposable.DisposeAsync();
+            else
+                host.Dispose();
+        }
+    }
+}
