@@ -1,0 +1,444 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using SmtpServer;
+using SmtpServer.Authentication;
+using SmtpServer.ComponentModel;
+using SmtpServer.Storage;
+
+namespace Router.Node.Demo;
+
+/// <summary>
+/// A real SMTP server on 127.0.0.1 standing in for an email firewall (smart host). Tests and the demo verb deliver
+/// to it, tell it to misbehave through <see cref="Behavior"/>, and read back exactly what it received.
+/// </summary>
+/// <remarks>
+/// The firewall owns its listening socket and accepts connections itself; those it serves go to SmtpServer through
+/// <see cref="FirewallEndpointListener"/>. That is what lets it refuse, stall or answer 421 before SmtpServer sees a
+/// connection, reset every open connection at once, and listen again on the same port.
+/// </remarks>
+public sealed class FakeFirewall : IAsyncDisposable
+{
+    /// <summary>Large enough for any test message; enforced while DATA is read, not only against SIZE=.</summary>
+    public const int MaxMessageSize = 64 * 1024 * 1024;
+
+    /// <summary>SmtpServer's default of 2 minutes for a whole session would cut long reused connections.</summary>
+    public static readonly TimeSpan SessionTimeout = TimeSpan.FromMinutes(10);
+
+    // RFC 5321 asks for at least 100 recipients; each rejected one counts as a SmtpServer "retry".
+    const int MaxRetryCount = 100;
+    const int ListenBacklog = 512;
+    static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan Greeting421Linger = TimeSpan.FromSeconds(10);
+
+    readonly object _gate = new();
+    readonly ConcurrentDictionary<long, FirewallConnection> _connections = new();
+    readonly Channel<FirewallConnection> _served = Channel.CreateUnbounded<FirewallConnection>();
+    readonly CancellationTokenSource _shutdown = new();
+    readonly List<ReceivedMessage> _messages = new();
+
+    FirewallBehavior _behavior = FirewallBehavior.Accept;
+    Socket? _listener;
+    Task _acceptLoop = Task.CompletedTask;
+    Task _serverTask = Task.CompletedTask;
+    TaskCompletionSource _arrival = NewArrival();
+    bool _disposed;
+    long _nextConnectionId;
+    int _connectionsAccepted;
+    int _mailCommands;
+
+    FakeFirewall(string name, int port)
+    {
+        Name = name;
+        Port = port;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The port actually listened on; kept across Refuse/Stop and Restart.</summary>
+    public int Port { get; }
+
+    /// <summary>Every TCP connection accepted, whatever was then done with it.</summary>
+    public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
+    /// <summary>Every MAIL FROM that reached the firewall's policy, accepted or not.</summary>
+    public int MailCommands => Volatile.Read(ref _mailCommands);
+
+    public int Count
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    /// <summary>A snapshot, in order of arrival.</summary>
+    public IReadOnlyList<ReceivedMessage> Messages
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return _messages.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Settable at any time from any thread. Switching to <see cref="FirewallBehavior.Refuse"/> closes the listener
+    /// and resets every open connection; switching away from it listens again on <see cref="Port"/>.
+    /// </summary>
+    public FirewallBehavior Behavior
+    {
+        get => Volatile.Read(ref _behavior);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var wasRefusing = _behavior.Mode == FirewallMode.Refuse;
+                if (value.Mode == FirewallMode.Refuse && !wasRefusing)
+                {
+                    CloseListenerLocked();
+                    AbortAllConnections();
+                }
+                else if (value.Mode != FirewallMode.Refuse && wasRefusing)
+                {
+                    OpenListenerLocked();
+                }
+
+                Volatile.Write(ref _behavior, value);
+            }
+        }
+    }
+
+    /// <summary>Starts listening on 127.0.0.1; <paramref name="port"/> 0 picks an ephemeral port.</summary>
+    public static Task<FakeFirewall> StartAsync(string name, int port = 0)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+
+        var listener = Listen(port);
+        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port);
+        firewall.Begin(listener);
+        return Task.FromResult(firewall);
+    }
+
+    /// <summary>Completes when at least <paramref name="count"/> messages have arrived.</summary>
+    /// <exception cref="TimeoutException">Fewer had arrived after <paramref name="timeout"/>.</exception>
+    public async Task WaitForCountAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            Task arrival;
+            lock (_messages)
+            {
+                if (_messages.Count >= count)
+                {
+                    return;
+                }
+
+                arrival = _arrival.Task;
+            }
+
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw NotEnoughMessages(count, timeout);
+            }
+
+            try
+            {
+                await arrival.WaitAsync(remaining).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw NotEnoughMessages(count, timeout);
+            }
+        }
+    }
+
+    /// <summary>Dies: the listener is closed and every connection reset, as with <see cref="FirewallBehavior.Refuse"/>.</summary>
+    public async Task StopAsync()
+    {
+        Behavior = FirewallBehavior.Refuse;
+        Task acceptLoop;
+        lock (_gate)
+        {
+            acceptLoop = _acceptLoop;
+        }
+
+        // After this no connection accepted by the old listener can still be counted or served.
+        await acceptLoop.ConfigureAwait(false);
+    }
+
+    /// <summary>Listens again on the same port, in <see cref="FirewallBehavior.Accept"/> mode.</summary>
+    public Task RestartAsync()
+    {
+        Behavior = FirewallBehavior.Accept;
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task acceptLoop;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            CloseListenerLocked();
+            acceptLoop = _acceptLoop;
+        }
+
+        _shutdown.Cancel();
+        AbortAllConnections();
+        await acceptLoop.ConfigureAwait(false);
+        try
+        {
+            await _serverTask.WaitAsync(ShutdownGrace).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+        }
+
+        // Connections handed to SmtpServer but not yet picked up.
+        while (_served.Reader.TryRead(out var queued))
+        {
+            queued.Abort();
+        }
+
+        _shutdown.Dispose();
+    }
+
+    public override string ToString() => $"FakeFirewall {Name} 127.0.0.1:{Port} {Behavior}";
+
+    internal void OnMailCommand() => Interlocked.Increment(ref _mailCommands);
+
+    internal void Record(ReceivedMessage message)
+    {
+        TaskCompletionSource arrived;
+        lock (_messages)
+        {
+            _messages.Add(message);
+            arrived = _arrival;
+            _arrival = NewArrival();
+        }
+
+        arrived.SetResult();
+    }
+
+    TimeoutException NotEnoughMessages(int expected, TimeSpan timeout) =>
+        new($"Firewall '{Name}' received {Count} of {expected} expected messages within {timeout}.");
+
+    static TaskCompletionSource NewArrival() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    void Begin(Socket listener)
+    {
+        var sink = new FirewallSink(this);
+        var services = new ServiceProvider();
+        services.Add(new FirewallEndpointListener(_served.Reader));
+        services.Add((IMailboxFilter)sink);
+        services.Add((IMessageStore)sink);
+        // Replaces SmtpServer's default authenticator, which accepts any credentials.
+        services.Add((IUserAuthenticator)sink);
+
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName(Name)
+            .CustomSmtpGreeting(_ => $"220 {Name} ESMTP ready")
+            .MaxMessageSize(MaxMessageSize, MaxMessageSizeHandling.Strict)
+            .MaxRetryCount(MaxRetryCount)
+            .Endpoint(endpoint => endpoint
+                .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                .SessionTimeout(SessionTimeout)
+                .AuthenticationRequired(false)
+                .AllowUnsecureAuthentication(false))
+            .Build();
+
+        var server = new SmtpServer.SmtpServer(options, services);
+        lock (_gate)
+        {
+            _serverTask = server.StartAsync(_shutdown.Token);
+            _listener = listener;
+            _acceptLoop = AcceptLoopAsync(listener);
+        }
+    }
+
+    void OpenListenerLocked()
+    {
+        var listener = Listen(Port);
+        _listener = listener;
+        _acceptLoop = AcceptLoopAsync(listener);
+    }
+
+    void CloseListenerLocked()
+    {
+        var listener = _listener;
+        _listener = null;
+        listener?.Close();
+    }
+
+    void AbortAllConnections()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort();
+        }
+    }
+
+    static Socket Listen(int port)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            AllowRebindOverTimeWait(listener);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            listener.Listen(ListenBacklog);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sets plain SO_REUSEADDR so Restart can bind the port while connections on it sit in TIME_WAIT. Not
+    /// <see cref="SocketOptionName.ReuseAddress"/>: on Unix .NET maps that to SO_REUSEPORT as well, which would let
+    /// two live listeners share a port silently instead of failing.
+    /// </summary>
+    static void AllowRebindOverTimeWait(Socket listener)
+    {
+        Span<byte> on = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(on, 1);
+        if (OperatingSystem.IsLinux())
+        {
+            listener.SetRawSocketOption(optionLevel: 1 /* SOL_SOCKET */, optionName: 2 /* SO_REUSEADDR */, on);
+        }
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            listener.SetRawSocketOption(optionLevel: 0xFFFF /* SOL_SOCKET */, optionName: 4 /* SO_REUSEADDR */, on);
+        }
+
+        // Windows lets a listener bind over TIME_WAIT without any option.
+    }
+
+    async Task AcceptLoopAsync(Socket listener)
+    {
+        // Off the caller's stack: the Behavior setter holds _gate while starting this.
+        await Task.Yield();
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset
+                                              && IsCurrent(listener))
+            {
+                continue;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The listener was closed (Refuse, Stop, Dispose).
+                return;
+            }
+
+            FirewallConnection connection;
+            FirewallBehavior behavior;
+            lock (_gate)
+            {
+                if (_disposed || !ReferenceEquals(listener, _listener))
+                {
+                    // Accepted by the kernel just before the listener closed: the firewall is down, so reset it.
+                    socket.LingerState = new LingerOption(true, 0);
+                    socket.Close();
+                    return;
+                }
+
+                var id = Interlocked.Increment(ref _nextConnectionId);
+                connection = new FirewallConnection(id, socket, closed => _connections.TryRemove(closed.Id, out _));
+                _connections[id] = connection;
+                Interlocked.Increment(ref _connectionsAccepted);
+                behavior = _behavior;
+            }
+
+            switch (behavior.Mode)
+            {
+                case FirewallMode.StallBeforeGreeting:
+                    _ = HoldSilentlyAsync(connection);
+                    break;
+                case FirewallMode.Greeting421:
+                    _ = AnswerGreeting421Async(connection);
+                    break;
+                default:
+                    _served.Writer.TryWrite(connection);
+                    break;
+            }
+        }
+    }
+
+    bool IsCurrent(Socket listener)
+    {
+        lock (_gate)
+        {
+            return ReferenceEquals(listener, _listener);
+        }
+    }
+
+    /// <summary>A blackhole: never sends a byte, discards what arrives, until the client gives up or we are reset.</summary>
+    static async Task HoldSilentlyAsync(FirewallConnection connection)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (await connection.Socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            connection.Close();
+        }
+    }
+
+    static async Task AnswerGreeting421Async(FirewallConnection connection)
+    {
+        var socket = connection.Socket;
+        var buffer = new byte[1024];
+        try
+        {
+            await socket.SendAsync(FirewallReplies.Greeting421, SocketFlags.None).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+
+            // Wait for the client to hang up, so that closing with unread input cannot turn into an RST that
+            // overtakes the 421 on its way to the client.
+            using var linger = new CancellationTokenSource(Greeting421Linger);
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            connection.Close();
+        }
+    }
+}

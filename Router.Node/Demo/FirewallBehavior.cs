@@ -1,0 +1,69 @@
+namespace Router.Node.Demo;
+
+/// <summary>What a <see cref="FakeFirewall"/> does with the next connection or command.</summary>
+public enum FirewallMode
+{
+    /// <summary>250 for everything; every message is recorded.</summary>
+    Accept,
+
+    /// <summary>The listener is closed: new connections are refused, open ones are reset.</summary>
+    Refuse,
+
+    /// <summary>New connections are accepted and never sent a byte (a blackhole).</summary>
+    StallBeforeGreeting,
+
+    /// <summary>New connections get <c>421 4.3.2 Service not available</c> and are closed.</summary>
+    Greeting421,
+
+    /// <summary>Every MAIL FROM gets <c>451 4.3.0 Try again later</c>.</summary>
+    Reject451OnMail,
+
+    /// <summary>RCPT for a local part starting with a prefix gets <c>550 5.1.1 User unknown</c>.</summary>
+    Reject550Recipient,
+
+    /// <summary>The whole DATA is read and recorded, then the connection is reset without a reply: the lost 250.</summary>
+    DropAfterData,
+}
+
+/// <summary>
+/// The behaviour of a <see cref="FakeFirewall"/>. Connection-level modes (refuse, stall, 421) apply to
+/// connections accepted after the change; command-level modes apply to the next command on any session.
+/// </summary>
+public sealed record FirewallBehavior
+{
+    FirewallBehavior(FirewallMode mode, string? rejectedRecipientPrefix = null)
+    {
+        Mode = mode;
+        RejectedRecipientPrefix = rejectedRecipientPrefix;
+    }
+
+    public FirewallMode Mode { get; }
+
+    /// <summary>Set only for <see cref="FirewallMode.Reject550Recipient"/>; compared case-insensitively.</summary>
+    public string? RejectedRecipientPrefix { get; }
+
+    public static FirewallBehavior Accept { get; } = new(FirewallMode.Accept);
+
+    public static FirewallBehavior Refuse { get; } = new(FirewallMode.Refuse);
+
+    public static FirewallBehavior StallBeforeGreeting { get; } = new(FirewallMode.StallBeforeGreeting);
+
+    public static FirewallBehavior Greeting421 { get; } = new(FirewallMode.Greeting421);
+
+    public static FirewallBehavior Reject451OnMail { get; } = new(FirewallMode.Reject451OnMail);
+
+    public static FirewallBehavior DropAfterData { get; } = new(FirewallMode.DropAfterData);
+
+    public static FirewallBehavior Reject550Recipient(string localPartPrefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPartPrefix);
+        return new(FirewallMode.Reject550Recipient, localPartPrefix);
+    }
+
+    internal bool RejectsRecipient(string localPart) =>
+        Mode == FirewallMode.Reject550Recipient
+        && localPart.StartsWith(RejectedRecipientPrefix!, StringComparison.OrdinalIgnoreCase);
+
+    public override string ToString() =>
+        RejectedRecipientPrefix is null ? Mode.ToString() : $"{Mode}({RejectedRecipientPrefix})";
+}

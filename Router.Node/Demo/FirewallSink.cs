@@ -1,0 +1,73 @@
+using System.Buffers;
+using SmtpServer;
+using SmtpServer.Authentication;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Router.Node.Demo;
+
+/// <summary>
+/// SmtpServer's callbacks for a <see cref="FakeFirewall"/>: it is a sink, so every address is accepted unless the
+/// current behaviour says otherwise, every message is recorded, and no credentials are ever accepted.
+/// </summary>
+internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthenticator
+{
+    readonly FakeFirewall _firewall;
+
+    public FirewallSink(FakeFirewall firewall) => _firewall = firewall;
+
+    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        _firewall.OnMailCommand();
+        if (_firewall.Behavior.Mode == FirewallMode.Reject451OnMail)
+        {
+            throw new SmtpResponseException(FirewallReplies.TryAgainLater);
+        }
+
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        if (_firewall.Behavior.RejectsRecipient(to.User ?? string.Empty))
+        {
+            throw new SmtpResponseException(FirewallReplies.UserUnknown);
+        }
+
+        return Task.FromResult(true);
+    }
+
+    public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        // SmtpServer hands over the content without the CRLF that precedes the terminating ".": put it back, so
+        // Data is byte for byte what the client sent as its message.
+        var data = new byte[buffer.Length + 2];
+        buffer.CopyTo(data);
+        data[^2] = (byte)'\r';
+        data[^1] = (byte)'\n';
+
+        var message = new ReceivedMessage(
+            transaction.From?.AsAddress() ?? string.Empty,
+            transaction.To.Select(to => to.AsAddress() ?? string.Empty).ToArray(),
+            data,
+            DateTimeOffset.UtcNow);
+
+        // The firewall keeps the message even when it then drops the connection: that is the lost-250 case, and
+        // the router's retry shows up here as a duplicate.
+        _firewall.Record(message);
+
+        if (_firewall.Behavior.Mode == FirewallMode.DropAfterData
+            && context.Properties.TryGetValue(FirewallEndpointListener.ConnectionKey, out var value)
+            && value is FirewallConnection connection)
+        {
+            connection.Abort();
+            throw new SmtpResponseException(FirewallReplies.Dropped);
+        }
+
+        return Task.FromResult(SmtpResponse.Ok);
+    }
+
+    public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken) =>
+        Task.FromResult(false);
+}
