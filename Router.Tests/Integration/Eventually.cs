@@ -1,0 +1,22 @@
+namespace Router.Tests.Integration;
+
+/// <summary>
+/// Awaits a condition that other threads make true, checking it at a short interval and failing
+/// with a message once the deadline passes. For state with no completion signal to await.
+/// </summary>
+internal static class Eventually
+{
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
+        TrueAsync(condition, timeout, () => because);
+
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, Func<string> because)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"not within {timeout.TotalSeconds:0.#}s: {because()}");
+            await Task.Delay(20);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Router.Tests.Integration;
+
+/// <summary>The real `router` executable as a child process, for tests that kill it.</summary>
+internal sealed partial class RouterProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    private RouterProcess(Process process) => _process = process;
+
+    public string Output => string.Join("\n", _output);
+
+    public static async Task<RouterProcess> StartAsync(string configPath, TimeSpan timeout)
+    {
+        var routerDll = Path.Combine(AppContext.BaseDirectory, "router.dll");
+        var info = new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var router = new RouterProcess(process);
+        process.OutputDataReceived += (_, e) => router.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => router.OnLine(e.Data);
+        process.Exited += (_, _) => router._listening.TrySetException(new InvalidOperationException($"router exited with {process.ExitCode}:\n{router.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await router._listening.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await router.DisposeAsync();
+            throw new TimeoutException($"router did not open its listener within {timeout}:\n{router.Output}");
+        }
+        return router;
+    }
+
+    public IPEndPoint Smtp => _listening.Task.Result;
+
+    /// <summary>SIGKILL: no shutdown code runs, like a crash or power loss of the process.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        _output.Enqueue(line);
+        var match = ListenerLine().Match(line);
+        if (match.Success)
+            _listening.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"SMTP listener open on (\S+)")]
+    private static partial Regex ListenerLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            await KillAsync();
+        _process.Dispose();
+    }
+}

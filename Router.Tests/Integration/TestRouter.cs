@@ -1,0 +1,81 @@
+using System.Net;
+using Router.Actors.Configuration;
+using Router.Node.Demo;
+using Router.Node.Hosting;
+
+namespace Router.Tests.Integration;
+
+/// <summary>A router node in this process on an ephemeral port with its own temporary spool.</summary>
+internal sealed class TestRouter : IAsyncDisposable
+{
+    private readonly bool _ownsSpool;
+
+    private TestRouter(RouterNode node, string spoolPath, bool ownsSpool)
+    {
+        Node = node;
+        SpoolPath = spoolPath;
+        _ownsSpool = ownsSpool;
+    }
+
+    public RouterNode Node { get; }
+    public string SpoolPath { get; }
+    public IPEndPoint Smtp => Node.SmtpEndpoints[0];
+
+    public static string NewSpoolPath() => Path.Combine(Path.GetTempPath(), "router-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// Starts a node whose config is <paramref name="body"/> (firewalls, connectors, overrides)
+    /// inside `router { ... }`, with a temp spool and fast health timings suitable for tests.
+    /// </summary>
+    public static async Task<TestRouter> StartAsync(string body, string? spoolPath = null)
+    {
+        var ownsSpool = spoolPath is null;
+        spoolPath ??= NewSpoolPath();
+        var hocon = $$"""
+            router {
+              node-name = "test"
+              spool.path = "{{spoolPath}}"
+              smtp {
+                listen = ["127.0.0.1:0"]
+                hostname = "router.test"
+                relay.allowed-networks = ["127.0.0.0/8", "::1/128"]
+              }
+              delivery.retry-delay = 2s
+              firewall-defaults {
+                connect-timeout = 1s
+                greeting-timeout = 1s
+                command-timeout = 5s
+                data-timeout = 10s
+                open-for = 1s
+                max-open-for = 8s
+                probe-interval = 250ms
+                slow-start = 1s
+              }
+              {{body}}
+            }
+            """;
+        var options = RouterConfig.ToOptions(RouterConfig.Parse(hocon));
+        var node = await RouterNode.StartAsync(options);
+        return new TestRouter(node, spoolPath, ownsSpool);
+    }
+
+    /// <summary>Config text for equal-cost connectors, one per fake firewall.</summary>
+    public static string EqualCost(params FakeFirewall[] firewalls) =>
+        "firewalls {\n" + string.Join("\n", firewalls.Select(f => $"  {f.Name} {{ host = \"127.0.0.1\", port = {f.Port} }}")) + "\n}\n" +
+        "connectors {\n" + string.Join("\n", firewalls.Select(f => $"  out-{f.Name} {{ address-spaces = [\"*;1\"], firewalls = [{f.Name}] }}")) + "\n}\n";
+
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        if (_ownsSpool)
+        {
+            try
+            {
+                Directory.Delete(SpoolPath, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
