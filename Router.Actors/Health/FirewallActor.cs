@@ -202,7 +202,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
                 _firewall.Id, connectors, _node, from, to, (next.OpenUntil - next.Since).TotalSeconds, next.Reason);
         else
             _log.Info("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}: {Reason}", _firewall.Id, connectors, _node, from, to, next.Reason);
-        Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since));
+        Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since,
+            next.State == HealthState.Tripped ? next.OpenUntil - next.Since : null));
 
         if (!next.AcceptsWork)
             ReturnQueued($"firewall {to}");

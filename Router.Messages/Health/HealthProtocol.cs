@@ -14,7 +14,7 @@ public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterP
 
 /// <summary>
 /// Published on the event stream (and later to the cluster) on every health transition of a
-/// firewall, for the operator client, metrics and the demo.
+/// firewall, for the operator client, metrics and the demo. <see cref="OpenFor"/> is set on a trip.
 /// </summary>
 public sealed record FirewallStateChanged(
     string FirewallId,
@@ -23,7 +23,8 @@ public sealed record FirewallStateChanged(
     string From,
     string To,
     string Reason,
-    DateTimeOffset At) : IRouterProtocol;
+    DateTimeOffset At,
+    TimeSpan? OpenFor) : IRouterProtocol;
 
 /// <summary>Operator commands for one firewall. <see cref="Action"/> is trip, reset or drain.</summary>
 public sealed record FirewallCommand(string FirewallId, string Action) : IRouterProtocol;
