@@ -148,10 +148,22 @@ public sealed class MessageSpool : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">No recipients, or the message exceeds the record size limit.</exception>
     /// <exception cref="IOException">The write or fsync failed; the message is not in the spool.</exception>
+    public Task<SpooledMessage> AcceptAsync(
+        Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, CancellationToken ct = default) =>
+        AcceptAsync(NewQueueId(), envelope, prefix, body, ct);
+
+    /// <summary>
+    /// A fresh queue id, for callers that must name the message before storing it (the Received header that
+    /// is part of the stored bytes carries it). Pass it to <see cref="AcceptAsync(string, Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>.
+    /// </summary>
+    public string NewQueueId() => _ids.Next();
+
+    /// <summary>As <see cref="AcceptAsync(Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>, under an id from <see cref="NewQueueId"/>.</summary>
     public async Task<SpooledMessage> AcceptAsync(
-        Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, CancellationToken ct = default)
+        string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, CancellationToken ct = default)
     {
         ThrowIfDisposed();
+        ArgumentException.ThrowIfNullOrEmpty(queueId);
         ArgumentNullException.ThrowIfNull(envelope);
         if (envelope.Recipients is null || envelope.Recipients.Count == 0)
         {
@@ -159,7 +171,6 @@ public sealed class MessageSpool : IAsyncDisposable
         }
 
         ct.ThrowIfCancellationRequested();
-        var queueId = _ids.Next();
         var head = SpoolRecordFormat.BuildAcceptedHead(queueId, envelope, prefix.Span, body, out _);
         var request = new AcceptRequest(queueId, envelope, head, prefix, body);
         Enqueue(request);
