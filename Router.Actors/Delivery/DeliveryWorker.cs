@@ -12,7 +12,8 @@ namespace Router.Actors.Delivery;
 public sealed class DeliveryWorker : ReceiveActor
 {
     /// <summary>Firewall → worker: deliver this job now.</summary>
-    public sealed record Deliver(DeliveryJob Job);
+    /// <param name="Abandon">Cancelled by the firewall actor when the firewall trips: the attempt is abandoned.</param>
+    public sealed record Deliver(DeliveryJob Job, CancellationToken Abandon);
 
     /// <summary>Worker → firewall: the attempt ended (also sent when the worker crashed mid-job).</summary>
     public sealed record Finished(DeliveryJob Job, DeliveryResult Result);
@@ -30,7 +31,8 @@ public sealed class DeliveryWorker : ReceiveActor
 
         ReceiveAsync<Deliver>(async deliver =>
         {
-            var result = await _connection.DeliverAsync(deliver.Job, () => _openBody(deliver.Job.QueueId), _stopping.Token);
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, deliver.Abandon);
+            var result = await _connection.DeliverAsync(deliver.Job, () => _openBody(deliver.Job.QueueId), cancel.Token);
             Sender.Tell(new Finished(deliver.Job, result));
         });
         ReceiveAsync<ReceiveTimeout>(async _ =>

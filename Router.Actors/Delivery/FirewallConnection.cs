@@ -56,9 +56,17 @@ public sealed class FirewallConnection : IAsyncDisposable
     {
         if (!IsConnected)
         {
-            var failure = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
-            if (failure is not null)
-                return failure;
+            try
+            {
+                var failure = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
+                if (failure is not null)
+                    return failure;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await DropAsync().ConfigureAwait(false);
+                return DeliveryResult.ForAll(job, AttemptOutcome.Aborted, 0, "attempt abandoned while connecting");
+            }
         }
 
         var client = _client!;
@@ -105,7 +113,12 @@ public sealed class FirewallConnection : IAsyncDisposable
             // DATA or the final dot refused: applies to every recipient RCPT had accepted.
             return Completed(job, client, code, Describe(ex), part.Written) with { Outcome = outcome };
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.Aborted, 0, "attempt abandoned in flight", part.Written);
+        }
+        catch (OperationCanceledException)
         {
             await DropAsync().ConfigureAwait(false);
             return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, "timed out waiting for the firewall", part.Written);

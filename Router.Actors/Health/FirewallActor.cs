@@ -38,6 +38,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
     private readonly HashSet<IActorRef> _subscribers = [];
     private FirewallHealth _health;
+    // Cancelled when the firewall trips: attempts still waiting on it are abandoned and placed
+    // elsewhere at once instead of each sitting out its timeout.
+    private CancellationTokenSource _inFlight = new();
     private FirewallStatus? _lastStatus;
     private bool _probing;
     private DateTimeOffset _lastProbe;
@@ -212,6 +215,14 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
         if (!next.AcceptsWork)
             ReturnQueued($"firewall {to}");
+        if (next.State == HealthState.Tripped && _busy.Count > 0)
+        {
+            _log.Info("Abandoning {Count} attempt(s) in flight to tripped firewall {Firewall}; they are placed elsewhere", _busy.Count, _firewall.Id);
+            var abandoned = _inFlight;
+            _inFlight = new CancellationTokenSource();
+            // Not disposed: a Deliver already in a worker's mailbox may still link to its token.
+            abandoned.Cancel();
+        }
         PublishStatusIfChanged();
     }
 
@@ -232,7 +243,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             _queue.RemoveFirst();
             var worker = _idle.Pop();
             _busy[worker] = work;
-            worker.Tell(new DeliveryWorker.Deliver(work.Job));
+            worker.Tell(new DeliveryWorker.Deliver(work.Job, _inFlight.Token));
         }
     }
 

@@ -16,7 +16,7 @@ public static class OutcomeClassifier
         AttemptOutcome.Completed => AttemptClass.Success,
         AttemptOutcome.PermanentRejection => AttemptClass.Success,
         AttemptOutcome.TransientRejection => AttemptClass.TransientRejection,
-        AttemptOutcome.LocalError => AttemptClass.Neutral,
+        AttemptOutcome.LocalError or AttemptOutcome.Aborted => AttemptClass.Neutral,
         AttemptOutcome.ConnectFailed or AttemptOutcome.ConnectTimeout or AttemptOutcome.GreetingTimeout
             or AttemptOutcome.SessionRefused or AttemptOutcome.TlsFailed or AttemptOutcome.ServiceClosing
             or AttemptOutcome.CommandTimeout or AttemptOutcome.ConnectionLost or AttemptOutcome.ProtocolError
@@ -29,4 +29,7 @@ public static class OutcomeClassifier
     /// again at once on another path rather than wait for a retry timer.
     /// </summary>
     public static bool IsFirewallFault(DeliveryResult result) => Classify(result) == AttemptClass.FirewallFailure;
+
+    /// <summary>The job should be placed again at once, elsewhere: the firewall failed it, or it was abandoned when the firewall tripped.</summary>
+    public static bool PlaceElsewhereNow(DeliveryResult result) => result.Outcome == AttemptOutcome.Aborted || IsFirewallFault(result);
 }

@@ -50,6 +50,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private readonly List<IPEndPoint> _bound = [];
     private readonly List<IActorRef> _endpointWaiters = [];
     private SmtpServer.SmtpServer? _server;
+    private GracefulListenerFactory? _listeners;
     private CancellationTokenSource? _cancel;
     private bool _stopping;
     private TimeSpan _backoff = TimeSpan.FromMilliseconds(500);
@@ -105,7 +106,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new EndpointListenerFactory();
+        var listeners = new GracefulListenerFactory();
+        _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 
         var services = new SmtpServer.ComponentModel.ServiceProvider();
@@ -143,7 +145,14 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
                     break;
             }
         };
-        server.SessionFaulted += (_, e) => _log.Debug("SMTP session faulted: {Error}", e.Exception.Message);
+        server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
+        server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
+        server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
+        server.SessionFaulted += (_, e) =>
+        {
+            listeners.SessionEnded(e.Context);
+            _log.Debug("SMTP session faulted: {Error}", e.Exception.Message);
+        };
 
         _server = server;
         _cancel = new CancellationTokenSource();
@@ -170,11 +179,12 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             Sender.Tell(Done.Instance);
             return;
         }
-        _log.Info("SMTP listener closing; waiting up to {Grace} for in-flight transactions", stop.Grace);
-        server.Shutdown();
+        var listeners = _listeners!;
+        var drained = listeners.StopAcceptingAsync();
+        _log.Info("SMTP listener closing; waiting up to {Grace} for {Sessions} open session(s) to finish", stop.Grace, listeners.OpenSessions);
         var cancel = _cancel;
         var replyTo = Sender;
-        Task.WhenAny(server.ShutdownTask, Task.Delay(stop.Grace)).ContinueWith(_ =>
+        Task.WhenAny(drained, Task.Delay(stop.Grace)).ContinueWith(_ =>
         {
             // Past the grace period, sessions still open are cut; a transaction not yet
             // acknowledged is the client's to retry, one acknowledged is already durable.

@@ -92,7 +92,7 @@ public sealed class ConnectorActor : ReceiveActor
         var job = attempted.Job;
         var result = attempted.Result;
 
-        if (OutcomeClassifier.IsFirewallFault(result))
+        if (OutcomeClassifier.PlaceElsewhereNow(result))
         {
             // The firewall failed, not the message: place it again at once. If the data went out
             // the firewall may have it already; a duplicate is the price of never losing it.
@@ -102,7 +102,8 @@ public sealed class ConnectorActor : ReceiveActor
                 _log.Info("{QueueId} may reach the firewall twice: {Firewall} failed after the data was sent ({Outcome}); {Count} such on {Connector}",
                     [job.QueueId, attempted.FirewallId, result.Outcome, _duplicatesPossible, _id]);
             }
-            var faulted = job with { Attempts = job.Attempts + 1, FirewallFaults = job.FirewallFaults + 1 };
+            var faults = OutcomeClassifier.IsFirewallFault(result) ? job.FirewallFaults + 1 : job.FirewallFaults;
+            var faulted = job with { Attempts = job.Attempts + 1, FirewallFaults = faults };
             if (faulted.FirewallFaults >= _poisonAfter)
             {
                 // The same message failed every firewall it met: it is the common factor. Set it

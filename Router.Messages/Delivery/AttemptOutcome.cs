@@ -32,4 +32,9 @@ public enum AttemptOutcome
     ProtocolError,
     /// <summary>The body could not be read from the spool. A local fault, not the firewall's.</summary>
     LocalError,
+    /// <summary>
+    /// Abandoned by the router while in flight, because the firewall tripped meanwhile. Says nothing
+    /// new about the firewall; the job is placed elsewhere at once.
+    /// </summary>
+    Aborted,
 }

@@ -34,6 +34,12 @@ public static class RouterHost
 
         builder.Services.AddAkka(SystemName, (akka, provider) =>
         {
+            // The Generic Host owns the process lifetime (SIGTERM, Ctrl-C) and stops the listener
+            // before the actors; Akka's own CLR exit hook would race it and deadlock the exit.
+            akka.AddHocon("""
+                akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                akka.coordinated-shutdown.exit-clr = off
+                """, HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();

@@ -1,0 +1,90 @@
+using SmtpServer;
+using SmtpServer.IO;
+using SmtpServer.Net;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// Lets the listener stop accepting without cutting the sessions already open. The library's own
+/// Shutdown() cancels every active session along with the listener (a transaction in the middle
+/// of DATA gets 554), so instead the TCP listeners are closed here and the accept loops are parked
+/// until the server is finally cancelled, once the open sessions have ended.
+/// </summary>
+internal sealed class GracefulListenerFactory : EndpointListenerFactory
+{
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly List<IEndpointListener> _listeners = [];
+    private readonly Lock _gate = new();
+    // By session id: the library also reports accept errors as "session faulted", without a session.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _sessions = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int OpenSessions => _sessions.Count;
+
+    public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
+    {
+        var listener = new Listener(base.CreateListener(endpointDefinition), _stopAccepting.Token);
+        lock (_gate)
+        {
+            if (_stopAccepting.IsCancellationRequested)
+                listener.Dispose();
+            else
+                _listeners.Add(listener);
+        }
+        return listener;
+    }
+
+    public void SessionStarted(ISessionContext session) => _sessions.TryAdd(session.SessionId, 0);
+
+    public void SessionEnded(ISessionContext session)
+    {
+        if (_sessions.TryRemove(session.SessionId, out _) && _sessions.IsEmpty && _stopAccepting.IsCancellationRequested)
+            _drained.TrySetResult();
+    }
+
+    /// <summary>Closes every listening socket; completes when no session is open any more.</summary>
+    public Task StopAcceptingAsync()
+    {
+        lock (_gate)
+        {
+            _stopAccepting.Cancel();
+            foreach (var listener in _listeners)
+                listener.Dispose();
+            _listeners.Clear();
+        }
+        if (OpenSessions == 0)
+            _drained.TrySetResult();
+        return _drained.Task;
+    }
+
+    private sealed class Listener(IEndpointListener inner, CancellationToken stopAccepting) : IEndpointListener
+    {
+        private int _disposed;
+
+        public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
+        {
+            if (!stopAccepting.IsCancellationRequested)
+            {
+                using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopAccepting);
+                try
+                {
+                    return await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (stopAccepting.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // Stopped accepting: fall through and park.
+                }
+            }
+            // The library's accept loop would spin on a closed listener; hold it until the server
+            // itself is cancelled (its cancellation ends the loop quietly).
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                inner.Dispose();
+        }
+    }
+}
