@@ -31,7 +31,7 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             var now = clock.GetUtcNow();
             var recipients = transaction.To.Select(Address).ToArray();
             var envelope = new Envelope(Address(transaction.From), recipients, now, client?.ToString() ?? string.Empty, session.Helo);
-            var queueId = MessageSpool.NewQueueId();
+            var queueId = spool.NewQueueId();
             var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now);
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
