@@ -193,7 +193,7 @@ run_case() {
   fi
   local rpid=$!
   PIDS+=("$rpid")
-  if ! python3 "$LIB" waitsmtp 127.0.0.1 "$pr" 60; then
+  if ! python3 "$LIB" waitsmtp 127.0.0.1 "$pr" 60 "$rpid"; then
     log "router did not answer on 127.0.0.1:$pr; last log lines:"; tail -n 20 "$dir/router.log" >&2
     printf '%s\n' "{\"case\": \"$name\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": \"$role\", \"status\": \"ROUTER DID NOT START\", \"notes\": [\"see $dir/router.log\"]}" >> "$RESULTS"
     stop_pid "$rpid" 5 || true

@@ -33,10 +33,13 @@ def freeports(n):
     print(" ".join(str(p) for p in ports))
 
 
-def waitsmtp(host, port, timeout):
+def waitsmtp(host, port, timeout, pid=None):
     deadline = time.monotonic() + timeout
     last = "no attempt"
     while time.monotonic() < deadline:
+        if pid and not os.path.exists(f"/proc/{pid}"):
+            print(f"process {pid} exited before {host}:{port} answered", file=sys.stderr)
+            return 1
         try:
             with socket.create_connection((host, port), timeout=2) as s:
                 s.settimeout(5)
@@ -378,7 +381,7 @@ def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("freeports"); s.add_argument("n", type=int)
-    s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float)
+    s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("sinkcount"); s.add_argument("path")
@@ -412,7 +415,7 @@ def main():
     if a.cmd == "freeports":
         return freeports(a.n)
     if a.cmd == "waitsmtp":
-        return waitsmtp(a.host, a.port, a.timeout)
+        return waitsmtp(a.host, a.port, a.timeout, a.pid)
     if a.cmd == "blackhole":
         return blackhole(a.host, a.port, a.mode)
     if a.cmd == "procstat":
