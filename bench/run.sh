@@ -26,6 +26,8 @@ usage: bench/run.sh [options]
                           noaccept: fw-b never accepts (backlog 4), later connects time out
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
+  --latency               add one probe session of ours (20 msg/s, same size) that times '.' -> 250;
+                          reports accept latency p50/p99/max (its messages count as delivered load)
   --keep                  keep the temporary spool directories
   -h, --help
 EOF
@@ -40,6 +42,7 @@ BLACKHOLE_MODE=accept
 MAX_CONN=16
 FW_OPTS=""
 KEEP=0
+LATENCY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES="$2"; shift 2 ;;
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
     --max-connections) MAX_CONN="$2"; shift 2 ;;
     --fw-opts) FW_OPTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --latency) LATENCY=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -210,6 +214,11 @@ run_case() {
   python3 "$LIB" watch "${watch_args[@]}" &
   local wpid=$!
   PIDS+=("$wpid")
+  local lpid=""
+  if [ "$LATENCY" = 1 ]; then
+    python3 "$LIB" latency 127.0.0.1 "$pr" 20 "$size" "$dir/source.done" "$dir/latency.json" &
+    lpid=$!; PIDS+=("$lpid")
+  fi
 
   timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$sessions" -m "$count" -l "$size" \
     -f bench@example.test -t rcpt@example.test "127.0.0.1:$pr" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
@@ -222,8 +231,13 @@ run_case() {
     sent="$(tr '\r' '\n' < "$dir/source.out" | grep -E '^[0-9]+$' | tail -n 1 || true)"
     sent="${sent:-0}"
   fi
-  echo $(( sent - rejected )) > "$dir/expect"
   touch "$dir/source.done"
+  local probe_sent=0
+  if [ -n "$lpid" ]; then
+    wait "$lpid" || true; forget_pid "$lpid"
+    probe_sent="$(python3 -c "import json; print(json.load(open('$dir/latency.json'))['sent'])" 2>/dev/null || echo 0)"
+  fi
+  echo $(( sent - rejected + probe_sent )) > "$dir/expect"
   log "  smtp-source done in $(python3 -c "print(f'{$t_src_end - $t0:.1f}')") s (rc=$src_rc, rejected=$rejected); waiting for the sinks"
   wait "$wpid" || true
   forget_pid "$wpid"
@@ -248,7 +262,7 @@ run_case() {
   python3 "$LIB" summarize --case "$name" --firewalls "$firewalls" --role "$role" \
     --watch "$dir/watch.json" --log "$dir/router.log" --results "$RESULTS" \
     --first-reject "$first_reject" --blackhole-log "$([ -n "$hole" ] && echo "$dir/blackhole.log")" \
-    --stop-note "$stop_note" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
+    --stop-note "$stop_note" --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
     --rejected "$rejected" --spool-left "$spool_left" --source-rc "$src_rc" --hwm-kb "$hwm_kb" \
     --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","status")})' >&2

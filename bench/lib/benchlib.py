@@ -79,6 +79,72 @@ def blackhole(host, port, mode):
         print(f"blackhole: holding {len(held)} connections", flush=True)
 
 
+def latency_probe(host, port, rate, size, stop_file, out):
+    """One extra SMTP session of ours: one message every 1/rate s on a reused connection,
+    timing the final '.' to the 250 (the accept latency, which includes the router's fsync).
+    Runs until stop_file exists; writes {"sent": n, "failed": n, "ms": [...]} to out."""
+    body = ("X" * 78 + "\r\n") * max(1, size // 80)
+    msg = (f"From: <latency@example.test>\r\nTo: <rcpt@example.test>\r\nSubject: latency probe\r\n\r\n{body}"
+           ".\r\n").encode()
+    lat, sent, failed = [], 0, 0
+    f = None
+
+    def reply():
+        line = f.readline()
+        while len(line) > 3 and line[3:4] == b"-":
+            line = f.readline()
+        return line
+
+    def connect():
+        s = socket.create_connection((host, port), timeout=30)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        fh = s.makefile("rwb")
+        return s, fh
+
+    sock = None
+    next_at = time.monotonic()
+    while not os.path.exists(stop_file):
+        try:
+            if sock is None:
+                sock, f = connect()
+                reply()
+                f.write(b"EHLO latency.probe\r\n"); f.flush(); reply()
+            for cmd in (b"MAIL FROM:<latency@example.test>\r\n", b"RCPT TO:<rcpt@example.test>\r\n", b"DATA\r\n"):
+                f.write(cmd); f.flush()
+                r = reply()
+                if not r.startswith((b"2", b"3")):
+                    raise OSError(r.decode(errors="replace").strip())
+            f.write(msg[:-3]); f.flush()
+            t = time.perf_counter()
+            f.write(b".\r\n"); f.flush()
+            r = reply()
+            if r.startswith(b"2"):
+                lat.append((time.perf_counter() - t) * 1000.0)
+                sent += 1
+            else:
+                failed += 1
+        except OSError:
+            failed += 1
+            try:
+                sock.close()
+            except Exception:
+                pass
+            sock = None
+        next_at += 1.0 / rate
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    try:
+        f.write(b"QUIT\r\n"); f.flush(); sock.close()
+    except Exception:
+        pass
+    with open(out, "w") as fh:
+        json.dump({"sent": sent, "failed": failed, "ms": lat}, fh)
+
+
+def _pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else None
+
+
 # ---------------------------------------------------------------- counters
 
 
@@ -160,6 +226,9 @@ def watch(a):
     prev_t, prev_total = t0, 0
     peak_rate = 0.0
     reason = "timeout"
+    history = []
+    final = not a.expect_file
+    detected_at = None
     with open(a.csv, "w") as out:
         out.write("t_s,accepted," + ",".join(n for n, _ in sinks) +
                   ",delivered,delivered_per_s,router_cpu_pct,router_rss_mb\n")
@@ -183,14 +252,21 @@ def watch(a):
             prev_cpu = pr[0] if pr else None
             if total != last_total:
                 last_total, last_change = total, now
-            if a.expect_file and os.path.exists(a.expect_file):
+            history.append((now, total))
+            if not final and a.expect_file and os.path.exists(a.expect_file):
                 try:
                     expect = int(open(a.expect_file).read().strip())
+                    final = True
                 except ValueError:
                     pass
-            if done_at is None and total >= expect:
-                done_at = now
-            if done_at is not None and now - done_at >= a.grace:
+            if done_at is None and final and total >= expect:
+                # First crossing, interpolated between the two samples around it.
+                for (t1, n1), (t2, n2) in zip([(t0, 0)] + history, history):
+                    if n2 >= expect:
+                        done_at = t1 + (t2 - t1) * (expect - n1) / (n2 - n1) if n2 > n1 else t2
+                        break
+                detected_at = now
+            if done_at is not None and now - detected_at >= a.grace:
                 reason = "complete"
                 break
             if now - t0 > a.timeout:
@@ -258,6 +334,15 @@ def report(a):
             _fmt(r.get("cpu_per_1k"), 2), _fmt(r.get("peak_rss_mb"), 0), r.get("status", "?"),
         ]) + " |")
     out.append("")
+    lat = [r for r in rows if r.get("latency_n")]
+    if lat:
+        out.append("Accept latency (our probe session: final '.' to 250, one message every 50 ms during the load):\n")
+        out.append("| case | probe msgs | p50 ms | p99 ms | max ms |")
+        out.append("|---|---|---|---|---|")
+        for r in lat:
+            out.append(f"| {r['case']} | {r['latency_n']} | {_fmt(r['latency_p50_ms'], 1)} | "
+                       f"{_fmt(r['latency_p99_ms'], 1)} | {_fmt(r['latency_max_ms'], 1)} |")
+        out.append("")
     pairs = {}
     for r in rows:
         if r.get("failover_role"):
@@ -369,6 +454,14 @@ def summarize(a):
     if a.blackhole_log and os.path.exists(a.blackhole_log):
         found = re.findall(r"holding (\d+)", open(a.blackhole_log).read())
         r["blackhole_conns"] = int(found[-1]) if found else 0
+    if a.latency and os.path.exists(a.latency):
+        l = json.load(open(a.latency))
+        r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
+        r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
+        r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
+        r["latency_n"] = l["sent"]
+        if l["failed"]:
+            r["notes"].append(f"latency probe: {l['failed']} attempts failed")
     if a.stop_note:
         r["notes"].append(a.stop_note)
     r["status"] = status
@@ -384,6 +477,8 @@ def main():
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
+    s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
+    s.add_argument("size", type=int); s.add_argument("stop_file"); s.add_argument("out")
     s = sub.add_parser("sinkcount"); s.add_argument("path")
     s = sub.add_parser("watch")
     s.add_argument("--sink", action="append", required=True, help="name=path of an smtp-sink -c stdout file")
@@ -400,7 +495,7 @@ def main():
     s.add_argument("--csv", required=True)
     s.add_argument("--out", required=True)
     s = sub.add_parser("summarize")
-    for name in ("case", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note"):
+    for name in ("case", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note", "latency"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, default="")
     for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=int, default=0)
@@ -420,6 +515,8 @@ def main():
         return blackhole(a.host, a.port, a.mode)
     if a.cmd == "procstat":
         return procstat(a.pid)
+    if a.cmd == "latency":
+        return latency_probe(a.host, a.port, a.rate, a.size, a.stop_file, a.out)
     if a.cmd == "sinkcount":
         print(sink_count(a.path))
         return 0
