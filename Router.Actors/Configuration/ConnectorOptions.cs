@@ -1,0 +1,16 @@
+using Router.Actors.Routing;
+
+namespace Router.Actors.Configuration;
+
+/// <summary><c>router.connectors.&lt;id&gt;</c>: a route for mail, Exchange-2003 style.</summary>
+public sealed record ConnectorOptions
+{
+    /// <summary>The key of the connector's block; names it in logs, metrics and operator commands.</summary>
+    public required string Id { get; init; }
+
+    /// <summary><c>address-spaces</c>: <c>"pattern;cost"</c> entries saying which domains this connector carries. At least one.</summary>
+    public required IReadOnlyList<AddressSpace> AddressSpaces { get; init; }
+
+    /// <summary><c>firewalls</c>: ids of the firewalls this connector delivers through, sharing its load. At least one.</summary>
+    public required IReadOnlyList<string> FirewallIds { get; init; }
+}

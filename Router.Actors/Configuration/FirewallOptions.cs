@@ -1,0 +1,57 @@
+namespace Router.Actors.Configuration;
+
+/// <summary>
+/// <c>router.firewalls.&lt;id&gt;</c>: one email firewall (smart host) mail is delivered to. Every option
+/// but <c>host</c> defaults to <c>router.firewall-defaults.&lt;key&gt;</c> and can be overridden in the
+/// firewall's own block; the defaults below are those of the reference configuration.
+/// </summary>
+public sealed record FirewallOptions
+{
+    /// <summary>The key of the firewall's block; names it in logs, metrics and operator commands.</summary>
+    public required string Id { get; init; }
+
+    /// <summary><c>host</c>: IP address or DNS name to connect to. Required.</summary>
+    public required string Host { get; init; }
+
+    /// <summary><c>port</c>: TCP port. Default 25.</summary>
+    public int Port { get; init; } = 25;
+
+    /// <summary><c>max-connections</c>: size of the pool of SMTP connections to this firewall, per node. Default 8.</summary>
+    public int MaxConnections { get; init; } = 8;
+
+    /// <summary><c>connect-timeout</c>: TCP connect. Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>greeting-timeout</c>: wait for the 220 greeting after connecting. Default 10 s.</summary>
+    public TimeSpan GreetingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>command-timeout</c>: wait for the reply to EHLO, MAIL, RCPT, DATA, RSET, QUIT. Default 30 s.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>tls-handshake-timeout</c>: STARTTLS handshake. Default 10 s.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>data-timeout</c>: wait for the reply to the final dot, while the firewall scans the message. Default 10 min.</summary>
+    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary><c>trip-after</c>: consecutive failures that trip the circuit breaker. Default 3.</summary>
+    public int TripAfter { get; init; } = 3;
+
+    /// <summary><c>open-for</c>: how long a tripped firewall gets no work before it is probed; doubles on each re-trip. Default 10 s.</summary>
+    public TimeSpan OpenFor { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>max-open-for</c>: cap of the doubling open time. Default 5 min.</summary>
+    public TimeSpan MaxOpenFor { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>probe-interval</c>: active SMTP probe interval while Suspect, Tripped or Probing. Default 2 s.</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary><c>healthy-probe-interval</c>: active SMTP probe interval while Healthy. Default 30 s.</summary>
+    public TimeSpan HealthyProbeInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>slow-start</c>: a recovered firewall's share of load ramps up over this time; zero disables. Default 5 s.</summary>
+    public TimeSpan SlowStart { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>helo-name</c>: the name sent in EHLO to this firewall. Default <c>router.smtp.hostname</c>.</summary>
+    public string HeloName { get; init; } = "router.localdomain";
+}

@@ -1,0 +1,32 @@
+using Router.Actors.Routing;
+
+namespace Router.Actors.Configuration;
+
+/// <summary>
+/// The validated <c>router</c> section of a node's HOCON configuration. Build it with
+/// <see cref="RouterConfig.ToOptions"/>, which applies the defaults and rejects bad values.
+/// </summary>
+public sealed record RouterOptions
+{
+    /// <summary><c>node-name</c>: names this node in logs and in the cluster. Default: the machine name.</summary>
+    public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary><c>spool</c>.</summary>
+    public SpoolSettings Spool { get; init; } = new();
+
+    /// <summary><c>smtp</c>.</summary>
+    public SmtpOptions Smtp { get; init; } = new();
+
+    /// <summary><c>delivery</c>.</summary>
+    public DeliveryOptions Delivery { get; init; } = new();
+
+    /// <summary><c>firewalls</c>, in file order.</summary>
+    public IReadOnlyList<FirewallOptions> Firewalls { get; init; } = [];
+
+    /// <summary><c>connectors</c>, in file order.</summary>
+    public IReadOnlyList<ConnectorOptions> Connectors { get; init; } = [];
+
+    /// <summary>The routing table of the configured connectors' address spaces.</summary>
+    public AddressSpaceTable BuildAddressSpaceTable() =>
+        new(Connectors.Select(c => (c.Id, c.AddressSpaces)));
+}

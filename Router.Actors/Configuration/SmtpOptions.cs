@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace Router.Actors.Configuration;
+
+/// <summary><c>router.smtp</c>: the listener that accepts mail from internal servers.</summary>
+public sealed record SmtpOptions
+{
+    /// <summary>RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per message.</summary>
+    public const int MinRecipientsLimit = 100;
+
+    /// <summary><c>listen</c>: endpoints to accept SMTP on, as <c>ip:port</c> (<c>[v6]:port</c>). Default <c>127.0.0.1:2525</c>.</summary>
+    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new IPEndPoint(IPAddress.Loopback, 2525)];
+
+    /// <summary><c>hostname</c>: the name the router gives in its greeting, EHLO reply and Received header. Default <c>router.localdomain</c>.</summary>
+    public string Hostname { get; init; } = "router.localdomain";
+
+    /// <summary><c>max-message-size</c>: bytes; larger mail gets 552 5.3.4 and is advertised in SIZE. Default 36700160 (35 MiB).</summary>
+    public long MaxMessageSize { get; init; } = 36_700_160;
+
+    /// <summary><c>max-recipients</c>: per message; more get 452 4.5.3. At least 100. Default 500.</summary>
+    public int MaxRecipients { get; init; } = 500;
+
+    /// <summary><c>max-connections</c>: concurrent SMTP sessions. Default 1000.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary><c>session-timeout</c>: longest a whole SMTP session may last. Default 30 min.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary><c>command-timeout</c>: longest wait for the client's next command (RFC 5321 §4.5.3.2.7). Default 5 min.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>banner</c>: the text after <c>220</c> in the greeting. The configured template may contain
+    /// <c>{hostname}</c>; here it is already expanded. Default <c>{hostname} ESMTP Router</c>.
+    /// </summary>
+    public string Banner { get; init; } = "router.localdomain ESMTP Router";
+
+    /// <summary><c>relay.allowed-networks</c>: CIDR networks that may relay; others get 554 5.7.1 at RCPT. Default loopback only.</summary>
+    public IReadOnlyList<IPNetwork> RelayAllowedNetworks { get; init; } =
+        [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];
+}
