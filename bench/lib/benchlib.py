@@ -430,7 +430,8 @@ def summarize(a):
     # Router log: warnings/errors and the first trip of a firewall.
     warn = err = 0
     first_err = None
-    trip_line = None
+    trip_line = loose_trip = None
+    transitions = []
     if os.path.exists(a.log):
         for line in open(a.log, errors="replace"):
             if " ERR " in line or " FTL " in line:
@@ -438,13 +439,20 @@ def summarize(a):
                 first_err = first_err or line.strip()
             elif " WRN " in line:
                 warn += 1
-            if trip_line is None and re.search(r"trip", line, re.I) and "fw-b" in line:
-                trip_line = line.strip()
+            if "fw-b" in line and re.search(r"->\s*Tripped", line):
+                trip_line = trip_line or line.strip()
+            elif "fw-b" in line and re.search(r"trip", line, re.I):
+                loose_trip = loose_trip or line.strip()
+            if re.search(r"Firewall fw-\S+ .*\S+ -> \S+", line) and len(transitions) < 12:
+                transitions.append(line.strip()[:240])
     r["log_warnings"], r["log_errors"] = warn, err
     if err:
         r["notes"].append(f"router log: {err} ERR lines, first: `{first_err[:300]}`")
     if warn:
         r["notes"].append(f"router log: {warn} WRN lines")
+    trip_line = trip_line or loose_trip
+    if transitions:
+        r["notes"].append("firewall state changes (router log): " + "; ".join(f"`{t}`" for t in transitions))
     if trip_line:
         r["trip_line"] = trip_line[:300]
         m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})", trip_line)
