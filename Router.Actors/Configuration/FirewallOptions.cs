@@ -54,4 +54,7 @@ public sealed record FirewallOptions
 
     /// <summary><c>helo-name</c>: the name sent in EHLO to this firewall. Default <c>router.smtp.hostname</c>.</summary>
     public string HeloName { get; init; } = "router.localdomain";
+
+    /// <summary>A pooled connection unused this long is closed with QUIT. Default 60 s.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

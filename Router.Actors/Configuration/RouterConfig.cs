@@ -26,7 +26,7 @@ public static partial class RouterConfig
     [
         "host", "port", "max-connections", "connect-timeout", "greeting-timeout", "command-timeout",
         "tls-handshake-timeout", "data-timeout", "trip-after", "open-for", "max-open-for",
-        "probe-interval", "healthy-probe-interval", "slow-start", "helo-name",
+        "probe-interval", "healthy-probe-interval", "slow-start", "helo-name", "idle-timeout",
     ];
 
     private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls"];
@@ -182,6 +182,7 @@ public static partial class RouterConfig
             MaxConnections = AtLeastOne(reader, $"{smtp}.max-connections", defaults.MaxConnections),
             SessionTimeout = Positive(reader, $"{smtp}.session-timeout", defaults.SessionTimeout),
             CommandTimeout = Positive(reader, $"{smtp}.command-timeout", defaults.CommandTimeout),
+            ShutdownGrace = Positive(reader, $"{smtp}.shutdown-grace", defaults.ShutdownGrace),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
         };
@@ -333,6 +334,7 @@ public static partial class RouterConfig
             HealthyProbeInterval = Timeout("healthy-probe-interval", inherited.HealthyProbeInterval),
             SlowStart = slowStart,
             HeloName = helo,
+            IdleTimeout = Timeout("idle-timeout", inherited.IdleTimeout),
         };
     }
 

@@ -29,6 +29,9 @@ public sealed record SmtpOptions
     /// <summary><c>command-timeout</c>: longest wait for the client's next command (RFC 5321 §4.5.3.2.7). Default 5 min.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>On shutdown, how long transactions in flight may take to finish. Default 30 s.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// <c>banner</c>: the text after <c>220</c> in the greeting. The configured template may contain
     /// <c>{hostname}</c>; here it is already expanded. Default <c>{hostname} ESMTP Router</c>.

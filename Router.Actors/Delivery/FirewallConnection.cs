@@ -169,6 +169,12 @@ public sealed class FirewallConnection : IAsyncDisposable
             {
                 await client.ConnectAsync(socket, _firewall.Host, _firewall.Port, SecureSocketOptions.None, greetingDeadline.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose();
+                socket.Dispose();
+                throw;
+            }
             catch (Exception ex)
             {
                 client.Dispose();
@@ -179,7 +185,6 @@ public sealed class FirewallConnection : IAsyncDisposable
                         (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
                     TimeoutException => (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
                     SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
-                    OperationCanceledException => throw ex,
                     _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
                 };
             }

@@ -199,9 +199,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         var connectors = string.Join(",", _connectorIds);
         if (next.State == HealthState.Tripped)
             _log.Warning("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}, open for {OpenFor}s: {Reason}",
-                _firewall.Id, connectors, _node, from, to, (next.OpenUntil - next.Since).TotalSeconds, next.Reason);
+                [_firewall.Id, connectors, _node, from, to, (next.OpenUntil - next.Since).TotalSeconds, next.Reason]);
         else
-            _log.Info("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}: {Reason}", _firewall.Id, connectors, _node, from, to, next.Reason);
+            _log.Info("Firewall {Firewall} ({Connectors}) on {Node}: {From} -> {To}: {Reason}", [_firewall.Id, connectors, _node, from, to, next.Reason]);
         Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since,
             next.State == HealthState.Tripped ? next.OpenUntil - next.Since : null));
 

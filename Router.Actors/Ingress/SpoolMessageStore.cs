@@ -2,7 +2,7 @@ using System.Buffers;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Spool;
-using Router.Messages;
+using Envelope = Router.Messages.Envelope;
 using Router.Messages.Routing;
 using SmtpServer;
 using SmtpServer.Mail;
