@@ -42,6 +42,12 @@ public static class Program
         {
             return Fail(ex.Message);
         }
+        catch (IOException ex)
+        {
+            // A spool that is locked, unreadable or on a full disk, a port already in use: the
+            // operator needs the reason, not a stack trace.
+            return Fail($"cannot start: {ex.Message}");
+        }
     }
 
     private static async Task<int> RunAsync(string[] args)
@@ -56,10 +62,9 @@ public static class Program
 
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
-            .MinimumLevel.Override("Akka", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} [{SourceContext}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
         try
         {

@@ -57,8 +57,7 @@ public sealed class FirewallConnection : IAsyncDisposable
         }
 
         var client = _client!;
-        var part = new RawMessagePart(body);
-        var message = RawMessagePart.Wrap(part);
+        var (message, part) = RawMessagePart.Wrap(body);
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         format.International = false;

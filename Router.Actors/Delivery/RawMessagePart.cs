@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using MimeKit;
 using MimeKit.IO;
 
@@ -9,22 +11,28 @@ namespace Router.Actors.Delivery;
 /// (a DKIM signature has to survive the relay).
 /// </summary>
 /// <remarks>
-/// It derives from <see cref="MimePart"/> with Content-Transfer-Encoding 8bit only so that
-/// MailKit declares BODY=8BITMIME when the firewall offers it (declaring 8BITMIME for 7-bit content
-/// is allowed). Its own headers are hidden with <see cref="HiddenHeaders"/>; the message's real
-/// headers are inside the raw bytes.
+/// MimeKit writes a MIME-Version header and a blank line of its own unless the message and this
+/// entity came out of its parser, so <see cref="Wrap"/> parses a tiny header-only seed whose
+/// content type is registered to this class. It is a <see cref="MimePart"/> with
+/// Content-Transfer-Encoding 8bit only so that MailKit declares BODY=8BITMIME when the firewall
+/// offers it (declaring 8BITMIME for 7-bit content is allowed). Its own two headers are hidden with
+/// <see cref="HiddenHeaders"/>; the message's real headers are inside the raw bytes.
 /// </remarks>
-internal sealed class RawMessagePart : MimePart
+public sealed class RawMessagePart : MimePart
 {
+    private const string MediaType = "application/x-router-raw";
+
     /// <summary>Headers of this synthetic entity that must never reach the wire.</summary>
     public static readonly HeaderId[] HiddenHeaders = [HeaderId.ContentType, HeaderId.ContentTransferEncoding];
 
-    private readonly Stream _source;
+    private static readonly byte[] Seed = Encoding.ASCII.GetBytes($"Content-Type: {MediaType}\r\nContent-Transfer-Encoding: 8bit\r\n");
+    private static readonly ParserOptions Parser = CreateParser();
 
-    public RawMessagePart(Stream source) : base("application", "octet-stream")
+    private Stream? _source;
+
+    /// <summary>For MimeKit's parser only (see <see cref="Wrap"/>).</summary>
+    public RawMessagePart(MimeEntityConstructorArgs args) : base(args)
     {
-        _source = source;
-        ContentTransferEncoding = ContentEncoding.EightBit;
     }
 
     /// <summary>True once the whole body has been handed to the transport.</summary>
@@ -32,10 +40,11 @@ internal sealed class RawMessagePart : MimePart
 
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
-        _source.Position = 0;
+        var source = _source ?? throw new InvalidOperationException("no source stream");
+        source.Position = 0;
         var buffer = new byte[81920];
         int read;
-        while ((read = _source.Read(buffer, 0, buffer.Length)) > 0)
+        while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             stream.Write(buffer, 0, read);
@@ -45,12 +54,13 @@ internal sealed class RawMessagePart : MimePart
 
     public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
-        _source.Position = 0;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        var source = _source ?? throw new InvalidOperationException("no source stream");
+        source.Position = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {
             int read;
-            while ((read = await _source.ReadAsync(buffer.AsMemory(0, 81920), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, 81920), cancellationToken).ConfigureAwait(false)) > 0)
             {
                 // MailKit's filtered streams implement ICancellableStream; use it where offered.
                 if (stream is ICancellableStream cancellable)
@@ -61,17 +71,27 @@ internal sealed class RawMessagePart : MimePart
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         Written = true;
     }
 
-    /// <summary>Builds the message MailKit sends: no headers of its own, the raw bytes as body.</summary>
-    public static MimeMessage Wrap(RawMessagePart part)
+    /// <summary>Builds the message MailKit sends: no headers of its own, <paramref name="source"/> as the bytes.</summary>
+    public static (MimeMessage Message, RawMessagePart Part) Wrap(Stream source)
     {
-        var message = new MimeMessage();
+        // The classic parser marks every entity as having a blank line after its headers; the
+        // experimental one records the truth (none in the seed), so nothing extra is written.
+        var message = new ExperimentalMimeParser(Parser, new MemoryStream(Seed, writable: false)).ParseMessage();
         message.Headers.Clear();
-        message.Body = part;
-        return message;
+        var part = (RawMessagePart)message.Body!;
+        part._source = source;
+        return (message, part);
+    }
+
+    private static ParserOptions CreateParser()
+    {
+        var options = ParserOptions.Default.Clone();
+        options.RegisterMimeType(MediaType, typeof(RawMessagePart));
+        return options;
     }
 }

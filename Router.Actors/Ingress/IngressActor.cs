@@ -126,7 +126,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
             .MaxRetryCount(20)
             .CommandWaitTimeout(_smtp.CommandTimeout)
-            .CustomSmtpGreeting(_ => _smtp.Banner);
+            .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)
             builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout));
 

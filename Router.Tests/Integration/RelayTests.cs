@@ -99,7 +99,7 @@ public sealed class RelayTests
         Assert.True(prefixLength > 0, "the relayed message is not longer than the original: no Received header?");
         Assert.Equal(original, relayed[prefixLength..]);
         var prefix = System.Text.Encoding.ASCII.GetString(relayed, 0, prefixLength);
-        Assert.StartsWith("Received: from ", prefix);
+        Assert.True(prefix.StartsWith("Received: from ", StringComparison.Ordinal), $"unexpected prefix: {prefix}");
         Assert.EndsWith("\r\n", prefix);
         // Exactly one header: continuation lines only after the first line.
         var lines = prefix.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
