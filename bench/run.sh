@@ -26,6 +26,7 @@ usage: bench/run.sh [options]
                           noaccept: fw-b never accepts (backlog 4), later connects time out
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
+  --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
   --latency               add one probe session of ours (20 msg/s, same size) that times '.' -> 250;
                           reports accept latency p50/p99/max (its messages count as delivered load)
   --keep                  keep the temporary spool directories
@@ -41,6 +42,7 @@ STALL=30
 BLACKHOLE_MODE=accept
 MAX_CONN=16
 FW_OPTS=""
+SMTP_OPTS=""
 KEEP=0
 LATENCY=0
 while [ $# -gt 0 ]; do
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
     --blackhole-mode) BLACKHOLE_MODE="$2"; shift 2 ;;
     --max-connections) MAX_CONN="$2"; shift 2 ;;
     --fw-opts) FW_OPTS="$2"; shift 2 ;;
+    --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --latency) LATENCY=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -146,6 +149,7 @@ router {
     listen = ["127.0.0.1:$3"]
     hostname = "router.bench"
     relay.allowed-networks = ["127.0.0.0/8"]
+    $SMTP_OPTS
   }
   firewalls {
     fw-a { host = "127.0.0.1", port = $4, max-connections = $MAX_CONN$extra }
@@ -246,9 +250,6 @@ run_case() {
   if stat="$(python3 "$LIB" procstat "$rpid" 2>/dev/null)"; then
     cpu_after="${stat% *}"; hwm_kb="${stat#* }"
   fi
-  local spool_left
-  spool_left="$(find "$spool" -type f | wc -l)"
-  find "$spool" -type f | head -n 20 > "$dir/spool-left.txt"
 
   local stop_note=""
   if stop_pid "$rpid" 20; then
@@ -258,6 +259,24 @@ run_case() {
     log "  $stop_note"
   fi
   for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+
+  # What the router itself still holds: reopen the spool with both firewalls pointed at a
+  # closed port and read its "Spool ... opened: N messages" line. Delivered mail must be gone.
+  local spool_left="" closed
+  closed="$(python3 "$LIB" freeports 2)"
+  write_config "$dir/recheck.conf" "$spool" "${closed% *}" "${closed#* }" "${closed#* }"
+  ( cd "$TMP_ROOT" && exec dotnet "$DLL" run --config "$dir/recheck.conf" ) > "$dir/recheck.log" 2>&1 &
+  local cpid=$!
+  PIDS+=("$cpid")
+  for _ in $(seq 1 100); do
+    grep -q 'opened: ' "$dir/recheck.log" 2>/dev/null && break
+    kill -0 "$cpid" 2>/dev/null || break
+    sleep 0.2
+  done
+  spool_left="$(grep -m1 -o 'opened: [0-9]* messages' "$dir/recheck.log" | grep -o '[0-9]*' || true)"
+  stop_pid "$cpid" 3 || true
+  [ -n "$spool_left" ] || { spool_left=-1; log "  could not read the spool's message count; see $dir/recheck.log"; }
+  [ -n "${BENCH_ROUTER_CMD:-}" ] && spool_left=0
 
   python3 "$LIB" summarize --case "$name" --firewalls "$firewalls" --role "$role" \
     --watch "$dir/watch.json" --log "$dir/router.log" --results "$RESULTS" \
@@ -327,7 +346,7 @@ fi
 
 MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router $(cd "$REPO" && git rev-parse --short HEAD)$(cd "$REPO" && git diff --quiet HEAD -- . ':!bench' || echo '+dirty')"
 python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
-  --machine "$MACHINE" \
+  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:- }}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
   --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
   --csv "$CSV" --plot "$PLOT"
 log "results: $MD (logs, CSVs, plot: $ART/)"

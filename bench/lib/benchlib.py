@@ -306,8 +306,8 @@ LEGEND = """Columns: **accepted/s** = messages accepted (2xx after DATA) / wall 
 **delivered/s** = messages expected at the sinks / time from the start of smtp-source until the
 sinks together counted them all; **delivered** = sink count at the end (after a grace period) /
 expected (sent minus rejected); **rejected** = non-2xx replies seen by smtp-source (-A keeps it
-going); **dup** = sink count above expected; **left in spool** = files under spool.path after
-delivery; **CPU s/1k msgs** = router utime+stime (/proc/PID/stat) from just before the load to
+going); **dup** = sink count above expected; **left in spool** = messages the router reports
+when it reopens the case's spool afterwards (firewalls unreachable), should be 0; **CPU s/1k msgs** = router utime+stime (/proc/PID/stat) from just before the load to
 the end of delivery, per 1,000 messages; **peak RSS** = router VmHWM at the end of the case
 (fresh process per case). smtp-source, smtp-sink and the router share the machine's cores.
 """
@@ -421,8 +421,11 @@ def summarize(a):
         status = "ok*" if status == "ok" else status
     if r["duplicates"]:
         r["notes"].append(f"{r['duplicates']} messages more than expected reached the sinks (duplicates)")
-    if a.spool_left:
-        r["notes"].append(f"{a.spool_left} files still in the spool after delivery")
+    if a.spool_left > 0:
+        r["notes"].append(f"the router reopened its spool with {a.spool_left} messages still in it after delivery")
+    elif a.spool_left < 0:
+        r["spool_left"] = None
+        r["notes"].append("the spool's message count could not be read (recheck.log)")
     if a.source_rc:
         r["notes"].append(f"smtp-source exited {a.source_rc}" + (" (killed by the case timeout)" if a.source_rc == 124 else ""))
         if status == "ok":
