@@ -29,6 +29,7 @@ usage: bench/run.sh [options]
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
   --latency               add one probe session of ours (20 msg/s, same size) that times '.' -> 250;
                           reports accept latency p50/p99/max (its messages count as delivered load)
+  --stop-timeout SEC      how long the router gets to exit after SIGTERM before SIGKILL (default 20)
   --keep                  keep the temporary spool directories
   -h, --help
 EOF
@@ -45,6 +46,7 @@ FW_OPTS=""
 SMTP_OPTS=""
 KEEP=0
 LATENCY=0
+STOP_TIMEOUT=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES="$2"; shift 2 ;;
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --latency) LATENCY=1; shift ;;
+    --stop-timeout) STOP_TIMEOUT="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -252,10 +255,10 @@ run_case() {
   fi
 
   local stop_note=""
-  if stop_pid "$rpid" 20; then
+  if stop_pid "$rpid" "$STOP_TIMEOUT"; then
     log "  router stopped on SIGTERM in ${STOP_TOOK}s"
   else
-    stop_note="router did not stop within 20 s of SIGTERM; killed"
+    stop_note="router did not stop within $STOP_TIMEOUT s of SIGTERM; killed"
     log "  $stop_note"
   fi
   for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done

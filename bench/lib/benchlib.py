@@ -277,7 +277,14 @@ def watch(a):
                 reason = f"stalled {a.stall:.0f}s"
                 break
             time.sleep(max(0.0, a.interval - (time.time() - now)))
+    def crossing(target):
+        for (t1, n1), (t2, n2) in zip([(t0, 0)] + history, history):
+            if n2 >= target:
+                return round((t1 + (t2 - t1) * (target - n1) / (n2 - n1) if n2 > n1 else t2) - t0, 2)
+        return None
+
     summary = {
+        "t_pct": {str(p): crossing(expect * p / 100.0) for p in (50, 90, 99)},
         "reason": reason,
         "expect": expect,
         "delivered": total,
@@ -357,6 +364,11 @@ def report(a):
             hv, bv = h.get(key), b.get(key)
             ratio = f"{100.0 * bv / hv:.0f}%" if hv and bv else "n/a"
             out.append(f"| {label} | {_fmt(hv)} | {_fmt(bv)} | {ratio} | {target} |")
+        for p in ("50", "90", "99"):
+            hv, bv = h.get("t_pct", {}).get(p), b.get("t_pct", {}).get(p)
+            out.append(f"| seconds until {p}% delivered | {_fmt(hv, 1)} | {_fmt(bv, 1)} | | |")
+        out.append(f"| seconds until 100% delivered | {_fmt(h.get('delivery_wall_s'), 1)} | "
+                   f"{_fmt(b.get('delivery_wall_s'), 1)} | | |")
         out.append("")
         if b.get("trip_line"):
             out.append(f"First trip log line ({b.get('trip_after_s', 'n/a')} s after the load started): "
@@ -408,6 +420,7 @@ def summarize(a):
     else:
         r["delivered_per_s"] = None
     r["duplicates"] = max(0, w["delivered"] - w["expect"])
+    r["t_pct"] = w.get("t_pct", {})
     if a.cpu_before is not None and a.cpu_after is not None:
         r["cpu_per_1k"] = round((a.cpu_after - a.cpu_before) / max(1, w["expect"]) * 1000, 3)
     r["peak_rss_mb"] = round(a.hwm_kb / 1024.0, 0) if a.hwm_kb else None
