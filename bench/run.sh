@@ -325,25 +325,8 @@ if [ -n "$FAILOVER" ]; then
     PLOT="$ART/failover.png"
     H="$ART/failover-healthy-$base/timeseries.csv"
     B="$ART/failover-blackholed-$base/timeseries.csv"
-    gnuplot <<EOF || { log "gnuplot failed"; PLOT=""; }
-set terminal pngcairo size 1100,800 noenhanced
-set output "$PLOT"
-set datafile separator ","
-set key autotitle columnhead
-set multiplot layout 2,1 title "Router failover: $C_M x $C_L B, $C_S sessions ($C_C), fw-b blackholed ($BLACKHOLE_MODE) vs healthy"
-set xlabel "seconds since smtp-source started"
-set ylabel "delivered messages / s (0.5 s samples)"
-set grid
-set key left top
-plot "$H" using 1:7 with lines lw 2 title "healthy: delivered/s", \
-     "$B" using 1:7 with lines lw 2 title "fw-b blackholed: delivered/s"
-set ylabel "messages (cumulative)"
-plot "$B" using 1:2 with lines lw 2 title "blackholed run: accepted by router", \
-     "$B" using 1:3 with lines lw 2 title "blackholed run: at fw-a", \
-     "$B" using 1:4 with lines lw 2 title "blackholed run: at fw-b", \
-     "$H" using 1:5 with lines dt 2 title "healthy run: delivered (both)"
-unset multiplot
-EOF
+    gnuplot -e "healthy='$H'; blackholed='$B'; out='$PLOT'; title='Router failover: $C_M x $C_L B, $C_S sessions ($C_C), fw-b blackholed ($BLACKHOLE_MODE) vs healthy'" \
+      "$HERE/lib/failover.gp" || { log "gnuplot failed"; PLOT=""; }
   fi
 fi
 
