@@ -92,8 +92,12 @@ public sealed class FirewallConnection : IAsyncDisposable
                 await DropAsync().ConfigureAwait(false);
                 return DeliveryResult.ForAll(job, AttemptOutcome.ProtocolError, code, Describe(ex), part.Written);
             }
-            // MAIL FROM or DATA refused: applies to every recipient still standing.
             var outcome = code >= 500 ? AttemptOutcome.PermanentRejection : AttemptOutcome.TransientRejection;
+            // MAIL FROM refused: the replies to the pipelined RCPTs that follow ("503 need MAIL")
+            // are consequences, not verdicts on the recipients, so every recipient takes MAIL's reply.
+            if (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
+                return DeliveryResult.ForAll(job, outcome, code, Describe(ex));
+            // DATA or the final dot refused: applies to every recipient RCPT had accepted.
             return Completed(job, client, code, Describe(ex), part.Written) with { Outcome = outcome };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -134,7 +134,7 @@ public sealed class ConnectorActor : ReceiveActor
         DeliveryJob? again = null;
         if (retry.Count > 0)
         {
-            again = job.Narrow(retry) with { Attempts = job.Attempts + 1 };
+            again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id };
             _log.Info("Deferred {QueueId} ({Count} recipient(s)) via {Connector}/{Firewall}: {Detail}",
                 job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
         }

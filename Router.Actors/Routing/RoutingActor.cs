@@ -78,7 +78,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
             _plans[job.RouteKey] = tiers;
         }
-        var connector = _chooser.Choose(tiers, id => _connectors.ContainsKey(id) && !_unusable.Contains(id), id => _backlog[id]);
+        bool Usable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id);
+        var connector = (job.AvoidConnector is { } avoid ? _chooser.Choose(tiers, id => id != avoid && Usable(id), id => _backlog[id]) : null)
+            ?? _chooser.Choose(tiers, Usable, id => _backlog[id]);
         if (connector is null)
         {
             _parked.Add(job);

@@ -20,6 +20,13 @@ public sealed record DeliveryJob(
     string RouteKey,
     int Attempts) : IRouterProtocol
 {
+    /// <summary>
+    /// The connector whose firewall last deferred this job. The retry goes elsewhere in the same
+    /// tier when it can: a firewall that refuses every message answers fast, and "least backlog"
+    /// alone would keep choosing it.
+    /// </summary>
+    public string? AvoidConnector { get; init; }
+
     /// <summary>The same job narrowed to the recipients at the given positions of this job.</summary>
     public DeliveryJob Narrow(IReadOnlyList<int> positions) => this with
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Node.Demo;
 using Router.Node.Hosting;
@@ -55,7 +56,10 @@ internal sealed class TestRouter : IAsyncDisposable
             }
             """;
         var options = RouterConfig.ToOptions(RouterConfig.Parse(hocon));
-        var node = await RouterNode.StartAsync(options);
+        // ROUTER_TEST_LOG=1 shows the node's log on the console when a test needs explaining.
+        var node = await RouterNode.StartAsync(options, Environment.GetEnvironmentVariable("ROUTER_TEST_LOG") == "1"
+            ? logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Debug)
+            : null);
         return new TestRouter(node, spoolPath, ownsSpool);
     }
 
