@@ -128,7 +128,10 @@ DLL="$REPO/Router.Node/bin/Release/net10.0/router.dll"
 if [ "$BUILD" = 1 ]; then
   log "dotnet build Router.sln -c Release"
   ( cd "$REPO" && dotnet build Router.sln -c Release -nologo -v q ) >&2
+  mkdir -p "$TOOLS"
+  ( cd "$REPO" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo '+dirty')" ) > "$TOOLS/built-from"
 fi
+BUILT_FROM="$(cat "$TOOLS/built-from" 2>/dev/null || echo 'unknown (built outside bench/run.sh)')"
 [ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- output
@@ -330,9 +333,9 @@ if [ -n "$FAILOVER" ]; then
   fi
 fi
 
-MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router $(cd "$REPO" && git rev-parse --short HEAD)$(cd "$REPO" && git diff --quiet HEAD -- . ':!bench' || echo '+dirty')"
+MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router built from $BUILT_FROM (worktree HEAD $(cd "$REPO" && git rev-parse --short HEAD))"
 python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
-  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:- }}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
+  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
   --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
   --csv "$CSV" --plot "$PLOT"
 log "results: $MD (logs, CSVs, plot: $ART/)"
