@@ -17,6 +17,7 @@ public sealed class FirewallConnection : IAsyncDisposable
 {
     private readonly FirewallOptions _firewall;
     private RelaySmtpClient? _client;
+    private Socket? _socket;
 
     public FirewallConnection(FirewallOptions firewall) => _firewall = firewall;
 
@@ -37,6 +38,10 @@ public sealed class FirewallConnection : IAsyncDisposable
 
         await using (body.ConfigureAwait(false))
         {
+            // An idle pooled connection has nothing to read; if it is readable the firewall has
+            // closed it (EOF/RST) or timed it out with a 421: do not send a message into it.
+            if (IsConnected && _socket is { } socket && socket.Poll(0, SelectMode.SelectRead))
+                await DropAsync().ConfigureAwait(false);
             var reused = IsConnected;
             var result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
             // A pooled connection the firewall closed while idle fails on its first command. That
@@ -193,6 +198,7 @@ public sealed class FirewallConnection : IAsyncDisposable
             }
             client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
             _client = client;
+            _socket = socket;
             return (null, 0, string.Empty);
         }
         catch
@@ -206,7 +212,10 @@ public sealed class FirewallConnection : IAsyncDisposable
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         var client = _client;
+        var socket = _socket;
         _client = null;
+        _socket = null;
+        using var _ = socket;
         if (client is null)
             return;
         try
@@ -229,6 +238,8 @@ public sealed class FirewallConnection : IAsyncDisposable
         var client = _client;
         _client = null;
         client?.Dispose();
+        _socket?.Dispose();
+        _socket = null;
         return Task.CompletedTask;
     }
 

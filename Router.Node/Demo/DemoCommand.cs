@@ -21,7 +21,7 @@ public static class DemoCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = int.Parse(Program.Option(args, "--messages") ?? "400");
+        var count = int.Parse(Program.Option(args, "--messages") ?? "500");
         if (count < 10)
             throw new ArgumentException("--messages must be at least 10");
         var spoolPath = Path.Combine(Path.GetTempPath(), $"router-demo-{Guid.NewGuid():N}");
@@ -37,7 +37,8 @@ public static class DemoCommand
             await using var node = await RouterNode.StartAsync(options);
             var listener = node.SmtpEndpoints[0];
             node.System.ActorOf(Props.Create(() => new EventCollector(events)), "demo-events");
-            AnsiConsole.MarkupLine($"Node listening on [green]{listener}[/]; firewalls fw-a on :{fwA.Port}, fw-b on :{fwB.Port}. Sending {count} messages from 8 clients.");
+            AnsiConsole.MarkupLine($"Node listening on [green]{listener}[/]; firewalls fw-a on :{fwA.Port}, fw-b on :{fwB.Port}.");
+            AnsiConsole.MarkupLine($"Sending {count} messages from 8 clients; fw-b will be killed a quarter of the way in and revived a little later.");
 
             var sent = 0;
             var killed = false;
@@ -52,13 +53,13 @@ public static class DemoCommand
                     while (!sending.IsCompleted || DistinctDelivered(fwA, fwB) < count)
                     {
                         delivered.Value = DistinctDelivered(fwA, fwB);
-                        if (!killed && Volatile.Read(ref sent) >= count / 3)
+                        if (!killed && Volatile.Read(ref sent) >= count / 4)
                         {
                             killed = true;
                             await fwB.StopAsync();
                             AnsiConsole.MarkupLine($"[red]{clock.Elapsed:mm\\:ss\\.f} fw-b killed[/] (its port now refuses connections)");
                         }
-                        if (killed && !revived && Volatile.Read(ref sent) >= count * 2 / 3)
+                        if (killed && !revived && Volatile.Read(ref sent) >= count * 2 / 5)
                         {
                             revived = true;
                             await fwB.RestartAsync();
@@ -124,6 +125,8 @@ public static class DemoCommand
                 message.Body = new TextPart("plain") { Text = $"Hello from the router demo, message {n}.\n" };
                 await client.SendAsync(message);
                 onAccepted();
+                // About 100 messages a second in all, so the failure and the recovery can be watched.
+                await Task.Delay(80);
             }
             await client.DisconnectAsync(true);
         });
@@ -151,7 +154,7 @@ public static class DemoCommand
           }
           firewall-defaults {
             connect-timeout = 2s
-            open-for = 2s
+            open-for = 1s
             probe-interval = 500ms
             slow-start = 2s
           }

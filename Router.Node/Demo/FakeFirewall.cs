@@ -33,8 +33,8 @@ public sealed class FakeFirewall : IAsyncDisposable
     static readonly TimeSpan Greeting421Linger = TimeSpan.FromSeconds(10);
 
     readonly object _gate = new();
-    readonly ConcurrentDictionary<long, FirewallConnection> _connections = new();
-    readonly Channel<FirewallConnection> _served = Channel.CreateUnbounded<FirewallConnection>();
+    readonly ConcurrentDictionary<long, FakeConnection> _connections = new();
+    readonly Channel<FakeConnection> _served = Channel.CreateUnbounded<FakeConnection>();
     readonly CancellationTokenSource _shutdown = new();
     readonly List<ReceivedMessage> _messages = new();
 
@@ -356,7 +356,7 @@ public sealed class FakeFirewall : IAsyncDisposable
                 return;
             }
 
-            FirewallConnection connection;
+            FakeConnection connection;
             FirewallBehavior behavior;
             lock (_gate)
             {
@@ -369,7 +369,7 @@ public sealed class FakeFirewall : IAsyncDisposable
                 }
 
                 var id = Interlocked.Increment(ref _nextConnectionId);
-                connection = new FirewallConnection(id, socket, closed => _connections.TryRemove(closed.Id, out _));
+                connection = new FakeConnection(id, socket, closed => _connections.TryRemove(closed.Id, out _));
                 _connections[id] = connection;
                 Interlocked.Increment(ref _connectionsAccepted);
                 behavior = _behavior;
@@ -399,7 +399,7 @@ public sealed class FakeFirewall : IAsyncDisposable
     }
 
     /// <summary>A blackhole: never sends a byte, discards what arrives, until the client gives up or we are reset.</summary>
-    static async Task HoldSilentlyAsync(FirewallConnection connection)
+    static async Task HoldSilentlyAsync(FakeConnection connection)
     {
         var buffer = new byte[1024];
         try
@@ -417,7 +417,7 @@ public sealed class FakeFirewall : IAsyncDisposable
         }
     }
 
-    static async Task AnswerGreeting421Async(FirewallConnection connection)
+    static async Task AnswerGreeting421Async(FakeConnection connection)
     {
         var socket = connection.Socket;
         var buffer = new byte[1024];

@@ -14,9 +14,9 @@ internal sealed class FirewallEndpointListener : IEndpointListenerFactory, IEndp
 {
     public const string ConnectionKey = "Router.FakeFirewall:Connection";
 
-    readonly ChannelReader<FirewallConnection> _connections;
+    readonly ChannelReader<FakeConnection> _connections;
 
-    public FirewallEndpointListener(ChannelReader<FirewallConnection> connections) => _connections = connections;
+    public FirewallEndpointListener(ChannelReader<FakeConnection> connections) => _connections = connections;
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) => this;
 

@@ -59,7 +59,7 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
 
         if (_firewall.Behavior.Mode == FirewallMode.DropAfterData
             && context.Properties.TryGetValue(FirewallEndpointListener.ConnectionKey, out var value)
-            && value is FirewallConnection connection)
+            && value is FakeConnection connection)
         {
             connection.Abort();
             throw new SmtpResponseException(FirewallReplies.Dropped);

@@ -9,10 +9,10 @@ namespace Router.Node.Demo;
 /// <summary>The duplex pipe SmtpServer talks through; plain text only (no certificate, so STARTTLS is never offered).</summary>
 internal sealed class FirewallSocketPipe : ISecurableDuplexPipe
 {
-    readonly FirewallConnection _connection;
+    readonly FakeConnection _connection;
     readonly NetworkStream _stream;
 
-    public FirewallSocketPipe(FirewallConnection connection)
+    public FirewallSocketPipe(FakeConnection connection)
     {
         _connection = connection;
         _stream = new NetworkStream(connection.Socket, ownsSocket: false);

@@ -3,12 +3,12 @@ using System.Net.Sockets;
 namespace Router.Node.Demo;
 
 /// <summary>One accepted socket of a <see cref="FakeFirewall"/>, tracked so that Refuse and Stop can reset it.</summary>
-internal sealed class FirewallConnection
+internal sealed class FakeConnection
 {
-    readonly Action<FirewallConnection> _onClosed;
+    readonly Action<FakeConnection> _onClosed;
     int _closed;
 
-    public FirewallConnection(long id, Socket socket, Action<FirewallConnection> onClosed)
+    public FakeConnection(long id, Socket socket, Action<FakeConnection> onClosed)
     {
         Id = id;
         Socket = socket;
