@@ -69,6 +69,7 @@ def blackhole(host, port, mode):
     srv.bind((host, port))
     if mode == "noaccept":
         srv.listen(4)
+        print("blackhole: listening with backlog 4, never accepting", flush=True)
         while True:
             time.sleep(3600)
     srv.listen(1024)
@@ -476,8 +477,10 @@ def summarize(a):
             ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + float(m.group(1)[19:])
             r["trip_after_s"] = round(ts - t0, 1)
     if a.blackhole_log and os.path.exists(a.blackhole_log):
-        found = re.findall(r"holding (\d+)", open(a.blackhole_log).read())
-        r["blackhole_conns"] = int(found[-1]) if found else 0
+        text = open(a.blackhole_log).read()
+        found = re.findall(r"holding (\d+)", text)
+        if found or "never accepting" not in text:
+            r["blackhole_conns"] = int(found[-1]) if found else 0
     if a.latency and os.path.exists(a.latency):
         l = json.load(open(a.latency))
         r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
