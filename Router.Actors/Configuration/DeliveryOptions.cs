@@ -5,4 +5,12 @@ public sealed record DeliveryOptions
 {
     /// <summary><c>retry-delay</c>: wait before a temporarily failed delivery (4xx, connection failure) is tried again. Default 60 s.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// <c>poison-after</c>: a message whose attempts failed with a firewall-level fault (dropped
+    /// connection, timeout) this many times in a row, on any firewalls, is the common factor: it is
+    /// set aside to wait for its retry on its own and its later failures no longer count against
+    /// firewall health. Default 3.
+    /// </summary>
+    public int PoisonAfter { get; init; } = 3;
 }

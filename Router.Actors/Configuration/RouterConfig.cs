@@ -84,6 +84,7 @@ public static partial class RouterConfig
             Delivery = new DeliveryOptions
             {
                 RetryDelay = Positive(reader, $"{Root}.delivery.retry-delay", new DeliveryOptions().RetryDelay),
+                PoisonAfter = AtLeastOne(reader, $"{Root}.delivery.poison-after", new DeliveryOptions().PoisonAfter),
             },
             Firewalls = firewalls,
             Connectors = connectors,

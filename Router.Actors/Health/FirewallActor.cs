@@ -32,6 +32,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly Func<string, Stream> _openBody;
     private readonly HealthPolicy _policy;
     private readonly TimeProvider _clock;
+    private readonly int _poisonAfter;
     private readonly Stack<IActorRef> _idle = new();
     private readonly Dictionary<IActorRef, (DeliveryJob Job, IActorRef Connector)> _busy = [];
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
@@ -43,8 +44,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private long _delivered;
     private long _failed;
 
-    public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, TimeProvider clock)
+    public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
     {
+        _poisonAfter = poisonAfter;
         _firewall = firewall;
         _connectorIds = connectorIds;
         _node = node;
@@ -69,8 +71,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new FirewallActor(firewall, connectorIds, node, openBody, clock ?? TimeProvider.System));
+    public static Props Props(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new FirewallActor(firewall, connectorIds, node, openBody, poisonAfter, clock ?? TimeProvider.System));
 
     protected override void PreStart()
     {
@@ -109,6 +111,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             _failed++;
 
         var attempt = OutcomeClassifier.Classify(result);
+        // A message already set aside as poisonous says nothing more about this firewall.
+        if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
+            attempt = AttemptClass.Neutral;
         if (attempt == AttemptClass.FirewallFailure)
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));

@@ -33,13 +33,15 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly IActorRef _router;
     private readonly MessageSpool _spool;
     private readonly TimeSpan _retryDelay;
+    private readonly int _poisonAfter;
     private readonly Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
     private bool _usable;
     private long _duplicatesPossible;
 
-    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay)
+    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay, int poisonAfter)
     {
+        _poisonAfter = poisonAfter;
         _id = id;
         _router = router;
         _spool = spool;
@@ -56,8 +58,8 @@ public sealed class ConnectorActor : ReceiveActor
         Receive<JobsReturned>(OnReturned);
     }
 
-    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay) =>
-        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, spool, retryDelay));
+    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay, int poisonAfter) =>
+        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, spool, retryDelay, poisonAfter));
 
     protected override void PreStart()
     {
@@ -95,8 +97,26 @@ public sealed class ConnectorActor : ReceiveActor
             // The firewall failed, not the message: place it again at once. If the data went out
             // the firewall may have it already; a duplicate is the price of never losing it.
             if (result.DataSent)
+            {
                 _duplicatesPossible++;
-            _backlog.AddFirst(job with { Attempts = job.Attempts + 1 });
+                _log.Info("{QueueId} may reach the firewall twice: {Firewall} failed after the data was sent ({Outcome}); {Count} such on {Connector}",
+                    [job.QueueId, attempted.FirewallId, result.Outcome, _duplicatesPossible, _id]);
+            }
+            var faulted = job with { Attempts = job.Attempts + 1, FirewallFaults = job.FirewallFaults + 1 };
+            if (faulted.FirewallFaults >= _poisonAfter)
+            {
+                // The same message failed every firewall it met: it is the common factor. Set it
+                // aside to wait for its retry alone, so the firewalls recover.
+                _log.Warning("Set aside {QueueId}: {Faults} firewall failures in a row while sending it, last via {Firewall}: {Detail}",
+                    job.QueueId, faulted.FirewallFaults, attempted.FirewallId, result.Detail);
+                _router.Tell(new JobReleased(_id, job, faulted, _retryDelay, result.Detail));
+                Dispatch();
+                return;
+            }
+            // Placed again at once, elsewhere when possible: another connector of the tier, or
+            // another firewall of this one.
+            _router.Tell(new JobReleased(_id, job, faulted with { AvoidConnector = _id, AvoidFirewall = attempted.FirewallId },
+                TimeSpan.Zero, result.Detail));
             Dispatch();
             return;
         }
@@ -134,7 +154,7 @@ public sealed class ConnectorActor : ReceiveActor
         DeliveryJob? again = null;
         if (retry.Count > 0)
         {
-            again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id };
+            again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id, FirewallFaults = 0 };
             _log.Info("Deferred {QueueId} ({Count} recipient(s)) via {Connector}/{Firewall}: {Detail}",
                 job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
         }
@@ -168,21 +188,28 @@ public sealed class ConnectorActor : ReceiveActor
         }
         while (_backlog.Count > 0)
         {
-            FirewallView? best = null;
-            foreach (var view in _firewalls.Values)
-            {
-                if (!view.AcceptsWork || view.Outstanding >= view.Window)
-                    continue;
-                if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
-                    best = view;
-            }
+            var job = _backlog.First!.Value;
+            var best = PickFirewall(job.AvoidFirewall) ?? PickFirewall(null);
             if (best is null)
                 return;
-            var job = _backlog.First!.Value;
             _backlog.RemoveFirst();
             best.Outstanding++;
             best.Actor.Tell(new DeliverJob(job));
         }
+    }
+
+    /// <summary>The firewall with the most free room in its window, other than <paramref name="avoid"/>.</summary>
+    private FirewallView? PickFirewall(string? avoid)
+    {
+        FirewallView? best = null;
+        foreach (var (id, view) in _firewalls)
+        {
+            if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
+                continue;
+            if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
+                best = view;
+        }
+        return best;
     }
 
     private void Journal(string queueId, IReadOnlyList<int> recipients, RecipientOutcome outcome)

@@ -96,7 +96,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnReleased(JobReleased released)
     {
         _backlog[released.ConnectorId]--;
-        if (released.Retry is { } retry)
+        if (released.Retry is not { } retry)
+            return;
+        if (released.RetryAfter <= TimeSpan.Zero)
+            Place(retry);
+        else
             Timers.StartSingleTimer(retry, new RetryDue(retry), released.RetryAfter);
     }
 

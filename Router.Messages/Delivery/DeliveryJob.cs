@@ -27,6 +27,15 @@ public sealed record DeliveryJob(
     /// </summary>
     public string? AvoidConnector { get; init; }
 
+    /// <summary>The firewall that last failed this job; its connector sends it to another firewall when it has one.</summary>
+    public string? AvoidFirewall { get; init; }
+
+    /// <summary>
+    /// Attempts in a row that ended in a firewall-level fault (dropped connection, timeout). A job
+    /// that keeps failing wherever it goes is the common factor, not the firewalls.
+    /// </summary>
+    public int FirewallFaults { get; init; }
+
     /// <summary>The same job narrowed to the recipients at the given positions of this job.</summary>
     public DeliveryJob Narrow(IReadOnlyList<int> positions) => this with
     {

@@ -47,6 +47,7 @@ public sealed class FakeFirewall : IAsyncDisposable
     long _nextConnectionId;
     int _connectionsAccepted;
     int _mailCommands;
+    int _poisoned;
 
     FakeFirewall(string name, int port)
     {
@@ -64,6 +65,9 @@ public sealed class FakeFirewall : IAsyncDisposable
 
     /// <summary>Every MAIL FROM that reached the firewall's policy, accepted or not.</summary>
     public int MailCommands => Volatile.Read(ref _mailCommands);
+
+    /// <summary>Connections dropped because a message carried the <see cref="FirewallMode.DropOnMarker"/> marker.</summary>
+    public int Poisoned => Volatile.Read(ref _poisoned);
 
     public int Count
     {
@@ -224,6 +228,8 @@ public sealed class FakeFirewall : IAsyncDisposable
     public override string ToString() => $"FakeFirewall {Name} 127.0.0.1:{Port} {Behavior}";
 
     internal void OnMailCommand() => Interlocked.Increment(ref _mailCommands);
+
+    internal void OnPoisoned() => Interlocked.Increment(ref _poisoned);
 
     internal void Record(ReceivedMessage message)
     {

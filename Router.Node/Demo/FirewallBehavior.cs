@@ -23,6 +23,12 @@ public enum FirewallMode
 
     /// <summary>The whole DATA is read and recorded, then the connection is reset without a reply: the lost 250.</summary>
     DropAfterData,
+
+    /// <summary>
+    /// A message whose data contains a marker makes the firewall drop the connection without a reply
+    /// and without keeping it (a poisonous message); every other message is accepted.
+    /// </summary>
+    DropOnMarker,
 }
 
 /// <summary>
@@ -31,10 +37,20 @@ public enum FirewallMode
 /// </summary>
 public sealed record FirewallBehavior
 {
-    FirewallBehavior(FirewallMode mode, string? rejectedRecipientPrefix = null)
+    FirewallBehavior(FirewallMode mode, string? rejectedRecipientPrefix = null, string? marker = null)
     {
         Mode = mode;
         RejectedRecipientPrefix = rejectedRecipientPrefix;
+        Marker = marker;
+    }
+
+    /// <summary>Set only for <see cref="FirewallMode.DropOnMarker"/>: the ASCII text that poisons a message.</summary>
+    public string? Marker { get; }
+
+    public static FirewallBehavior DropOnMarker(string marker)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(marker);
+        return new(FirewallMode.DropOnMarker, marker: marker);
     }
 
     public FirewallMode Mode { get; }
@@ -65,5 +81,5 @@ public sealed record FirewallBehavior
         && localPart.StartsWith(RejectedRecipientPrefix!, StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() =>
-        RejectedRecipientPrefix is null ? Mode.ToString() : $"{Mode}({RejectedRecipientPrefix})";
+        (RejectedRecipientPrefix ?? Marker) is { } argument ? $"{Mode}({argument})" : Mode.ToString();
 }

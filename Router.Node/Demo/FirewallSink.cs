@@ -53,6 +53,16 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             data,
             DateTimeOffset.UtcNow);
 
+        if (_firewall.Behavior is { Mode: FirewallMode.DropOnMarker, Marker: { } marker }
+            && data.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(marker)) >= 0
+            && context.Properties.TryGetValue(FirewallEndpointListener.ConnectionKey, out var poisoned)
+            && poisoned is FakeConnection poisonedConnection)
+        {
+            _firewall.OnPoisoned();
+            poisonedConnection.Abort();
+            throw new SmtpResponseException(FirewallReplies.Dropped);
+        }
+
         // The firewall keeps the message even when it then drops the connection: that is the lost-250 case, and
         // the router's retry shows up here as a duplicate.
         _firewall.Record(message);

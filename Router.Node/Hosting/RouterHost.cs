@@ -50,12 +50,12 @@ public static class RouterHost
                     f => f.Id,
                     f => system.ActorOf(
                         FirewallActor.Props(f, options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray(),
-                            options.NodeName, spool.OpenBody),
+                            options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter),
                         $"firewall-{f.Id}"));
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, spool, options.Delivery.RetryDelay),
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, spool, options.Delivery.RetryDelay, options.Delivery.PoisonAfter),
                         $"connector-{c.Id}"));
                 router.Tell(new RoutingActor.AttachConnectors(connectors));
 

@@ -234,3 +234,32 @@ public sealed class FailoverTests
         Assert.Equal(countBefore, fwA.Count);
     }
 }
+
+/// <summary>Issue 3: one poisonous message must not trip every firewall in turn.</summary>
+public sealed class PoisonMessageTests
+{
+    [Fact]
+    public async Task A_message_that_kills_every_connection_is_set_aside_and_the_firewalls_stay_healthy()
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        await using var fwB = await FakeFirewall.StartAsync("fw-b");
+        fwA.Behavior = FirewallBehavior.DropOnMarker("POISON-PILL");
+        fwB.Behavior = FirewallBehavior.DropOnMarker("POISON-PILL");
+        await using var router = await TestRouter.StartAsync(TestRouter.EqualCost(fwA, fwB));
+        var events = HealthEvents.Attach(router.Node.System);
+
+        var poison = System.Text.Encoding.ASCII.GetBytes("Subject: x\r\nMessage-ID: <poison@test.example>\r\n\r\nPOISON-PILL\r\n");
+        var reply = (await TestMail.SendAsync(router.Smtp, [poison])).Single();
+        var poisonId = reply.Split(' ').Last();
+
+        // Three attempts in a row die with it (poison-after = 3), then it waits for its retry alone.
+        await Eventually.TrueAsync(() => fwA.Poisoned + fwB.Poisoned >= 3, TimeSpan.FromSeconds(10), "the poison was not attempted three times");
+        var normal = Enumerable.Range(0, 100).Select(i => TestMail.Build($"after-poison{i:D3}")).ToArray();
+        await TestMail.SendAsync(router.Smtp, normal);
+        await Eventually.TrueAsync(() => fwA.Count + fwB.Count >= normal.Length, TimeSpan.FromSeconds(30), () => $"delivered {fwA.Count + fwB.Count}");
+
+        Assert.DoesNotContain(events.All, e => e.To == "tripped");
+        Assert.True(fwA.Poisoned > 0 && fwB.Poisoned > 0, "the poison should have met both firewalls before being set aside");
+        Assert.True(router.Node.Spool.Contains(poisonId), "the poisonous message must stay queued, not be dropped");
+    }
+}
