@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""Small helpers for bench/run.sh (standard library only).
+
+Subcommands:
+  freeports N                      print N free loopback TCP ports
+  waitsmtp HOST PORT TIMEOUT       wait until HOST:PORT answers with a 220 greeting
+  blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
+  watch ...                        sample sink counters until all mail arrived (see --help)
+  procstat PID                     print "cpu_seconds vmhwm_kb" of a process
+  report RESULTS.jsonl ...         render the Markdown results table
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import time
+
+# ---------------------------------------------------------------- ports, smtp
+
+
+def freeports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    print(" ".join(str(p) for p in ports))
+
+
+def waitsmtp(host, port, timeout, pid=None):
+    deadline = time.monotonic() + timeout
+    last = "no attempt"
+    while time.monotonic() < deadline:
+        if pid and not os.path.exists(f"/proc/{pid}"):
+            print(f"process {pid} exited before {host}:{port} answered", file=sys.stderr)
+            return 1
+        try:
+            with socket.create_connection((host, port), timeout=2) as s:
+                s.settimeout(5)
+                banner = s.recv(512).decode("ascii", "replace")
+                if banner.startswith("220"):
+                    try:
+                        s.sendall(b"QUIT\r\n")
+                        s.recv(512)
+                    except OSError:
+                        pass
+                    return 0
+                last = "banner " + banner.strip()
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.2)
+    print(f"no SMTP greeting on {host}:{port} within {timeout}s ({last})", file=sys.stderr)
+    return 1
+
+
+def blackhole(host, port, mode):
+    """accept: complete TCP and hold the socket, never send a greeting.
+    noaccept: listen with a small backlog and never accept; once the backlog is full
+    the kernel drops further SYNs, so new connects time out."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    if mode == "noaccept":
+        srv.listen(4)
+        print("blackhole: listening with backlog 4, never accepting", flush=True)
+        while True:
+            time.sleep(3600)
+    srv.listen(1024)
+    held = []
+    while True:
+        conn, _ = srv.accept()
+        held.append(conn)  # never read, never write, never close
+        print(f"blackhole: holding {len(held)} connections", flush=True)
+
+
+def latency_probe(host, port, rate, size, stop_file, out):
+    """One extra SMTP session of ours: one message every 1/rate s on a reused connection,
+    timing the final '.' to the 250 (the accept latency, which includes the router's fsync).
+    Runs until stop_file exists; writes {"sent": n, "failed": n, "ms": [...]} to out."""
+    body = ("X" * 78 + "\r\n") * max(1, size // 80)
+    msg = (f"From: <latency@example.test>\r\nTo: <rcpt@example.test>\r\nSubject: latency probe\r\n\r\n{body}"
+           ".\r\n").encode()
+    lat, sent, failed = [], 0, 0
+    f = None
+
+    def reply():
+        line = f.readline()
+        while len(line) > 3 and line[3:4] == b"-":
+            line = f.readline()
+        return line
+
+    def connect():
+        s = socket.create_connection((host, port), timeout=30)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        fh = s.makefile("rwb")
+        return s, fh
+
+    sock = None
+    next_at = time.monotonic()
+    while not os.path.exists(stop_file):
+        try:
+            if sock is None:
+                sock, f = connect()
+                reply()
+                f.write(b"EHLO latency.probe\r\n"); f.flush(); reply()
+            for cmd in (b"MAIL FROM:<latency@example.test>\r\n", b"RCPT TO:<rcpt@example.test>\r\n", b"DATA\r\n"):
+                f.write(cmd); f.flush()
+                r = reply()
+                if not r.startswith((b"2", b"3")):
+                    raise OSError(r.decode(errors="replace").strip())
+            f.write(msg[:-3]); f.flush()
+            t = time.perf_counter()
+            f.write(b".\r\n"); f.flush()
+            r = reply()
+            if r.startswith(b"2"):
+                lat.append((time.perf_counter() - t) * 1000.0)
+                sent += 1
+            else:
+                failed += 1
+        except OSError:
+            failed += 1
+            try:
+                sock.close()
+            except Exception:
+                pass
+            sock = None
+        next_at += 1.0 / rate
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    try:
+        f.write(b"QUIT\r\n"); f.flush(); sock.close()
+    except Exception:
+        pass
+    with open(out, "w") as fh:
+        json.dump({"sent": sent, "failed": failed, "ms": lat}, fh)
+
+
+def _pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else None
+
+
+# ---------------------------------------------------------------- counters
+
+
+def _tail(path, nbytes=512):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - nbytes))
+            return f.read().decode("ascii", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+_MESG = re.compile(r"mesg=(\d+)")
+
+
+def sink_count(path):
+    """smtp-sink -c writes '\\rsess=N quit=N mesg=N' after every event; take the last one."""
+    found = _MESG.findall(_tail(path))
+    return int(found[-1]) if found else 0
+
+
+_NUM = re.compile(r"(\d+)\r")
+
+
+def source_count(path):
+    """smtp-source -c writes 'N\\r' after every completed DATA."""
+    found = _NUM.findall(_tail(path, 128))
+    return int(found[-1]) if found else 0
+
+
+def proc_cpu_rss(pid):
+    """(utime+stime in seconds, VmHWM kB, VmRSS kB) or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) / ticks  # fields 14, 15 of stat(5)
+        hwm = rss = 0
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+        return cpu, hwm, rss
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        return None
+
+
+def procstat(pid):
+    r = proc_cpu_rss(pid)
+    if r is None:
+        print("gone", file=sys.stderr)
+        return 1
+    print(f"{r[0]:.2f} {r[1]}")
+    return 0
+
+
+# ---------------------------------------------------------------- watch
+
+
+def watch(a):
+    """Sample the sinks every --interval seconds from --t0 on and write a CSV time series.
+
+    Ends when the sinks together hold --expect messages (re-read from --expect-file when
+    that file appears: run.sh writes count minus rejected there once smtp-source ends),
+    then keeps sampling --grace seconds to catch late duplicates. Gives up after --timeout
+    seconds from t0, or when nothing arrived for --stall seconds after smtp-source ended
+    (--source-done-file exists). Writes a JSON summary to --out."""
+    sinks = [s.split("=", 1) for s in a.sink]  # name=path
+    expect = a.expect
+    t0 = a.t0
+    done_at = None
+    last_change = time.time()
+    last_total = -1
+    prev_t, prev_total = t0, 0
+    peak_rate = 0.0
+    reason = "timeout"
+    history = []
+    final = not a.expect_file
+    detected_at = None
+    with open(a.csv, "w") as out:
+        out.write("t_s,accepted," + ",".join(n for n, _ in sinks) +
+                  ",delivered,delivered_per_s,router_cpu_pct,router_rss_mb\n")
+        prev_cpu = None
+        while True:
+            now = time.time()
+            counts = [sink_count(p) for _, p in sinks]
+            total = sum(counts)
+            accepted = source_count(a.source) if a.source else 0
+            pr = proc_cpu_rss(a.pid) if a.pid else None
+            cpu_pct = ""
+            if pr is not None and prev_cpu is not None and now > prev_t:
+                cpu_pct = f"{100.0 * (pr[0] - prev_cpu) / (now - prev_t):.0f}"
+            rate = (total - prev_total) / (now - prev_t) if now > prev_t else 0.0
+            if prev_cpu is not None:  # the first interval starts before the load
+                peak_rate = max(peak_rate, rate)
+            out.write(f"{now - t0:.2f},{accepted}," + ",".join(str(c) for c in counts) +
+                      f",{total},{rate:.1f},{cpu_pct},{(pr[2] / 1024.0 if pr else 0):.0f}\n")
+            out.flush()
+            prev_t, prev_total = now, total
+            prev_cpu = pr[0] if pr else None
+            if total != last_total:
+                last_total, last_change = total, now
+            history.append((now, total))
+            if not final and a.expect_file and os.path.exists(a.expect_file):
+                try:
+                    expect = int(open(a.expect_file).read().strip())
+                    final = True
+                except ValueError:
+                    pass
+            if done_at is None and final and total >= expect:
+                # First crossing, interpolated between the two samples around it.
+                for (t1, n1), (t2, n2) in zip([(t0, 0)] + history, history):
+                    if n2 >= expect:
+                        done_at = t1 + (t2 - t1) * (expect - n1) / (n2 - n1) if n2 > n1 else t2
+                        break
+                detected_at = now
+            if done_at is not None and now - detected_at >= a.grace:
+                reason = "complete"
+                break
+            if now - t0 > a.timeout:
+                reason = "timeout"
+                break
+            if (done_at is None and a.source_done_file and os.path.exists(a.source_done_file)
+                    and now - last_change > a.stall):
+                reason = f"stalled {a.stall:.0f}s"
+                break
+            time.sleep(max(0.0, a.interval - (time.time() - now)))
+    def crossing(target):
+        for (t1, n1), (t2, n2) in zip([(t0, 0)] + history, history):
+            if n2 >= target:
+                return round((t1 + (t2 - t1) * (target - n1) / (n2 - n1) if n2 > n1 else t2) - t0, 2)
+        return None
+
+    summary = {
+        "t_pct": {str(p): crossing(expect * p / 100.0) for p in (50, 90, 99)},
+        "reason": reason,
+        "expect": expect,
+        "delivered": total,
+        "per_sink": {n: c for (n, _), c in zip(sinks, counts)},
+        "t_done": done_at,
+        "t_last_change": last_change,
+        "peak_rate": round(peak_rate, 1),
+    }
+    with open(a.out, "w") as f:
+        json.dump(summary, f)
+    return 0 if reason == "complete" else 2
+
+
+# ---------------------------------------------------------------- report
+
+
+def _fmt(v, digits=0):
+    if v is None or v == "":
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+LEGEND = """Columns: **accepted/s** = messages accepted (2xx after DATA) / wall time of smtp-source;
+**delivered/s** = messages expected at the sinks / time from the start of smtp-source until the
+sinks together counted them all; **delivered** = sink count at the end (after a grace period) /
+expected (sent minus rejected); **rejected** = non-2xx replies seen by smtp-source (-A keeps it
+going); **dup** = sink count above expected; **left in spool** = messages the router reports
+when it reopens the case's spool afterwards (firewalls unreachable), should be 0; **CPU s/1k msgs** = router utime+stime (/proc/PID/stat) from just before the load to
+the end of delivery, per 1,000 messages; **peak RSS** = router VmHWM at the end of the case
+(fresh process per case). smtp-source, smtp-sink and the router share the machine's cores.
+"""
+
+
+def report(a):
+    rows = [json.loads(line) for line in open(a.results) if line.strip()]
+    out = []
+    out.append(f"# Router benchmark, {a.title}\n")
+    out.append(f"Command: `{a.command}`\n")
+    out.append(f"Machine: {a.machine}\n")
+    out.append(f"Counting: {a.counting}\n")
+    out.append("| case | sessions | msgs | size | conn | firewalls | accepted/s | delivered/s | "
+               "delivered | fw-a / fw-b | rejected | dup | left in spool | CPU s/1k msgs | peak RSS MB | status |")
+    out.append("|" + "---|" * 16)
+    for r in rows:
+        out.append("| " + " | ".join([
+            r["case"], str(r["sessions"]), _fmt(r["count"]), _fmt(r["size"]),
+            "reuse (-d)" if r["reuse"] else "new/msg", r["firewalls"],
+            _fmt(r.get("accepted_per_s"), 0), _fmt(r.get("delivered_per_s"), 0),
+            f'{_fmt(r.get("delivered"))}/{_fmt(r.get("expect"))}',
+            f'{_fmt(r.get("fw_a"))} / {_fmt(r.get("fw_b"))}',
+            _fmt(r.get("rejected")), _fmt(r.get("duplicates")), _fmt(r.get("spool_left")),
+            _fmt(r.get("cpu_per_1k"), 2), _fmt(r.get("peak_rss_mb"), 0), r.get("status", "?"),
+        ]) + " |")
+    out.append("")
+    lat = [r for r in rows if r.get("latency_n")]
+    if lat:
+        out.append("Accept latency (our probe session: final '.' to 250, one message every 50 ms during the load):\n")
+        out.append("| case | probe msgs | p50 ms | p99 ms | max ms |")
+        out.append("|---|---|---|---|---|")
+        for r in lat:
+            out.append(f"| {r['case']} | {r['latency_n']} | {_fmt(r['latency_p50_ms'], 1)} | "
+                       f"{_fmt(r['latency_p99_ms'], 1)} | {_fmt(r['latency_max_ms'], 1)} |")
+        out.append("")
+    pairs = {}
+    for r in rows:
+        if r.get("failover_role"):
+            pairs[r["failover_role"]] = r
+    if "healthy" in pairs and "blackholed" in pairs:
+        h, b = pairs["healthy"], pairs["blackholed"]
+        out.append("## Failover (issue 3): one of two firewalls blackholed\n")
+        out.append("| metric | healthy | fw-b blackholed | ratio | target |")
+        out.append("|---|---|---|---|---|")
+        for key, label, target in (("delivered_per_s", "delivered/s", "≥ 80%"),
+                                   ("accepted_per_s", "accepted/s", "")):
+            hv, bv = h.get(key), b.get(key)
+            ratio = f"{100.0 * bv / hv:.0f}%" if hv and bv else "n/a"
+            out.append(f"| {label} | {_fmt(hv)} | {_fmt(bv)} | {ratio} | {target} |")
+        for p in ("50", "90", "99"):
+            hv, bv = h.get("t_pct", {}).get(p), b.get("t_pct", {}).get(p)
+            out.append(f"| seconds until {p}% delivered | {_fmt(hv, 1)} | {_fmt(bv, 1)} | | |")
+        out.append(f"| seconds until 100% delivered | {_fmt(h.get('delivery_wall_s'), 1)} | "
+                   f"{_fmt(b.get('delivery_wall_s'), 1)} | | |")
+        out.append("")
+        if b.get("trip_line"):
+            out.append(f"First trip log line ({b.get('trip_after_s', 'n/a')} s after the load started): "
+                       f"`{b['trip_line']}`\n")
+        else:
+            out.append("No log line mentioning a trip of fw-b was found in the router log.\n")
+        if b.get("blackhole_conns") is not None:
+            out.append(f"Connections the blackhole accepted and held: {b['blackhole_conns']}\n")
+        if a.plot:
+            out.append(f"Time series: `{a.csv}`; plot: `{a.plot}`\n")
+        elif a.csv:
+            out.append(f"Time series: `{a.csv}` (no plot: gnuplot unavailable)\n")
+    notes = [r for r in rows if r.get("notes")]
+    if notes:
+        out.append("## Notes per case\n")
+        for r in notes:
+            for n in r["notes"]:
+                out.append(f"- {r['case']}: {n}")
+        out.append("")
+    out.append(LEGEND)
+    text = "\n".join(out) + "\n"
+    with open(a.md, "w") as f:
+        f.write(text)
+    print(text)
+
+
+# ---------------------------------------------------------------- case summary
+
+
+def summarize(a):
+    """Combine the timings, watch summary and router log of one case into one JSON line."""
+    w = json.load(open(a.watch))
+    t0, t_src_end = a.t0, a.t_src_end
+    r = {
+        "case": a.case, "sessions": a.sessions, "count": a.count, "size": a.size,
+        "reuse": a.reuse == 1, "firewalls": a.firewalls,
+        "failover_role": a.role or None,
+        "expect": w["expect"], "delivered": w["delivered"],
+        "fw_a": w["per_sink"].get("fw-a"), "fw_b": w["per_sink"].get("fw-b"),
+        "rejected": a.rejected, "spool_left": a.spool_left,
+        "peak_rate": w.get("peak_rate"),
+        "notes": [],
+    }
+    accepted = a.count - a.rejected
+    r["accepted_per_s"] = round(accepted / (t_src_end - t0), 1) if t_src_end > t0 else None
+    if w["t_done"]:
+        r["delivered_per_s"] = round(w["expect"] / (w["t_done"] - t0), 1)
+        r["delivery_wall_s"] = round(w["t_done"] - t0, 2)
+    else:
+        r["delivered_per_s"] = None
+    r["duplicates"] = max(0, w["delivered"] - w["expect"])
+    r["t_pct"] = w.get("t_pct", {})
+    if a.cpu_before is not None and a.cpu_after is not None:
+        r["cpu_per_1k"] = round((a.cpu_after - a.cpu_before) / max(1, w["expect"]) * 1000, 3)
+    r["peak_rss_mb"] = round(a.hwm_kb / 1024.0, 0) if a.hwm_kb else None
+    status = "ok"
+    if w["reason"] != "complete":
+        status = f"INCOMPLETE ({w['reason']}: {w['delivered']}/{w['expect']})"
+        r["notes"].append(f"delivery did not complete: {w['reason']}, {w['delivered']} of "
+                          f"{w['expect']} arrived; last arrival {w['t_last_change'] - t0:.1f}s after start")
+    if a.rejected:
+        r["notes"].append(f"smtp-source saw {a.rejected} non-2xx replies (first: {a.first_reject})")
+        status = "ok*" if status == "ok" else status
+    if r["duplicates"]:
+        r["notes"].append(f"{r['duplicates']} messages more than expected reached the sinks (duplicates)")
+    if a.spool_left > 0:
+        r["notes"].append(f"the router reopened its spool with {a.spool_left} messages still in it after delivery")
+    elif a.spool_left < 0:
+        r["spool_left"] = None
+        r["notes"].append("the spool's message count could not be read (recheck.log)")
+    if a.source_rc:
+        r["notes"].append(f"smtp-source exited {a.source_rc}" + (" (killed by the case timeout)" if a.source_rc == 124 else ""))
+        if status == "ok":
+            status = f"smtp-source rc={a.source_rc}"
+    # Router log: warnings/errors and the first trip of a firewall.
+    warn = err = 0
+    first_err = None
+    trip_line = loose_trip = None
+    transitions = []
+    if os.path.exists(a.log):
+        for line in open(a.log, errors="replace"):
+            if " ERR " in line or " FTL " in line:
+                err += 1
+                first_err = first_err or line.strip()
+            elif " WRN " in line:
+                warn += 1
+            if "fw-b" in line and re.search(r"->\s*Tripped", line):
+                trip_line = trip_line or line.strip()
+            elif "fw-b" in line and re.search(r"trip", line, re.I):
+                loose_trip = loose_trip or line.strip()
+            if re.search(r"Firewall fw-\S+ .*\S+ -> \S+", line) and len(transitions) < 12:
+                transitions.append(line.strip()[:240])
+    r["log_warnings"], r["log_errors"] = warn, err
+    if err:
+        r["notes"].append(f"router log: {err} ERR lines, first: `{first_err[:300]}`")
+    if warn:
+        r["notes"].append(f"router log: {warn} WRN lines")
+    trip_line = trip_line or loose_trip
+    if transitions:
+        r["notes"].append("firewall state changes (router log): " + "; ".join(f"`{t}`" for t in transitions))
+    if trip_line:
+        r["trip_line"] = trip_line[:300]
+        m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})", trip_line)
+        if m:
+            ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + float(m.group(1)[19:])
+            r["trip_after_s"] = round(ts - t0, 1)
+    if a.blackhole_log and os.path.exists(a.blackhole_log):
+        text = open(a.blackhole_log).read()
+        found = re.findall(r"holding (\d+)", text)
+        if found or "never accepting" not in text:
+            r["blackhole_conns"] = int(found[-1]) if found else 0
+    if a.latency and os.path.exists(a.latency):
+        l = json.load(open(a.latency))
+        r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
+        r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
+        r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
+        r["latency_n"] = l["sent"]
+        if l["failed"]:
+            r["notes"].append(f"latency probe: {l['failed']} attempts failed")
+    if a.stop_note:
+        r["notes"].append(a.stop_note)
+    r["status"] = status
+    with open(a.results, "a") as f:
+        f.write(json.dumps(r) + "\n")
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("freeports"); s.add_argument("n", type=int)
+    s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
+    s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
+    s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
+    s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
+    s.add_argument("size", type=int); s.add_argument("stop_file"); s.add_argument("out")
+    s = sub.add_parser("sinkcount"); s.add_argument("path")
+    s = sub.add_parser("watch")
+    s.add_argument("--sink", action="append", required=True, help="name=path of an smtp-sink -c stdout file")
+    s.add_argument("--source", help="stdout of smtp-source -c (accepted counter)")
+    s.add_argument("--pid", type=int, help="router pid (CPU/RSS columns)")
+    s.add_argument("--expect", type=int, required=True)
+    s.add_argument("--expect-file")
+    s.add_argument("--source-done-file")
+    s.add_argument("--t0", type=float, required=True)
+    s.add_argument("--interval", type=float, default=0.5)
+    s.add_argument("--grace", type=float, default=2.0)
+    s.add_argument("--timeout", type=float, default=120.0)
+    s.add_argument("--stall", type=float, default=30.0)
+    s.add_argument("--csv", required=True)
+    s.add_argument("--out", required=True)
+    s = sub.add_parser("summarize")
+    for name in ("case", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note", "latency"):
+        s.add_argument("--" + name.replace("_", "-"), dest=name, default="")
+    for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb"):
+        s.add_argument("--" + name.replace("_", "-"), dest=name, type=int, default=0)
+    for name in ("t0", "t_src_end"):
+        s.add_argument("--" + name.replace("_", "-"), dest=name, type=float, required=True)
+    for name in ("cpu_before", "cpu_after"):
+        s.add_argument("--" + name.replace("_", "-"), dest=name, type=float, default=None)
+    s = sub.add_parser("report")
+    for name in ("results", "md", "title", "command", "machine", "counting", "csv", "plot"):
+        s.add_argument("--" + name, default="")
+    a = p.parse_args()
+    if a.cmd == "freeports":
+        return freeports(a.n)
+    if a.cmd == "waitsmtp":
+        return waitsmtp(a.host, a.port, a.timeout, a.pid)
+    if a.cmd == "blackhole":
+        return blackhole(a.host, a.port, a.mode)
+    if a.cmd == "procstat":
+        return procstat(a.pid)
+    if a.cmd == "latency":
+        return latency_probe(a.host, a.port, a.rate, a.size, a.stop_file, a.out)
+    if a.cmd == "sinkcount":
+        print(sink_count(a.path))
+        return 0
+    if a.cmd == "watch":
+        return watch(a)
+    if a.cmd == "summarize":
+        return summarize(a)
+    if a.cmd == "report":
+        return report(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)

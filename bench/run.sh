@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Router benchmark: smtp-source -> router -> two smtp-sink "firewalls", all on 127.0.0.1.
+# See bench/README.md for what each figure means.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$HERE")"
+LIB="$HERE/lib/benchlib.py"
+COMMAND_LINE="$(printf '%q ' "$0" "$@")"
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh [options]
+
+  --cases "S:M:L:C ..."   load cases, each sessions:messages:body-bytes:conn, conn = new|reuse
+                          (default "20:5000:5120:new 20:5000:5120:reuse", the issue-2 case;
+                          env BENCH_CASES). Use --cases "" to skip them.
+  --failover "S:M:L:C"    load for the failover pair (healthy, then fw-b blackholed)
+                          (default "20:5000:5120:new"; env BENCH_FAILOVER)
+  --no-failover           skip the failover pair
+  --quick                 short development run: 500 messages per case, 1000 for failover
+  --no-build              do not run dotnet build (use the existing Release build)
+  --timeout SEC           per-case limit, from the start of the load (default 180; env BENCH_TIMEOUT)
+  --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
+  --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
+                          noaccept: fw-b never accepts (backlog 4), later connects time out
+  --max-connections N     max-connections per firewall in the generated config (default 16)
+  --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
+  --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
+  --latency               add one probe session of ours (20 msg/s, same size) that times '.' -> 250;
+                          reports accept latency p50/p99/max (its messages count as delivered load)
+  --stop-timeout SEC      how long the router gets to exit after SIGTERM before SIGKILL (default 20)
+  --keep                  keep the temporary spool directories
+  -h, --help
+EOF
+}
+
+CASES="${BENCH_CASES-20:5000:5120:new 20:5000:5120:reuse}"
+FAILOVER="${BENCH_FAILOVER-20:5000:5120:new}"
+BUILD=1
+CASE_TIMEOUT="${BENCH_TIMEOUT:-180}"
+STALL=30
+BLACKHOLE_MODE=accept
+MAX_CONN=16
+FW_OPTS=""
+SMTP_OPTS=""
+KEEP=0
+LATENCY=0
+STOP_TIMEOUT=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) CASES="$2"; shift 2 ;;
+    --failover) FAILOVER="$2"; shift 2 ;;
+    --no-failover) FAILOVER=""; shift ;;
+    --quick) CASES="20:500:5120:new 20:500:5120:reuse"; FAILOVER="20:1000:5120:new"; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --timeout) CASE_TIMEOUT="$2"; shift 2 ;;
+    --stall) STALL="$2"; shift 2 ;;
+    --blackhole-mode) BLACKHOLE_MODE="$2"; shift 2 ;;
+    --max-connections) MAX_CONN="$2"; shift 2 ;;
+    --fw-opts) FW_OPTS="$2"; shift 2 ;;
+    --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --latency) LATENCY=1; shift ;;
+    --stop-timeout) STOP_TIMEOUT="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- cleanup
+PIDS=()
+TMP_ROOT=""
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "$TMP_ROOT" ] && [ "$KEEP" = 0 ]; then rm -rf "$TMP_ROOT"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+forget_pid() {  # drop a pid we stopped ourselves from the cleanup list
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+STOP_TOOK=""
+stop_pid() {  # stop_pid PID [seconds]: TERM, wait, KILL; sets STOP_TOOK (seconds); returns 1 if KILL was needed
+  local pid="$1" limit="${2:-5}" start end rc=0
+  start=$(date +%s.%N)
+  kill -TERM "$pid" 2>/dev/null || true
+  local n=$(( limit * 10 ))
+  while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; rc=1; fi
+  wait "$pid" 2>/dev/null || true
+  end=$(date +%s.%N)
+  forget_pid "$pid"
+  STOP_TOOK="$(python3 -c "print(f'{$end - $start:.1f}')")"
+  return $rc
+}
+
+# ---------------------------------------------------------------- tools
+TOOLS="$HERE/.tools"
+PFX="$TOOLS/postfix"
+if [ ! -x "$PFX/usr/sbin/smtp-source" ] || [ ! -x "$PFX/usr/sbin/smtp-sink" ]; then
+  log "fetching Postfix's smtp-source/smtp-sink (apt-get download postfix, no daemon installed)"
+  mkdir -p "$TOOLS/deb"
+  ( cd "$TOOLS/deb" && { apt-get download postfix >/dev/null 2>&1 || { apt-get update -qq && apt-get download postfix; }; } )
+  rm -rf "$PFX"; mkdir -p "$PFX"
+  dpkg-deb -x "$(ls -t "$TOOLS"/deb/postfix_*.deb | head -n 1)" "$PFX"
+fi
+export LD_LIBRARY_PATH="$PFX/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+SMTP_SOURCE="$PFX/usr/sbin/smtp-source"
+SMTP_SINK="$PFX/usr/sbin/smtp-sink"
+SINK_USER=()
+[ "$(id -u)" = 0 ] && SINK_USER=(-u nobody)
+
+# ---------------------------------------------------------------- build
+DLL="$REPO/Router.Node/bin/Release/net10.0/router.dll"
+if [ "$BUILD" = 1 ]; then
+  log "dotnet build Router.sln -c Release"
+  ( cd "$REPO" && dotnet build Router.sln -c Release -nologo -v q ) >&2
+  mkdir -p "$TOOLS"
+  ( cd "$REPO" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo '+dirty')" ) > "$TOOLS/built-from"
+fi
+BUILT_FROM="$(cat "$TOOLS/built-from" 2>/dev/null || echo 'unknown (built outside bench/run.sh)')"
+[ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
+
+# ---------------------------------------------------------------- output
+STAMP="$(date +%Y%m%d-%H%M%S)"
+RESULTS_DIR="$HERE/results"
+ART="$RESULTS_DIR/$STAMP"          # logs, CSVs, plot of this run
+MD="$RESULTS_DIR/$STAMP.md"
+mkdir -p "$ART"
+TMP_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/router-bench.XXXXXX")"   # spools (same disk as /work here)
+RESULTS="$ART/results.jsonl"
+: > "$RESULTS"
+
+write_config() {  # write_config FILE SPOOL ROUTER_PORT FWA_PORT FWB_PORT
+  local extra=""
+  [ -n "$FW_OPTS" ] && extra=", $FW_OPTS"
+  cat > "$1" <<EOF
+router {
+  node-name = "bench-1"
+  spool.path = "$2"
+  smtp {
+    listen = ["127.0.0.1:$3"]
+    hostname = "router.bench"
+    relay.allowed-networks = ["127.0.0.0/8"]
+    $SMTP_OPTS
+  }
+  firewalls {
+    fw-a { host = "127.0.0.1", port = $4, max-connections = $MAX_CONN$extra }
+    fw-b { host = "127.0.0.1", port = $5, max-connections = $MAX_CONN$extra }
+  }
+  connectors {
+    outbound-a { address-spaces = ["*;1"], firewalls = [fw-a] }
+    outbound-b { address-spaces = ["*;1"], firewalls = [fw-b] }
+  }
+}
+EOF
+}
+
+start_sink() {  # start_sink PORT OUTFILE -> sets SINK_PID
+  "$SMTP_SINK" "${SINK_USER[@]}" -c "127.0.0.1:$1" 4096 > "$2" 2> "${2%.out}.err" &
+  SINK_PID=$!
+  PIDS+=("$SINK_PID")
+}
+
+# run_case NAME SESSIONS COUNT SIZE CONN ROLE   (ROLE: "" | healthy | blackholed)
+run_case() {
+  local name="$1" sessions="$2" count="$3" size="$4" conn="$5" role="$6"
+  local dir="$ART/$name" spool="$TMP_ROOT/$name/spool" reuse=0 dflag=()
+  [ "$conn" = reuse ] && { reuse=1; dflag=(-d); }
+  mkdir -p "$dir" "$spool"
+  local ports pr pa pb pbh
+  read -r pr pa pb pbh <<<"$(python3 "$LIB" freeports 4)"
+  log "case $name: $sessions sessions, $count x $size B, conn=$conn${role:+, $role}"
+
+  local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
+  start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
+  local fwb_port="$pb"
+  if [ "$role" = blackholed ]; then
+    python3 -u "$LIB" blackhole 127.0.0.1 "$pbh" "$BLACKHOLE_MODE" > "$dir/blackhole.log" 2>&1 &
+    hole=$!; PIDS+=("$hole")
+    fwb_port="$pbh"
+    firewalls="fw-a, fw-b blackholed ($BLACKHOLE_MODE)"
+  else
+    start_sink "$pb" "$dir/fw-b.out"; sink_b=$SINK_PID
+  fi
+  python3 "$LIB" waitsmtp 127.0.0.1 "$pa" 10
+  [ -n "$sink_b" ] && python3 "$LIB" waitsmtp 127.0.0.1 "$pb" 10
+
+  write_config "$dir/router.conf" "$spool" "$pr" "$pa" "$fwb_port"
+  if [ -n "${BENCH_ROUTER_CMD:-}" ]; then  # only for testing this script without the router
+    ( cd "$TMP_ROOT" && exec $BENCH_ROUTER_CMD --config "$dir/router.conf" ) > "$dir/router.log" 2>&1 &
+  else
+    ( cd "$TMP_ROOT" && exec dotnet "$DLL" run --config "$dir/router.conf" ) > "$dir/router.log" 2>&1 &
+  fi
+  local rpid=$!
+  PIDS+=("$rpid")
+  if ! python3 "$LIB" waitsmtp 127.0.0.1 "$pr" 60 "$rpid"; then
+    log "router did not answer on 127.0.0.1:$pr; last log lines:"; tail -n 20 "$dir/router.log" >&2
+    printf '%s\n' "{\"case\": \"$name\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": \"$role\", \"status\": \"ROUTER DID NOT START\", \"notes\": [\"see $dir/router.log\"]}" >> "$RESULTS"
+    stop_pid "$rpid" 5 || true
+    for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+    return 0
+  fi
+
+  local cpu_before hwm t0 t_src_end src_rc=0
+  cpu_before="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
+  t0="$(date +%s.%N)"
+  local watch_args=(--sink "fw-a=$dir/fw-a.out" --sink "fw-b=$dir/fw-b.out" --source "$dir/source.out"
+    --pid "$rpid" --expect "$count" --expect-file "$dir/expect" --source-done-file "$dir/source.done"
+    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json")
+  python3 "$LIB" watch "${watch_args[@]}" &
+  local wpid=$!
+  PIDS+=("$wpid")
+  local lpid=""
+  if [ "$LATENCY" = 1 ]; then
+    python3 "$LIB" latency 127.0.0.1 "$pr" 20 "$size" "$dir/source.done" "$dir/latency.json" &
+    lpid=$!; PIDS+=("$lpid")
+  fi
+
+  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$sessions" -m "$count" -l "$size" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:$pr" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  t_src_end="$(date +%s.%N)"
+  local rejected first_reject sent
+  rejected="$(grep -c 'warning:' "$dir/source.err" || true)"
+  first_reject="$(grep -m1 -E 'warning:|fatal:' "$dir/source.err" | sed 's/^.*smtp-source: //' || true)"
+  sent="$count"
+  if [ "$src_rc" != 0 ]; then  # killed or fatal: only what the counter saw was sent
+    sent="$(tr '\r' '\n' < "$dir/source.out" | grep -E '^[0-9]+$' | tail -n 1 || true)"
+    sent="${sent:-0}"
+  fi
+  touch "$dir/source.done"
+  local probe_sent=0
+  if [ -n "$lpid" ]; then
+    wait "$lpid" || true; forget_pid "$lpid"
+    probe_sent="$(python3 -c "import json; print(json.load(open('$dir/latency.json'))['sent'])" 2>/dev/null || echo 0)"
+  fi
+  echo $(( sent - rejected + probe_sent )) > "$dir/expect"
+  log "  smtp-source done in $(python3 -c "print(f'{$t_src_end - $t0:.1f}')") s (rc=$src_rc, rejected=$rejected); waiting for the sinks"
+  wait "$wpid" || true
+  forget_pid "$wpid"
+
+  local cpu_after="" hwm_kb=0 stat
+  if stat="$(python3 "$LIB" procstat "$rpid" 2>/dev/null)"; then
+    cpu_after="${stat% *}"; hwm_kb="${stat#* }"
+  fi
+
+  local stop_note=""
+  if stop_pid "$rpid" "$STOP_TIMEOUT"; then
+    log "  router stopped on SIGTERM in ${STOP_TOOK}s"
+  else
+    stop_note="router did not stop within $STOP_TIMEOUT s of SIGTERM; killed"
+    log "  $stop_note"
+  fi
+  for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+
+  # What the router itself still holds: reopen the spool with both firewalls pointed at a
+  # closed port and read its "Spool ... opened: N messages" line. Delivered mail must be gone.
+  local spool_left="" closed
+  closed="$(python3 "$LIB" freeports 2)"
+  write_config "$dir/recheck.conf" "$spool" "${closed% *}" "${closed#* }" "${closed#* }"
+  ( cd "$TMP_ROOT" && exec dotnet "$DLL" run --config "$dir/recheck.conf" ) > "$dir/recheck.log" 2>&1 &
+  local cpid=$!
+  PIDS+=("$cpid")
+  for _ in $(seq 1 100); do
+    grep -q 'opened: ' "$dir/recheck.log" 2>/dev/null && break
+    kill -0 "$cpid" 2>/dev/null || break
+    sleep 0.2
+  done
+  spool_left="$(grep -m1 -o 'opened: [0-9]* messages' "$dir/recheck.log" | grep -o '[0-9]*' || true)"
+  stop_pid "$cpid" 3 || true
+  [ -n "$spool_left" ] || { spool_left=-1; log "  could not read the spool's message count; see $dir/recheck.log"; }
+  [ -n "${BENCH_ROUTER_CMD:-}" ] && spool_left=0
+
+  python3 "$LIB" summarize --case "$name" --firewalls "$firewalls" --role "$role" \
+    --watch "$dir/watch.json" --log "$dir/router.log" --results "$RESULTS" \
+    --first-reject "$first_reject" --blackhole-log "$([ -n "$hole" ] && echo "$dir/blackhole.log")" \
+    --stop-note "$stop_note" --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
+    --rejected "$rejected" --spool-left "$spool_left" --source-rc "$src_rc" --hwm-kb "$hwm_kb" \
+    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
+  tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","status")})' >&2
+}
+
+parse_case() {  # parse_case "S:M:L:C" -> sets C_S C_M C_L C_C
+  IFS=: read -r C_S C_M C_L C_C <<<"$1"
+  case "$C_C" in new|reuse) ;; *) echo "bad case '$1' (want sessions:messages:bytes:new|reuse)" >&2; exit 2 ;; esac
+  [[ "$C_S$C_M$C_L" =~ ^[0-9]+$ ]] || { echo "bad case '$1'" >&2; exit 2; }
+}
+
+for c in $CASES; do
+  parse_case "$c"
+  run_case "s${C_S}-m${C_M}-l${C_L}-${C_C}" "$C_S" "$C_M" "$C_L" "$C_C" ""
+done
+
+PLOT=""
+CSV=""
+if [ -n "$FAILOVER" ]; then
+  parse_case "$FAILOVER"
+  base="s${C_S}-m${C_M}-l${C_L}-${C_C}"
+  run_case "failover-healthy-$base" "$C_S" "$C_M" "$C_L" "$C_C" healthy
+  run_case "failover-blackholed-$base" "$C_S" "$C_M" "$C_L" "$C_C" blackholed
+  # One CSV with both runs side by side is what the plot reads; each run's own CSV stays in its folder.
+  CSV="$ART/failover-timeseries.csv"
+  {
+    echo "run,t_s,accepted,fw_a,fw_b,delivered,delivered_per_s,router_cpu_pct,router_rss_mb"
+    for role in healthy blackholed; do
+      f="$ART/failover-$role-$base/timeseries.csv"
+      [ -f "$f" ] && tail -n +2 "$f" | sed "s/^/$role,/"
+    done
+  } > "$CSV"
+  if ! command -v gnuplot >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing gnuplot-nox for the plot"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || log "gnuplot-nox not installable; CSV only"
+  fi
+  if command -v gnuplot >/dev/null 2>&1; then
+    PLOT="$ART/failover.png"
+    H="$ART/failover-healthy-$base/timeseries.csv"
+    B="$ART/failover-blackholed-$base/timeseries.csv"
+    gnuplot -e "healthy='$H'; blackholed='$B'; out='$PLOT'; title='Router failover: $C_M x $C_L B, $C_S sessions ($C_C), fw-b blackholed ($BLACKHOLE_MODE) vs healthy'" \
+      "$HERE/lib/failover.gp" || { log "gnuplot failed"; PLOT=""; }
+  fi
+fi
+
+MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router built from $BUILT_FROM (worktree HEAD $(cd "$REPO" && git rev-parse --short HEAD))"
+python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
+  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
+  --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
+  --csv "$CSV" --plot "$PLOT"
+log "results: $MD (logs, CSVs, plot: $ART/)"
+echo "command: $COMMAND_LINE"
