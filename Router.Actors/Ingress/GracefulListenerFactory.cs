@@ -8,7 +8,8 @@ namespace Router.Actors.Ingress;
 /// Lets the listener stop accepting without cutting the sessions already open. The library's own
 /// Shutdown() cancels every active session along with the listener (a transaction in the middle
 /// of DATA gets 554), so instead the TCP listeners are closed here and the accept loops are parked
-/// until the server is finally cancelled, once the open sessions have ended.
+/// until the server is finally cancelled, once the open sessions have ended. Each accepted
+/// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
 internal sealed class GracefulListenerFactory : EndpointListenerFactory
 {
@@ -68,7 +69,7 @@ internal sealed class GracefulListenerFactory : EndpointListenerFactory
                 using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopAccepting);
                 try
                 {
-                    return await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
+                    return new PolishedPipe(await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false));
                 }
                 catch (Exception) when (stopAccepting.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Router.Node.Demo;
+
+namespace Router.Tests.Integration;
+
+/// <summary>Issue 2: the replies at the SMTP edge, each with its enhanced status code.</summary>
+public sealed class SmtpEdgeTests
+{
+    /// <summary>A raw SMTP session, to see the exact reply lines.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly TcpClient _client = new();
+        private NetworkStream _stream = null!;
+        private StreamReader _reader = null!;
+
+        public static async Task<(Session Session, string Greeting)> OpenAsync(IPEndPoint endpoint)
+        {
+            var session = new Session();
+            await session._client.ConnectAsync(endpoint);
+            session._stream = session._client.GetStream();
+            session._reader = new StreamReader(session._stream, Encoding.ASCII);
+            return (session, await session._reader.ReadLineAsync() ?? string.Empty);
+        }
+
+        /// <summary>Sends one line; returns every line of the reply.</summary>
+        public async Task<List<string>> SendAsync(string line)
+        {
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+            var lines = new List<string>();
+            string reply;
+            do
+            {
+                reply = await _reader.ReadLineAsync() ?? throw new IOException("connection closed");
+                lines.Add(reply);
+            }
+            while (reply.Length > 3 && reply[3] == '-');
+            return lines;
+        }
+
+        public async Task<string> ReplyAsync(string line) => (await SendAsync(line)).Last();
+
+        public void Dispose() => _client.Dispose();
+    }
+
+    private static Task<TestRouter> StartAsync(FakeFirewall fw, string smtp = "", string connectors = "") =>
+        TestRouter.StartAsync($$"""
+            smtp { {{smtp}} }
+            firewalls { fw-a { host = "127.0.0.1", port = {{fw.Port}} } }
+            connectors { {{(connectors.Length > 0 ? connectors : "out { address-spaces = [\"*;1\"], firewalls = [fw-a] }")}} }
+            """);
+
+    [Fact]
+    public async Task Ehlo_offers_pipelining_size_8bitmime_and_enhanced_status_codes_and_replies_carry_them()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "max-message-size = 100000");
+        var (session, greeting) = await Session.OpenAsync(router.Smtp);
+        using var _ = session;
+
+        Assert.Equal("220 router.test ESMTP Router", greeting);
+        var ehlo = await session.SendAsync("EHLO client.test");
+        Assert.Equal(["250-router.test Hello client.test", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250 SIZE 100000"], ehlo);
+        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+        // STARTTLS is not offered: the library's refusal now carries an enhanced code too.
+        Assert.Matches(@"^50[0-3] 5\.5\.[1-4] ", await session.ReplyAsync("STARTTLS"));
+        Assert.Equal("221 2.0.0 bye", await session.ReplyAsync("QUIT"));
+    }
+
+    [Fact]
+    public async Task A_client_outside_the_relay_networks_gets_554_5_7_1_at_rcpt()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "relay.allowed-networks = [\"192.0.2.0/24\"]");
+        var (session, _) = await Session.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+        Assert.Equal("554 5.7.1 Relay access denied", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+    }
+
+    [Fact]
+    public async Task A_domain_no_address_space_covers_gets_550_5_7_1_at_rcpt()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, connectors: "corp { address-spaces = [\"corp.example;1\"], firewalls = [fw-a] }");
+        var (session, _) = await Session.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        await session.SendAsync("MAIL FROM:<a@example.org>");
+        Assert.Equal("550 5.7.1 No route to domain elsewhere.example", await session.ReplyAsync("RCPT TO:<b@elsewhere.example>"));
+        Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@corp.example>"));
+    }
+
+    [Fact]
+    public async Task Recipients_past_max_recipients_get_452_4_5_3()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "max-recipients = 100");
+        var (session, _) = await Session.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        await session.SendAsync("MAIL FROM:<a@example.org>");
+        for (var i = 0; i < 100; i++)
+            Assert.StartsWith("250", await session.ReplyAsync($"RCPT TO:<r{i}@example.net>"));
+        Assert.Equal("452 4.5.3 Too many recipients (at most 100 per message)", await session.ReplyAsync("RCPT TO:<r100@example.net>"));
+    }
+
+    [Fact]
+    public async Task Oversized_mail_gets_552_5_3_4_whether_declared_or_sent()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "max-message-size = 10000");
+        var (session, _) = await Session.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        Assert.StartsWith("552 5.3.4 ", await session.ReplyAsync("MAIL FROM:<a@example.org> SIZE=20000"));
+
+        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+        Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+        Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+        var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 70) + "\r\n", 200));
+        Assert.StartsWith("552 5.3.4 ", await session.ReplyAsync(body + "."));
+        Assert.Equal(0, fw.Count);
+    }
+
+    [Theory]
+    [InlineData("250 Ok", false, "250 2.0.0 Ok")]
+    [InlineData("250 2.1.5 Ok", false, "250 2.1.5 Ok")]
+    [InlineData("554 5.7.1 Relay access denied, 4 retry(ies) remaining.", false, "554 5.7.1 Relay access denied")]
+    [InlineData("503 expected NOOP/RSET/QUIT/HELO/EHLO/MAIL, 19 retry(ies) remaining.", false, "503 5.5.1 expected NOOP/RSET/QUIT/HELO/EHLO/MAIL")]
+    [InlineData("552 message size exceeds fixed maximium message size", false, "552 5.3.4 message size exceeds fixed maximium message size")]
+    [InlineData("220 router ESMTP", false, "220 router ESMTP")]
+    [InlineData("354 end with <CRLF>.<CRLF>", false, "354 end with <CRLF>.<CRLF>")]
+    [InlineData("250-PIPELINING", false, "250-PIPELINING")]
+    [InlineData("250 SIZE 100", true, "250 SIZE 100")]
+    [InlineData("221 bye", false, "221 2.0.0 bye")]
+    public void Library_replies_get_an_enhanced_code_and_lose_the_retry_suffix(string line, bool continuation, string expected) =>
+        Assert.Equal(expected, Router.Actors.Ingress.EnhancedReplies.Polish(line, continuation));
+}
