@@ -11,9 +11,12 @@ namespace Router.Actors.Ingress;
 /// until the server is finally cancelled, once the open sessions have ended. Each accepted
 /// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
-internal sealed class GracefulListenerFactory : EndpointListenerFactory
+internal sealed class GracefulListenerFactory(int maxSessions) : EndpointListenerFactory
 {
+    private static readonly byte[] TooManySessions = "421 4.7.0 Too many connections, try again later\r\n"u8.ToArray();
+
     private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly int _maxSessions = maxSessions;
     private readonly List<IEndpointListener> _listeners = [];
     private readonly Lock _gate = new();
     // By session id: the library also reports accept errors as "session faulted", without a session.
@@ -24,7 +27,7 @@ internal sealed class GracefulListenerFactory : EndpointListenerFactory
 
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
-        var listener = new Listener(base.CreateListener(endpointDefinition), _stopAccepting.Token);
+        var listener = new Listener(base.CreateListener(endpointDefinition), this);
         lock (_gate)
         {
             if (_stopAccepting.IsCancellationRequested)
@@ -58,18 +61,45 @@ internal sealed class GracefulListenerFactory : EndpointListenerFactory
         return _drained.Task;
     }
 
-    private sealed class Listener(IEndpointListener inner, CancellationToken stopAccepting) : IEndpointListener
+    /// <summary>Past max-connections a client gets 421 and is closed, without holding a session.</summary>
+    private static async Task RefuseAsync(ISecurableDuplexPipe pipe)
+    {
+        try
+        {
+            await pipe.Output.WriteAsync(TooManySessions).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The client is being turned away either way.
+        }
+        finally
+        {
+            pipe.Dispose();
+        }
+    }
+
+    private sealed class Listener(IEndpointListener inner, GracefulListenerFactory owner) : IEndpointListener
     {
         private int _disposed;
 
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
+            var stopAccepting = owner._stopAccepting.Token;
             if (!stopAccepting.IsCancellationRequested)
             {
                 using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopAccepting);
                 try
                 {
-                    return new PolishedPipe(await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false));
+                    while (true)
+                    {
+                        var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
+                        if (owner.OpenSessions < owner._maxSessions)
+                            return new PolishedPipe(pipe);
+                        _ = RefuseAsync(pipe);
+                        // The library's listener records the endpoints in the context; it is reused.
+                        context.Properties.Remove(EndpointListener.LocalEndPointKey);
+                        context.Properties.Remove(EndpointListener.RemoteEndPointKey);
+                    }
                 }
                 catch (Exception) when (stopAccepting.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {

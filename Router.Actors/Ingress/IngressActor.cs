@@ -106,7 +106,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new GracefulListenerFactory();
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 

@@ -140,3 +140,39 @@ public sealed class SmtpEdgeTests
     public void Library_replies_get_an_enhanced_code_and_lose_the_retry_suffix(string line, bool continuation, string expected) =>
         Assert.Equal(expected, Router.Actors.Ingress.EnhancedReplies.Polish(line, continuation));
 }
+
+public sealed class SmtpConnectionLimitTests
+{
+    [Fact]
+    public async Task Clients_past_max_connections_get_421_and_the_others_keep_working()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await TestRouter.StartAsync($$"""
+            smtp { max-connections = 2 }
+            firewalls { fw-a { host = "127.0.0.1", port = {{fw.Port}} } }
+            connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
+            """);
+        using var first = new TcpClient();
+        using var second = new TcpClient();
+        await first.ConnectAsync(router.Smtp);
+        await second.ConnectAsync(router.Smtp);
+        var firstReader = new StreamReader(first.GetStream(), Encoding.ASCII);
+        var secondReader = new StreamReader(second.GetStream(), Encoding.ASCII);
+        Assert.StartsWith("220", await firstReader.ReadLineAsync());
+        Assert.StartsWith("220", await secondReader.ReadLineAsync());
+
+        using var third = new TcpClient();
+        await third.ConnectAsync(router.Smtp);
+        var thirdReader = new StreamReader(third.GetStream(), Encoding.ASCII);
+        Assert.Equal("421 4.7.0 Too many connections, try again later", await thirdReader.ReadLineAsync());
+        Assert.Null(await thirdReader.ReadLineAsync());
+
+        first.Close();
+        await Eventually.TrueAsync(() =>
+        {
+            using var fourth = new TcpClient();
+            fourth.Connect(router.Smtp);
+            return new StreamReader(fourth.GetStream(), Encoding.ASCII).ReadLine()?.StartsWith("220", StringComparison.Ordinal) == true;
+        }, TimeSpan.FromSeconds(10), "a slot did not free up after a client left");
+    }
+}
