@@ -68,8 +68,13 @@ public sealed record FirewallHealth(
         {
             HealthState.Probing => this with
             {
-                State = HealthState.Healthy, ConsecutiveFailures = 0, TransientStreak = 0, LastTransientQueueId = null,
-                Since = now, RecoveredAt = now, Reason = "probe succeeded",
+                State = HealthState.Healthy,
+                ConsecutiveFailures = 0,
+                TransientStreak = 0,
+                LastTransientQueueId = null,
+                Since = now,
+                RecoveredAt = now,
+                Reason = "probe succeeded",
             },
             HealthState.Suspect => OnSuccess(now, policy) with { Reason = "probe succeeded" },
             _ => this,
@@ -92,8 +97,14 @@ public sealed record FirewallHealth(
     public FirewallHealth Reset(DateTimeOffset now, string reason) =>
         this with
         {
-            State = HealthState.Healthy, ConsecutiveFailures = 0, TransientStreak = 0, LastTransientQueueId = null,
-            Trips = 0, Since = now, RecoveredAt = null, Reason = reason,
+            State = HealthState.Healthy,
+            ConsecutiveFailures = 0,
+            TransientStreak = 0,
+            LastTransientQueueId = null,
+            Trips = 0,
+            Since = now,
+            RecoveredAt = null,
+            Reason = reason,
         };
 
     /// <summary>Operator or policy: open the circuit now.</summary>
@@ -102,8 +113,13 @@ public sealed record FirewallHealth(
         var trips = Trips + 1;
         return this with
         {
-            State = HealthState.Tripped, Trips = trips, Since = now, OpenUntil = now + policy.OpenTime(trips),
-            TransientStreak = 0, LastTransientQueueId = null, Reason = reason,
+            State = HealthState.Tripped,
+            Trips = trips,
+            Since = now,
+            OpenUntil = now + policy.OpenTime(trips),
+            TransientStreak = 0,
+            LastTransientQueueId = null,
+            Reason = reason,
         };
     }
 
@@ -154,8 +170,10 @@ public sealed record FirewallHealth(
             ? (this with { ConsecutiveFailures = failures }).TripNow($"{failures} failures in a row: {reason}", now, policy)
             : this with
             {
-                State = HealthState.Suspect, ConsecutiveFailures = failures,
-                Since = State == HealthState.Suspect ? Since : now, Reason = reason,
+                State = HealthState.Suspect,
+                ConsecutiveFailures = failures,
+                Since = State == HealthState.Suspect ? Since : now,
+                Reason = reason,
             };
     }
 }

@@ -14,9 +14,13 @@ public sealed class FirewallConnectionTests
 
     private static FirewallOptions Options(FakeFirewall fake) => new()
     {
-        Id = fake.Name, Host = "127.0.0.1", Port = fake.Port,
-        ConnectTimeout = TimeSpan.FromSeconds(1), GreetingTimeout = TimeSpan.FromSeconds(1),
-        CommandTimeout = TimeSpan.FromSeconds(5), DataTimeout = TimeSpan.FromSeconds(5),
+        Id = fake.Name,
+        Host = "127.0.0.1",
+        Port = fake.Port,
+        ConnectTimeout = TimeSpan.FromSeconds(1),
+        GreetingTimeout = TimeSpan.FromSeconds(1),
+        CommandTimeout = TimeSpan.FromSeconds(5),
+        DataTimeout = TimeSpan.FromSeconds(5),
     };
 
     private static DeliveryJob Job(params string[] recipients) =>
