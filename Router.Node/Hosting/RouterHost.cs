@@ -74,7 +74,7 @@ public static class RouterHost
                 foreach (var message in recovered)
                     router.Tell(new MessageSpooled(message.QueueId, message.Envelope, message.Length, message.PendingRecipients));
 
-                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, spool, router, table, loggerFactory), "ingress");
+                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
             });
