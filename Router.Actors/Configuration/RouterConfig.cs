@@ -202,6 +202,7 @@ public static partial class RouterConfig
             SessionTimeout = Positive(reader, $"{smtp}.session-timeout", defaults.SessionTimeout),
             CommandTimeout = Positive(reader, $"{smtp}.command-timeout", defaults.CommandTimeout),
             ShutdownGrace = Positive(reader, $"{smtp}.shutdown-grace", defaults.ShutdownGrace),
+            MaxHops = AtLeastOne(reader, $"{smtp}.max-hops", defaults.MaxHops),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
         };

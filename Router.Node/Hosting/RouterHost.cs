@@ -52,8 +52,12 @@ public static class RouterHost
                 var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
                 var table = options.BuildAddressSpaceTable();
 
-                var bounces = system.ActorOf(BounceActor.Props(spool, bounces: null), "bounces");
-                var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
+                // The bounce sender routes the DSNs it spools; the router needs the bounce actor first.
+                IActorRef? routing = null;
+                var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
+                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System);
+                var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
+                var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
