@@ -48,12 +48,11 @@ public static partial class DsnBuilder
         var boundary = NewBoundary(parts);
 
         var subject = anyFailed ? SubjectFailed : anyDelayed ? SubjectDelayed : SubjectDelivered;
-        var reportingMta = DsnField.Sanitise(request.ReportingMta);
         var eightBit = parts.Any(HasEightBit);
 
         var headers = new StringBuilder();
-        DsnField.AppendField(headers, "From", $"Mail Delivery System <MAILER-DAEMON@{reportingMta}>");
-        DsnField.AppendField(headers, "To", $"<{DsnField.Sanitise(request.OriginalSender)}>");
+        DsnField.AppendField(headers, "From", $"Mail Delivery System <{DsnField.Address("MAILER-DAEMON@" + request.ReportingMta)}>");
+        DsnField.AppendField(headers, "To", $"<{DsnField.Address(request.OriginalSender)}>");
         DsnField.AppendField(headers, "Subject", subject);
         DsnField.AppendField(headers, "Date", DateUtils.FormatDate(now));
         DsnField.AppendField(headers, "Message-ID", $"<{MimeUtils.GenerateMessageId(DsnField.Sanitise(messageIdDomain))}>");
@@ -115,7 +114,7 @@ public static partial class DsnBuilder
 
         foreach (var recipient in request.Recipients)
         {
-            text.Append($"<{DsnField.Sanitise(recipient.FinalRecipient)}>: {ActionName(recipient.Action)}, status {DsnField.Sanitise(recipient.Status)}\r\n");
+            text.Append($"<{DsnField.Address(recipient.FinalRecipient)}>: {ActionName(recipient.Action)}, status {DsnField.Sanitise(recipient.Status)}\r\n");
             if (!string.IsNullOrWhiteSpace(recipient.DiagnosticCode))
             {
                 var host = string.IsNullOrWhiteSpace(recipient.RemoteMta) ? "the remote server" : "host " + DsnField.Sanitise(recipient.RemoteMta);
@@ -147,7 +146,7 @@ public static partial class DsnBuilder
                 // ORCPT carries its address type ("rfc822;a@b"); assume rfc822 if a caller passed a bare address.
                 DsnField.AppendField(status, "Original-Recipient", orcpt.Contains(';') ? orcpt : "rfc822; " + orcpt);
             }
-            DsnField.AppendField(status, "Final-Recipient", "rfc822; " + DsnField.Sanitise(recipient.FinalRecipient));
+            DsnField.AppendField(status, "Final-Recipient", "rfc822; " + DsnField.Address(recipient.FinalRecipient));
             DsnField.AppendField(status, "Action", ActionName(recipient.Action));
             DsnField.AppendField(status, "Status", recipient.Status);
             if (!string.IsNullOrWhiteSpace(recipient.RemoteMta))
