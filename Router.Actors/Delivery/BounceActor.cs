@@ -31,9 +31,17 @@ public sealed class BounceActor : ReceiveActor
         var message = _spool.Find(failed.QueueId);
         if (message is null)
             return;
-        var pending = failed.Recipients.Where(r => message.PendingRecipients.Contains(r.RecipientIndex)).ToArray();
+        var pending = failed.AllPending is { } all
+            ? message.PendingRecipients.Select(i => all with { RecipientIndex = i }).ToArray()
+            : failed.Recipients.Where(r => message.PendingRecipients.Contains(r.RecipientIndex)).ToArray();
         if (pending.Length == 0)
             return;
+        if (!failed.Bounce)
+        {
+            _log.Info("{QueueId}: {Count} recipient(s) cancelled without a bounce: {Diagnostic}", failed.QueueId, pending.Length, pending[0].Diagnostic);
+            await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Cancelled);
+            return;
+        }
         foreach (var r in pending)
             _log.Warning("{QueueId}: recipient {Recipient} failed ({Status}): {Diagnostic}",
                 failed.QueueId, message.Envelope.Recipients[r.RecipientIndex], r.Status, r.Diagnostic);

@@ -60,6 +60,7 @@ public sealed class ConnectorActor : ReceiveActor
         Receive<FirewallStatus>(OnFirewallStatus);
         Receive<DeliveryAttempted>(OnAttempted);
         Receive<JobsReturned>(OnReturned);
+        Receive<HandBackJobs>(OnHandBack);
     }
 
     public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool spool,
@@ -200,6 +201,14 @@ public sealed class ConnectorActor : ReceiveActor
         for (var i = returned.Jobs.Count - 1; i >= 0; i--)
             _backlog.AddFirst(returned.Jobs[i]);
         Dispatch();
+    }
+
+    private void OnHandBack(HandBackJobs handBack)
+    {
+        var jobs = _backlog.Where(j => handBack.OnlyQueueId is null || j.QueueId == handBack.OnlyQueueId).ToArray();
+        foreach (var job in jobs)
+            _backlog.Remove(job);
+        _router.Tell(new JobsRerouted(_id, jobs, handBack.Reason) { RedirectTo = handBack.RedirectTo });
     }
 
     private void Dispatch()

@@ -7,11 +7,15 @@ namespace Router.Actors.Routing;
 /// </summary>
 public sealed class ConnectorChooser(Random random)
 {
-    public string? Choose(IReadOnlyList<RouteTier> tiers, Func<string, bool> usable, Func<string, int> backlog)
+    /// <param name="avoid">A connector to leave out if its tier has another usable one (a retry
+    /// goes elsewhere); never a reason to fall to a worse tier.</param>
+    public string? Choose(IReadOnlyList<RouteTier> tiers, Func<string, bool> usable, Func<string, int> backlog, string? avoid = null)
     {
         foreach (var tier in tiers)
         {
             var candidates = tier.ConnectorIds.Where(usable).ToArray();
+            if (avoid is not null && candidates.Length > 1 && candidates.Contains(avoid))
+                candidates = candidates.Where(id => id != avoid).ToArray();
             switch (candidates.Length)
             {
                 case 0:

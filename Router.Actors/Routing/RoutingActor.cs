@@ -3,6 +3,7 @@ using Akka.Event;
 using Router.Actors.Delivery;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
+using Router.Messages.Queue;
 using Router.Messages.Routing;
 
 namespace Router.Actors.Routing;
@@ -15,7 +16,11 @@ namespace Router.Actors.Routing;
 public sealed class RoutingActor : ReceiveActor, IWithTimers
 {
     /// <summary>Registers the connector actors once they exist (they need the router's ref first).</summary>
-    public sealed record AttachConnectors(IReadOnlyDictionary<string, IActorRef> Connectors);
+    /// <param name="FirewallConnectors">For each firewall, the connectors that deliver through it.</param>
+    public sealed record AttachConnectors(IReadOnlyDictionary<string, IActorRef> Connectors, IReadOnlyDictionary<string, IReadOnlyList<string>> FirewallConnectors);
+
+    /// <summary>Where one job stands, for operators.</summary>
+    private sealed record Placement(DeliveryJob Job, string State, string? Connector, DateTimeOffset? NextAttempt);
 
     private sealed record RetryDue(DeliveryJob Job);
 
@@ -35,12 +40,20 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private readonly HashSet<string> _unusable = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<RouteTier>> _plans = new(StringComparer.Ordinal);
     private readonly List<DeliveryJob> _parked = [];
+    private readonly Dictionary<string, Placement> _placements = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly string? _stateFile;
+    private IReadOnlyDictionary<string, IReadOnlyList<string>> _firewallConnectors = new Dictionary<string, IReadOnlyList<string>>();
 
-    public RoutingActor(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry)
+    public RoutingActor(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry, string? stateFile)
     {
         _table = table;
         _bounces = bounces;
         _retry = retry;
+        _stateFile = stateFile;
+        foreach (var id in OperatorState.Load(stateFile).SuspendedConnectors)
+            _suspended.Add(id);
 
         Receive<AttachConnectors>(m =>
         {
@@ -49,6 +62,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
                 _connectors[id] = actor;
                 _backlog.TryAdd(id, 0);
             }
+            _firewallConnectors = m.FirewallConnectors;
+            if (_suspended.Count > 0)
+                _log.Warning("Connectors suspended by an operator (kept across restarts): {Connectors}", string.Join(",", _suspended));
         });
         Receive<MessageSpooled>(OnSpooled);
         Receive<JobReleased>(OnReleased);
@@ -56,14 +72,22 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<ConnectorStatus>(OnConnectorStatus);
         Receive<RetryDue>(m => Place(m.Job));
         Receive<ExpireParked>(_ => OnExpireParked());
+        Receive<ListQueue>(OnList);
+        Receive<RetryQueue>(OnRetryNow);
+        Receive<SuspendConnector>(OnSuspend);
+        Receive<ResumeConnector>(OnResume);
+        Receive<RedirectFirewall>(OnRedirect);
+        Receive<DeleteMessage>(OnDelete);
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("expire-parked", ExpireParked.Instance, TimeSpan.FromSeconds(30));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry) =>
-        Akka.Actor.Props.Create(() => new RoutingActor(table, bounces, retry));
+    public static Props Props(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry, string? stateFile = null) =>
+        Akka.Actor.Props.Create(() => new RoutingActor(table, bounces, retry, stateFile));
+
+    private static string Key(DeliveryJob job) => $"{job.QueueId}:{string.Join(',', job.RecipientIndexes)}";
 
     private void OnSpooled(MessageSpooled message)
     {
@@ -85,22 +109,30 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void Place(DeliveryJob job)
     {
+        if (_deleted.Contains(job.QueueId))
+            return;
         if (!_plans.TryGetValue(job.RouteKey, out var tiers))
         {
             tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
             _plans[job.RouteKey] = tiers;
         }
-        bool Usable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id);
-        var connector = (job.AvoidConnector is { } avoid ? _chooser.Choose(tiers, id => id != avoid && Usable(id), id => _backlog[id]) : null)
-            ?? _chooser.Choose(tiers, Usable, id => _backlog[id]);
+        bool Usable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id) && !_suspended.Contains(id);
+        var connector = _chooser.Choose(tiers, Usable, id => _backlog[id], job.AvoidConnector);
         if (connector is null)
         {
+            _placements[Key(job)] = new Placement(job, "parked", null, null);
             _parked.Add(job);
             if (_parked.Count == 1 || _parked.Count % 1000 == 0)
                 _log.Warning("No usable connector for {QueueId} (route {Route}); {Parked} job(s) waiting for a path to recover",
                     job.QueueId, job.RouteKey, _parked.Count);
             return;
         }
+        PlaceOn(connector, job);
+    }
+
+    private void PlaceOn(string connector, DeliveryJob job)
+    {
+        _placements[Key(job)] = new Placement(job, "queued", connector, null);
         _backlog[connector]++;
         _connectors[connector].Tell(new EnqueueJob(job));
     }
@@ -108,21 +140,34 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnReleased(JobReleased released)
     {
         _backlog[released.ConnectorId]--;
-        if (released.Retry is not { } retry)
+        _placements.Remove(Key(released.Job));
+        if (released.Retry is not { } retry || _deleted.Contains(retry.QueueId))
             return;
         if (released.RetryAfter <= TimeSpan.Zero)
             Place(retry);
         else
-            Timers.StartSingleTimer(retry, new RetryDue(retry), released.RetryAfter);
+        {
+            _placements[Key(retry)] = new Placement(retry, "deferred", null, DateTimeOffset.UtcNow + released.RetryAfter);
+            Timers.StartSingleTimer(Key(retry), new RetryDue(retry), released.RetryAfter);
+        }
     }
 
     private void OnRerouted(JobsRerouted rerouted)
     {
         _backlog[rerouted.ConnectorId] -= rerouted.Jobs.Count;
-        _unusable.Add(rerouted.ConnectorId);
-        _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
+        // A hand-back the operator asked for says nothing about the connector's health.
+        if (!rerouted.Reason.StartsWith("operator", StringComparison.Ordinal))
+            _unusable.Add(rerouted.ConnectorId);
+        if (rerouted.Jobs.Count > 0)
+            _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
         foreach (var job in rerouted.Jobs)
-            Place(job);
+        {
+            _placements.Remove(Key(job));
+            if (rerouted.RedirectTo is { } target && _connectors.ContainsKey(target) && !_deleted.Contains(job.QueueId))
+                PlaceOn(target, job);
+            else
+                Place(job);
+        }
     }
 
     /// <summary>Mail that waited for a path until its expiry goes back to its sender (4.4.7).</summary>
@@ -133,6 +178,8 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         if (expired.Length == 0)
             return;
         _parked.RemoveAll(j => _retry.Expired(j.ReceivedAt, now));
+        foreach (var job in expired)
+            _placements.Remove(Key(job));
         foreach (var job in expired)
             _bounces.Tell(new RecipientsFailed(job.QueueId,
                 job.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", "delivery time expired: no path to any firewall was up", null)).ToArray()));
@@ -147,10 +194,136 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         }
         if (!_unusable.Remove(status.ConnectorId) || _parked.Count == 0)
             return;
-        var waiting = _parked.ToArray();
-        _parked.Clear();
-        _log.Info("Connector {Connector} is usable again; placing {Count} waiting job(s)", status.ConnectorId, waiting.Length);
+        _log.Info("Connector {Connector} is usable again; placing {Count} waiting job(s)", status.ConnectorId, _parked.Count);
+        PlaceParked();
+    }
+
+    private int PlaceParked(string? queueId = null)
+    {
+        var waiting = _parked.Where(j => queueId is null || j.QueueId == queueId).ToArray();
+        _parked.RemoveAll(j => queueId is null || j.QueueId == queueId);
         foreach (var job in waiting)
             Place(job);
+        return waiting.Length;
+    }
+
+    private void OnList(ListQueue query)
+    {
+        var viaFirewall = query.Firewall is { } fw && _firewallConnectors.TryGetValue(fw, out var ids) ? ids : null;
+        var entries = _placements.Values
+            .Where(p => query.Connector is null || p.Connector == query.Connector)
+            .Where(p => query.Firewall is null || (viaFirewall is not null && p.Connector is not null && viaFirewall.Contains(p.Connector)))
+            .Where(p => query.State is null || string.Equals(p.State, query.State, StringComparison.OrdinalIgnoreCase))
+            .Where(p => query.Sender is null || string.Equals(p.Job.Sender, query.Sender, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(p => p.Job.QueueId, StringComparer.Ordinal)
+            .Select(p => new QueueEntry(p.Job.QueueId, p.Job.Sender, p.Job.Recipients, p.State, p.Connector, p.NextAttempt, p.Job.Attempts))
+            .ToArray();
+        Sender.Tell(new QueueListing(entries));
+    }
+
+    private void OnRetryNow(RetryQueue retry)
+    {
+        var deferred = _placements.Values.Where(p => p.State == "deferred" && (retry.QueueId is null || p.Job.QueueId == retry.QueueId)).ToArray();
+        foreach (var placement in deferred)
+        {
+            Timers.Cancel(Key(placement.Job));
+            Place(placement.Job);
+        }
+        var parked = PlaceParked(retry.QueueId);
+        _log.Info("Operator: retry now{Which}: {Count} part(s)", retry.QueueId is null ? string.Empty : $" for {retry.QueueId}", deferred.Length + parked);
+        Sender.Tell(new QueueCommandDone("retry", deferred.Length + parked));
+    }
+
+    private void OnSuspend(SuspendConnector suspend)
+    {
+        if (!_connectors.TryGetValue(suspend.ConnectorId, out var connector))
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"unknown connector '{suspend.ConnectorId}'")));
+            return;
+        }
+        var affected = _backlog[suspend.ConnectorId];
+        if (_suspended.Add(suspend.ConnectorId))
+        {
+            SaveState();
+            _log.Warning("Operator: connector {Connector} suspended; its backlog is placed elsewhere", suspend.ConnectorId);
+            connector.Tell(new HandBackJobs("operator: connector suspended"));
+        }
+        Sender.Tell(new QueueCommandDone("suspend", affected));
+    }
+
+    private void OnResume(ResumeConnector resume)
+    {
+        if (!_connectors.ContainsKey(resume.ConnectorId))
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"unknown connector '{resume.ConnectorId}'")));
+            return;
+        }
+        var placed = 0;
+        if (_suspended.Remove(resume.ConnectorId))
+        {
+            SaveState();
+            _log.Info("Operator: connector {Connector} resumed", resume.ConnectorId);
+            placed = PlaceParked();
+        }
+        Sender.Tell(new QueueCommandDone("resume", placed));
+    }
+
+    private void OnRedirect(RedirectFirewall redirect)
+    {
+        if (!_connectors.ContainsKey(redirect.ConnectorId) || !_firewallConnectors.TryGetValue(redirect.FirewallId, out var sources))
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"unknown firewall '{redirect.FirewallId}' or connector '{redirect.ConnectorId}'")));
+            return;
+        }
+        var affected = 0;
+        var from = sources.Where(s => s != redirect.ConnectorId).ToHashSet(StringComparer.Ordinal);
+        foreach (var source in from)
+        {
+            affected += _backlog[source];
+            _connectors[source].Tell(new HandBackJobs($"operator: redirected to {redirect.ConnectorId}", redirect.ConnectorId));
+        }
+        // Mail waiting for its retry or for a path, whose route runs through that firewall, goes now.
+        bool ThroughFirewall(DeliveryJob job) =>
+            _plans.TryGetValue(job.RouteKey, out var tiers) && tiers.Any(t => t.ConnectorIds.Any(from.Contains));
+        var waiting = _placements.Values.Where(p => p.State is "deferred" or "parked" && ThroughFirewall(p.Job)).ToArray();
+        foreach (var placement in waiting)
+        {
+            if (placement.State == "deferred")
+                Timers.Cancel(Key(placement.Job));
+            else
+                _parked.Remove(placement.Job);
+            PlaceOn(redirect.ConnectorId, placement.Job);
+        }
+        affected += waiting.Length;
+        _log.Warning("Operator: mail waiting for firewall {Firewall} redirected to connector {Connector}", redirect.FirewallId, redirect.ConnectorId);
+        Sender.Tell(new QueueCommandDone("redirect", affected));
+    }
+
+    private void OnDelete(DeleteMessage delete)
+    {
+        _deleted.Add(delete.QueueId);
+        var waiting = _placements.Values.Where(p => p.Job.QueueId == delete.QueueId).ToArray();
+        foreach (var placement in waiting.Where(p => p.State == "deferred"))
+            Timers.Cancel(Key(placement.Job));
+        foreach (var placement in waiting)
+            _placements.Remove(Key(placement.Job));
+        _parked.RemoveAll(j => j.QueueId == delete.QueueId);
+        foreach (var connector in _connectors.Values)
+            connector.Tell(new HandBackJobs("operator: message deleted", OnlyQueueId: delete.QueueId));
+        _bounces.Tell(new RecipientsFailed(delete.QueueId, []) { Bounce = delete.Bounce, AllPending = new FailedRecipient(0, "5.0.0", "deleted by the operator", null) });
+        _log.Warning("Operator: message {QueueId} deleted ({Bounce})", delete.QueueId, delete.Bounce ? "sender notified" : "no bounce");
+        Sender.Tell(new QueueCommandDone("delete", waiting.Length));
+    }
+
+    private void SaveState()
+    {
+        try
+        {
+            OperatorState.Save(_stateFile, new OperatorState(_suspended.Order(StringComparer.Ordinal).ToArray()));
+        }
+        catch (IOException ex)
+        {
+            _log.Error(ex, "Could not save the operator state to {File}; it will not survive a restart", _stateFile);
+        }
     }
 }

@@ -12,4 +12,11 @@ public sealed record FailedRecipient(int RecipientIndex, string Status, string D
 /// sender is the null sender) and only then journals them as failed, so a crash in between can
 /// at worst send the bounce twice, never lose it.
 /// </summary>
-public sealed record RecipientsFailed(string QueueId, IReadOnlyList<FailedRecipient> Recipients) : IRouterProtocol;
+public sealed record RecipientsFailed(string QueueId, IReadOnlyList<FailedRecipient> Recipients) : IRouterProtocol
+{
+    /// <summary>False when an operator deleted the message without a bounce: the recipients are only cancelled.</summary>
+    public bool Bounce { get; init; } = true;
+
+    /// <summary>Every recipient still pending, whatever <see cref="Recipients"/> lists (an operator deleted the message).</summary>
+    public FailedRecipient? AllPending { get; init; }
+}

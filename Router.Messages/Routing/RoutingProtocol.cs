@@ -22,4 +22,14 @@ public sealed record JobReleased(string ConnectorId, DeliveryJob Job, DeliveryJo
 /// Connector → router: these jobs cannot be delivered through this connector now (no firewall of
 /// it can take them); place them again at once on another connector.
 /// </summary>
-public sealed record JobsRerouted(string ConnectorId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol;
+public sealed record JobsRerouted(string ConnectorId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol
+{
+    /// <summary>Set when an operator redirected this backlog: place it on this connector.</summary>
+    public string? RedirectTo { get; init; }
+}
+
+/// <summary>
+/// Router → connector: give back the jobs you have not yet sent to a firewall (the connector was
+/// suspended, its mail redirected, or a message deleted), as a <see cref="JobsRerouted"/>.
+/// </summary>
+public sealed record HandBackJobs(string Reason, string? RedirectTo = null, string? OnlyQueueId = null) : IRouterProtocol;

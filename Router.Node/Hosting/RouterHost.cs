@@ -57,7 +57,8 @@ public static class RouterHost
                 var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
                     id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System);
                 var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
-                var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
+                var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
+                    Path.Combine(options.Spool.Path, "operator-state.json")), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -69,7 +70,8 @@ public static class RouterHost
                     c => system.ActorOf(
                         ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter),
                         $"connector-{c.Id}"));
-                router.Tell(new RoutingActor.AttachConnectors(connectors));
+                router.Tell(new RoutingActor.AttachConnectors(connectors,
+                    options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
 
                 var recovered = spool.Recovered;
                 if (recovered.Count > 0)

@@ -47,3 +47,22 @@ public sealed class ConnectorChooserTests
         Assert.All(picks.Values, n => Assert.InRange(n, 800, 1200));
     }
 }
+
+public sealed class ConnectorChooserAvoidTests
+{
+    [Fact]
+    public void A_retry_avoids_the_connector_that_deferred_it_within_the_tier()
+    {
+        var chooser = new ConnectorChooser(new Random(5));
+        var tier = new RouteTier("*", 1, ["a", "b"]);
+        for (var i = 0; i < 50; i++)
+            Assert.Equal("b", chooser.Choose([tier], _ => true, _ => 0, avoid: "a"));
+    }
+
+    [Fact]
+    public void Avoiding_never_drops_to_a_worse_tier()
+    {
+        var chooser = new ConnectorChooser(new Random(5));
+        Assert.Equal("exact", chooser.Choose([new RouteTier("a.example", 1, ["exact"]), new RouteTier("*", 1, ["general"])], _ => true, _ => 0, avoid: "exact"));
+    }
+}

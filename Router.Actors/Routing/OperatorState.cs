@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// What operators decided that must outlive a restart (suspended connectors), in a small JSON file
+/// beside the spool, replaced atomically (write, fsync, rename).
+/// </summary>
+public sealed record OperatorState(IReadOnlyList<string> SuspendedConnectors)
+{
+    public static OperatorState Load(string? path)
+    {
+        if (path is null || !File.Exists(path))
+            return new OperatorState([]);
+        return JsonSerializer.Deserialize<OperatorState>(File.ReadAllText(path)) ?? new OperatorState([]);
+    }
+
+    public static void Save(string? path, OperatorState state)
+    {
+        if (path is null)
+            return;
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(file, state);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+}
