@@ -542,8 +542,12 @@ if [ -n "$FAILOVER" ]; then
 fi
 
 MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router built from $BUILT_FROM (worktree HEAD $(cd "$REPO" && git rev-parse --short HEAD))"
+case " $TARGETS " in *" postfix "*)
+  MACHINE="$MACHINE; Postfix $(dpkg-deb -f "$(ls -t "$TOOLS"/deb/postfix_*.deb | head -n 1)" Version 2>/dev/null || echo '?') from the Debian package (unpacked in bench/.tools, not installed; config: the case folders' main.cf/master.cf)" ;;
+esac
+[ "$UNIQUE_RCPT" = 1 ] && MACHINE="$MACHINE; smtp-source -N (a different recipient per message) for every run"
 python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
-  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
+  --machine "$MACHINE; router config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
   --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
   --csv "$CSV" --plot "$PLOT"
 log "results: $MD (logs, CSVs, plot: $ART/)"

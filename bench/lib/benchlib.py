@@ -515,6 +515,11 @@ def report(a):
                 out.append(f"- {r['case']}: {n}")
         out.append("")
     out.append(LEGEND)
+    if with_pf:
+        out.append("Postfix rows: the same columns, measured the same way at the sinks and at smtp-source; "
+                   "**left in spool** = queue files left in Postfix's queue after `postfix stop`; **CPU** and "
+                   "**peak RSS** are summed over all Postfix processes (peak RSS column = peak sum of PSS), see "
+                   "the comparison section.\n")
     text = "\n".join(out) + "\n"
     with open(a.md, "w") as f:
         f.write(text)
