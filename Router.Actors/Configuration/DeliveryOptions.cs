@@ -1,10 +1,12 @@
+using Router.Actors.Delivery;
+
 namespace Router.Actors.Configuration;
 
 /// <summary><c>router.delivery</c>: what happens to mail that could not be delivered yet.</summary>
 public sealed record DeliveryOptions
 {
-    /// <summary><c>retry-delay</c>: wait before a temporarily failed delivery (4xx, connection failure) is tried again. Default 60 s.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary><c>router.retry</c>: the retry schedule and expiry of deferred mail.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 
     /// <summary>
     /// <c>poison-after</c>: a message whose attempts failed with a firewall-level fault (dropped

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using Router.Actors.Delivery;
 using Router.Actors.Routing;
 
 namespace Router.Actors.Configuration;
@@ -83,7 +84,7 @@ public static partial class RouterConfig
             Smtp = smtp,
             Delivery = new DeliveryOptions
             {
-                RetryDelay = Positive(reader, $"{Root}.delivery.retry-delay", new DeliveryOptions().RetryDelay),
+                Retry = ReadRetry(reader),
                 PoisonAfter = AtLeastOne(reader, $"{Root}.delivery.poison-after", new DeliveryOptions().PoisonAfter),
             },
             Firewalls = firewalls,
@@ -455,6 +456,24 @@ public static partial class RouterConfig
         DomainName.TryNormalize(text, out var normalized, out var error) && !DomainName.IsAddressLiteral(normalized)
             ? normalized
             : throw new RouterConfigException(key, $"\"{text}\" is not a valid host name: {error ?? "an address literal is not a host name"}");
+
+    private static RetryPolicy ReadRetry(HoconReader reader)
+    {
+        var key = $"{Root}.retry";
+        var defaults = RetryPolicy.Default;
+        var scheduleKey = $"{key}.schedule";
+        var entries = HoconReader.StringList(reader.At(scheduleKey), scheduleKey);
+        var schedule = entries.Count == 0
+            ? defaults.Schedule
+            : entries.Select(e => HoconReader.TryParseDuration(e.Text, out var delay) && delay > TimeSpan.Zero
+                ? delay
+                : throw new RouterConfigException(e.Key, $"expected a positive duration such as 1m, got \"{e.Text}\"")).ToArray();
+        var expireAfter = Positive(reader, $"{key}.expire-after", defaults.ExpireAfter);
+        var noticeKey = $"{key}.delay-notice-after";
+        var noticeText = HoconReader.String(reader.At(noticeKey), noticeKey);
+        TimeSpan? notice = noticeText is null or "off" or "0" ? null : Positive(reader, noticeKey, TimeSpan.Zero);
+        return new RetryPolicy(schedule, expireAfter, notice);
+    }
 
     private static TimeSpan Positive(HoconReader reader, string key, TimeSpan fallback) =>
         PositiveDuration(reader.At(key), key, fallback);

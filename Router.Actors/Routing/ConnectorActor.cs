@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Delivery;
 using Router.Actors.Health;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
@@ -32,20 +33,23 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly string _id;
     private readonly IActorRef _router;
     private readonly MessageSpool _spool;
-    private readonly TimeSpan _retryDelay;
+    private readonly RetryPolicy _retry;
+    private readonly IActorRef _bounces;
     private readonly int _poisonAfter;
     private readonly Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
     private bool _usable;
     private long _duplicatesPossible;
 
-    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay, int poisonAfter)
+    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool spool,
+        RetryPolicy retry, int poisonAfter)
     {
         _poisonAfter = poisonAfter;
+        _bounces = bounces;
+        _retry = retry;
         _id = id;
         _router = router;
         _spool = spool;
-        _retryDelay = retryDelay;
         _firewalls = firewalls.ToDictionary(f => f.Key, f => new FirewallView(f.Value));
 
         Receive<EnqueueJob>(m =>
@@ -58,8 +62,9 @@ public sealed class ConnectorActor : ReceiveActor
         Receive<JobsReturned>(OnReturned);
     }
 
-    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, MessageSpool spool, TimeSpan retryDelay, int poisonAfter) =>
-        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, spool, retryDelay, poisonAfter));
+    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool spool,
+        RetryPolicy retry, int poisonAfter) =>
+        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, bounces, spool, retry, poisonAfter));
 
     protected override void PreStart()
     {
@@ -110,7 +115,7 @@ public sealed class ConnectorActor : ReceiveActor
                 // aside to wait for its retry alone, so the firewalls recover.
                 _log.Warning("Set aside {QueueId}: {Faults} firewall failures in a row while sending it, last via {Firewall}: {Detail}",
                     job.QueueId, faulted.FirewallFaults, attempted.FirewallId, result.Detail);
-                _router.Tell(new JobReleased(_id, job, faulted, _retryDelay, result.Detail));
+                Defer(job, faulted, attempted.FirewallId, result.Detail);
                 Dispatch();
                 return;
             }
@@ -123,7 +128,7 @@ public sealed class ConnectorActor : ReceiveActor
         }
 
         var delivered = new List<int>();
-        var failed = new List<int>();
+        var failed = new List<FailedRecipient>();
         var retry = new List<int>();
         for (var i = 0; i < result.Recipients.Count; i++)
         {
@@ -134,11 +139,7 @@ public sealed class ConnectorActor : ReceiveActor
             if (r.Delivered)
                 delivered.Add(r.RecipientIndex);
             else if (r.Permanent)
-            {
-                failed.Add(r.RecipientIndex);
-                _log.Warning("Recipient {Recipient} of {QueueId} failed permanently via {Firewall}: {Reply}",
-                    job.Recipients[position], job.QueueId, attempted.FirewallId, r.Reply);
-            }
+                failed.Add(new FailedRecipient(r.RecipientIndex, StatusOf(r.Reply, r.Code), r.Reply, attempted.FirewallId));
             else
                 retry.Add(position);
         }
@@ -150,17 +151,46 @@ public sealed class ConnectorActor : ReceiveActor
             Journal(job.QueueId, delivered, RecipientOutcome.Delivered);
         }
         if (failed.Count > 0)
-            Journal(job.QueueId, failed, RecipientOutcome.Failed);
+            _bounces.Tell(new RecipientsFailed(job.QueueId, failed));
 
-        DeliveryJob? again = null;
         if (retry.Count > 0)
         {
-            again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id, FirewallFaults = 0 };
+            var again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id, FirewallFaults = 0 };
             _log.Info("Deferred {QueueId} ({Count} recipient(s)) via {Connector}/{Firewall}: {Detail}",
                 job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
+            Defer(job, again, attempted.FirewallId, result.Detail);
         }
-        _router.Tell(new JobReleased(_id, job, again, _retryDelay, result.Detail));
+        else
+            _router.Tell(new JobReleased(_id, job, null, TimeSpan.Zero, result.Detail));
         Dispatch();
+    }
+
+    /// <summary>
+    /// Hands a deferred job back to the router with the wait the retry schedule gives it, or
+    /// gives its recipients up (4.4.7, to the bounce) when the schedule has run out.
+    /// </summary>
+    private void Defer(DeliveryJob job, DeliveryJob again, string firewallId, string detail)
+    {
+        var deferred = again with { Deferrals = job.Deferrals + 1 };
+        var now = DateTimeOffset.UtcNow;
+        var next = _retry.NextAttempt(job.ReceivedAt, deferred.Deferrals, now);
+        if (next is null)
+        {
+            _log.Warning("{QueueId} expired after {Age} undelivered; giving up {Count} recipient(s)",
+                job.QueueId, now - job.ReceivedAt, deferred.RecipientIndexes.Count);
+            _bounces.Tell(new RecipientsFailed(job.QueueId,
+                deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"delivery time expired; last reply: {detail}", firewallId)).ToArray()));
+            _router.Tell(new JobReleased(_id, job, null, TimeSpan.Zero, detail));
+            return;
+        }
+        _router.Tell(new JobReleased(_id, job, deferred, next.Value - now, detail));
+    }
+
+    /// <summary>The RFC 3463 code of a reply ("550 5.1.1 ..." gives 5.1.1), or the generic one for its class.</summary>
+    private static string StatusOf(string reply, int code)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(reply, @"\b([245]\.\d{1,3}\.\d{1,3})\b");
+        return match.Success ? match.Groups[1].Value : $"{Math.Max(code / 100, 4)}.0.0";
     }
 
     private void OnReturned(JobsReturned returned)

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Router.Actors.Spool;
+using Router.Actors.Delivery;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Routing;
@@ -19,9 +19,16 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private sealed record RetryDue(DeliveryJob Job);
 
+    private sealed class ExpireParked
+    {
+        public static readonly ExpireParked Instance = new();
+        private ExpireParked() { }
+    }
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AddressSpaceTable _table;
-    private readonly MessageSpool _spool;
+    private readonly IActorRef _bounces;
+    private readonly RetryPolicy _retry;
     private readonly ConnectorChooser _chooser = new(new Random());
     private readonly Dictionary<string, IActorRef> _connectors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _backlog = new(StringComparer.Ordinal);
@@ -29,10 +36,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IReadOnlyList<RouteTier>> _plans = new(StringComparer.Ordinal);
     private readonly List<DeliveryJob> _parked = [];
 
-    public RoutingActor(AddressSpaceTable table, MessageSpool spool)
+    public RoutingActor(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry)
     {
         _table = table;
-        _spool = spool;
+        _bounces = bounces;
+        _retry = retry;
 
         Receive<AttachConnectors>(m =>
         {
@@ -47,12 +55,15 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<JobsRerouted>(OnRerouted);
         Receive<ConnectorStatus>(OnConnectorStatus);
         Receive<RetryDue>(m => Place(m.Job));
+        Receive<ExpireParked>(_ => OnExpireParked());
     }
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("expire-parked", ExpireParked.Instance, TimeSpan.FromSeconds(30));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AddressSpaceTable table, MessageSpool spool) =>
-        Akka.Actor.Props.Create(() => new RoutingActor(table, spool));
+    public static Props Props(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry) =>
+        Akka.Actor.Props.Create(() => new RoutingActor(table, bounces, retry));
 
     private void OnSpooled(MessageSpooled message)
     {
@@ -61,8 +72,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         {
             // Accepted when a route existed; the address spaces changed since. Fail them rather
             // than keep them forever (the DSN comes with the delivery-semantics work).
-            _log.Warning("{QueueId}: {Count} recipient(s) no longer have a route; marking them failed", message.QueueId, unroutable.Count);
-            _spool.FinishAsync(message.QueueId, unroutable, RecipientOutcome.Failed);
+            _log.Warning("{QueueId}: {Count} recipient(s) no longer have a route; returning them to the sender", message.QueueId, unroutable.Count);
+            _bounces.Tell(new RecipientsFailed(message.QueueId,
+                unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)).ToArray()));
         }
         foreach (var (job, plan) in jobs)
         {
@@ -111,6 +123,19 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
         foreach (var job in rerouted.Jobs)
             Place(job);
+    }
+
+    /// <summary>Mail that waited for a path until its expiry goes back to its sender (4.4.7).</summary>
+    private void OnExpireParked()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var expired = _parked.Where(j => _retry.Expired(j.ReceivedAt, now)).ToArray();
+        if (expired.Length == 0)
+            return;
+        _parked.RemoveAll(j => _retry.Expired(j.ReceivedAt, now));
+        foreach (var job in expired)
+            _bounces.Tell(new RecipientsFailed(job.QueueId,
+                job.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", "delivery time expired: no path to any firewall was up", null)).ToArray()));
     }
 
     private void OnConnectorStatus(ConnectorStatus status)

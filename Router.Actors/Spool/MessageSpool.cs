@@ -245,6 +245,17 @@ public sealed class MessageSpool : IAsyncDisposable
         }
     }
 
+    /// <summary>The queued message with its envelope and pending recipients, or null when it is not queued.</summary>
+    public SpooledMessage? Find(string queueId)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(queueId);
+        lock (_gate)
+        {
+            return _messages.TryGetValue(queueId, out var entry) ? entry.ToMessage() : null;
+        }
+    }
+
     /// <summary>Whether the message is queued, i.e. durable and with at least one pending recipient.</summary>
     public bool Contains(string queueId)
     {

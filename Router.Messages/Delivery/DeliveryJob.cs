@@ -36,6 +36,12 @@ public sealed record DeliveryJob(
     /// </summary>
     public int FirewallFaults { get; init; }
 
+    /// <summary>When the message was accepted: the retry schedule's expiry counts from here.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>Times a firewall deferred this part (4xx): the position in the retry schedule.</summary>
+    public int Deferrals { get; init; }
+
     /// <summary>The same job narrowed to the recipients at the given positions of this job.</summary>
     public DeliveryJob Narrow(IReadOnlyList<int> positions) => this with
     {

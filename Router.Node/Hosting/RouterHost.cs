@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Delivery;
 using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Routing;
@@ -51,7 +52,8 @@ public static class RouterHost
                 var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
                 var table = options.BuildAddressSpaceTable();
 
-                var router = system.ActorOf(RoutingActor.Props(table, spool), "routing");
+                var bounces = system.ActorOf(BounceActor.Props(spool, bounces: null), "bounces");
+                var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -61,7 +63,7 @@ public static class RouterHost
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, spool, options.Delivery.RetryDelay, options.Delivery.PoisonAfter),
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter),
                         $"connector-{c.Id}"));
                 router.Tell(new RoutingActor.AttachConnectors(connectors));
 

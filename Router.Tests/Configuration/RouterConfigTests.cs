@@ -67,7 +67,10 @@ public sealed class RouterConfigTests
         Assert.Equal("router.localdomain ESMTP Router", smtp.Banner);
         Assert.Equal([IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")], smtp.RelayAllowedNetworks);
 
-        Assert.Equal(TimeSpan.FromSeconds(60), options.Delivery.RetryDelay);
+        Assert.Equal(Router.Actors.Delivery.RetryPolicy.Default.Schedule, options.Delivery.Retry.Schedule);
+        Assert.Equal(TimeSpan.FromDays(2), options.Delivery.Retry.ExpireAfter);
+        Assert.Null(options.Delivery.Retry.DelayNoticeAfter);
+        Assert.Equal(3, options.Delivery.PoisonAfter);
 
         var firewall = Assert.Single(options.Firewalls);
         Assert.Equal(25, firewall.Port);

@@ -179,7 +179,7 @@ public sealed class RouterConfigValidationTests
     [Theory]
     [InlineData("router.smtp.session-timeout")]
     [InlineData("router.smtp.command-timeout")]
-    [InlineData("router.delivery.retry-delay")]
+    [InlineData("router.retry.expire-after")]
     [InlineData("router.firewall-defaults.connect-timeout")]
     public void Non_positive_timeout_outside_a_firewall(string key)
     {
@@ -397,5 +397,25 @@ public sealed class RouterConfigValidationTests
 
         Assert.Equal("configuration", error.Key);
         Assert.Equal("configuration: invalid HOCON: Unresolved substitution: nope", error.Message);
+    }
+}
+
+public sealed class RetryConfigTests
+{
+    [Fact]
+    public void A_retry_schedule_is_read_in_order_and_the_expiry_with_it()
+    {
+        var options = RouterConfig.ToOptions(RouterConfig.Parse(ConfigSamples.MinimalWith("router.retry { schedule = [30s, 2m], expire-after = 1d, delay-notice-after = 4h }")));
+        Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)], options.Delivery.Retry.Schedule);
+        Assert.Equal(TimeSpan.FromDays(1), options.Delivery.Retry.ExpireAfter);
+        Assert.Equal(TimeSpan.FromHours(4), options.Delivery.Retry.DelayNoticeAfter);
+    }
+
+    [Fact]
+    public void A_bad_schedule_entry_names_its_index()
+    {
+        var error = Assert.Throws<RouterConfigException>(() =>
+            RouterConfig.ToOptions(RouterConfig.Parse(ConfigSamples.MinimalWith("router.retry.schedule = [1m, soon]"))));
+        Assert.StartsWith("router.retry.schedule[1]:", error.Message);
     }
 }

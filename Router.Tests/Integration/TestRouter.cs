@@ -41,7 +41,7 @@ internal sealed class TestRouter : IAsyncDisposable
                 hostname = "router.test"
                 relay.allowed-networks = ["127.0.0.0/8", "::1/128"]
               }
-              delivery.retry-delay = 2s
+              retry.schedule = [2s]
               firewall-defaults {
                 connect-timeout = 1s
                 greeting-timeout = 1s

@@ -1,0 +1,63 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Spool;
+using Router.Messages.Delivery;
+
+namespace Router.Actors.Delivery;
+
+/// <summary>
+/// Finishes recipients that failed for good. A bounce to the sender comes first (when the sender
+/// is not the null sender), the failure is journaled after, so a crash in between can send the
+/// bounce twice but never lose it.
+/// </summary>
+public sealed class BounceActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageSpool _spool;
+    private readonly IBounceSender? _bounces;
+
+    public BounceActor(MessageSpool spool, IBounceSender? bounces)
+    {
+        _spool = spool;
+        _bounces = bounces;
+        ReceiveAsync<RecipientsFailed>(OnFailedAsync);
+    }
+
+    public static Props Props(MessageSpool spool, IBounceSender? bounces) =>
+        Akka.Actor.Props.Create(() => new BounceActor(spool, bounces));
+
+    private async Task OnFailedAsync(RecipientsFailed failed)
+    {
+        var message = _spool.Find(failed.QueueId);
+        if (message is null)
+            return;
+        var pending = failed.Recipients.Where(r => message.PendingRecipients.Contains(r.RecipientIndex)).ToArray();
+        if (pending.Length == 0)
+            return;
+        foreach (var r in pending)
+            _log.Warning("{QueueId}: recipient {Recipient} failed ({Status}): {Diagnostic}",
+                failed.QueueId, message.Envelope.Recipients[r.RecipientIndex], r.Status, r.Diagnostic);
+        if (message.Envelope.Sender.Length == 0)
+            _log.Info("{QueueId}: no bounce, the sender is the null sender <>", failed.QueueId);
+        else if (_bounces is not null)
+        {
+            try
+            {
+                await _bounces.SendAsync(message, pending);
+            }
+            catch (Exception ex)
+            {
+                // Keep the recipients pending: the failure is reported again on the next attempt.
+                _log.Error(ex, "{QueueId}: could not spool the bounce; the recipients stay queued", failed.QueueId);
+                return;
+            }
+        }
+        await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Failed);
+    }
+}
+
+/// <summary>Builds, spools and routes the bounce (DSN) for failed recipients of a message.</summary>
+public interface IBounceSender
+{
+    Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed);
+}

@@ -1,0 +1,15 @@
+namespace Router.Messages.Delivery;
+
+/// <summary>One recipient that will not be delivered, and why, for the bounce (DSN) to its sender.</summary>
+/// <param name="RecipientIndex">Index into the envelope's recipients.</param>
+/// <param name="Status">RFC 3463 status, e.g. "5.1.1" from the firewall's reply or "4.4.7" on expiry.</param>
+/// <param name="Diagnostic">The remote server's reply, or the router's own reason.</param>
+/// <param name="RemoteMta">The firewall that answered, if one did.</param>
+public sealed record FailedRecipient(int RecipientIndex, string Status, string Diagnostic, string? RemoteMta) : IRouterProtocol;
+
+/// <summary>
+/// Recipients of one message that failed for good: the bounce actor tells the sender (unless the
+/// sender is the null sender) and only then journals them as failed, so a crash in between can
+/// at worst send the bounce twice, never lose it.
+/// </summary>
+public sealed record RecipientsFailed(string QueueId, IReadOnlyList<FailedRecipient> Recipients) : IRouterProtocol;
