@@ -26,7 +26,7 @@ usage: bench/run.sh [options]
                           Implies --unique-rcpt for both. Needs root (Postfix's master does).
   --postfix-only          run the cases against Postfix only (no router, no failover pair)
   --compare               the issue-8 comparison: --postfix, --no-failover and the cases
-                          1 KB x 8000, 10 KB x 5000, 100 KB x 2000, 20 sessions, new and reuse each;
+                          1 KB x 10000, 10 KB x 6000, 100 KB x 4000, 20 sessions, new and reuse each;
                           with --quick: 1 KB x 1000 new+reuse, 10 KB x 600, 100 KB x 200 (new);
                           --cases / --failover still override
   --unique-rcpt           smtp-source -N: a different recipient per message (1rcpt@, 2rcpt@, ...);
@@ -47,7 +47,7 @@ usage: bench/run.sh [options]
 EOF
 }
 
-COMPARE_CASES="20:8000:1024:new 20:8000:1024:reuse 20:5000:10240:new 20:5000:10240:reuse 20:2000:102400:new 20:2000:102400:reuse"
+COMPARE_CASES="20:10000:1024:new 20:10000:1024:reuse 20:6000:10240:new 20:6000:10240:reuse 20:4000:102400:new 20:4000:102400:reuse"
 COMPARE_QUICK="20:1000:1024:new 20:1000:1024:reuse 20:600:10240:new 20:200:102400:new"
 CASES="${BENCH_CASES-20:5000:5120:new 20:5000:5120:reuse}"
 FAILOVER="${BENCH_FAILOVER-20:5000:5120:new}"
