@@ -141,7 +141,24 @@ public static partial class RouterConfig
                 ? throw new RouterConfigException(pathKey, "must name the spool folder")
                 : path.Trim(),
             SegmentSize = segmentSize,
+            MaxMessages = PositiveSize(HoconReader.Int(reader.At($"{Root}.spool.max-messages"), $"{Root}.spool.max-messages", (int)defaults.MaxMessages), $"{Root}.spool.max-messages"),
+            MaxBytes = PositiveSize(HoconReader.ByteSize(reader.At($"{Root}.spool.max-bytes"), $"{Root}.spool.max-bytes", defaults.MaxBytes), $"{Root}.spool.max-bytes"),
+            MinFreeDisk = HoconReader.ByteSize(reader.At($"{Root}.spool.min-free-disk"), $"{Root}.spool.min-free-disk", defaults.MinFreeDisk),
+            ResumeAt = ReadFraction(reader, $"{Root}.spool.resume-at", defaults.ResumeAt),
         };
+    }
+
+    private static long PositiveSize(long value, string key) =>
+        value > 0 ? value : throw new RouterConfigException(key, $"{value} must be greater than zero");
+
+    private static double ReadFraction(HoconReader reader, string key, double fallback)
+    {
+        var text = HoconReader.String(reader.At(key), key);
+        if (text is null)
+            return fallback;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is > 0 and < 1
+            ? value
+            : throw new RouterConfigException(key, $"expected a fraction between 0 and 1 such as 0.9, got \"{text}\"");
     }
 
     private static SmtpOptions ReadSmtp(HoconReader reader)
@@ -185,6 +202,7 @@ public static partial class RouterConfig
             SessionTimeout = Positive(reader, $"{smtp}.session-timeout", defaults.SessionTimeout),
             CommandTimeout = Positive(reader, $"{smtp}.command-timeout", defaults.CommandTimeout),
             ShutdownGrace = Positive(reader, $"{smtp}.shutdown-grace", defaults.ShutdownGrace),
+            MaxHops = AtLeastOne(reader, $"{smtp}.max-hops", defaults.MaxHops),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
         };

@@ -29,6 +29,9 @@ public sealed record SmtpOptions
     /// <summary><c>command-timeout</c>: longest wait for the client's next command (RFC 5321 §4.5.3.2.7). Default 5 min.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary><c>max-hops</c>: mail with more Received headers than this is a loop and refused with 554 5.4.6. Default 100.</summary>
+    public int MaxHops { get; init; } = 100;
+
     /// <summary>On shutdown, how long transactions in flight may take to finish. Default 30 s.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -47,6 +47,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private readonly IActorRef _router;
     private readonly AddressSpaceTable _table;
     private readonly ILoggerFactory _loggers;
+    private readonly BackPressure _backPressure;
     private readonly List<IPEndPoint> _bound = [];
     private readonly List<IActorRef> _endpointWaiters = [];
     private SmtpServer.SmtpServer? _server;
@@ -55,8 +56,12 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private bool _stopping;
     private TimeSpan _backoff = TimeSpan.FromMilliseconds(500);
 
-    public IngressActor(SmtpOptions smtp, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers)
+    public IngressActor(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers)
     {
+        _backPressure = new BackPressure(spoolSettings,
+            () => spool.Statistics is var s ? (s.MessagesQueued, s.BytesQueued) : default,
+            () => new DriveInfo(Path.GetFullPath(spoolSettings.Path)).AvailableFreeSpace,
+            loggers.CreateLogger("Router.Ingress"));
         _smtp = smtp;
         _spool = spool;
         _router = router;
@@ -91,8 +96,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SmtpOptions smtp, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers) =>
-        Akka.Actor.Props.Create(() => new IngressActor(smtp, spool, router, table, loggers));
+    public static Props Props(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers) =>
+        Akka.Actor.Props.Create(() => new IngressActor(smtp, spoolSettings, spool, router, table, loggers));
 
     protected override void PreStart() => Start();
 
@@ -113,8 +118,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize));
-        services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients));
-        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize,
+        services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
+        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops,
             _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
         // The library's default authenticator accepts any user and password; relaying is decided
         // by network here, so AUTH is not offered and every attempt fails.

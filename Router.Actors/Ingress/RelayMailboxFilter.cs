@@ -12,13 +12,16 @@ namespace Router.Actors.Ingress;
 /// some address space covers, and no more than max-recipients per message. Refusals are thrown as
 /// <see cref="SmtpResponseException"/> because the library's boolean answer has no enhanced code.
 /// </summary>
-internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<IPNetwork> relayNetworks, long maxMessageSize, int maxRecipients)
+internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<IPNetwork> relayNetworks, long maxMessageSize, int maxRecipients,
+    BackPressure backPressure)
     : IMailboxFilter
 {
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         if (size > maxMessageSize)
             throw new SmtpResponseException(SmtpReplies.MessageTooBig(maxMessageSize));
+        if (backPressure.Check() is not null)
+            throw new SmtpResponseException(SmtpReplies.InsufficientStorage);
         SessionState.Of(context).Recipients = 0;
         return Task.FromResult(true);
     }

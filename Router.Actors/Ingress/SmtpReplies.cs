@@ -25,6 +25,12 @@ public static class SmtpReplies
     public static readonly SmtpResponse TemporaryFailure =
         new(SmtpReplyCode.Aborted, "4.3.0 Temporary failure storing the message, try again later");
 
+    public static SmtpResponse MailLoop(int maxHops) =>
+        new(SmtpReplyCode.TransactionFailed, $"5.4.6 Too many hops (more than {maxHops} Received headers): mail loop");
+
+    public static readonly SmtpResponse InsufficientStorage =
+        new(SmtpReplyCode.InsufficientStorage, "4.3.1 Insufficient system storage, try again later");
+
     public static readonly SmtpResponse ShuttingDown =
         new(SmtpReplyCode.ServiceUnavailable, "4.3.2 Service shutting down, try again later");
 }

@@ -16,7 +16,7 @@ namespace Router.Actors.Ingress;
 /// with concurrent sessions), then the router is told, then the client gets 250. Any fault on the
 /// way is a 451, so the client keeps the message and retries; never a silent loss or a false 5xx.
 /// </summary>
-internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, ILogger logger, TimeProvider clock)
+internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, int maxHops, ILogger logger, TimeProvider clock)
     : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -25,6 +25,12 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
         {
             if (buffer.Length > maxMessageSize)
                 return SmtpReplies.MessageTooBig(maxMessageSize);
+            // A message that has already passed this many hops is going round in circles.
+            if (Router.Actors.Delivery.Dsn.LoopDetector.CountReceivedHeaders(buffer, maxHops) > maxHops)
+            {
+                logger.LogWarning("Refused a message from {Client}: more than {MaxHops} Received headers, a mail loop", SessionState.ClientAddress(context), maxHops);
+                return SmtpReplies.MailLoop(maxHops);
+            }
 
             var session = SessionState.Of(context);
             var client = SessionState.ClientAddress(context);

@@ -41,7 +41,8 @@ public static class MessageSplitter
                 g.Indexes.Select(i => message.Envelope.Recipients[i]).ToArray(),
                 message.Length,
                 g.Plan.Key,
-                Attempts: 0) { ReceivedAt = message.Envelope.ReceivedAt }, g.Plan))
+                Attempts: 0)
+            { ReceivedAt = message.Envelope.ReceivedAt }, g.Plan))
             .ToArray();
     }
 }

@@ -76,6 +76,20 @@ public sealed record FirewallBehavior
         return new(FirewallMode.Reject550Recipient, localPartPrefix);
     }
 
+    /// <summary>As <see cref="Reject550Recipient"/>, and RCPT for a second prefix gets <c>450 4.2.0</c> (a temporary refusal).</summary>
+    public static FirewallBehavior Reject550Or450Recipient(string permanentPrefix, string temporaryPrefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(temporaryPrefix);
+        return Reject550Recipient(permanentPrefix) with { DeferredRecipientPrefix = temporaryPrefix };
+    }
+
+    /// <summary>RCPT for a local part starting with this prefix gets 450 4.2.0; only with <see cref="FirewallMode.Reject550Recipient"/>.</summary>
+    public string? DeferredRecipientPrefix { get; private init; }
+
+    internal bool DefersRecipient(string localPart) =>
+        Mode == FirewallMode.Reject550Recipient && DeferredRecipientPrefix is { } prefix
+        && localPart.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+
     internal bool RejectsRecipient(string localPart) =>
         Mode == FirewallMode.Reject550Recipient
         && localPart.StartsWith(RejectedRecipientPrefix!, StringComparison.OrdinalIgnoreCase);

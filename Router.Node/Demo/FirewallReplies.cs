@@ -13,6 +13,8 @@ internal static class FirewallReplies
 
     public static readonly SmtpResponse UserUnknown = new(SmtpReplyCode.MailboxUnavailable, "5.1.1 User unknown");
 
+    public static readonly SmtpResponse MailboxBusy = new(SmtpReplyCode.Unavailable, "4.2.0 Mailbox busy, try again later");
+
     // Never sent: DataCommand sends no reply at all when SaveAsync throws an SmtpResponseException.
     public static readonly SmtpResponse Dropped = new(SmtpReplyCode.TransactionFailed, "5.3.0 dropped");
 }

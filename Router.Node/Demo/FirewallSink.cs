@@ -30,6 +30,8 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
 
     public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
+        if (_firewall.Behavior.DefersRecipient(to.User ?? string.Empty))
+            throw new SmtpResponseException(FirewallReplies.MailboxBusy);
         if (_firewall.Behavior.RejectsRecipient(to.User ?? string.Empty))
         {
             throw new SmtpResponseException(FirewallReplies.UserUnknown);

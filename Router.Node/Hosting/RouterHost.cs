@@ -52,8 +52,12 @@ public static class RouterHost
                 var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
                 var table = options.BuildAddressSpaceTable();
 
-                var bounces = system.ActorOf(BounceActor.Props(spool, bounces: null), "bounces");
-                var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
+                // The bounce sender routes the DSNs it spools; the router needs the bounce actor first.
+                IActorRef? routing = null;
+                var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
+                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System);
+                var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
+                var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -74,7 +78,7 @@ public static class RouterHost
                 foreach (var message in recovered)
                     router.Tell(new MessageSpooled(message.QueueId, message.Envelope, message.Length, message.PendingRecipients));
 
-                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, spool, router, table, loggerFactory), "ingress");
+                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
             });

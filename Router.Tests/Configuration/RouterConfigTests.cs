@@ -282,8 +282,9 @@ public sealed class RouterConfigTests
         var options = RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("hocon", "router.conf")));
 
         Assert.Equal("router-1", options.NodeName);
-        Assert.Equal(["fw-a", "fw-b"], options.Firewalls.Select(f => f.Id));
-        Assert.Equal(["outbound-a", "outbound-b", "partner"], options.Connectors.Select(c => c.Id));
+        // The contract's firewalls and connectors, plus the way back to the internal mail server.
+        Assert.Equal(["fw-a", "fw-b", "mailhub"], options.Firewalls.Select(f => f.Id));
+        Assert.Equal(["outbound-a", "outbound-b", "partner", "internal"], options.Connectors.Select(c => c.Id));
     }
 
     [Fact]
@@ -295,7 +296,7 @@ public sealed class RouterConfigTests
 
         Assert.Equal(builtIn.Spool, shipped.Spool);
         Assert.Equal(builtIn.Delivery, shipped.Delivery);
-        Assert.Equal(builtIn.Firewalls, shipped.Firewalls);
+        Assert.Equal(builtIn.Firewalls, shipped.Firewalls.Where(f => f.Id != "mailhub"));
         Assert.Equal(
             (builtIn.Smtp.MaxConnections, builtIn.Smtp.SessionTimeout, builtIn.Smtp.CommandTimeout, builtIn.Smtp.Banner),
             (shipped.Smtp.MaxConnections, shipped.Smtp.SessionTimeout, shipped.Smtp.CommandTimeout, shipped.Smtp.Banner));

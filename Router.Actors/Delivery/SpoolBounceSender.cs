@@ -1,0 +1,49 @@
+using System.Buffers;
+using Router.Actors.Delivery.Dsn;
+using Router.Actors.Ingress;
+using Router.Actors.Spool;
+using Router.Messages.Delivery;
+using Router.Messages.Routing;
+using Envelope = Router.Messages.Envelope;
+
+namespace Router.Actors.Delivery;
+
+/// <summary>
+/// Turns failed recipients into one DSN (RFC 3464) to the original sender, spools it with the
+/// null sender (so it can never bounce itself) and hands it to the router like any other mail:
+/// it travels through whichever connector covers the sender's domain.
+/// </summary>
+public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled> route, string hostname, Func<string, string?> firewallHost, TimeProvider clock)
+    : IBounceSender
+{
+    public async Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed)
+    {
+        var now = clock.GetUtcNow();
+        var request = new DsnRequest(
+            hostname,
+            original.QueueId,
+            OriginalEnvelopeId: null,
+            original.Envelope.ReceivedAt,
+            original.Envelope.Sender,
+            failed.Select(f => new DsnRecipient(
+                original.Envelope.Recipients[f.RecipientIndex],
+                OriginalRecipient: null,
+                DsnAction.Failed,
+                f.Status,
+                f.Diagnostic,
+                f.RemoteMta is { } id ? firewallHost(id) ?? id : null,
+                LastAttempt: now,
+                WillRetryUntil: null)).ToArray(),
+            DsnReturn.Headers);
+
+        byte[] dsn;
+        await using (var body = spool.OpenBody(original.QueueId))
+            dsn = DsnBuilder.Build(request, body, now, hostname);
+
+        var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname);
+        var queueId = spool.NewQueueId();
+        var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now);
+        var spooled = await spool.AcceptAsync(queueId, envelope, received, new ReadOnlySequence<byte>(dsn)).ConfigureAwait(false);
+        route(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+    }
+}
