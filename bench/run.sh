@@ -19,6 +19,18 @@ usage: bench/run.sh [options]
                           (default "20:5000:5120:new"; env BENCH_FAILOVER)
   --no-failover           skip the failover pair
   --quick                 short development run: 500 messages per case, 1000 for failover
+                          (with --compare: the short comparison list)
+  --postfix               also run every case against Postfix 3.7 (Debian package, unpacked into
+                          bench/.tools, own temporary config/queue) relaying to the same two sinks,
+                          right after the router's run of that case; prints router/Postfix ratios.
+                          Implies --unique-rcpt for both. Needs root (Postfix's master does).
+  --postfix-only          run the cases against Postfix only (no router, no failover pair)
+  --compare               the issue-8 comparison: --postfix, --no-failover and the cases
+                          1 KB x 10000, 10 KB x 6000, 100 KB x 4000, 20 sessions, new and reuse each;
+                          with --quick: 1 KB x 1000 new+reuse, 10 KB x 600, 100 KB x 200 (new);
+                          --cases / --failover still override
+  --unique-rcpt           smtp-source -N: a different recipient per message (1rcpt@, 2rcpt@, ...);
+                          Postfix needs it to split the load over its two relays (see README)
   --no-build              do not run dotnet build (use the existing Release build)
   --timeout SEC           per-case limit, from the start of the load (default 180; env BENCH_TIMEOUT)
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
@@ -35,6 +47,8 @@ usage: bench/run.sh [options]
 EOF
 }
 
+COMPARE_CASES="20:10000:1024:new 20:10000:1024:reuse 20:6000:10240:new 20:6000:10240:reuse 20:4000:102400:new 20:4000:102400:reuse"
+COMPARE_QUICK="20:1000:1024:new 20:1000:1024:reuse 20:600:10240:new 20:200:102400:new"
 CASES="${BENCH_CASES-20:5000:5120:new 20:5000:5120:reuse}"
 FAILOVER="${BENCH_FAILOVER-20:5000:5120:new}"
 BUILD=1
@@ -47,12 +61,22 @@ SMTP_OPTS=""
 KEEP=0
 LATENCY=0
 STOP_TIMEOUT=20
+QUICK=0
+COMPARE=0
+TARGETS="router"
+UNIQUE_RCPT=0
+CASES_GIVEN=0
+FAILOVER_GIVEN=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --cases) CASES="$2"; shift 2 ;;
-    --failover) FAILOVER="$2"; shift 2 ;;
-    --no-failover) FAILOVER=""; shift ;;
-    --quick) CASES="20:500:5120:new 20:500:5120:reuse"; FAILOVER="20:1000:5120:new"; shift ;;
+    --cases) CASES="$2"; CASES_GIVEN=1; shift 2 ;;
+    --failover) FAILOVER="$2"; FAILOVER_GIVEN=1; shift 2 ;;
+    --no-failover) FAILOVER=""; FAILOVER_GIVEN=1; shift ;;
+    --quick) QUICK=1; shift ;;
+    --postfix) TARGETS="router postfix"; shift ;;
+    --postfix-only) TARGETS="postfix"; shift ;;
+    --compare) COMPARE=1; shift ;;
+    --unique-rcpt) UNIQUE_RCPT=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --timeout) CASE_TIMEOUT="$2"; shift 2 ;;
     --stall) STALL="$2"; shift 2 ;;
@@ -67,6 +91,16 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+if [ "$COMPARE" = 1 ]; then
+  [ "$TARGETS" = router ] && TARGETS="router postfix"
+  if [ "$CASES_GIVEN" = 0 ]; then CASES="$COMPARE_CASES"; [ "$QUICK" = 1 ] && CASES="$COMPARE_QUICK"; fi
+  [ "$FAILOVER_GIVEN" = 0 ] && FAILOVER=""
+elif [ "$QUICK" = 1 ]; then
+  [ "$CASES_GIVEN" = 0 ] && CASES="20:500:5120:new 20:500:5120:reuse"
+  [ "$FAILOVER_GIVEN" = 0 ] && FAILOVER="20:1000:5120:new"
+fi
+case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
+[ "$TARGETS" = postfix ] && FAILOVER=""  # the failover pair is the router's (issue 3)
 case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -74,8 +108,10 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # ---------------------------------------------------------------- cleanup
 PIDS=()
 TMP_ROOT=""
+PF_RUNNING=""   # directory of a Postfix instance we started and have not stopped yet
 cleanup() {
   local pid
+  [ -n "$PF_RUNNING" ] && postfix_stop "$PF_RUNNING" >/dev/null 2>&1
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -132,7 +168,7 @@ if [ "$BUILD" = 1 ]; then
   ( cd "$REPO" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo '+dirty')" ) > "$TOOLS/built-from"
 fi
 BUILT_FROM="$(cat "$TOOLS/built-from" 2>/dev/null || echo 'unknown (built outside bench/run.sh)')"
-[ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
+[ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || [ "$TARGETS" = postfix ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- output
 STAMP="$(date +%Y%m%d-%H%M%S)"
@@ -175,15 +211,128 @@ start_sink() {  # start_sink PORT OUTFILE -> sets SINK_PID
   PIDS+=("$SINK_PID")
 }
 
-# run_case NAME SESSIONS COUNT SIZE CONN ROLE   (ROLE: "" | healthy | blackholed)
+# ---------------------------------------------------------------- Postfix (issue 8 baseline)
+# The binaries come from the same unpacked package as smtp-source/smtp-sink (bench/.tools/postfix);
+# nothing is installed and /etc/postfix is never read or written: every path Postfix uses is set in
+# a main.cf of our own under the case's temporary directory, and the commands get "-c" that dir.
+POSTFIX_CMD="$PFX/usr/sbin/postfix"
+
+postfix_prepare() {  # once per run: the accounts Postfix insists on (mail_owner, setgid_group)
+  if [ "$(id -u)" != 0 ]; then
+    echo "--postfix needs root: Postfix's master runs as root and drops to mail_owner" >&2; exit 1
+  fi
+  getent group postdrop >/dev/null || { log "groupadd --system postdrop (Postfix's setgid_group)"; groupadd --system postdrop; }
+  getent passwd postfix >/dev/null || {
+    log "useradd --system postfix (Postfix's mail_owner; no home, no login)"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin postfix
+  }
+  chmod 711 "$TMP_ROOT"  # Postfix daemons (user postfix) must reach their queue below it
+}
+
+# postfix_config DIR SMTPD_PORT FWA_PORT FWB_PORT: DIR/conf/{main,master}.cf, DIR/queue, DIR/data
+postfix_config() {
+  local d="$1"
+  mkdir -p "$d/conf" "$d/queue" "$d/data"
+  chmod 755 "$d" "$d/conf" "$d/queue"
+  chown postfix "$d/data"
+  cat > "$d/conf/main.cf" <<EOF
+# Written by bench/run.sh: Postfix 3.7 as a plain relay to two equal smart hosts (the sinks).
+# Everything not set here is Postfix's default: one fsync per queue file before smtpd's 250,
+# smtp_connection_cache_on_demand = yes, default_process_limit = 100, in_flow_delay = 1s, ...
+compatibility_level = 3.6
+config_directory = $d/conf
+queue_directory = $d/queue
+data_directory = $d/data
+daemon_directory = $PFX/usr/lib/postfix/sbin
+command_directory = $PFX/usr/sbin
+shlib_directory = $PFX/usr/lib/postfix
+meta_directory = $PFX/etc/postfix
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH=$PFX/usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $d/maillog
+maillog_file_prefixes = $d
+myhostname = postfix.bench
+mydomain = bench
+myorigin = \$myhostname
+mydestination =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+biff = no
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtp_dns_support_level = disabled
+# The two sinks as equal smart hosts: each recipient resolves to one of them at random.
+# (qmgr caches the last resolved address, so identical recipients would all go the same way:
+# run.sh gives smtp-source -N for Postfix runs, and for the router's runs alike.)
+transport_maps = randmap:{smtp:[127.0.0.1]:$3, smtp:[127.0.0.1]:$4}
+EOF
+  # Debian's master.cf services, without chroot (no copy of /etc needed) and with smtpd on our port.
+  cat > "$d/conf/master.cf" <<EOF
+127.0.0.1:$2 inet n - n - - smtpd
+pickup     unix  n - n 60 1 pickup
+cleanup    unix  n - n - 0 cleanup
+qmgr       unix  n - n 300 1 qmgr
+tlsmgr     unix  - - n 1000? 1 tlsmgr
+rewrite    unix  - - n - - trivial-rewrite
+bounce     unix  - - n - 0 bounce
+defer      unix  - - n - 0 bounce
+trace      unix  - - n - 0 bounce
+verify     unix  - - n - 1 verify
+flush      unix  n - n 1000? 0 flush
+proxymap   unix  - - n - - proxymap
+proxywrite unix  - - n - 1 proxymap
+smtp       unix  - - n - - smtp
+relay      unix  - - n - - smtp
+showq      unix  n - n - - showq
+error      unix  - - n - - error
+retry      unix  - - n - - error
+discard    unix  - - n - - discard
+lmtp       unix  - - n - - lmtp
+anvil      unix  - - n - 1 anvil
+scache     unix  - - n - 1 scache
+postlog    unix-dgram n - n - 1 postlogd
+EOF
+}
+
+PF_SID=""
+postfix_start() {  # postfix_start DIR PORT -> sets PF_SID (the master's pid = its session id)
+  local d="$1"
+  PF_RUNNING="$d"
+  "$POSTFIX_CMD" -c "$d/conf" start > "$d/start.log" 2>&1 || {
+    log "postfix -c $d/conf start failed:"; cat "$d/start.log" "$d/maillog" 2>/dev/null | tail -n 20 >&2; return 1; }
+  PF_SID="$(tr -d ' \n' < "$d/queue/pid/master.pid" 2>/dev/null || true)"
+  [ -n "$PF_SID" ] || { log "no $d/queue/pid/master.pid"; return 1; }
+  python3 "$LIB" waitsmtp 127.0.0.1 "$2" 30 "$PF_SID"
+}
+
+postfix_stop() {  # postfix_stop DIR: "postfix stop" (it waits 5 s, then kills the process group)
+  local d="$1" sid
+  sid="$(tr -d ' \n' < "$d/queue/pid/master.pid" 2>/dev/null || true)"
+  "$POSTFIX_CMD" -c "$d/conf" stop >> "$d/start.log" 2>&1 || true
+  if [ -n "$sid" ]; then
+    for _ in $(seq 1 50); do kill -0 "$sid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$sid" 2>/dev/null && kill -KILL -- "-$sid" 2>/dev/null
+  fi
+  PF_RUNNING=""
+  return 0
+}
+
+# run_case NAME SESSIONS COUNT SIZE CONN ROLE [TARGET]   (ROLE: "" | healthy | blackholed; TARGET: router | postfix)
 run_case() {
-  local name="$1" sessions="$2" count="$3" size="$4" conn="$5" role="$6"
-  local dir="$ART/$name" spool="$TMP_ROOT/$name/spool" reuse=0 dflag=()
+  local name="$1" sessions="$2" count="$3" size="$4" conn="$5" role="$6" target="${7:-router}"
+  local dir="$ART/$name" spool="$TMP_ROOT/$name/spool" reuse=0 dflag=() nflag=()
   [ "$conn" = reuse ] && { reuse=1; dflag=(-d); }
-  mkdir -p "$dir" "$spool"
+  [ "$UNIQUE_RCPT" = 1 ] && nflag=(-N)
+  mkdir -p "$dir"
+  [ "$target" = router ] && mkdir -p "$spool"
   local ports pr pa pb pbh
   read -r pr pa pb pbh <<<"$(python3 "$LIB" freeports 4)"
-  log "case $name: $sessions sessions, $count x $size B, conn=$conn${role:+, $role}"
+  log "case $name: $target, $sessions sessions, $count x $size B, conn=$conn${role:+, $role}"
 
   local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
   start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
@@ -198,6 +347,10 @@ run_case() {
   fi
   python3 "$LIB" waitsmtp 127.0.0.1 "$pa" 10
   [ -n "$sink_b" ] && python3 "$LIB" waitsmtp 127.0.0.1 "$pb" 10
+
+  if [ "$target" = postfix ]; then
+    run_postfix_case; return 0
+  fi
 
   write_config "$dir/router.conf" "$spool" "$pr" "$pa" "$fwb_port"
   if [ -n "${BENCH_ROUTER_CMD:-}" ]; then  # only for testing this script without the router
@@ -215,7 +368,7 @@ run_case() {
     return 0
   fi
 
-  local cpu_before hwm t0 t_src_end src_rc=0
+  local cpu_before hwm t0 t_src_end src_rc=0 rejected first_reject
   cpu_before="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
   t0="$(date +%s.%N)"
   local watch_args=(--sink "fw-a=$dir/fw-a.out" --sink "fw-b=$dir/fw-b.out" --source "$dir/source.out"
@@ -230,27 +383,7 @@ run_case() {
     lpid=$!; PIDS+=("$lpid")
   fi
 
-  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$sessions" -m "$count" -l "$size" \
-    -f bench@example.test -t rcpt@example.test "127.0.0.1:$pr" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
-  t_src_end="$(date +%s.%N)"
-  local rejected first_reject sent
-  rejected="$(grep -c 'warning:' "$dir/source.err" || true)"
-  first_reject="$(grep -m1 -E 'warning:|fatal:' "$dir/source.err" | sed 's/^.*smtp-source: //' || true)"
-  sent="$count"
-  if [ "$src_rc" != 0 ]; then  # killed or fatal: only what the counter saw was sent
-    sent="$(tr '\r' '\n' < "$dir/source.out" | grep -E '^[0-9]+$' | tail -n 1 || true)"
-    sent="${sent:-0}"
-  fi
-  touch "$dir/source.done"
-  local probe_sent=0
-  if [ -n "$lpid" ]; then
-    wait "$lpid" || true; forget_pid "$lpid"
-    probe_sent="$(python3 -c "import json; print(json.load(open('$dir/latency.json'))['sent'])" 2>/dev/null || echo 0)"
-  fi
-  echo $(( sent - rejected + probe_sent )) > "$dir/expect"
-  log "  smtp-source done in $(python3 -c "print(f'{$t_src_end - $t0:.1f}')") s (rc=$src_rc, rejected=$rejected); waiting for the sinks"
-  wait "$wpid" || true
-  forget_pid "$wpid"
+  run_load "$pr"
 
   local cpu_after="" hwm_kb=0 stat
   if stat="$(python3 "$LIB" procstat "$rpid" 2>/dev/null)"; then
@@ -284,7 +417,7 @@ run_case() {
   [ -n "$spool_left" ] || { spool_left=-1; log "  could not read the spool's message count; see $dir/recheck.log"; }
   [ -n "${BENCH_ROUTER_CMD:-}" ] && spool_left=0
 
-  python3 "$LIB" summarize --case "$name" --firewalls "$firewalls" --role "$role" \
+  python3 "$LIB" summarize --case "$name" --unique-rcpt "$UNIQUE_RCPT" --firewalls "$firewalls" --role "$role" \
     --watch "$dir/watch.json" --log "$dir/router.log" --results "$RESULTS" \
     --first-reject "$first_reject" --blackhole-log "$([ -n "$hole" ] && echo "$dir/blackhole.log")" \
     --stop-note "$stop_note" --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
@@ -293,15 +426,90 @@ run_case() {
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","status")})' >&2
 }
 
+# run_load PORT: smtp-source against PORT, then wait for the sinks (the watcher). Uses and sets
+# run_case's locals (dir, count, lpid, wpid, t0 -> t_src_end, src_rc, rejected, first_reject).
+run_load() {
+  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$count" -l "$size" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  t_src_end="$(date +%s.%N)"
+  local sent
+  rejected="$(grep -c 'warning:' "$dir/source.err" || true)"
+  first_reject="$(grep -m1 -E 'warning:|fatal:' "$dir/source.err" | sed 's/^.*smtp-source: //' || true)"
+  sent="$count"
+  if [ "$src_rc" != 0 ]; then  # killed or fatal: only what the counter saw was sent
+    sent="$(tr '\r' '\n' < "$dir/source.out" | grep -E '^[0-9]+$' | tail -n 1 || true)"
+    sent="${sent:-0}"
+  fi
+  touch "$dir/source.done"
+  local probe_sent=0
+  if [ -n "$lpid" ]; then
+    wait "$lpid" || true; forget_pid "$lpid"
+    probe_sent="$(python3 -c "import json; print(json.load(open('$dir/latency.json'))['sent'])" 2>/dev/null || echo 0)"
+  fi
+  echo $(( sent - rejected + probe_sent )) > "$dir/expect"
+  log "  smtp-source done in $(python3 -c "print(f'{$t_src_end - $t0:.1f}')") s (rc=$src_rc, rejected=$rejected); waiting for the sinks"
+  wait "$wpid" || true
+  forget_pid "$wpid"
+}
+
+# The Postfix half of run_case (same sinks, same load, same watcher; its locals are visible here).
+run_postfix_case() {
+  local pfd="$TMP_ROOT/$name/postfix"
+  firewalls="fw-a, fw-b (randmap)"
+  postfix_config "$pfd" "$pr" "$pa" "$pb"
+  cp "$pfd/conf/main.cf" "$pfd/conf/master.cf" "$dir/"
+  if ! postfix_start "$pfd" "$pr"; then
+    printf '%s\n' "{\"case\": \"$name\", \"target\": \"postfix\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": null, \"status\": \"POSTFIX DID NOT START\", \"notes\": [\"see $dir/maillog\"]}" >> "$RESULTS"
+    cp "$pfd/maillog" "$pfd/start.log" "$dir/" 2>/dev/null || true
+    postfix_stop "$pfd"
+    for p in $sink_a $sink_b; do stop_pid "$p" 2 || true; done
+    return 0
+  fi
+  local sid="$PF_SID" cpu_before cpu_after="" t0 t_src_end src_rc=0 rejected first_reject stat
+  cpu_before="$(python3 "$LIB" groupstat "$sid" | cut -d' ' -f1)"
+  t0="$(date +%s.%N)"
+  python3 "$LIB" watch --sink "fw-a=$dir/fw-a.out" --sink "fw-b=$dir/fw-b.out" --source "$dir/source.out" \
+    --sid "$sid" --label postfix --expect "$count" --expect-file "$dir/expect" --source-done-file "$dir/source.done" \
+    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json" &
+  local wpid=$!
+  PIDS+=("$wpid")
+  local lpid=""
+  if [ "$LATENCY" = 1 ]; then
+    python3 "$LIB" latency 127.0.0.1 "$pr" 20 "$size" "$dir/source.done" "$dir/latency.json" &
+    lpid=$!; PIDS+=("$lpid")
+  fi
+  run_load "$pr"
+  stat="$(python3 "$LIB" groupstat "$sid" 2>/dev/null)" && cpu_after="${stat%% *}"
+  postfix_stop "$pfd"
+  log "  postfix stopped"
+  for p in $sink_a $sink_b; do stop_pid "$p" 2 || true; done
+  # What Postfix still holds: queue files left in any queue after it stopped (should be 0).
+  local left
+  left="$(find "$pfd/queue/incoming" "$pfd/queue/active" "$pfd/queue/deferred" "$pfd/queue/hold" \
+    "$pfd/queue/maildrop" "$pfd/queue/corrupt" -type f 2>/dev/null | wc -l)"
+  cp "$pfd/maillog" "$pfd/start.log" "$dir/" 2>/dev/null || true
+  python3 "$LIB" summarize --case "$name" --target postfix --unique-rcpt "$UNIQUE_RCPT" --firewalls "$firewalls" --role "" \
+    --watch "$dir/watch.json" --log "$dir/maillog" --results "$RESULTS" --first-reject "$first_reject" \
+    --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
+    --rejected "$rejected" --spool-left "$left" --source-rc "$src_rc" \
+    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
+  tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","peak_rss_sum_mb","max_procs","status")})' >&2
+}
+
 parse_case() {  # parse_case "S:M:L:C" -> sets C_S C_M C_L C_C
   IFS=: read -r C_S C_M C_L C_C <<<"$1"
   case "$C_C" in new|reuse) ;; *) echo "bad case '$1' (want sessions:messages:bytes:new|reuse)" >&2; exit 2 ;; esac
   [[ "$C_S$C_M$C_L" =~ ^[0-9]+$ ]] || { echo "bad case '$1'" >&2; exit 2; }
 }
 
+case " $TARGETS " in *" postfix "*) postfix_prepare ;; esac
 for c in $CASES; do
   parse_case "$c"
-  run_case "s${C_S}-m${C_M}-l${C_L}-${C_C}" "$C_S" "$C_M" "$C_L" "$C_C" ""
+  for target in $TARGETS; do  # per case: the router, then Postfix, so slow drift of the shared
+    prefix=""                 # machine's load hits both alike
+    [ "$target" = postfix ] && prefix="postfix-"
+    run_case "${prefix}s${C_S}-m${C_M}-l${C_L}-${C_C}" "$C_S" "$C_M" "$C_L" "$C_C" "" "$target"
+  done
 done
 
 PLOT=""
@@ -334,8 +542,12 @@ if [ -n "$FAILOVER" ]; then
 fi
 
 MACHINE="$(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), router built from $BUILT_FROM (worktree HEAD $(cd "$REPO" && git rev-parse --short HEAD))"
+case " $TARGETS " in *" postfix "*)
+  MACHINE="$MACHINE; Postfix $(dpkg-deb -f "$(ls -t "$TOOLS"/deb/postfix_*.deb | head -n 1)" Version 2>/dev/null || echo '?') from the Debian package (unpacked in bench/.tools, not installed; config: the case folders' main.cf/master.cf)" ;;
+esac
+[ "$UNIQUE_RCPT" = 1 ] && MACHINE="$MACHINE; smtp-source -N (a different recipient per message) for every run"
 python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
-  --machine "$MACHINE; config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
+  --machine "$MACHINE; router config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
   --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
   --csv "$CSV" --plot "$PLOT"
 log "results: $MD (logs, CSVs, plot: $ART/)"

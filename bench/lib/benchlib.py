@@ -7,6 +7,7 @@ Subcommands:
   blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
+  groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
   report RESULTS.jsonl ...         render the Markdown results table
 """
 import argparse
@@ -207,6 +208,60 @@ def procstat(pid):
     return 0
 
 
+def group_cpu_mem(sid, pss=True):
+    """CPU and memory of every process in session SID (Postfix: the master calls setsid(), and
+    every daemon it spawns inherits the session).
+
+    cpu = sum of utime+stime of the live processes of the session, plus the session leader's
+    cutime+cstime: the kernel adds an exited child's CPU (its own and its reaped children's) to
+    the parent that reaps it, and the master reaps every smtpd/cleanup/smtp it retires
+    (max_use, max_idle). So a difference of two samples is the CPU of all Postfix processes,
+    including those that came and went in between.
+    Returns (cpu_s, sum VmRSS kB, sum Pss kB, processes) or None when the leader is gone."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu_ticks = rss = pss_kb = n = 0
+    leader = False
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) != sid:  # field 6 of stat(5): session id
+                continue
+            cpu_ticks += int(fields[11]) + int(fields[12])
+            if int(d) == sid:
+                leader = True
+                cpu_ticks += int(fields[13]) + int(fields[14])  # cutime + cstime
+            n += 1
+            with open(f"/proc/{d}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+                        break
+            if pss:
+                with open(f"/proc/{d}/smaps_rollup") as f:
+                    for line in f:
+                        if line.startswith("Pss:"):
+                            pss_kb += int(line.split()[1])
+                            break
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError, PermissionError):
+            continue
+    if not leader:
+        return None
+    return cpu_ticks / ticks, rss, pss_kb, n
+
+
+def groupstat(sid):
+    r = group_cpu_mem(sid)
+    if r is None:
+        print("gone", file=sys.stderr)
+        return 1
+    print(f"{r[0]:.2f} {r[2]} {r[1]} {r[3]}")
+    return 0
+
+
 # ---------------------------------------------------------------- watch
 
 
@@ -230,16 +285,25 @@ def watch(a):
     history = []
     final = not a.expect_file
     detected_at = None
+    label = a.label
+    peak_rss = peak_pss = max_procs = 0
     with open(a.csv, "w") as out:
         out.write("t_s,accepted," + ",".join(n for n, _ in sinks) +
-                  ",delivered,delivered_per_s,router_cpu_pct,router_rss_mb\n")
+                  f",delivered,delivered_per_s,{label}_cpu_pct,{label}_rss_mb\n")
         prev_cpu = None
         while True:
             now = time.time()
             counts = [sink_count(p) for _, p in sinks]
             total = sum(counts)
             accepted = source_count(a.source) if a.source else 0
-            pr = proc_cpu_rss(a.pid) if a.pid else None
+            if a.sid:  # a process group (Postfix): CPU summed, RSS column = sum of PSS
+                g = group_cpu_mem(a.sid)
+                pr = None
+                if g is not None:
+                    peak_rss, peak_pss, max_procs = max(peak_rss, g[1]), max(peak_pss, g[2]), max(max_procs, g[3])
+                    pr = (g[0], 0, g[2])
+            else:
+                pr = proc_cpu_rss(a.pid) if a.pid else None
             cpu_pct = ""
             if pr is not None and prev_cpu is not None and now > prev_t:
                 cpu_pct = f"{100.0 * (pr[0] - prev_cpu) / (now - prev_t):.0f}"
@@ -294,6 +358,8 @@ def watch(a):
         "t_last_change": last_change,
         "peak_rate": round(peak_rate, 1),
     }
+    if a.sid:
+        summary.update({"group_peak_rss_kb": peak_rss, "group_peak_pss_kb": peak_pss, "group_max_procs": max_procs})
     with open(a.out, "w") as f:
         json.dump(summary, f)
     return 0 if reason == "complete" else 2
@@ -321,6 +387,62 @@ the end of delivery, per 1,000 messages; **peak RSS** = router VmHWM at the end 
 """
 
 
+def _ratio(a, b, digits=2):
+    return f"{a / b:.{digits}f}" if a and b else "n/a"
+
+
+def compare_table(rows):
+    """Router and Postfix side by side for every case run against both (same sessions, messages,
+    size and connection mode), with the ratio router/Postfix."""
+    def key(r):
+        return (r["sessions"], r["count"], r["size"], r["reuse"])
+    by = {}
+    for r in rows:
+        if not r.get("failover_role"):
+            by.setdefault(key(r), {})[r.get("target", "router")] = r
+    out = ["## Router vs Postfix (issue 8)\n",
+           "Same load, same two smtp-sinks, one after the other. Ratio = router / Postfix: above 1 is "
+           "better for the router in the rate columns, below 1 is better in the CPU and memory columns. "
+           "Issue-8 targets: delivered/s ratio ≥ 3 for 1 KB and 10 KB, ≥ 2 for 100 KB; CPU ratio ≤ 1.\n",
+           "| case | delivered/s router | delivered/s Postfix | **ratio** | accepted/s router | accepted/s Postfix | ratio | "
+           "CPU s/1k router | CPU s/1k Postfix | ratio | peak MB router (RSS) | peak MB Postfix (ΣPSS / ΣRSS) | target |",
+           "|" + "---|" * 13]
+    any_pair = False
+    for k, t in by.items():
+        ro, pf = t.get("router"), t.get("postfix")
+        if not ro or not pf:
+            continue
+        any_pair = True
+        s, m, l, reuse = k
+        label = f"{m:,} × {l / 1024:g} KB, {s} sessions, {'reused (-d)' if reuse else 'new conn/msg'}"
+        target = "≥ 3×" if l <= 10240 else "≥ 2×"
+        ok = lambda r: r.get("status", "").startswith("ok")
+        flag = "" if ok(ro) and ok(pf) else " (incomplete run, see above)"
+        out.append("| " + " | ".join([
+            label + flag,
+            _fmt(ro.get("delivered_per_s"), 0), _fmt(pf.get("delivered_per_s"), 0),
+            "**" + _ratio(ro.get("delivered_per_s"), pf.get("delivered_per_s")) + "**",
+            _fmt(ro.get("accepted_per_s"), 0), _fmt(pf.get("accepted_per_s"), 0),
+            _ratio(ro.get("accepted_per_s"), pf.get("accepted_per_s")),
+            _fmt(ro.get("cpu_per_1k"), 2), _fmt(pf.get("cpu_per_1k"), 2),
+            _ratio(ro.get("cpu_per_1k"), pf.get("cpu_per_1k")),
+            _fmt(ro.get("peak_rss_mb"), 0),
+            f'{_fmt(pf.get("peak_rss_mb"), 0)} / {_fmt(pf.get("peak_rss_sum_mb"), 0)}',
+            target,
+        ]) + " |")
+    if not any_pair:
+        out.append("| (no case ran against both) |" + " |" * 12)
+    out.append("")
+    out.append("Postfix CPU = utime+stime of every process in the Postfix master's session (master, smtpd, "
+               "cleanup, qmgr, trivial-rewrite, smtp, scache, postlogd, …) plus the master's cutime+cstime "
+               "(processes that exited and were reaped during the case), from /proc, before the load and "
+               "after the last message arrived. Postfix memory = peak of the sum over those processes, "
+               "sampled every 0.5 s, of PSS (shared pages divided among the processes mapping them) and of "
+               "RSS (shared libraries counted once per process, an overstatement). Router memory = VmHWM "
+               "of its single process.\n")
+    return out
+
+
 def report(a):
     rows = [json.loads(line) for line in open(a.results) if line.strip()]
     out = []
@@ -328,12 +450,13 @@ def report(a):
     out.append(f"Command: `{a.command}`\n")
     out.append(f"Machine: {a.machine}\n")
     out.append(f"Counting: {a.counting}\n")
-    out.append("| case | sessions | msgs | size | conn | firewalls | accepted/s | delivered/s | "
+    with_pf = any(r.get("target") == "postfix" for r in rows)
+    out.append("| case | " + ("target | " if with_pf else "") + "sessions | msgs | size | conn | firewalls | accepted/s | delivered/s | "
                "delivered | fw-a / fw-b | rejected | dup | left in spool | CPU s/1k msgs | peak RSS MB | status |")
-    out.append("|" + "---|" * 16)
+    out.append("|" + "---|" * (17 if with_pf else 16))
     for r in rows:
-        out.append("| " + " | ".join([
-            r["case"], str(r["sessions"]), _fmt(r["count"]), _fmt(r["size"]),
+        out.append("| " + " | ".join([r["case"]] + ([r.get("target", "router")] if with_pf else []) + [
+            str(r["sessions"]), _fmt(r["count"]), _fmt(r["size"]),
             "reuse (-d)" if r["reuse"] else "new/msg", r["firewalls"],
             _fmt(r.get("accepted_per_s"), 0), _fmt(r.get("delivered_per_s"), 0),
             f'{_fmt(r.get("delivered"))}/{_fmt(r.get("expect"))}',
@@ -342,6 +465,8 @@ def report(a):
             _fmt(r.get("cpu_per_1k"), 2), _fmt(r.get("peak_rss_mb"), 0), r.get("status", "?"),
         ]) + " |")
     out.append("")
+    if with_pf:
+        out.extend(compare_table(rows))
     lat = [r for r in rows if r.get("latency_n")]
     if lat:
         out.append("Accept latency (our probe session: final '.' to 250, one message every 50 ms during the load):\n")
@@ -390,6 +515,11 @@ def report(a):
                 out.append(f"- {r['case']}: {n}")
         out.append("")
     out.append(LEGEND)
+    if with_pf:
+        out.append("Postfix rows: the same columns, measured the same way at the sinks and at smtp-source; "
+                   "**left in spool** = queue files left in Postfix's queue after `postfix stop`; **CPU** and "
+                   "**peak RSS** are summed over all Postfix processes (peak RSS column = peak sum of PSS), see "
+                   "the comparison section.\n")
     text = "\n".join(out) + "\n"
     with open(a.md, "w") as f:
         f.write(text)
@@ -399,12 +529,46 @@ def report(a):
 # ---------------------------------------------------------------- case summary
 
 
+def _postfix_log(a, r):
+    """Postfix maillog: warnings, fatal/panic lines, deliveries that were not status=sent."""
+    warn = err = sent = deferred = 0
+    first_err = first_def = None
+    if a.log and os.path.exists(a.log):
+        for line in open(a.log, errors="replace"):
+            if "status=sent" in line:
+                sent += 1
+            elif "status=deferred" in line or "status=bounced" in line:
+                deferred += 1
+                first_def = first_def or line.strip()
+            if re.search(r": (fatal|panic|error): ", line):
+                err += 1
+                first_err = first_err or line.strip()
+            elif ": warning: " in line and "postfix-script" not in line:
+                warn += 1  # postfix-script's start-up warnings are about postdrop's set-gid bit
+    r["log_warnings"], r["log_errors"], r["postfix_sent"], r["postfix_deferred"] = warn, err, sent, deferred
+    if err:
+        r["notes"].append(f"postfix maillog: {err} fatal/panic/error lines, first: `{first_err[:300]}`")
+    if warn:
+        r["notes"].append(f"postfix maillog: {warn} warning lines (see maillog)")
+    if deferred:
+        r["notes"].append(f"postfix maillog: {deferred} deliveries deferred or bounced, first: `{first_def[:300]}`")
+    if a.latency and os.path.exists(a.latency):
+        l = json.load(open(a.latency))
+        r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
+        r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
+        r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
+        r["latency_n"] = l["sent"]
+    if a.stop_note:
+        r["notes"].append(a.stop_note)
+
+
 def summarize(a):
     """Combine the timings, watch summary and router log of one case into one JSON line."""
     w = json.load(open(a.watch))
     t0, t_src_end = a.t0, a.t_src_end
     r = {
-        "case": a.case, "sessions": a.sessions, "count": a.count, "size": a.size,
+        "case": a.case, "target": a.target or "router", "unique_rcpt": a.unique_rcpt == 1,
+        "sessions": a.sessions, "count": a.count, "size": a.size,
         "reuse": a.reuse == 1, "firewalls": a.firewalls,
         "failover_role": a.role or None,
         "expect": w["expect"], "delivered": w["delivered"],
@@ -425,6 +589,12 @@ def summarize(a):
     if a.cpu_before is not None and a.cpu_after is not None:
         r["cpu_per_1k"] = round((a.cpu_after - a.cpu_before) / max(1, w["expect"]) * 1000, 3)
     r["peak_rss_mb"] = round(a.hwm_kb / 1024.0, 0) if a.hwm_kb else None
+    if r["target"] == "postfix":
+        # Many processes: "peak RSS" is the peak of the sampled sum of PSS (shared pages split
+        # between the processes that map them); the sum of RSS counts libc & co. once per process.
+        r["peak_rss_mb"] = round(w.get("group_peak_pss_kb", 0) / 1024.0, 0) or None
+        r["peak_rss_sum_mb"] = round(w.get("group_peak_rss_kb", 0) / 1024.0, 0) or None
+        r["max_procs"] = w.get("group_max_procs")
     status = "ok"
     if w["reason"] != "complete":
         status = f"INCOMPLETE ({w['reason']}: {w['delivered']}/{w['expect']})"
@@ -435,7 +605,9 @@ def summarize(a):
         status = "ok*" if status == "ok" else status
     if r["duplicates"]:
         r["notes"].append(f"{r['duplicates']} messages more than expected reached the sinks (duplicates)")
-    if a.spool_left > 0:
+    if a.spool_left > 0 and a.target == "postfix":
+        r["notes"].append(f"{a.spool_left} queue files were left in Postfix's queue after it stopped")
+    elif a.spool_left > 0:
         r["notes"].append(f"the router reopened its spool with {a.spool_left} messages still in it after delivery")
     elif a.spool_left < 0:
         r["spool_left"] = None
@@ -444,6 +616,12 @@ def summarize(a):
         r["notes"].append(f"smtp-source exited {a.source_rc}" + (" (killed by the case timeout)" if a.source_rc == 124 else ""))
         if status == "ok":
             status = f"smtp-source rc={a.source_rc}"
+    if r["target"] == "postfix":
+        _postfix_log(a, r)
+        r["status"] = status
+        with open(a.results, "a") as f:
+            f.write(json.dumps(r) + "\n")
+        return 0
     # Router log: warnings/errors and the first trip of a firewall.
     warn = err = 0
     first_err = None
@@ -504,6 +682,7 @@ def main():
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
+    s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
     s.add_argument("size", type=int); s.add_argument("stop_file"); s.add_argument("out")
     s = sub.add_parser("sinkcount"); s.add_argument("path")
@@ -511,6 +690,8 @@ def main():
     s.add_argument("--sink", action="append", required=True, help="name=path of an smtp-sink -c stdout file")
     s.add_argument("--source", help="stdout of smtp-source -c (accepted counter)")
     s.add_argument("--pid", type=int, help="router pid (CPU/RSS columns)")
+    s.add_argument("--sid", type=int, help="session id of a process group (Postfix master): CPU and PSS summed")
+    s.add_argument("--label", default="router", help="prefix of the CPU/RSS CSV columns")
     s.add_argument("--expect", type=int, required=True)
     s.add_argument("--expect-file")
     s.add_argument("--source-done-file")
@@ -522,9 +703,9 @@ def main():
     s.add_argument("--csv", required=True)
     s.add_argument("--out", required=True)
     s = sub.add_parser("summarize")
-    for name in ("case", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note", "latency"):
+    for name in ("case", "target", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note", "latency"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, default="")
-    for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb"):
+    for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb", "unique_rcpt"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=int, default=0)
     for name in ("t0", "t_src_end"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=float, required=True)
@@ -542,6 +723,8 @@ def main():
         return blackhole(a.host, a.port, a.mode)
     if a.cmd == "procstat":
         return procstat(a.pid)
+    if a.cmd == "groupstat":
+        return groupstat(a.sid)
     if a.cmd == "latency":
         return latency_probe(a.host, a.port, a.rate, a.size, a.stop_file, a.out)
     if a.cmd == "sinkcount":
