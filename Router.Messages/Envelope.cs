@@ -14,4 +14,23 @@ public sealed record Envelope(
     IReadOnlyList<string> Recipients,
     DateTimeOffset ReceivedAt,
     string ClientAddress,
-    string ClientHelo) : IRouterProtocol;
+    string ClientHelo) : IRouterProtocol
+{
+    /// <summary>ENVID of the ESMTP DSN extension (RFC 3461 §4.4), decoded, if the client gave one.</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>RET of the DSN extension: "FULL" or "HDRS", if the client gave one.</summary>
+    public string? Return { get; init; }
+
+    /// <summary>NOTIFY and ORCPT per recipient, in the order of <see cref="Recipients"/>; null when the client gave none.</summary>
+    public IReadOnlyList<RecipientNotify>? RecipientOptions { get; init; }
+}
+
+/// <summary>The DSN parameters of one RCPT (RFC 3461 §4.1, §4.2).</summary>
+/// <param name="Notify">NEVER, or a comma list of SUCCESS, FAILURE, DELAY; null when not given (failures are reported).</param>
+/// <param name="OriginalRecipient">ORCPT, decoded, as "type;address".</param>
+public sealed record RecipientNotify(string? Notify, string? OriginalRecipient)
+{
+    /// <summary>Whether a failure of this recipient is reported to the sender.</summary>
+    public bool WantsFailure => Notify is null || Notify.Contains("FAILURE", StringComparison.OrdinalIgnoreCase);
+}

@@ -45,13 +45,17 @@ public sealed class BounceActor : ReceiveActor
         foreach (var r in pending)
             _log.Warning("{QueueId}: recipient {Recipient} failed ({Status}): {Diagnostic}",
                 failed.QueueId, message.Envelope.Recipients[r.RecipientIndex], r.Status, r.Diagnostic);
+        // NOTIFY=NEVER, or a NOTIFY without FAILURE: the client asked not to hear of it.
+        var reported = pending.Where(r => message.Envelope.RecipientOptions?[r.RecipientIndex].WantsFailure ?? true).ToArray();
         if (message.Envelope.Sender.Length == 0)
             _log.Info("{QueueId}: no bounce, the sender is the null sender <>", failed.QueueId);
+        else if (reported.Length == 0)
+            _log.Info("{QueueId}: no bounce, the client asked for none (NOTIFY)", failed.QueueId);
         else if (_bounces is not null)
         {
             try
             {
-                await _bounces.SendAsync(message, pending);
+                await _bounces.SendAsync(message, reported);
             }
             catch (Exception ex)
             {

@@ -22,19 +22,19 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
         var request = new DsnRequest(
             hostname,
             original.QueueId,
-            OriginalEnvelopeId: null,
+            original.Envelope.EnvelopeId,
             original.Envelope.ReceivedAt,
             original.Envelope.Sender,
             failed.Select(f => new DsnRecipient(
                 original.Envelope.Recipients[f.RecipientIndex],
-                OriginalRecipient: null,
+                original.Envelope.RecipientOptions?[f.RecipientIndex].OriginalRecipient,
                 DsnAction.Failed,
                 f.Status,
                 f.Diagnostic,
                 f.RemoteMta is { } id ? firewallHost(id) ?? id : null,
                 LastAttempt: now,
                 WillRetryUntil: null)).ToArray(),
-            DsnReturn.Headers);
+            string.Equals(original.Envelope.Return, "FULL", StringComparison.OrdinalIgnoreCase) ? DsnReturn.Full : DsnReturn.Headers);
 
         byte[] dsn;
         await using (var body = spool.OpenBody(original.QueueId))

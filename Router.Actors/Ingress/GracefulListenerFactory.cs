@@ -94,7 +94,7 @@ internal sealed class GracefulListenerFactory(int maxSessions) : EndpointListene
                     {
                         var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
                         if (owner.OpenSessions < owner._maxSessions)
-                            return new PolishedPipe(pipe);
+                            return new PolishedPipe(pipe, line => SessionState.Of(context).OnCommandLine(line));
                         _ = RefuseAsync(pipe);
                         // The library's listener records the endpoints in the context; it is reused.
                         context.Properties.Remove(EndpointListener.LocalEndPointKey);

@@ -11,12 +11,27 @@ namespace Router.Actors.Ingress;
 /// A session's pipe whose output passes through <see cref="EnhancedReplies"/> line by line. The
 /// library writes each reply in full and then flushes, so lines are rewritten at flush time.
 /// </summary>
-internal sealed class PolishedPipe(ISecurableDuplexPipe inner) : ISecurableDuplexPipe
+internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand) : ISecurableDuplexPipe
 {
     private PipeWriter? _innerOutput;
     private ReplyWriter? _output;
+    private PipeReader? _innerInput;
+    private CommandObservingReader? _input;
 
-    public PipeReader Input => inner.Input;
+    // STARTTLS replaces the inner reader too; follow it.
+    public PipeReader Input
+    {
+        get
+        {
+            var current = inner.Input;
+            if (!ReferenceEquals(current, _innerInput))
+            {
+                _innerInput = current;
+                _input = new CommandObservingReader(current, observeCommand);
+            }
+            return _input!;
+        }
+    }
 
     // STARTTLS replaces the inner writer; follow it.
     public PipeWriter Output

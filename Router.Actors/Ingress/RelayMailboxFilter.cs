@@ -22,7 +22,9 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
             throw new SmtpResponseException(SmtpReplies.MessageTooBig(maxMessageSize));
         if (backPressure.Check() is not null)
             throw new SmtpResponseException(SmtpReplies.InsufficientStorage);
-        SessionState.Of(context).Recipients = 0;
+        var session = SessionState.Of(context);
+        session.Recipients = 0;
+        session.AcceptedOptions.Clear();
         return Task.FromResult(true);
     }
 
@@ -42,6 +44,7 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         if (session.Recipients >= maxRecipients)
             throw new SmtpResponseException(SmtpReplies.TooManyRecipients(maxRecipients));
         session.Recipients++;
+        session.AcceptedOptions.Add(session.OptionsFor($"{to.User}@{to.Host}"));
         return Task.FromResult(true);
     }
 }

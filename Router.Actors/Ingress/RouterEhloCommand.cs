@@ -17,6 +17,7 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
         yield return "PIPELINING";
         yield return "8BITMIME";
         yield return "ENHANCEDSTATUSCODES";
+        yield return "DSN";
         yield return $"SIZE {maxMessageSize}";
         if (context.Pipe.IsSecure == false && context.EndpointDefinition.CertificateFactory != null)
             yield return "STARTTLS";

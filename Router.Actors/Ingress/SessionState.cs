@@ -1,4 +1,5 @@
 using System.Net;
+using Router.Messages;
 using SmtpServer;
 
 namespace Router.Actors.Ingress;
@@ -13,6 +14,22 @@ internal sealed class SessionState
 
     public string Helo { get; set; } = string.Empty;
     public int Recipients { get; set; }
+
+    /// <summary>DSN parameters of the accepted recipients of the current transaction, in order (null: none given).</summary>
+    public List<RecipientNotify?> AcceptedOptions { get; } = [];
+
+    private (string Address, RecipientNotify Options)? _lastRcpt;
+
+    /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
+    public void OnCommandLine(string line)
+    {
+        if (line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
+            _lastRcpt = DsnParameters.ParseRcpt(line);
+    }
+
+    /// <summary>The DSN parameters the RCPT for <paramref name="address"/> carried, if any.</summary>
+    public RecipientNotify? OptionsFor(string address) =>
+        _lastRcpt is { } last && string.Equals(last.Address, address, StringComparison.OrdinalIgnoreCase) ? last.Options : null;
 
     public static SessionState Of(ISessionContext context)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Spool;
+using Router.Messages;
 using Envelope = Router.Messages.Envelope;
 using Router.Messages.Routing;
 using SmtpServer;
@@ -36,7 +37,14 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             var client = SessionState.ClientAddress(context);
             var now = clock.GetUtcNow();
             var recipients = transaction.To.Select(Address).ToArray();
-            var envelope = new Envelope(Address(transaction.From), recipients, now, client?.ToString() ?? string.Empty, session.Helo);
+            var envelope = new Envelope(Address(transaction.From), recipients, now, client?.ToString() ?? string.Empty, session.Helo)
+            {
+                EnvelopeId = Parameter(transaction, "ENVID") is { } envid ? DsnParameters.DecodeXtext(envid) : null,
+                Return = Parameter(transaction, "RET")?.ToUpperInvariant(),
+                RecipientOptions = session.AcceptedOptions.Count == recipients.Length && session.AcceptedOptions.Any(o => o is not null)
+                    ? session.AcceptedOptions.Select(o => o ?? new RecipientNotify(null, null)).ToArray()
+                    : null,
+            };
             var queueId = spool.NewQueueId();
             var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now);
 
@@ -54,6 +62,9 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             return SmtpReplies.TemporaryFailure;
         }
     }
+
+    private static string? Parameter(IMessageTransaction transaction, string name) =>
+        transaction.Parameters?.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     private static string Address(IMailbox? mailbox) =>
         mailbox is null || (mailbox.User.Length == 0 && mailbox.Host.Length == 0) ? string.Empty : $"{mailbox.User}@{mailbox.Host}";

@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// Watches the command lines a session consumes, outside DATA, and hands each one to an
+/// observer. The SMTP library parses RCPT but drops its ESMTP parameters (NOTIFY, ORCPT); this
+/// is where the router picks them up, just before the library executes that RCPT.
+/// </summary>
+internal sealed class CommandObservingReader(PipeReader inner, Action<string> observeLine) : PipeReader
+{
+    private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
+
+    private ReadOnlySequence<byte> _buffer;
+    private bool _inData;
+
+    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _buffer = result.Buffer;
+        return result;
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        if (!inner.TryRead(out result))
+            return false;
+        _buffer = result.Buffer;
+        return true;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        Observe(_buffer.Slice(0, consumed));
+        inner.AdvanceTo(consumed, examined);
+    }
+
+    public override void CancelPendingRead() => inner.CancelPendingRead();
+
+    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+    private void Observe(ReadOnlySequence<byte> consumed)
+    {
+        if (consumed.IsEmpty)
+            return;
+        if (_inData)
+        {
+            // The library consumes the whole message, end marker included, at once.
+            if (consumed.Length >= EndOfData.Length && consumed.Slice(consumed.Length - EndOfData.Length).ToArray().AsSpan().SequenceEqual(EndOfData))
+                _inData = false;
+            return;
+        }
+        // Command lines are short; a long consumed run is not one we care about.
+        if (consumed.Length > 2048)
+            return;
+        foreach (var line in Encoding.ASCII.GetString(consumed.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Equals("DATA", StringComparison.OrdinalIgnoreCase))
+                _inData = true;
+            observeLine(line);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using System.Text;
+using MimeKit;
+using Router.Node.Demo;
+
+namespace Router.Tests.Integration;
+
+/// <summary>Issue 4: the ESMTP DSN parameters (RFC 3461) a client sends are honoured in the bounce.</summary>
+public sealed class DsnParameterTests
+{
+    private static async Task<TestRouter> StartAsync(FakeFirewall outbound, FakeFirewall hub) =>
+        await TestRouter.StartAsync($$"""
+            firewalls {
+              fw-out { host = "127.0.0.1", port = {{outbound.Port}} }
+              mailhub { host = "127.0.0.1", port = {{hub.Port}} }
+            }
+            connectors {
+              internet { address-spaces = ["*;1"], firewalls = [fw-out] }
+              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
+            }
+            """);
+
+    /// <summary>One transaction over a raw socket, so the exact MAIL and RCPT parameters are ours.</summary>
+    private static async Task<string> SendRawAsync(TestRouter router, string mail, params string[] rcpts)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(router.Smtp);
+        var stream = client.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        async Task<string> Reply()
+        {
+            string line;
+            do
+                line = await reader.ReadLineAsync() ?? throw new IOException("closed");
+            while (line.Length > 3 && line[3] == '-');
+            return line;
+        }
+        async Task<string> Send(string line)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+            return await Reply();
+        }
+        await Reply();
+        Assert.StartsWith("250", await Send("EHLO client.test"));
+        Assert.StartsWith("250", await Send(mail));
+        foreach (var rcpt in rcpts)
+            Assert.StartsWith("250", await Send(rcpt));
+        Assert.StartsWith("354", await Send("DATA"));
+        var queued = await Send("Subject: dsn test\r\nMessage-ID: <dsn@test.example>\r\n\r\nbody line\r\n.");
+        await Send("QUIT");
+        return queued.Split(' ').Last();
+    }
+
+    [Fact]
+    public async Task Notify_never_means_no_bounce_for_that_recipient()
+    {
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var hub = await FakeFirewall.StartAsync("mailhub");
+        outbound.Behavior = FirewallBehavior.Reject550Recipient("nobody");
+        await using var router = await StartAsync(outbound, hub);
+
+        var queueId = await SendRawAsync(router, "MAIL FROM:<alice@corp.example>", "RCPT TO:<nobody@example.net> NOTIFY=NEVER");
+
+        await Eventually.TrueAsync(() => !router.Node.Spool.Contains(queueId), TimeSpan.FromSeconds(10), "the failed message is still queued");
+        Assert.Equal(0, hub.Count);
+    }
+
+    [Fact]
+    public async Task Envid_orcpt_and_ret_full_shape_the_bounce()
+    {
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var hub = await FakeFirewall.StartAsync("mailhub");
+        outbound.Behavior = FirewallBehavior.Reject550Recipient("nobody");
+        await using var router = await StartAsync(outbound, hub);
+
+        await SendRawAsync(router, "MAIL FROM:<alice@corp.example> RET=FULL ENVID=env+2B42",
+            "RCPT TO:<nobody@example.net> NOTIFY=FAILURE,DELAY ORCPT=rfc822;orig+40example.net");
+
+        await hub.WaitForCountAsync(1, TimeSpan.FromSeconds(15));
+        var dsn = MimeMessage.Load(new MemoryStream(hub.Messages.Single().Data));
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        var status = Assert.Single(report.OfType<MessageDeliveryStatus>());
+        Assert.Equal("env+42", status.StatusGroups[0]["Original-Envelope-Id"]);
+        var recipient = status.StatusGroups[1];
+        Assert.Equal("rfc822; nobody@example.net", recipient["Final-Recipient"]);
+        Assert.Equal("rfc822;orig@example.net", recipient["Original-Recipient"]?.Replace(" ", string.Empty));
+        // RET=FULL: the whole original comes back, body included.
+        var returned = Assert.Single(report.OfType<MessagePart>());
+        Assert.Contains("body line", returned.Message?.TextBody);
+    }
+}
