@@ -33,4 +33,7 @@ public sealed record RecipientNotify(string? Notify, string? OriginalRecipient)
 {
     /// <summary>Whether a failure of this recipient is reported to the sender.</summary>
     public bool WantsFailure => Notify is null || Notify.Contains("FAILURE", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether a delay notice may go to the sender: asked for, or not ruled out when NOTIFY was not given.</summary>
+    public bool WantsDelay => Notify is null || Notify.Contains("DELAY", StringComparison.OrdinalIgnoreCase);
 }

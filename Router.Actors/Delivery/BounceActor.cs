@@ -21,6 +21,29 @@ public sealed class BounceActor : ReceiveActor
         _spool = spool;
         _bounces = bounces;
         ReceiveAsync<RecipientsFailed>(OnFailedAsync);
+        ReceiveAsync<RecipientsDelayed>(OnDelayedAsync);
+    }
+
+    private async Task OnDelayedAsync(RecipientsDelayed delayed)
+    {
+        var message = _spool.Find(delayed.QueueId);
+        if (message is null || message.Envelope.Sender.Length == 0 || _bounces is null)
+            return;
+        var told = delayed.Recipients
+            .Where(r => message.PendingRecipients.Contains(r.RecipientIndex))
+            .Where(r => message.Envelope.RecipientOptions?[r.RecipientIndex].WantsDelay ?? true)
+            .ToArray();
+        if (told.Length == 0)
+            return;
+        try
+        {
+            await _bounces.SendDelayAsync(message, told, delayed.WillRetryUntil);
+            _log.Info("{QueueId}: delay notice sent to {Sender} for {Count} recipient(s)", delayed.QueueId, message.Envelope.Sender, told.Length);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "{QueueId}: could not spool the delay notice", delayed.QueueId);
+        }
     }
 
     public static Props Props(MessageSpool spool, IBounceSender? bounces) =>
@@ -72,4 +95,7 @@ public sealed class BounceActor : ReceiveActor
 public interface IBounceSender
 {
     Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed);
+
+    /// <summary>A delay notice (Action: delayed) for recipients still being retried.</summary>
+    Task SendDelayAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> delayed, DateTimeOffset willRetryUntil);
 }

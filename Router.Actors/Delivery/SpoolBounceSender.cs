@@ -16,7 +16,13 @@ namespace Router.Actors.Delivery;
 public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled> route, string hostname, Func<string, string?> firewallHost, TimeProvider clock)
     : IBounceSender
 {
-    public async Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed)
+    public Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed) =>
+        SendReportAsync(original, failed, DsnAction.Failed, null);
+
+    public Task SendDelayAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> delayed, DateTimeOffset willRetryUntil) =>
+        SendReportAsync(original, delayed, DsnAction.Delayed, willRetryUntil);
+
+    private async Task SendReportAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed, DsnAction action, DateTimeOffset? willRetryUntil)
     {
         var now = clock.GetUtcNow();
         var request = new DsnRequest(
@@ -28,12 +34,12 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
             failed.Select(f => new DsnRecipient(
                 original.Envelope.Recipients[f.RecipientIndex],
                 original.Envelope.RecipientOptions?[f.RecipientIndex].OriginalRecipient,
-                DsnAction.Failed,
+                action,
                 f.Status,
                 f.Diagnostic,
                 f.RemoteMta is { } id ? firewallHost(id) ?? id : null,
                 LastAttempt: now,
-                WillRetryUntil: null)).ToArray(),
+                willRetryUntil)).ToArray(),
             string.Equals(original.Envelope.Return, "FULL", StringComparison.OrdinalIgnoreCase) ? DsnReturn.Full : DsnReturn.Headers);
 
         byte[] dsn;

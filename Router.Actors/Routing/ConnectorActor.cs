@@ -184,6 +184,13 @@ public sealed class ConnectorActor : ReceiveActor
             _router.Tell(new JobReleased(_id, job, null, TimeSpan.Zero, detail));
             return;
         }
+        if (_retry.DelayNoticeAfter is { } noticeAfter && !deferred.DelayNoticeSent && now - job.ReceivedAt >= noticeAfter)
+        {
+            deferred = deferred with { DelayNoticeSent = true };
+            _bounces.Tell(new RecipientsDelayed(job.QueueId,
+                deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"still trying; last reply: {detail}", firewallId)).ToArray(),
+                job.ReceivedAt + _retry.ExpireAfter));
+        }
         _router.Tell(new JobReleased(_id, job, deferred, next.Value - now, detail));
     }
 

@@ -12,6 +12,12 @@ public sealed record FailedRecipient(int RecipientIndex, string Status, string D
 /// sender is the null sender) and only then journals them as failed, so a crash in between can
 /// at worst send the bounce twice, never lose it.
 /// </summary>
+/// <summary>
+/// Recipients still being retried past <c>delay-notice-after</c>: the sender is told once (a DSN with
+/// Action: delayed) if it asked for delay notices. Nothing is journaled; delivery goes on.
+/// </summary>
+public sealed record RecipientsDelayed(string QueueId, IReadOnlyList<FailedRecipient> Recipients, DateTimeOffset WillRetryUntil) : IRouterProtocol;
+
 public sealed record RecipientsFailed(string QueueId, IReadOnlyList<FailedRecipient> Recipients) : IRouterProtocol
 {
     /// <summary>False when an operator deleted the message without a bounce: the recipients are only cancelled.</summary>

@@ -42,6 +42,9 @@ public sealed record DeliveryJob(
     /// <summary>Times a firewall deferred this part (4xx): the position in the retry schedule.</summary>
     public int Deferrals { get; init; }
 
+    /// <summary>A delay notice has gone to the sender for this part (once is enough).</summary>
+    public bool DelayNoticeSent { get; init; }
+
     /// <summary>The same job narrowed to the recipients at the given positions of this job.</summary>
     public DeliveryJob Narrow(IReadOnlyList<int> positions) => this with
     {

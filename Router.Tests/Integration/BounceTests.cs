@@ -122,3 +122,37 @@ public sealed class BounceTests
         Assert.StartsWith("2.0.0", (await TestMail.SendAsync(router.Smtp, [fine])).Single());
     }
 }
+
+public sealed class DelayNoticeTests
+{
+    [Fact]
+    public async Task Past_delay_notice_after_the_sender_gets_one_delayed_report_and_delivery_goes_on()
+    {
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var hub = await FakeFirewall.StartAsync("mailhub");
+        outbound.Behavior = FirewallBehavior.Reject550Or450Recipient("nobody", "busy");
+        await using var router = await TestRouter.StartAsync($$"""
+            retry { schedule = [300ms], expire-after = 1m, delay-notice-after = 1s }
+            firewalls {
+              fw-out { host = "127.0.0.1", port = {{outbound.Port}} }
+              mailhub { host = "127.0.0.1", port = {{hub.Port}} }
+            }
+            connectors {
+              internet { address-spaces = ["*;1"], firewalls = [fw-out] }
+              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
+            }
+            """);
+
+        await TestMail.SendAsync(router.Smtp, [TestMail.Build("slow")], to: "busy@example.net", from: "alice@corp.example");
+        await hub.WaitForCountAsync(1, TimeSpan.FromSeconds(15));
+        var report = MimeKit.MimeMessage.Load(new MemoryStream(hub.Messages[0].Data));
+        var status = Assert.Single(Assert.IsType<MimeKit.MultipartReport>(report.Body).OfType<MimeKit.MessageDeliveryStatus>());
+        Assert.Equal("delayed", status.StatusGroups[1]["Action"]);
+        Assert.NotNull(status.StatusGroups[1]["Will-Retry-Until"]);
+
+        // Retries go on (several more attempts), and the notice is not repeated.
+        var attempts = outbound.MailCommands;
+        await Eventually.TrueAsync(() => outbound.MailCommands >= attempts + 3, TimeSpan.FromSeconds(10), "retries stopped after the delay notice");
+        Assert.Equal(1, hub.Count);
+    }
+}

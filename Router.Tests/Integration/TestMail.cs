@@ -52,14 +52,14 @@ internal static class TestMail
 
     /// <summary>Sends messages over one reused connection; returns the server's reply per message.</summary>
     public static async Task<List<string>> SendAsync(System.Net.IPEndPoint endpoint, IEnumerable<byte[]> messages, string to = "user@example.net",
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string from = "sender@example.org")
     {
         var replies = new List<string>();
         using var client = new ExactBytesClient();
         await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, MailKit.Security.SecureSocketOptions.None, cancellationToken);
         foreach (var data in messages)
         {
-            var reply = await client.SendAsync(Format, Load(data), MailboxAddress.Parse("sender@example.org"),
+            var reply = await client.SendAsync(Format, Load(data), MailboxAddress.Parse(from),
                 [MailboxAddress.Parse(to)], cancellationToken);
             replies.Add(reply);
         }
