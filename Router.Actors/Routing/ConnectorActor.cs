@@ -191,6 +191,10 @@ public sealed class ConnectorActor : ReceiveActor
                 deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"still trying; last reply: {detail}", firewallId)).ToArray(),
                 job.ReceivedAt + _retry.ExpireAfter));
         }
+        var log = _log;
+        _spool.DeferAsync(job.QueueId, deferred.Deferrals, next.Value).ContinueWith(
+            t => log.Warning("Could not record the retry position of {QueueId}: {Error}", job.QueueId, t.Exception?.GetBaseException().Message),
+            TaskContinuationOptions.OnlyOnFaulted);
         _router.Tell(new JobReleased(_id, job, deferred, next.Value - now, detail));
     }
 

@@ -42,7 +42,7 @@ public static class MessageSplitter
                 message.Length,
                 g.Plan.Key,
                 Attempts: 0)
-            { ReceivedAt = message.Envelope.ReceivedAt }, g.Plan))
+            { ReceivedAt = message.Envelope.ReceivedAt, Deferrals = message.Deferrals }, g.Plan))
             .ToArray();
     }
 }

@@ -100,10 +100,18 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             _bounces.Tell(new RecipientsFailed(message.QueueId,
                 unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)).ToArray()));
         }
+        var wait = message.NextAttempt is { } next ? next - DateTimeOffset.UtcNow : TimeSpan.Zero;
         foreach (var (job, plan) in jobs)
         {
             _plans[job.RouteKey] = plan.Tiers;
-            Place(job);
+            if (wait > TimeSpan.Zero)
+            {
+                // Recovered mail that was waiting for its retry keeps waiting: a restart is no reason to retry everything at once.
+                _placements[Key(job)] = new Placement(job, "deferred", null, message.NextAttempt);
+                Timers.StartSingleTimer(Key(job), new RetryDue(job), wait);
+            }
+            else
+                Place(job);
         }
     }
 

@@ -224,6 +224,24 @@ public sealed class MessageSpool : IAsyncDisposable
         return WaitAsync(request, request.Completion.Task, ct);
     }
 
+    /// <summary>
+    /// Records where a message stands in the retry schedule, so that a restarted node continues it
+    /// instead of retrying everything at once. Completes when durable; an unknown id is a no-op.
+    /// </summary>
+    public Task DeferAsync(string queueId, int deferrals, DateTimeOffset nextAttempt, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(queueId);
+        if (!Contains(queueId))
+        {
+            return Task.CompletedTask;
+        }
+
+        var request = new DeferRequest(queueId, deferrals, nextAttempt);
+        Enqueue(request);
+        return WaitAsync(request, request.Completion.Task, ct);
+    }
+
     /// <summary>A read-only, seekable stream over the stored body (prefix + body) of a queued message.</summary>
     /// <exception cref="KeyNotFoundException">The id is unknown or the message is finished.</exception>
     public Stream OpenBody(string queueId)
@@ -511,6 +529,11 @@ public sealed class MessageSpool : IAsyncDisposable
                         buffers.Add(finish.Record);
                         break;
 
+                    case DeferRequest defer:
+                        committed.Add(new Committed(defer, null, default));
+                        buffers.Add(defer.Record);
+                        break;
+
                     case BarrierRequest:
                         continue;
                 }
@@ -554,6 +577,9 @@ public sealed class MessageSpool : IAsyncDisposable
                     break;
                 case FinishRequest finish:
                     finish.Completion.TrySetResult();
+                    break;
+                case DeferRequest defer:
+                    defer.Completion.TrySetResult();
                     break;
             }
         }
@@ -600,6 +626,15 @@ public sealed class MessageSpool : IAsyncDisposable
                                 finished.Location.Segment.Live.Remove(finished);
                                 _bytesQueued -= finished.Location.BodyLength;
                             }
+                        }
+
+                        break;
+
+                    case DeferRequest defer:
+                        if (_messages.TryGetValue(defer.QueueId, out var deferred))
+                        {
+                            deferred.Deferrals = defer.Deferrals;
+                            deferred.NextAttempt = defer.NextAttempt;
                         }
 
                         break;
@@ -663,6 +698,12 @@ public sealed class MessageSpool : IAsyncDisposable
         foreach (var group in entry.Outcomes.Select((outcome, index) => (outcome, index)).Where(o => o.outcome != 0).GroupBy(o => o.outcome))
         {
             records.Add(SpoolRecordFormat.BuildFinished(entry.QueueId, group.Select(o => o.index).ToArray(), (RecipientOutcome)group.Key));
+        }
+
+        // The retry position travels with the message too.
+        if (entry.NextAttempt is { } next)
+        {
+            records.Add(SpoolRecordFormat.BuildDeferred(entry.QueueId, entry.Deferrals, next));
         }
 
         return records;

@@ -29,6 +29,12 @@ internal sealed class SpoolEntry
 
     public int Pending { get; private set; }
 
+    /// <summary>Times the message was deferred, for the retry schedule; 0 until it first is.</summary>
+    public int Deferrals { get; set; }
+
+    /// <summary>When the message is next due, if it was deferred.</summary>
+    public DateTimeOffset? NextAttempt { get; set; }
+
     /// <summary>Set when a relocation found the stored record damaged; it is not tried again.</summary>
     public bool Unmovable { get; set; }
 
@@ -58,6 +64,6 @@ internal sealed class SpoolEntry
             }
         }
 
-        return new SpooledMessage(QueueId, Envelope, Location.BodyLength, pending);
+        return new SpooledMessage(QueueId, Envelope, Location.BodyLength, pending) { Deferrals = Deferrals, NextAttempt = NextAttempt };
     }
 }

@@ -99,6 +99,37 @@ internal static class SpoolRecordFormat
         return record;
     }
 
+    /// <summary>Builds a complete Deferred record: <c>[id length u8][id ASCII][deferrals u32][next attempt, Unix ms i64]</c>.</summary>
+    public static byte[] BuildDeferred(string queueId, int deferrals, DateTimeOffset nextAttempt)
+    {
+        var payloadLength = 1 + queueId.Length + 4 + 8;
+        var record = new byte[HeaderSize + payloadLength];
+        var payload = record.AsSpan(HeaderSize);
+        payload[0] = (byte)queueId.Length;
+        Encoding.ASCII.GetBytes(queueId, payload[1..]);
+        var position = 1 + queueId.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(payload[position..], (uint)Math.Max(deferrals, 0));
+        BinaryPrimitives.WriteInt64LittleEndian(payload[(position + 4)..], nextAttempt.ToUnixTimeMilliseconds());
+        WriteHeader(record, SpoolRecordType.Deferred, payloadLength, Checksum(SpoolRecordType.Deferred, payload));
+        return record;
+    }
+
+    /// <exception cref="InvalidDataException">The payload does not parse.</exception>
+    public static (string QueueId, int Deferrals, DateTimeOffset NextAttempt) ReadDeferred(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 1 || payload.Length < 1 + payload[0] + 12)
+        {
+            throw new InvalidDataException("Deferred record is too short.");
+        }
+
+        int idLength = payload[0];
+        var queueId = Encoding.ASCII.GetString(payload.Slice(1, idLength));
+        var position = 1 + idLength;
+        var deferrals = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(payload[position..]), int.MaxValue);
+        var next = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(payload[(position + 4)..]));
+        return (queueId, deferrals, next);
+    }
+
     public static uint Checksum(SpoolRecordType type, ReadOnlySpan<byte> payload)
     {
         var crc = new Crc32();

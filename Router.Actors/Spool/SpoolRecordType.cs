@@ -8,4 +8,7 @@ internal enum SpoolRecordType : byte
 
     /// <summary>Queue id, an outcome and the recipient indexes it applies to.</summary>
     Finished = 2,
+
+    /// <summary>Queue id, how often the message was deferred and when it is next due (the retry schedule's position).</summary>
+    Deferred = 3,
 }

@@ -185,6 +185,20 @@ internal static class SpoolRecovery
                     break;
                 }
 
+            case SpoolRecordType.Deferred:
+                {
+                    var payload = new byte[payloadLength];
+                    ReadExactly(handle, payload, payloadOffset);
+                    var (queueId, deferrals, next) = SpoolRecordFormat.ReadDeferred(payload);
+                    if (messages.TryGetValue(queueId, out var entry))
+                    {
+                        entry.Deferrals = deferrals;
+                        entry.NextAttempt = next;
+                    }
+
+                    break;
+                }
+
             default:
                 logger.LogWarning(
                     "Spool segment {Segment} has a record of unknown type {RecordType} at offset {Offset}; skipping it",

@@ -6,7 +6,14 @@ namespace Router.Messages.Routing;
 /// Ingress/recovery → router: a message is durable in the spool and these of its recipients still
 /// need delivering. The router splits them by route and places each part.
 /// </summary>
-public sealed record MessageSpooled(string QueueId, Envelope Envelope, long Length, IReadOnlyList<int> PendingRecipients) : IRouterProtocol;
+public sealed record MessageSpooled(string QueueId, Envelope Envelope, long Length, IReadOnlyList<int> PendingRecipients) : IRouterProtocol
+{
+    /// <summary>For mail recovered from the spool: its position in the retry schedule.</summary>
+    public int Deferrals { get; init; }
+
+    /// <summary>For mail recovered from the spool: when it is next due, if it was deferred.</summary>
+    public DateTimeOffset? NextAttempt { get; init; }
+}
 
 /// <summary>Router → connector: take this job into your backlog.</summary>
 public sealed record EnqueueJob(DeliveryJob Job) : IRouterProtocol;

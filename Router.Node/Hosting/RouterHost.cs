@@ -78,7 +78,11 @@ public static class RouterHost
                     loggerFactory.CreateLogger("Router.Spool").LogInformation(
                         "Recovered {Count} undelivered message(s) from the spool; routing them now", recovered.Count);
                 foreach (var message in recovered)
-                    router.Tell(new MessageSpooled(message.QueueId, message.Envelope, message.Length, message.PendingRecipients));
+                    router.Tell(new MessageSpooled(message.QueueId, message.Envelope, message.Length, message.PendingRecipients)
+                    {
+                        Deferrals = message.Deferrals,
+                        NextAttempt = message.NextAttempt,
+                    });
 
                 var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
                 registry.Register<RoutingActor>(router);

@@ -155,3 +155,35 @@ public sealed class QueueControlTests
         }
     }
 }
+
+public sealed class RetryAcrossRestartTests
+{
+    [Fact]
+    public async Task Deferred_mail_keeps_its_retry_time_across_a_restart_instead_of_being_retried_at_once()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        fw.Behavior = FirewallBehavior.Reject451OnMail;
+        var spool = TestRouter.NewSpoolPath();
+        var config = $$"""
+            retry.schedule = [1h]
+            {{TestRouter.EqualCost(fw)}}
+            """;
+        string queueId;
+        await using (var first = await TestRouter.StartAsync(config, spool))
+        {
+            queueId = (await TestMail.SendAsync(first.Smtp, [TestMail.Build("keep-waiting")])).Single().Split(' ').Last();
+            await Eventually.TrueAsync(() => first.Node.Spool.Find(queueId)?.NextAttempt is not null, TimeSpan.FromSeconds(10), "the deferral was not recorded");
+        }
+
+        fw.Behavior = FirewallBehavior.Accept;
+        await using var second = await TestRouter.StartAsync(config, spool);
+        var listing = await second.Node.Routing.Ask<QueueListing>(new ListQueue(), TimeSpan.FromSeconds(10));
+        var entry = Assert.Single(listing.Entries);
+        Assert.Equal("deferred", entry.State);
+        Assert.True(entry.NextAttempt > DateTimeOffset.UtcNow + TimeSpan.FromMinutes(50));
+        Assert.Equal(0, fw.Count);
+
+        await second.Node.Routing.Ask<QueueCommandDone>(new RetryQueue(), TimeSpan.FromSeconds(10));
+        await fw.WaitForCountAsync(1, TimeSpan.FromSeconds(10));
+    }
+}
