@@ -78,7 +78,7 @@ public sealed class FirewallConnection : IAsyncDisposable
             format.HiddenHeaders.Add(hidden);
 
         var recipients = job.Recipients.Select(ToMailbox).ToArray();
-        client.BeginTransaction();
+        client.BeginTransaction(job);
         client.MessageSize = body.Length;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_firewall.CommandTimeout * 2 + _firewall.DataTimeout);

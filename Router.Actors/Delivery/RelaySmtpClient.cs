@@ -1,5 +1,7 @@
+using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
+using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
 
@@ -23,10 +25,54 @@ internal sealed class RelaySmtpClient : SmtpClient
 
     public IReadOnlyList<(MailboxAddress Mailbox, SmtpResponse Response)> Rejected => _rejected;
 
-    public void BeginTransaction()
+    private Dictionary<string, DeliveryStatusNotification>? _notify;
+    private string? _envelopeId;
+
+    /// <summary>Starts a transaction; the DSN parameters the client gave go on to the firewall (when it offers DSN).</summary>
+    public void BeginTransaction(DeliveryJob job)
     {
         _rejected.Clear();
         Timeout = CommandTimeoutMs;
+        _envelopeId = job.EnvelopeId;
+        DeliveryStatusNotificationType = job.Return?.ToUpperInvariant() switch
+        {
+            "FULL" => DeliveryStatusNotificationType.Full,
+            "HDRS" => DeliveryStatusNotificationType.HeadersOnly,
+            _ => DeliveryStatusNotificationType.Unspecified,
+        };
+        _notify = null;
+        if (job.Notify is { } notify)
+        {
+            _notify = new Dictionary<string, DeliveryStatusNotification>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < job.Recipients.Count; i++)
+                if (Parse(notify[i]) is { } value)
+                    _notify[job.Recipients[i]] = value;
+        }
+    }
+
+    protected override string? GetEnvelopeId(MimeMessage message) => _envelopeId;
+
+    protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+        _notify is not null && _notify.TryGetValue(mailbox.Address, out var value) ? value : null;
+
+    private static DeliveryStatusNotification? Parse(string? notify)
+    {
+        if (string.IsNullOrEmpty(notify))
+            return null;
+        if (notify.Equals("NEVER", StringComparison.OrdinalIgnoreCase))
+            return DeliveryStatusNotification.Never;
+        var value = default(DeliveryStatusNotification);
+        foreach (var part in notify.Split(','))
+        {
+            value |= part.Trim().ToUpperInvariant() switch
+            {
+                "SUCCESS" => DeliveryStatusNotification.Success,
+                "FAILURE" => DeliveryStatusNotification.Failure,
+                "DELAY" => DeliveryStatusNotification.Delay,
+                _ => default,
+            };
+        }
+        return value == default ? null : value;
     }
 
     // The relay forwards bytes as received; MimeKit's Prepare would re-encode 8bit content.

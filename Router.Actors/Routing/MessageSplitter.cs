@@ -42,7 +42,13 @@ public static class MessageSplitter
                 message.Length,
                 g.Plan.Key,
                 Attempts: 0)
-            { ReceivedAt = message.Envelope.ReceivedAt, Deferrals = message.Deferrals }, g.Plan))
+            {
+                ReceivedAt = message.Envelope.ReceivedAt,
+                Deferrals = message.Deferrals,
+                Notify = message.Envelope.RecipientOptions is { } options ? g.Indexes.Select(i => options[i].Notify).ToArray() : null,
+                EnvelopeId = message.Envelope.EnvelopeId,
+                Return = message.Envelope.Return,
+            }, g.Plan))
             .ToArray();
     }
 }

@@ -50,7 +50,17 @@ public sealed record DeliveryJob(
     {
         RecipientIndexes = positions.Select(p => RecipientIndexes[p]).ToArray(),
         Recipients = positions.Select(p => Recipients[p]).ToArray(),
+        Notify = Notify is null ? null : positions.Select(p => Notify[p]).ToArray(),
     };
+
+    /// <summary>The client's NOTIFY per recipient of this job (same order), to pass on to a firewall that offers DSN; null when none was given.</summary>
+    public IReadOnlyList<string?>? Notify { get; init; }
+
+    /// <summary>The client's ENVID, passed on to a firewall that offers DSN.</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>The client's RET (FULL or HDRS), passed on likewise.</summary>
+    public string? Return { get; init; }
 
     public override string ToString() => $"{QueueId}[{string.Join(',', RecipientIndexes)}]";
 }
