@@ -8,6 +8,9 @@ namespace Router.Actors.Routing;
 /// </summary>
 public sealed record OperatorState(IReadOnlyList<string> SuspendedConnectors)
 {
+    /// <summary>Standing redirects: firewall id → connector id.</summary>
+    public IReadOnlyDictionary<string, string> Redirects { get; init; } = new Dictionary<string, string>();
+
     public static OperatorState Load(string? path)
     {
         if (path is null || !File.Exists(path))

@@ -43,6 +43,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Placement> _placements = new(StringComparer.Ordinal);
     private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _redirects = new(StringComparer.Ordinal);
     private readonly string? _stateFile;
     private IReadOnlyDictionary<string, IReadOnlyList<string>> _firewallConnectors = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -52,8 +53,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         _bounces = bounces;
         _retry = retry;
         _stateFile = stateFile;
-        foreach (var id in OperatorState.Load(stateFile).SuspendedConnectors)
+        var state = OperatorState.Load(stateFile);
+        foreach (var id in state.SuspendedConnectors)
             _suspended.Add(id);
+        foreach (var (firewall, connector) in state.Redirects)
+            _redirects[firewall] = connector;
 
         Receive<AttachConnectors>(m =>
         {
@@ -78,6 +82,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<ResumeConnector>(OnResume);
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
+        Receive<CancelRedirect>(OnCancelRedirect);
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("expire-parked", ExpireParked.Instance, TimeSpan.FromSeconds(30));
@@ -135,7 +140,19 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
                     job.QueueId, job.RouteKey, _parked.Count);
             return;
         }
-        PlaceOn(connector, job);
+        PlaceOn(RedirectedTarget(connector) ?? connector, job);
+    }
+
+    /// <summary>The connector an operator redirected this one's firewalls to, if any is in force and usable.</summary>
+    private string? RedirectedTarget(string connector)
+    {
+        foreach (var (firewall, target) in _redirects)
+        {
+            if (target != connector && _firewallConnectors.TryGetValue(firewall, out var sources) && sources.Contains(connector)
+                && _connectors.ContainsKey(target) && !_unusable.Contains(target) && !_suspended.Contains(target))
+                return target;
+        }
+        return null;
     }
 
     private void PlaceOn(string connector, DeliveryJob job)
@@ -303,7 +320,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             PlaceOn(redirect.ConnectorId, placement.Job);
         }
         affected += waiting.Length;
-        _log.Warning("Operator: mail waiting for firewall {Firewall} redirected to connector {Connector}", redirect.FirewallId, redirect.ConnectorId);
+        _redirects[redirect.FirewallId] = redirect.ConnectorId;
+        SaveState();
+        _log.Warning("Operator: mail for firewall {Firewall} redirected to connector {Connector} until cancelled", redirect.FirewallId, redirect.ConnectorId);
         Sender.Tell(new QueueCommandDone("redirect", affected));
     }
 
@@ -323,11 +342,25 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Sender.Tell(new QueueCommandDone("delete", waiting.Length));
     }
 
+    private void OnCancelRedirect(CancelRedirect cancel)
+    {
+        var removed = _redirects.Remove(cancel.FirewallId);
+        if (removed)
+        {
+            SaveState();
+            _log.Info("Operator: redirect of firewall {Firewall} cancelled", cancel.FirewallId);
+        }
+        Sender.Tell(new QueueCommandDone("cancel-redirect", removed ? 1 : 0));
+    }
+
     private void SaveState()
     {
         try
         {
-            OperatorState.Save(_stateFile, new OperatorState(_suspended.Order(StringComparer.Ordinal).ToArray()));
+            OperatorState.Save(_stateFile, new OperatorState(_suspended.Order(StringComparer.Ordinal).ToArray())
+            {
+                Redirects = new Dictionary<string, string>(_redirects),
+            });
         }
         catch (IOException ex)
         {

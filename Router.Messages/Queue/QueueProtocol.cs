@@ -24,8 +24,15 @@ public sealed record SuspendConnector(string ConnectorId) : IRouterProtocol;
 
 public sealed record ResumeConnector(string ConnectorId) : IRouterProtocol;
 
-/// <summary>Operator → router: mail waiting at the connectors that deliver through this firewall goes to that connector instead.</summary>
+/// <summary>
+/// Operator → router: mail waiting at the connectors that deliver through this firewall goes to
+/// that connector instead, and so does mail routed there later, until <see cref="CancelRedirect"/>.
+/// Survives a restart.
+/// </summary>
 public sealed record RedirectFirewall(string FirewallId, string ConnectorId) : IRouterProtocol;
+
+/// <summary>Operator → router: end a <see cref="RedirectFirewall"/>; routing goes back to the address spaces.</summary>
+public sealed record CancelRedirect(string FirewallId) : IRouterProtocol;
 
 /// <summary>Operator → router: remove a message; its sender gets a bounce when <paramref name="Bounce"/> is set.</summary>
 public sealed record DeleteMessage(string QueueId, bool Bounce) : IRouterProtocol;

@@ -107,22 +107,34 @@ public sealed class QueueControlTests
     }
 
     [Fact]
-    public async Task Mail_waiting_for_a_firewall_can_be_redirected_to_another_connector()
+    public async Task Mail_for_a_firewall_can_be_redirected_to_another_connector_until_cancelled_even_across_a_restart()
     {
         await using var a = await FakeFirewall.StartAsync("fw-a");
         await using var b = await FakeFirewall.StartAsync("fw-b");
         await using var hub = await FakeFirewall.StartAsync("mailhub");
         a.Behavior = FirewallBehavior.Reject451OnMail;
-        await using var router = await TestRouter.StartAsync(TwoRoutes(a, b, hub));
+        var spool = TestRouter.NewSpoolPath();
+        await using (var router = await TestRouter.StartAsync(TwoRoutes(a, b, hub), spool))
+        {
+            var queueId = await SendAsync(router, "r1", "someone@a.example");
+            await WaitForStateAsync(router, queueId, "deferred");
 
-        var queueId = await SendAsync(router, "r1", "someone@a.example");
-        await WaitForStateAsync(router, queueId, "deferred");
+            var done = await AskAsync<QueueCommandDone>(router, new RedirectFirewall("fw-a", "conn-b"));
+            Assert.True(done.Affected >= 1);
+            await b.WaitForCountAsync(1, TimeSpan.FromSeconds(10));
+            Assert.Equal(["someone@a.example"], b.Messages.Single().Recipients);
+        }
 
-        var done = await AskAsync<QueueCommandDone>(router, new RedirectFirewall("fw-a", "conn-b"));
-        Assert.True(done.Affected >= 1);
-        await b.WaitForCountAsync(1, TimeSpan.FromSeconds(10));
-        Assert.Equal(["someone@a.example"], b.Messages.Single().Recipients);
+        a.Behavior = FirewallBehavior.Accept;
+        await using var restarted = await TestRouter.StartAsync(TwoRoutes(a, b, hub), spool);
+        await SendAsync(restarted, "r2", "other@a.example");
+        await b.WaitForCountAsync(2, TimeSpan.FromSeconds(10));
         Assert.Equal(0, a.Count);
+
+        Assert.Equal(1, (await AskAsync<QueueCommandDone>(restarted, new CancelRedirect("fw-a"))).Affected);
+        await SendAsync(restarted, "r3", "third@a.example");
+        await a.WaitForCountAsync(1, TimeSpan.FromSeconds(10));
+        Assert.Equal(["third@a.example"], a.Messages.Single().Recipients);
     }
 
     [Theory]
