@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text;
 using Router.Actors.Delivery.Dsn;
 
+using Router.Tests.Spool;
+
 namespace Router.Tests.Delivery.Dsn;
 
 public sealed class LoopDetectorTests
@@ -65,37 +67,12 @@ public sealed class LoopDetectorTests
         Assert.Equal(0, LoopDetector.CountReceivedHeaders(Segmented("\r\nReceived: a\r\n"u8.ToArray(), 1), stopAfter: 100));
     }
 
+    // The same chunking the spool tests use for SmtpServer's multi-segment buffers.
     private static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize)
     {
-        Segment? first = null;
-        Segment? last = null;
-        for (var offset = 0; offset < bytes.Length; offset += segmentSize)
-        {
-            var memory = bytes.AsMemory(offset, Math.Min(segmentSize, bytes.Length - offset));
-            if (last is null)
-                first = last = new Segment(memory, 0);
-            else
-                last = last.Append(memory);
-        }
-        var sequence = first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
+        var sequence = ChunkedSequence.Split(bytes, segmentSize);
         Assert.Equal(bytes.Length, sequence.Length);
         Assert.Equal(bytes.Length <= segmentSize, sequence.IsSingleSegment);
         return sequence;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
