@@ -203,6 +203,12 @@ public static partial class RouterConfig
             CommandTimeout = Positive(reader, $"{smtp}.command-timeout", defaults.CommandTimeout),
             ShutdownGrace = Positive(reader, $"{smtp}.shutdown-grace", defaults.ShutdownGrace),
             MaxHops = AtLeastOne(reader, $"{smtp}.max-hops", defaults.MaxHops),
+            NormalizeBareLineEndings = HoconReader.String(reader.At($"{smtp}.bare-line-endings"), $"{smtp}.bare-line-endings") switch
+            {
+                null or "reject" => false,
+                "normalize" => true,
+                var other => throw new RouterConfigException($"{smtp}.bare-line-endings", $"expected reject or normalize, got \"{other}\""),
+            },
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
         };

@@ -32,6 +32,13 @@ public sealed record SmtpOptions
     /// <summary><c>max-hops</c>: mail with more Received headers than this is a loop and refused with 554 5.4.6. Default 100.</summary>
     public int MaxHops { get; init; } = 100;
 
+    /// <summary>
+    /// <c>bare-line-endings</c>: a message with a bare CR, bare LF or NUL is refused with 550 5.6.0
+    /// (<c>reject</c>, the default) or stored with CRLF line endings (<c>normalize</c>). Either way no
+    /// smuggled end-of-data sequence leaves the router.
+    /// </summary>
+    public bool NormalizeBareLineEndings { get; init; }
+
     /// <summary>On shutdown, how long transactions in flight may take to finish. Default 30 s.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -119,7 +119,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         services.Add(listeners);
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
-        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops,
+        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
             _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
         // The library's default authenticator accepts any user and password; relaying is decided
         // by network here, so AUTH is not offered and every attempt fails.

@@ -25,6 +25,9 @@ public static class SmtpReplies
     public static readonly SmtpResponse TemporaryFailure =
         new(SmtpReplyCode.Aborted, "4.3.0 Temporary failure storing the message, try again later");
 
+    public static SmtpResponse BareLineEnding(string problem) =>
+        new(SmtpReplyCode.MailboxUnavailable, $"5.6.0 Message refused: {problem} in the data; lines must end with CRLF");
+
     public static SmtpResponse MailLoop(int maxHops) =>
         new(SmtpReplyCode.TransactionFailed, $"5.4.6 Too many hops (more than {maxHops} Received headers): mail loop");
 

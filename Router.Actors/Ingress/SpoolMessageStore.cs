@@ -17,7 +17,8 @@ namespace Router.Actors.Ingress;
 /// with concurrent sessions), then the router is told, then the client gets 250. Any fault on the
 /// way is a 451, so the client keeps the message and retries; never a silent loss or a false 5xx.
 /// </summary>
-internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, int maxHops, ILogger logger, TimeProvider clock)
+internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, int maxHops,
+    bool normalizeBareLineEndings, ILogger logger, TimeProvider clock)
     : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -26,6 +27,15 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
         {
             if (buffer.Length > maxMessageSize)
                 return SmtpReplies.MessageTooBig(maxMessageSize);
+            if (BareLineEndings.Find(buffer) is { } problem)
+            {
+                if (!normalizeBareLineEndings)
+                {
+                    logger.LogWarning("Refused a message from {Client}: {Problem} in the data (SMTP smuggling protection)", SessionState.ClientAddress(context), problem);
+                    return SmtpReplies.BareLineEnding(problem);
+                }
+                buffer = new ReadOnlySequence<byte>(BareLineEndings.Normalize(buffer));
+            }
             // A message that has already passed this many hops is going round in circles.
             if (Router.Actors.Delivery.Dsn.LoopDetector.CountReceivedHeaders(buffer, maxHops) > maxHops)
             {
