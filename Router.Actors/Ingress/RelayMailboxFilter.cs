@@ -16,6 +16,9 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
     BackPressure backPressure)
     : IMailboxFilter
 {
+    internal static bool IsRelayTrick(string localPart) =>
+        localPart.IndexOfAny(['%', '!', '@']) >= 0;
+
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         if (size > maxMessageSize)
@@ -34,13 +37,18 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         if (client is null || !relayNetworks.Any(n => n.Contains(client)))
             throw new SmtpResponseException(SmtpReplies.RelayDenied);
 
+        // The classic open-relay tricks hide a second destination in the local part or a route:
+        // %-hack, UUCP bang paths, quoted local parts with @ or %, source routes.
+        var session = SessionState.Of(context);
+        if (IsRelayTrick(to.User) || session.LastRcptHadSourceRoute)
+            throw new SmtpResponseException(SmtpReplies.RelayDenied);
+
         var domain = to.Host;
         if (string.IsNullOrEmpty(domain))
             throw new SmtpResponseException(SmtpReplies.BadRecipient);
         if (table.Resolve(domain).Count == 0)
             throw new SmtpResponseException(SmtpReplies.NoRoute(domain));
 
-        var session = SessionState.Of(context);
         if (session.Recipients >= maxRecipients)
             throw new SmtpResponseException(SmtpReplies.TooManyRecipients(maxRecipients));
         session.Recipients++;

@@ -23,9 +23,17 @@ internal sealed class SessionState
     /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
     public void OnCommandLine(string line)
     {
-        if (line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
-            _lastRcpt = DsnParameters.ParseRcpt(line);
+        if (!line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
+            return;
+        _lastRcpt = DsnParameters.ParseRcpt(line);
+        // The library drops a source route (<@a,@b:user@c>) and keeps the final mailbox; a relay
+        // must refuse the whole trick, so remember that there was one.
+        var open = line.IndexOf('<');
+        LastRcptHadSourceRoute = open >= 0 && open + 1 < line.Length && line[open + 1] == '@';
     }
+
+    /// <summary>The RCPT being executed carried a source route.</summary>
+    public bool LastRcptHadSourceRoute { get; private set; }
 
     /// <summary>The DSN parameters the RCPT for <paramref name="address"/> carried, if any.</summary>
     public RecipientNotify? OptionsFor(string address) =>

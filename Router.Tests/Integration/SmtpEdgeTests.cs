@@ -176,3 +176,29 @@ public sealed class SmtpConnectionLimitTests
         }, TimeSpan.FromSeconds(10), "a slot did not free up after a client left");
     }
 }
+
+public sealed class RelayTrickTests
+{
+    [Theory]
+    [InlineData("RCPT TO:<victim%elsewhere.example@relay.test>")]
+    [InlineData("RCPT TO:<elsewhere.example!victim@relay.test>")]
+    [InlineData("RCPT TO:<\"victim@elsewhere.example\"@relay.test>")]
+    [InlineData("RCPT TO:<\"victim%elsewhere.example\"@relay.test>")]
+    [InlineData("RCPT TO:<@relay.test:victim@elsewhere.example>")]
+    public async Task Relay_tricks_are_refused_with_554_5_7_1_even_from_a_trusted_network(string rcpt)
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await TestRouter.StartAsync(TestRouter.EqualCost(fw));
+        using var client = new TcpClient();
+        await client.ConnectAsync(router.Smtp);
+        var stream = client.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        await reader.ReadLineAsync();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HELO client.test\r\nMAIL FROM:<a@example.org>\r\n{rcpt}\r\nRCPT TO:<plain@example.net>\r\n"));
+        var replies = new List<string>();
+        for (var i = 0; i < 4; i++)
+            replies.Add(await reader.ReadLineAsync() ?? string.Empty);
+        Assert.Equal("554 5.7.1 Relay access denied", replies[2]);
+        Assert.StartsWith("250", replies[3]);
+    }
+}
