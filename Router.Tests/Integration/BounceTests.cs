@@ -6,7 +6,8 @@ namespace Router.Tests.Integration;
 /// <summary>Issue 4: permanent failures come back to the sender as a DSN that is routed like any mail.</summary>
 public sealed class BounceTests
 {
-    private static string Config(FakeFirewall outbound, FakeFirewall internalHub, string extra = "") => $$"""
+    /// <summary>An internet connector and an internal one back to the mail hub of corp.example, where bounces to alice go.</summary>
+    internal static string Config(FakeFirewall outbound, FakeFirewall internalHub, string extra = "") => $$"""
         {{extra}}
         firewalls {
           fw-out { host = "127.0.0.1", port = {{outbound.Port}} }

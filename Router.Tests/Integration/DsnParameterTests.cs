@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using MimeKit;
 using Router.Node.Demo;
 
@@ -8,46 +6,16 @@ namespace Router.Tests.Integration;
 /// <summary>Issue 4: the ESMTP DSN parameters (RFC 3461) a client sends are honoured in the bounce.</summary>
 public sealed class DsnParameterTests
 {
-    private static async Task<TestRouter> StartAsync(FakeFirewall outbound, FakeFirewall hub) =>
-        await TestRouter.StartAsync($$"""
-            firewalls {
-              fw-out { host = "127.0.0.1", port = {{outbound.Port}} }
-              mailhub { host = "127.0.0.1", port = {{hub.Port}} }
-            }
-            connectors {
-              internet { address-spaces = ["*;1"], firewalls = [fw-out] }
-              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
-            }
-            """);
+    private static Task<TestRouter> StartAsync(FakeFirewall outbound, FakeFirewall hub) =>
+        TestRouter.StartAsync(BounceTests.Config(outbound, hub));
 
     /// <summary>One transaction over a raw socket, so the exact MAIL and RCPT parameters are ours.</summary>
     private static async Task<string> SendRawAsync(TestRouter router, string mail, params string[] rcpts)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(router.Smtp);
-        var stream = client.GetStream();
-        var reader = new StreamReader(stream, Encoding.ASCII);
-        async Task<string> Reply()
-        {
-            string line;
-            do
-                line = await reader.ReadLineAsync() ?? throw new IOException("closed");
-            while (line.Length > 3 && line[3] == '-');
-            return line;
-        }
-        async Task<string> Send(string line)
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
-            return await Reply();
-        }
-        await Reply();
-        Assert.StartsWith("250", await Send("EHLO client.test"));
-        Assert.StartsWith("250", await Send(mail));
-        foreach (var rcpt in rcpts)
-            Assert.StartsWith("250", await Send(rcpt));
-        Assert.StartsWith("354", await Send("DATA"));
-        var queued = await Send("Subject: dsn test\r\nMessage-ID: <dsn@test.example>\r\n\r\nbody line\r\n.");
-        await Send("QUIT");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        var queued = await session.TransactionAsync(mail, rcpts, "Subject: dsn test\r\nMessage-ID: <dsn@test.example>\r\n\r\nbody line");
+        await session.ReplyAsync("QUIT");
         return queued.Split(' ').Last();
     }
 

@@ -8,42 +8,6 @@ namespace Router.Tests.Integration;
 /// <summary>Issue 2: the replies at the SMTP edge, each with its enhanced status code.</summary>
 public sealed class SmtpEdgeTests
 {
-    /// <summary>A raw SMTP session, to see the exact reply lines.</summary>
-    private sealed class Session : IDisposable
-    {
-        private readonly TcpClient _client = new();
-        private NetworkStream _stream = null!;
-        private StreamReader _reader = null!;
-
-        public static async Task<(Session Session, string Greeting)> OpenAsync(IPEndPoint endpoint)
-        {
-            var session = new Session();
-            await session._client.ConnectAsync(endpoint);
-            session._stream = session._client.GetStream();
-            session._reader = new StreamReader(session._stream, Encoding.ASCII);
-            return (session, await session._reader.ReadLineAsync() ?? string.Empty);
-        }
-
-        /// <summary>Sends one line; returns every line of the reply.</summary>
-        public async Task<List<string>> SendAsync(string line)
-        {
-            await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
-            var lines = new List<string>();
-            string reply;
-            do
-            {
-                reply = await _reader.ReadLineAsync() ?? throw new IOException("connection closed");
-                lines.Add(reply);
-            }
-            while (reply.Length > 3 && reply[3] == '-');
-            return lines;
-        }
-
-        public async Task<string> ReplyAsync(string line) => (await SendAsync(line)).Last();
-
-        public void Dispose() => _client.Dispose();
-    }
-
     private static Task<TestRouter> StartAsync(FakeFirewall fw, string smtp = "", string connectors = "") =>
         TestRouter.StartAsync($$"""
             smtp { {{smtp}} }
@@ -56,7 +20,7 @@ public sealed class SmtpEdgeTests
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "max-message-size = 100000");
-        var (session, greeting) = await Session.OpenAsync(router.Smtp);
+        var (session, greeting) = await RawSmtpSession.OpenAsync(router.Smtp);
         using var _ = session;
 
         Assert.Equal("220 router.test ESMTP Router", greeting);
@@ -74,7 +38,7 @@ public sealed class SmtpEdgeTests
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "relay.allowed-networks = [\"192.0.2.0/24\"]");
-        var (session, _) = await Session.OpenAsync(router.Smtp);
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
         using var _ = session;
         await session.SendAsync("EHLO client.test");
         Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
@@ -86,7 +50,7 @@ public sealed class SmtpEdgeTests
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, connectors: "corp { address-spaces = [\"corp.example;1\"], firewalls = [fw-a] }");
-        var (session, _) = await Session.OpenAsync(router.Smtp);
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
         using var _ = session;
         await session.SendAsync("EHLO client.test");
         await session.SendAsync("MAIL FROM:<a@example.org>");
@@ -99,7 +63,7 @@ public sealed class SmtpEdgeTests
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "max-recipients = 100");
-        var (session, _) = await Session.OpenAsync(router.Smtp);
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
         using var _ = session;
         await session.SendAsync("EHLO client.test");
         await session.SendAsync("MAIL FROM:<a@example.org>");
@@ -113,7 +77,7 @@ public sealed class SmtpEdgeTests
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "max-message-size = 10000");
-        var (session, _) = await Session.OpenAsync(router.Smtp);
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
         using var _ = session;
         await session.SendAsync("EHLO client.test");
         Assert.StartsWith("552 5.3.4 ", await session.ReplyAsync("MAIL FROM:<a@example.org> SIZE=20000"));

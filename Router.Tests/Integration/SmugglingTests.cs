@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using Router.Node.Demo;
 
@@ -12,25 +11,9 @@ public sealed class SmugglingTests
 
     private static async Task<string> SendDataAsync(TestRouter router, string data)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(router.Smtp);
-        var stream = client.GetStream();
-        var reader = new StreamReader(stream, Encoding.ASCII);
-        async Task<string> Send(string line)
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
-            string reply;
-            do
-                reply = await reader.ReadLineAsync() ?? throw new IOException("closed");
-            while (reply.Length > 3 && reply[3] == '-');
-            return reply;
-        }
-        await reader.ReadLineAsync();
-        await Send("EHLO client.test");
-        await Send("MAIL FROM:<a@example.org>");
-        await Send("RCPT TO:<b@example.net>");
-        Assert.StartsWith("354", await Send("DATA"));
-        return await Send(data + "\r\n.");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        return await session.TransactionAsync("MAIL FROM:<a@example.org>", ["RCPT TO:<b@example.net>"], data);
     }
 
     [Fact]

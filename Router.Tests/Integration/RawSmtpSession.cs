@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Router.Tests.Integration;
+
+/// <summary>A raw SMTP session over a socket, for tests that need the exact command and reply lines.</summary>
+internal sealed class RawSmtpSession : IDisposable
+{
+    private readonly TcpClient _client = new();
+    private NetworkStream _stream = null!;
+    private StreamReader _reader = null!;
+
+    public static async Task<(RawSmtpSession Session, string Greeting)> OpenAsync(IPEndPoint endpoint)
+    {
+        var session = new RawSmtpSession();
+        await session._client.ConnectAsync(endpoint);
+        session._stream = session._client.GetStream();
+        session._reader = new StreamReader(session._stream, Encoding.ASCII);
+        return (session, await session._reader.ReadLineAsync() ?? string.Empty);
+    }
+
+    /// <summary>Sends one line (or several, for DATA content); returns every line of the reply.</summary>
+    public async Task<List<string>> SendAsync(string line)
+    {
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+        var lines = new List<string>();
+        string reply;
+        do
+        {
+            reply = await _reader.ReadLineAsync() ?? throw new IOException("connection closed");
+            lines.Add(reply);
+        }
+        while (reply.Length > 3 && reply[3] == '-');
+        return lines;
+    }
+
+    /// <summary>Sends one line; returns the last (or only) line of the reply.</summary>
+    public async Task<string> ReplyAsync(string line) => (await SendAsync(line)).Last();
+
+    /// <summary>One transaction: EHLO, the given MAIL and RCPT lines, DATA with <paramref name="data"/>; returns the reply to the final dot.</summary>
+    public async Task<string> TransactionAsync(string mail, IEnumerable<string> rcpts, string data)
+    {
+        Assert.StartsWith("250", await ReplyAsync("EHLO client.test"));
+        Assert.StartsWith("250", await ReplyAsync(mail));
+        foreach (var rcpt in rcpts)
+            Assert.StartsWith("250", await ReplyAsync(rcpt));
+        Assert.StartsWith("354", await ReplyAsync("DATA"));
+        return await ReplyAsync(data + "\r\n.");
+    }
+
+    public void Dispose() => _client.Dispose();
+}
