@@ -132,17 +132,8 @@ public sealed class DelayNoticeTests
         await using var outbound = await FakeFirewall.StartAsync("fw-out");
         await using var hub = await FakeFirewall.StartAsync("mailhub");
         outbound.Behavior = FirewallBehavior.Reject550Or450Recipient("nobody", "busy");
-        await using var router = await TestRouter.StartAsync($$"""
-            retry { schedule = [300ms], expire-after = 1m, delay-notice-after = 1s }
-            firewalls {
-              fw-out { host = "127.0.0.1", port = {{outbound.Port}} }
-              mailhub { host = "127.0.0.1", port = {{hub.Port}} }
-            }
-            connectors {
-              internet { address-spaces = ["*;1"], firewalls = [fw-out] }
-              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
-            }
-            """);
+        await using var router = await TestRouter.StartAsync(
+            BounceTests.Config(outbound, hub, "retry { schedule = [300ms], expire-after = 1m, delay-notice-after = 1s }"));
 
         await TestMail.SendAsync(router.Smtp, [TestMail.Build("slow")], to: "busy@example.net", from: "alice@corp.example");
         await hub.WaitForCountAsync(1, TimeSpan.FromSeconds(15));
