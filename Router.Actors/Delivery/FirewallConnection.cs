@@ -20,6 +20,10 @@ public sealed class FirewallConnection : IAsyncDisposable
     /// <summary>RFC 4954: 530 5.7.0 Authentication required.</summary>
     private const int AuthenticationRequired = 530;
 
+    /// <summary>SASL mechanisms in order of preference; the first the firewall offers is the one tried.</summary>
+    private static readonly string[] PreferredMechanisms =
+        ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"];
+
     private readonly FirewallOptions _firewall;
     private RelaySmtpClient? _client;
     private Socket? _socket;
@@ -97,6 +101,13 @@ public sealed class FirewallConnection : IAsyncDisposable
             // No recipient accepted: each keeps its own rejection.
             return Completed(job, client, 0, ex.Message, dataSent: false);
         }
+        catch (ServiceNotAuthenticatedException ex)
+        {
+            // 530: the firewall wants AUTH (or STARTTLS first) from us. Our configuration, not the message, is at
+            // fault: a firewall-level failure, so the mail goes elsewhere instead of bouncing.
+            await DropAsync().ConfigureAwait(false);
+            return DeliveryResult.ForAll(job, AttemptOutcome.AuthFailed, 0, $"the firewall demands authentication: {AuthenticationRequired} {ex.Message}", part.Written);
+        }
         catch (SmtpCommandException ex)
         {
             var code = (int)ex.StatusCode;
@@ -104,13 +115,6 @@ public sealed class FirewallConnection : IAsyncDisposable
             {
                 await DropAsync().ConfigureAwait(false);
                 return DeliveryResult.ForAll(job, AttemptOutcome.ServiceClosing, code, Describe(ex), part.Written);
-            }
-            // 530 to MAIL FROM: the firewall wants AUTH (or STARTTLS first) from us. Our configuration, not the
-            // message, is at fault: a firewall-level failure, so the mail goes elsewhere instead of bouncing.
-            if (code == AuthenticationRequired && ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
-            {
-                await DropAsync().ConfigureAwait(false);
-                return DeliveryResult.ForAll(job, AttemptOutcome.AuthFailed, 0, $"the firewall demands authentication: {Describe(ex)}");
             }
             if (ex.ErrorCode == SmtpErrorCode.UnexpectedStatusCode)
             {
@@ -295,6 +299,10 @@ public sealed class FirewallConnection : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_firewall.CommandTimeout);
         client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
+        // One mechanism only: MailKit would try each offered one in turn, and every try with a wrong password
+        // counts towards the firewall's lockout of the account.
+        if (PreferredMechanisms.FirstOrDefault(client.AuthenticationMechanisms.Contains) is { } mechanism)
+            client.AuthenticationMechanisms.IntersectWith([mechanism]);
         try
         {
             await client.AuthenticateAsync(new NetworkCredential(credentials.User, credentials.Password), deadline.Token).ConfigureAwait(false);
