@@ -165,9 +165,11 @@ public sealed class FirewallConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects with separate connect and greeting timeouts (MailKit alone would fold them into one
-    /// operation): a refused port, a blackholed address and a firewall that accepts TCP but never
-    /// greets are different faults and are reported as such.
+    /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
+    /// <c>tls</c>, AUTH when credentials are configured. Each step has its own timeout (MailKit alone
+    /// would fold them into one operation) and its own outcome: a refused port, a blackholed address, a
+    /// firewall that never greets, a TLS failure and refused credentials are different faults. The
+    /// health probe opens its sessions here too.
     /// </summary>
     internal async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken)
     {
