@@ -36,6 +36,21 @@ public sealed class EdgeSecurityConfigTests
     }
 
     [Fact]
+    public void The_shipped_router_conf_states_the_built_in_tls_and_auth_defaults()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Router.sln")))
+            dir = dir.Parent;
+        var shipped = RouterConfig.ToOptions(RouterConfig.Load(Path.Combine(dir.FullName, "hocon", "router.conf"))).Smtp;
+        var builtIn = Options(string.Empty).Smtp;
+
+        Assert.Equal(builtIn.Tls, shipped.Tls);
+        Assert.Equal(
+            (builtIn.Auth.Enabled, builtIn.Auth.AllowInsecure, builtIn.Auth.MaxFailures, builtIn.Auth.MaxFailuresPerClient, builtIn.Auth.FailureWindow),
+            (shipped.Auth.Enabled, shipped.Auth.AllowInsecure, shipped.Auth.MaxFailures, shipped.Auth.MaxFailuresPerClient, shipped.Auth.FailureWindow));
+    }
+
+    [Fact]
     public void A_pem_pair_and_a_pfx_with_its_password_both_load_with_their_private_key()
     {
         using var certificate = TestCertificate.Create();
