@@ -19,6 +19,7 @@ public static partial class RouterConfig
         var keyPath = NonEmpty(HoconReader.String(reader.At(keyKey), keyKey));
         var password = HoconReader.String(reader.At(passwordKey), passwordKey);
         var required = Flag(reader, requiredKey, fallback: false);
+        var handshakeTimeout = Positive(reader, $"{TlsKey}.handshake-timeout", new SmtpTlsOptions().HandshakeTimeout);
 
         if (certificatePath is null)
         {
@@ -26,7 +27,7 @@ public static partial class RouterConfig
                 throw new RouterConfigException(keyKey, $"is set but {certificateKey} is not");
             if (required)
                 throw new RouterConfigException(requiredKey, $"STARTTLS cannot be required without a certificate; set {certificateKey}");
-            return new SmtpTlsOptions();
+            return new SmtpTlsOptions { HandshakeTimeout = handshakeTimeout };
         }
 
         return new SmtpTlsOptions
@@ -34,6 +35,7 @@ public static partial class RouterConfig
             Certificate = ServerCertificate.Load(certificatePath, keyPath, password, certificateKey, keyKey),
             CertificatePath = certificatePath,
             Required = required,
+            HandshakeTimeout = handshakeTimeout,
         };
     }
 

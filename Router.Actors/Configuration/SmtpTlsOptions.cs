@@ -20,4 +20,7 @@ public sealed record SmtpTlsOptions
 
     /// <summary><c>required</c>: MAIL before STARTTLS gets 530 5.7.0. Needs a certificate. Default off.</summary>
     public bool Required { get; init; }
+
+    /// <summary><c>handshake-timeout</c>: longest a client may take over the TLS handshake after STARTTLS; then the connection is closed. Default 30s.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

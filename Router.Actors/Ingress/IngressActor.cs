@@ -124,7 +124,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new GracefulListenerFactory(_smtp.MaxConnections);
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, _smtp.Tls.HandshakeTimeout);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 

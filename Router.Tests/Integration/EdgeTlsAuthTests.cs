@@ -95,6 +95,22 @@ public sealed class EdgeTlsAuthTests
     }
 
     [Fact]
+    public async Task A_client_that_stalls_the_tls_handshake_is_disconnected_after_handshake_timeout()
+    {
+        using var certificate = TestCertificate.Create();
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        // The command timeout (5m) and session timeout (30m) would hold the connection far longer.
+        await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\ntls.handshake-timeout = 500ms");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+
+        Assert.StartsWith("220", await session.ReplyAsync("STARTTLS"));
+        var closed = session.ReadLineAsync();
+        Assert.Null(await closed.WaitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task With_tls_required_mail_before_starttls_gets_530_5_7_0_and_after_it_is_accepted()
     {
         using var certificate = TestCertificate.Create();
