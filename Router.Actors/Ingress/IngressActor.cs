@@ -165,7 +165,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             }
         };
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
-        server.SessionCreated += (_, e) => SessionState.Of(e.Context).CommandCheck = line => security.CheckCommand(e.Context, line);
+        server.SessionCreated += (_, e) => security.Attach(e.Context);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

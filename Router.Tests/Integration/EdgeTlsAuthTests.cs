@@ -311,4 +311,29 @@ public sealed class EdgeTlsAuthTests
         Assert.StartsWith("250", await session.ReplyAsync("NOOP"));
         Assert.StartsWith("235 2.7.0 ", await session.ReplyAsync($"AUTH PLAIN {Plain("alice", AlicePassword)}"));
     }
+
+    [Fact]
+    public async Task A_cancelled_or_undecodable_response_to_a_challenge_gets_501_and_the_session_goes_on()
+    {
+        using var certificate = TestCertificate.Create();
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        await session.StartTlsAsync();
+        await session.SendAsync("EHLO client.test");
+
+        Assert.Equal("334 VXNlcm5hbWU6", await session.ReplyAsync("AUTH LOGIN"));
+        Assert.Equal("501 5.7.0 Authentication cancelled", await session.ReplyAsync("*"));
+        Assert.Equal("334 VXNlcm5hbWU6", await session.ReplyAsync("AUTH LOGIN"));
+        Assert.Equal("334 UGFzc3dvcmQ6", await session.ReplyAsync(Base64("alice")));
+        Assert.Equal("501 5.5.2 Cannot decode the authentication response", await session.ReplyAsync("not base64!"));
+        Assert.StartsWith("334", await session.ReplyAsync("AUTH PLAIN"));
+        Assert.Equal("501 5.5.2 Cannot decode the authentication response", await session.ReplyAsync(Base64("alice")));
+        // Refused responses are not commands: the next line is one again.
+        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("NOOP"));
+        Assert.StartsWith("334", await session.ReplyAsync("AUTH PLAIN"));
+        Assert.StartsWith("235 2.7.0 ", await session.ReplyAsync(Plain("alice", AlicePassword)));
+    }
 }

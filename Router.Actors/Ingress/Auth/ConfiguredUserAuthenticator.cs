@@ -34,6 +34,7 @@ internal sealed class ConfiguredUserAuthenticator : IUserAuthenticator
 
     public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
     {
+        EdgeSecurityPolicy.EndExchange(context);
         var client = SessionState.ClientAddress(context);
         // Another session of the same client may have used up its failures meanwhile.
         if (_limiter.IsBlocked(client))

@@ -24,6 +24,10 @@ public static class SecurityReplies
     public static readonly SmtpResponse CannotDecode =
         new((SmtpReplyCode)501, "5.5.2 Cannot decode the authentication response");
 
+    /// <summary>RFC 4954 §4: the client answered a challenge with "*".</summary>
+    public static readonly SmtpResponse Cancelled =
+        new((SmtpReplyCode)501, "5.7.0 Authentication cancelled");
+
     /// <summary>RFC 4954 §6.</summary>
     public static readonly SmtpResponse InvalidCredentials =
         new((SmtpReplyCode)535, "5.7.8 Authentication credentials invalid");
