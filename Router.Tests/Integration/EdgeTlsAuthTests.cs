@@ -95,6 +95,23 @@ public sealed class EdgeTlsAuthTests
     }
 
     [Fact]
+    public async Task Commands_pipelined_in_clear_text_behind_starttls_are_not_executed_after_the_handshake()
+    {
+        using var certificate = TestCertificate.Create();
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, certificate.PemSettings());
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+
+        await session.StartTlsAsync(command: "STARTTLS\r\nMAIL FROM:<injected@example.org>");
+        await session.SendAsync("EHLO client.test");
+        // Had the injected MAIL run inside TLS, this RCPT would be accepted.
+        Assert.Matches(@"^50[0-3] 5\.5\.[1-4] expected .*MAIL", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+    }
+
+    [Fact]
     public async Task A_client_that_stalls_the_tls_handshake_is_disconnected_after_handshake_timeout()
     {
         using var certificate = TestCertificate.Create();

@@ -54,11 +54,12 @@ internal sealed class RawSmtpSession : IDisposable
     /// <summary>
     /// STARTTLS and the TLS handshake (with the protocols given, or the system's choice); the
     /// session goes on encrypted. Returns the certificate the server presented and the protocol.
+    /// <paramref name="command"/> may carry more lines after STARTTLS, sent in the same packet.
     /// </summary>
     public async Task<(System.Security.Cryptography.X509Certificates.X509Certificate? Certificate, SslProtocols Protocol)> StartTlsAsync(
-        SslProtocols protocols = SslProtocols.None)
+        SslProtocols protocols = SslProtocols.None, string command = "STARTTLS")
     {
-        Assert.StartsWith("220", await ReplyAsync("STARTTLS"));
+        Assert.StartsWith("220", await ReplyAsync(command));
         var tls = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "router.test", EnabledSslProtocols = protocols });
         _stream = tls;
