@@ -214,6 +214,8 @@ public static partial class RouterConfig
             },
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
+            Tls = ReadSmtpTls(reader),
+            Auth = ReadSmtpAuth(reader),
         };
     }
 
