@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Observability;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using SmtpServer;
@@ -42,6 +43,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
     private readonly SmtpOptions _smtp;
     private readonly MessageSpool _spool;
     private readonly IActorRef _router;
@@ -120,7 +122,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
         services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
-            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
+            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry));
         // The library's default authenticator accepts any user and password; relaying is decided
         // by network here, so AUTH is not offered and every attempt fails.
         services.Add(new DelegatingUserAuthenticator((_, _) => false));
@@ -151,6 +153,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             }
         };
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
+        server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
+        _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>
