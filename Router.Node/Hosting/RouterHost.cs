@@ -67,7 +67,7 @@ public static class RouterHost
                 // The bounce sender routes the DSNs it spools; the router needs the bounce actor first.
                 IActorRef? routing = null;
                 var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
-                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System);
+                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
                 var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
                 var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json")), "routing");

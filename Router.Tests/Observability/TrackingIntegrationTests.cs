@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Router.Actors.Observability.Tracking;
 using Router.Node.Demo;
 using Router.Tests.Integration;
@@ -94,7 +95,7 @@ public sealed class TrackingIntegrationTests
     }
 
     [Fact]
-    public async Task A_bounced_message_shows_the_5xx_and_the_status_given_to_the_sender_and_is_counted_per_connector_and_firewall()
+    public async Task A_bounced_message_shows_the_5xx_the_status_given_to_the_sender_and_its_dsn_and_is_counted_per_connector_and_firewall()
     {
         await using var outbound = await FakeFirewall.StartAsync("fw-out");
         await using var hub = await FakeFirewall.StartAsync("mailhub");
@@ -104,15 +105,46 @@ public sealed class TrackingIntegrationTests
         var queueId = await SendAsync(router, "track-bounced", from: "alice@corp.example", to: "nobody@example.net");
         var events = await UntilAsync(router, queueId, TrackingEventKind.Bounced);
 
-        Assert.Equal([TrackingEventKind.Received, TrackingEventKind.Routed, TrackingEventKind.Attempt, TrackingEventKind.Bounced], events.Select(e => e.Event));
+        // The DSN is durable before the failure is journaled, so its line comes first.
+        Assert.Equal(
+            [TrackingEventKind.Received, TrackingEventKind.Routed, TrackingEventKind.Attempt, TrackingEventKind.Dsn, TrackingEventKind.Bounced],
+            events.Select(e => e.Event));
         Assert.Equal(550, events[2].Code);
-        var bounced = events[3];
+        var bounced = events[4];
         Assert.Equal(("internet", "fw-out", "5.1.1"), (bounced.Connector, bounced.Firewall, bounced.Status));
         Assert.Equal(["nobody@example.net"], bounced.Recipients);
         Assert.Contains("550 5.1.1", bounced.Reply);
 
+        // The DSN has a history of its own: received from the null sender, delivered to alice through the internal connector.
+        var dsnQueueId = events[3].DsnQueueId;
+        Assert.NotNull(dsnQueueId);
+        var dsn = await UntilAsync(router, dsnQueueId, TrackingEventKind.Delivered);
+        Assert.Equal((string.Empty, "alice@corp.example"), (dsn[0].Sender, Assert.Single(dsn[0].Recipients!)));
+        Assert.Equal(TrackingEventKind.Received, dsn[0].Event);
+        Assert.Contains(queueId, dsn[0].Reply);
+        Assert.Equal(("internal", "mailhub"), (dsn[^1].Connector, dsn[^1].Firewall));
+
         var metrics = PrometheusText.Parse(await router.Node.Metrics.ExportTextAsync());
         Assert.Equal(1, metrics.Value("router_recipients_bounced_total", ("connector", "internet"), ("firewall", "fw-out")));
         Assert.Equal(0, metrics.Value("router_recipients_delivered_total", ("connector", "internet"), ("firewall", "fw-out")));
+    }
+
+    [Fact]
+    public async Task A_message_an_operator_deletes_without_a_bounce_ends_with_deleted_and_cancelled()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        fw.Behavior = FirewallBehavior.Reject451OnMail;
+        await using var router = await TestRouter.StartAsync(TestRouter.EqualCost(fw));
+
+        var queueId = await SendAsync(router, "track-deleted");
+        await UntilAsync(router, queueId, TrackingEventKind.Deferred);
+        await router.Node.Routing.Ask<Router.Messages.Queue.QueueCommandDone>(new Router.Messages.Queue.DeleteMessage(queueId, Bounce: false), Timeout);
+        var events = await UntilAsync(router, queueId, TrackingEventKind.Cancelled);
+
+        var deleted = events.Single(e => e.Event == TrackingEventKind.Deleted);
+        Assert.Contains("without a bounce", deleted.Reply);
+        var cancelled = events.Single(e => e.Event == TrackingEventKind.Cancelled);
+        Assert.Equal(["user@example.net"], cancelled.Recipients);
+        Assert.DoesNotContain(events, e => e.Event is TrackingEventKind.Bounced or TrackingEventKind.Dsn or TrackingEventKind.Delivered);
     }
 }

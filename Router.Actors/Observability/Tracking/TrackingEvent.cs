@@ -63,4 +63,7 @@ public sealed record TrackingEvent
 
     /// <summary>deferred: when the next attempt is due.</summary>
     public DateTimeOffset? NextAttempt { get; init; }
+
+    /// <summary>dsn: the queue id of the delivery status notification sent to the sender.</summary>
+    public string? DsnQueueId { get; init; }
 }

@@ -27,6 +27,12 @@ public static class TrackingEventKind
     /// <summary>Recipients that failed for good, journaled as failed (the sender gets a DSN unless it is &lt;&gt; or asked for none).</summary>
     public const string Bounced = "bounced";
 
+    /// <summary>
+    /// A delivery status notification (a bounce or a delay notice) about these recipients was queued
+    /// to the sender as <see cref="TrackingEvent.DsnQueueId"/>, whose own history starts with "received".
+    /// </summary>
+    public const string Dsn = "dsn";
+
     /// <summary>Recipients an operator deleted without a bounce.</summary>
     public const string Cancelled = "cancelled";
 
