@@ -50,6 +50,10 @@ public sealed class MessageTrackingLogTests : IDisposable
         Assert.Equal(4, lines.Length);
         Assert.Contains("\"messageId\":\"<m1@example.org>\"", lines[0]);
         Assert.DoesNotContain("null", lines[2]);
+        // The admin endpoint answers with the same shape as the log lines.
+        var answer = System.Text.Json.JsonSerializer.Serialize(events, TrackingJsonContext.Default.IReadOnlyListTrackingEvent);
+        Assert.StartsWith("[{\"time\":", answer);
+        Assert.Contains("\"event\":\"delivered\"", answer);
     }
 
     [Fact]
