@@ -92,6 +92,7 @@ public static partial class RouterConfig
             },
             Firewalls = firewalls,
             Connectors = connectors,
+            Tracking = ReadTracking(reader, ReadSpool(reader).Path),
         };
     }
 

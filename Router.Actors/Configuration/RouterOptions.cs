@@ -26,6 +26,9 @@ public sealed record RouterOptions
     /// <summary><c>connectors</c>, in file order.</summary>
     public IReadOnlyList<ConnectorOptions> Connectors { get; init; } = [];
 
+    /// <summary><c>tracking</c>: the message tracking log.</summary>
+    public TrackingOptions Tracking { get; init; } = new();
+
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
         new(Connectors.Select(c => (c.Id, c.AddressSpaces)));

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
+using Router.Actors.Observability;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 
@@ -33,6 +34,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly HealthPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly int _poisonAfter;
+    private readonly RouterMetrics.FirewallMetrics _metrics;
     private readonly Stack<IActorRef> _idle = new();
     private readonly Dictionary<IActorRef, (DeliveryJob Job, IActorRef Connector)> _busy = [];
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
@@ -56,6 +58,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _openBody = openBody;
         _clock = clock;
         _policy = HealthPolicy.From(firewall);
+        _metrics = RouterTelemetry.Get(Context.System).Metrics.Firewall(firewall.Id);
         _health = FirewallHealth.Initial(clock.GetUtcNow());
         _lastProbe = clock.GetUtcNow();
 
@@ -82,6 +85,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         for (var i = 1; i <= _firewall.MaxConnections; i++)
             _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
+        _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
             [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, _firewall.Tls.ToString().ToLowerInvariant(),
              _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
@@ -209,6 +213,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         if (previous.State == next.State)
             return;
 
+        _metrics.State(next.State);
+        if (next.State == HealthState.Tripped)
+            _metrics.Tripped();
         var from = previous.State.ToString().ToLowerInvariant();
         var to = next.State.ToString().ToLowerInvariant();
         var connectors = string.Join(",", _connectorIds);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
+using Router.Actors.Observability;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using SmtpServer;
@@ -43,6 +44,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
     private readonly SmtpOptions _smtp;
     private readonly MessageSpool _spool;
     private readonly IActorRef _router;
@@ -134,7 +136,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize, security.OffersAuth));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
         services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
-            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
+            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry));
         // The library's default authenticator accepts any user and password; this one knows
         // only smtp.auth.users (none by default: every attempt fails).
         services.Add(new ConfiguredUserAuthenticator(_smtp.Auth, _authFailures, _loggers.CreateLogger("Router.Ingress")));
@@ -165,6 +167,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             }
         };
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
+        server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
+        _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
         server.SessionCreated += (_, e) => security.Attach(e.Context);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
