@@ -152,6 +152,7 @@ public static class DemoCommand
             hostname = "router.demo"
             relay.allowed-networks = ["127.0.0.0/8", "::1/128"]
           }
+          admin.listen = "127.0.0.1:0"
           firewall-defaults {
             connect-timeout = 2s
             open-for = 1s

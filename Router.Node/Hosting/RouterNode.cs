@@ -8,6 +8,7 @@ using Router.Actors.Configuration;
 using Router.Actors.Ingress;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
+using Router.Node.Admin;
 
 namespace Router.Node.Hosting;
 
@@ -28,6 +29,9 @@ public sealed class RouterNode : IAsyncDisposable
     public ActorSystem System => Host.Services.GetRequiredService<ActorSystem>();
 
     public MessageSpool Spool => Host.Services.GetRequiredService<MessageSpool>();
+
+    /// <summary>The admin endpoint's actual address (a configured port 0 becomes the real port); null when <c>router.admin.enabled = off</c>.</summary>
+    public IPEndPoint? AdminEndpoint => Host.Services.GetRequiredService<AdminEndpoint>().BoundEndpoint;
 
     public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
 
