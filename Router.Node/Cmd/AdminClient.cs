@@ -46,12 +46,17 @@ public sealed class AdminClient : IDisposable
         JsonSerializer.Deserialize<T>(await SendAsync(call, cancellationToken), AdminJson.Options)
             ?? throw new CmdException($"the node at {Endpoint} answered null", CmdException.NodeError);
 
-    /// <summary>The events of <c>GET /api/tail</c> (the JSON of each <c>data:</c> line) until cancelled or the node closes the stream.</summary>
-    public async IAsyncEnumerable<string> TailAsync(ApiCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The events of <c>GET /api/tail</c> (the JSON of each <c>data:</c> line) until cancelled or the
+    /// node closes the stream. <paramref name="subscribed"/> runs once the node has answered: from
+    /// then on no event is missed.
+    /// </summary>
+    public async IAsyncEnumerable<string> TailAsync(ApiCall call, Action subscribed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var response = await SendCoreAsync(call, HttpCompletionOption.ResponseHeadersRead, cancellationToken, cancellationToken);
         if (!response.IsSuccessStatusCode)
             ThrowIfError(response, await response.Content.ReadAsStringAsync(cancellationToken));
+        subscribed();
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var reader = new StreamReader(stream);
         while (true)

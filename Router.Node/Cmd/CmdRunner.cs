@@ -110,11 +110,15 @@ public sealed class CmdRunner(IAnsiConsole console, TextWriter output, TextWrite
 
     private async Task<int> TailAsync(AdminClient client, ApiCall call, bool json, CancellationToken cancellationToken)
     {
-        if (!json)
-            console.MarkupLineInterpolated($"[grey]tailing health and routing events of {client.Endpoint}; Ctrl-C to stop[/]");
+        void Subscribed()
+        {
+            if (!json)
+                console.MarkupLineInterpolated($"[grey]tailing health and routing events of {client.Endpoint}; Ctrl-C to stop[/]");
+        }
+
         try
         {
-            await foreach (var data in client.TailAsync(call, cancellationToken))
+            await foreach (var data in client.TailAsync(call, Subscribed, cancellationToken))
             {
                 if (json)
                 {

@@ -30,7 +30,6 @@ public sealed class InteractiveShell(CmdRunner runner, AdminClient client, IAnsi
         console.MarkupLineInterpolated($"Connected to node [bold]{info.Node}[/] ({info.Address}) at {client.Endpoint}. Type help, Tab to complete, exit to leave.");
         var editor = keys is null ? null : new LineEditor(keys, console.Profile.Out.Writer, completer.Complete);
         var prompt = $"[{client.Endpoint}] router> ";
-        var last = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             string? line;
@@ -50,7 +49,7 @@ public sealed class InteractiveShell(CmdRunner runner, AdminClient client, IAnsi
             }
             catch (CmdException ex)
             {
-                last = runner.Fail(ex);
+                runner.Fail(ex);
                 continue;
             }
             if (words.Count == 0)
@@ -58,8 +57,9 @@ public sealed class InteractiveShell(CmdRunner runner, AdminClient client, IAnsi
             if (words is ["exit"] or ["quit"])
                 break;
             var commandJson = json || words.Contains("--json");
-            last = await runner.ExecuteAsync(client, words.Where(w => w != "--json").ToArray(), commandJson, cancellationToken);
+            // A failed command is reported and the prompt goes on; leaving the prompt is success.
+            await runner.ExecuteAsync(client, words.Where(w => w != "--json").ToArray(), commandJson, cancellationToken);
         }
-        return last;
+        return 0;
     }
 }

@@ -59,9 +59,9 @@ public sealed class AdminEndpointTests
         await Eventually.TrueAsync(() => node.FwA.Count + node.FwB.Count == 1, TimeSpan.FromSeconds(10), "the message was not delivered");
 
         FirewallView[] firewalls = [];
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            firewalls = node.GetAsync<FirewallView[]>("api/firewalls").Result;
+            firewalls = await node.GetAsync<FirewallView[]>("api/firewalls");
             return firewalls.Sum(f => f.Delivered) == 1;
         }, TimeSpan.FromSeconds(10), () => $"delivered counts {string.Join(",", firewalls.Select(f => f.Delivered))}");
 
@@ -83,7 +83,7 @@ public sealed class AdminEndpointTests
 
         var tripped = await node.SendAsync<FirewallView>(HttpMethod.Post, "api/firewalls/fw-a/trip");
         Assert.Equal(("tripped", "tripped by operator", 1), (tripped.State, tripped.Reason, tripped.Trips));
-        await Eventually.TrueAsync(() => node.GetAsync<ConnectorView[]>("api/connectors").Result.Single(c => c.Id == "out-a").State == "down",
+        await Eventually.TrueAsync(async () => (await node.GetAsync<ConnectorView[]>("api/connectors")).Single(c => c.Id == "out-a").State == "down",
             TimeSpan.FromSeconds(10), "out-a did not go down with its only firewall");
 
         var drained = await node.SendAsync<FirewallView>(HttpMethod.Post, "api/firewalls/fw-b/drain?node=test");
@@ -92,7 +92,7 @@ public sealed class AdminEndpointTests
 
         var reset = await node.SendAsync<FirewallView>(HttpMethod.Post, "api/firewalls/fw-a/reset");
         Assert.Equal("healthy", reset.State);
-        await Eventually.TrueAsync(() => node.GetAsync<ConnectorView[]>("api/connectors").Result.Single(c => c.Id == "out-a").State == "usable",
+        await Eventually.TrueAsync(async () => (await node.GetAsync<ConnectorView[]>("api/connectors")).Single(c => c.Id == "out-a").State == "usable",
             TimeSpan.FromSeconds(10), "out-a did not come back with its firewall");
 
         Assert.Contains("unknown firewall action 'explode'", await node.ErrorAsync(HttpMethod.Post, "api/firewalls/fw-a/explode", HttpStatusCode.BadRequest));
@@ -129,11 +129,11 @@ public sealed class AdminEndpointTests
         // partner.example goes to the partner connector (fw-a) first: deferred there.
         var queueId = await node.SendMailAsync("q-deferred", "someone@partner.example");
         QueueView queue = new(0, []);
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            queue = node.GetAsync<QueueView>("api/queue?state=deferred").Result;
+            queue = await node.GetAsync<QueueView>("api/queue?state=deferred");
             return queue.Entries.Any(e => e.QueueId == queueId);
-        }, TimeSpan.FromSeconds(10), "the message was never deferred");
+        }, TimeSpan.FromSeconds(10), () => "the message was never deferred");
         var entry = queue.Entries.Single(e => e.QueueId == queueId);
         Assert.Equal(["someone@partner.example"], entry.Recipients);
         Assert.Equal("deferred", entry.State);
@@ -153,12 +153,12 @@ public sealed class AdminEndpointTests
 
         // A second deferred message: retried now (still refused), then deleted.
         var second = await node.SendMailAsync("q-delete", "other@partner.example");
-        await Eventually.TrueAsync(() => node.GetAsync<QueueView>("api/queue?state=deferred").Result.Entries.Any(e => e.QueueId == second),
+        await Eventually.TrueAsync(async () => (await node.GetAsync<QueueView>("api/queue?state=deferred")).Entries.Any(e => e.QueueId == second),
             TimeSpan.FromSeconds(10), "the second message was never deferred");
         var mailsBefore = node.FwA.MailCommands;
         Assert.Equal(1, (await node.SendAsync<CommandResult>(HttpMethod.Post, $"api/queue/retry?id={second}")).Affected);
         await Eventually.TrueAsync(() => node.FwA.MailCommands > mailsBefore, TimeSpan.FromSeconds(10), "retry did not try the firewall again");
-        await Eventually.TrueAsync(() => node.GetAsync<QueueView>("api/queue?state=deferred").Result.Entries.Any(e => e.QueueId == second),
+        await Eventually.TrueAsync(async () => (await node.GetAsync<QueueView>("api/queue?state=deferred")).Entries.Any(e => e.QueueId == second),
             TimeSpan.FromSeconds(10), "the retried message was not deferred again");
         var deleted = await node.SendAsync<CommandResult>(HttpMethod.Delete, $"api/queue/{second}?bounce=false");
         Assert.Equal("delete", deleted.Command);
@@ -183,7 +183,7 @@ public sealed class AdminEndpointTests
         Assert.Equal(["fw-a", "fw-b"], test.Firewalls.Select(f => f.Id));
 
         await node.SendAsync<FirewallView>(HttpMethod.Post, "api/firewalls/fw-a/trip");
-        await Eventually.TrueAsync(() => node.GetAsync<RouteTest>("api/route/bob@partner.example").Result.Route.Chosen == "out-b",
+        await Eventually.TrueAsync(async () => (await node.GetAsync<RouteTest>("api/route/bob@partner.example")).Route.Chosen == "out-b",
             TimeSpan.FromSeconds(10), "the route did not move to out-b in tier 2");
         var after = await node.GetAsync<RouteTest>("api/route/bob@partner.example");
         Assert.Equal("down", after.Route.Tiers[0].Connectors.Single().State);
@@ -191,7 +191,7 @@ public sealed class AdminEndpointTests
         Assert.Contains("tier 1 down", after.Route.Verdict);
 
         await node.SendAsync<FirewallView>(HttpMethod.Post, "api/firewalls/fw-b/trip");
-        await Eventually.TrueAsync(() => node.GetAsync<RouteTest>("api/route/bob@partner.example").Result.Route.Chosen is null,
+        await Eventually.TrueAsync(async () => (await node.GetAsync<RouteTest>("api/route/bob@partner.example")).Route.Chosen is null,
             TimeSpan.FromSeconds(10), "with every firewall tripped the route should park");
         Assert.StartsWith("parked", (await node.GetAsync<RouteTest>("api/route/bob@partner.example")).Route.Verdict);
 
