@@ -16,7 +16,12 @@ public static class AdminJson
     };
 
     /// <summary>For <c>--json</c> output: the same settings, indented.</summary>
-    public static JsonSerializerOptions Indented { get; } = new(Options) { WriteIndented = true };
+    public static JsonSerializerOptions Indented { get; } = new(Options)
+    {
+        WriteIndented = true,
+        // For a terminal or a script, not for embedding in HTML: keep '+' and '<' readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 }
 
 /// <summary>Every error answer: one line.</summary>

@@ -5,8 +5,13 @@ namespace Router.Node.Cmd;
 /// <summary><c>router cmd</c> on the real console: Ctrl-C stops the running command; at the prompt it drops the line.</summary>
 public static class CmdCommand
 {
+    private const int RedirectedWidth = 200;
+
     public static async Task<int> RunAsync(string[] args)
     {
+        // Piped into a file or another program there is no terminal width to respect: tables keep their full width.
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Console.Profile.Width = RedirectedWidth;
         var runner = new CmdRunner(AnsiConsole.Console, Console.Out, Console.Error);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

@@ -66,7 +66,7 @@ public static class CmdRenderer
 
     private static void Cluster(IAnsiConsole console, ClusterView cluster)
     {
-        var table = new Table().AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since");
+        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since");
         foreach (var m in cluster.Members)
             table.AddRow(Cells(m.Address + (m.Self ? " (self)" : string.Empty), m.Node, m.Status, $"[{string.Join(", ", m.Roles)}]",
                 m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, Time(m.UpSince)));
@@ -85,16 +85,26 @@ public static class CmdRenderer
 
     private static void Firewalls(IAnsiConsole console, IReadOnlyList<FirewallView> firewalls)
     {
-        var table = new Table().AddColumns("firewall", "node", "state", "since", "fails", "trips", "busy", "queued", "delivered", "failed", "reason");
+        // One node (until the cluster comes): its name goes above the table, not in every row.
+        var nodes = firewalls.Select(f => f.Node).Distinct().ToArray();
+        var table = Compact(new Table());
+        if (nodes.Length > 1)
+            table.AddColumn("node");
+        table.AddColumns("firewall", "state", "since", "fails", "trips", "busy", "queued", "delivered", "failed", "reason");
         foreach (var f in firewalls)
-            table.AddRow(Cells(f.Id, f.Node, StateMarkup(f.State), f.Since.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
-                Number(f.ConsecutiveFailures), Number(f.Trips), $"{f.Busy}/{f.MaxConnections}", Number(f.Queued), Number(f.Delivered), Number(f.Failed), f.Reason));
+        {
+            var cells = Cells(f.Id, StateMarkup(f.State), f.Since.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+                Number(f.ConsecutiveFailures), Number(f.Trips), $"{f.Busy}/{f.MaxConnections}", Number(f.Queued), Number(f.Delivered), Number(f.Failed), f.Reason);
+            table.AddRow(nodes.Length > 1 ? [new Text(f.Node), .. cells] : cells);
+        }
+        if (nodes.Length == 1)
+            console.MarkupLineInterpolated($"node [bold]{nodes[0]}[/]");
         console.Write(table);
     }
 
     private static void Connectors(IAnsiConsole console, IReadOnlyList<ConnectorView> connectors)
     {
-        var table = new Table().AddColumns("connector", "address spaces (pattern;cost)", "firewalls", "state", "backlog", "redirect");
+        var table = Compact(new Table()).AddColumns("connector", "address spaces (pattern;cost)", "firewalls", "state", "backlog", "redirect");
         foreach (var c in connectors)
             table.AddRow(Cells(c.Id, string.Join(" ", c.AddressSpaces), string.Join(",", c.Firewalls), StateMarkup(c.State), Number(c.Backlog),
                 string.Join(" ", c.Redirects.Select(r => $"{r.Key} -> {r.Value}"))));
@@ -103,7 +113,7 @@ public static class CmdRenderer
 
     private static void Queue(IAnsiConsole console, QueueView queue)
     {
-        var table = new Table().AddColumns("queue id", "sender", "recipients", "state", "connector", "next attempt", "attempts");
+        var table = Compact(new Table()).AddColumns("queue id", "sender", "recipients", "state", "connector", "next attempt", "attempts");
         foreach (QueueEntry e in queue.Entries)
             table.AddRow(Cells(e.QueueId, e.Sender.Length == 0 ? "<>" : e.Sender, string.Join(", ", e.Recipients), e.State, e.Connector ?? string.Empty,
                 e.NextAttempt is { } next ? Time(next) : string.Empty, Number(e.Attempts)));
@@ -129,7 +139,7 @@ public static class CmdRenderer
         {
             console.WriteLine("2. tiers and candidates:");
             var health = test.Firewalls.ToDictionary(f => f.Id, StringComparer.Ordinal);
-            var table = new Table().AddColumns("tier", "pattern;cost", "connector", "state", "backlog", "firewalls (health)");
+            var table = Compact(new Table()).AddColumns("tier", "pattern;cost", "connector", "state", "backlog", "firewalls (health)");
             foreach (var tier in route.Tiers)
             {
                 foreach (var c in tier.Connectors)
@@ -143,6 +153,9 @@ public static class CmdRenderer
         }
         console.MarkupLineInterpolated($"3. decision: [bold]{route.Verdict}[/]");
     }
+
+    /// <summary>Column rules but no outer frame: more room for the data in an 80-column terminal.</summary>
+    private static Table Compact(Table table) => table.Border(TableBorder.Minimal);
 
     private static IRenderable[] Cells(params string[] cells) =>
         cells.Select(c => c.StartsWith("[", StringComparison.Ordinal) && c.Contains("[/]", StringComparison.Ordinal)

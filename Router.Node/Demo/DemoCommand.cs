@@ -38,6 +38,8 @@ public static class DemoCommand
             var listener = node.SmtpEndpoints[0];
             node.System.ActorOf(Props.Create(() => new EventCollector(events)), "demo-events");
             AnsiConsole.MarkupLine($"Node listening on [green]{listener}[/]; firewalls fw-a on :{fwA.Port}, fw-b on :{fwB.Port}.");
+            if (node.AdminEndpoint is { } admin)
+                AnsiConsole.MarkupLine($"Admin endpoint on [green]{admin}[/]: watch with [bold]router cmd --endpoint {admin} firewalls[/] (or tail).");
             AnsiConsole.MarkupLine($"Sending {count} messages from 8 clients; fw-b will be killed a quarter of the way in and revived a little later.");
 
             var sent = 0;
