@@ -16,6 +16,8 @@ public static class Program
                router demo [--messages <n>]       start a self-contained demo with two fake firewalls
                router cmd [--endpoint host:port] [--token T] [<command>] [--json]
                                                   the operator client (router cmd help lists the commands)
+               router hash-password [--password-stdin] [--iterations <n>]
+                                                  print a salted hash for router.smtp.auth.users
                router --help
         """;
 
@@ -35,6 +37,7 @@ public static class Program
                 "run" => await RunAsync(rest),
                 "demo" => await DemoCommand.RunAsync(rest),
                 "cmd" => await CmdCommand.RunAsync(rest),
+                "hash-password" => HashPasswordCommand.Run(rest),
                 _ => Fail($"unknown verb '{verb}'\n{Usage}"),
             };
         }

@@ -82,8 +82,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         for (var i = 1; i <= _firewall.MaxConnections; i++)
             _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
-        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, connectors {Connectors}",
-            _firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, string.Join(",", _connectorIds));
+        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
+            [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, _firewall.Tls.ToString().ToLowerInvariant(),
+             _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
     }
 
     // A worker that throws is restarted (its job is reported back from PreRestart); the firewall
@@ -117,7 +118,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
-        if (attempt == AttemptClass.FirewallFailure)
+        if (result.Outcome == AttemptOutcome.AuthFailed)
+            _log.Error("AUTH towards firewall {Firewall} failed (credentials {Credentials}) delivering {QueueId}: {Detail}; check its auth settings. Counted as a firewall failure: its mail goes elsewhere",
+                _firewall.Id, _firewall.Auth?.ToString() ?? "none configured", finished.Job.QueueId, result.Detail);
+        else if (attempt == AttemptClass.FirewallFailure)
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
         Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
@@ -152,8 +156,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is not null)
                 return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
+            // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
+            // so a broken certificate or refused credentials keep the firewall out, not only a dead port.
+            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, QUIT";
             await connection.CloseAsync().ConfigureAwait(false);
-            return new ProbeFinished(true, "220, EHLO, QUIT");
+            return new ProbeFinished(true, steps);
         }
         catch (Exception ex)
         {

@@ -56,7 +56,8 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
                     : null,
             };
             var queueId = spool.NewQueueId();
-            var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now);
+            var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now,
+                ReceivedHeader.Protocol(context.Pipe.IsSecure, context.Authentication.IsAuthenticated));
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.

@@ -38,9 +38,13 @@ public static class RouterHost
         {
             // The Generic Host owns the process lifetime (SIGTERM, Ctrl-C) and stops the listener
             // before the actors; Akka's own CLR exit hook would race it and deadlock the exit.
+            // The scheduler's 10 ms default tick wakes the thread pool 100 times a second, and its
+            // workers spin on every wake: an idle node burned 8% of a core. At 50 ms it uses under 2%;
+            // nothing in the router needs finer timers (the firewall health tick is 200 ms).
             akka.AddHocon("""
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                 akka.coordinated-shutdown.exit-clr = off
+                akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
