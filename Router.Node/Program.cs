@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Node.Cmd;
 using Router.Node.Demo;
 using Router.Node.Hosting;
 using Serilog;
@@ -13,6 +14,8 @@ public static class Program
     private const string Usage = """
         usage: router [run] [--config <file>]     start a node (default verb; config defaults to hocon/router.conf)
                router demo [--messages <n>]       start a self-contained demo with two fake firewalls
+               router cmd [--endpoint host:port] [--token T] [<command>] [--json]
+                                                  the operator client (router cmd help lists the commands)
                router hash-password [--password-stdin] [--iterations <n>]
                                                   print a salted hash for router.smtp.auth.users
                router --help
@@ -22,7 +25,7 @@ public static class Program
     {
         var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
         var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args.Skip(1).ToArray();
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (verb != "cmd" && (args.Contains("--help") || args.Contains("-h")))
         {
             Console.WriteLine(Usage);
             return 0;
@@ -33,6 +36,7 @@ public static class Program
             {
                 "run" => await RunAsync(rest),
                 "demo" => await DemoCommand.RunAsync(rest),
+                "cmd" => await CmdCommand.RunAsync(rest),
                 "hash-password" => HashPasswordCommand.Run(rest),
                 _ => Fail($"unknown verb '{verb}'\n{Usage}"),
             };

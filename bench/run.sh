@@ -193,6 +193,7 @@ router {
     relay.allowed-networks = ["127.0.0.0/8"]
     $SMTP_OPTS
   }
+  admin.listen = "127.0.0.1:0"
   firewalls {
     fw-a { host = "127.0.0.1", port = $4, max-connections = $MAX_CONN$extra }
     fw-b { host = "127.0.0.1", port = $5, max-connections = $MAX_CONN$extra }

@@ -93,7 +93,38 @@ public static partial class RouterConfig
             Firewalls = firewalls,
             Connectors = connectors,
             Tracking = ReadTracking(reader, ReadSpool(reader).Path),
+            Admin = ReadAdmin(reader),
         };
+    }
+
+    private static AdminOptions ReadAdmin(HoconReader reader)
+    {
+        const string admin = Root + ".admin";
+        var enabledKey = $"{admin}.enabled";
+        var enabled = HoconReader.String(reader.At(enabledKey), enabledKey) switch
+        {
+            null or "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            var other => throw new RouterConfigException(enabledKey, $"expected on or off, got \"{other}\""),
+        };
+        var listenKey = $"{admin}.listen";
+        var listenText = HoconReader.String(reader.At(listenKey), listenKey);
+        var listen = new AdminOptions().Listen;
+        if (listenText is not null)
+        {
+            var trimmed = listenText.Trim();
+            if (!IPEndPoint.TryParse(trimmed, out var parsed) || !HasExplicitPort(trimmed, parsed))
+                throw new RouterConfigException(listenKey, $"\"{listenText}\" is not an address and port such as 127.0.0.1:9110 or [::1]:9110");
+            listen = parsed;
+        }
+        var tokenKey = $"{admin}.token";
+        var token = HoconReader.String(reader.At(tokenKey), tokenKey)?.Trim();
+        if (token is { Length: > 0 } && (token.Length < 16 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            throw new RouterConfigException(tokenKey, "must be at least 16 characters, without spaces");
+        var options = new AdminOptions { Enabled = enabled, Listen = listen, Token = string.IsNullOrEmpty(token) ? null : token };
+        return options.TokenMissingForNonLoopback
+            ? throw new RouterConfigException(tokenKey, $"is required when {listenKey} ({listen}) is not a loopback address")
+            : options;
     }
 
     private static Config Parse(string hoconText, string source)

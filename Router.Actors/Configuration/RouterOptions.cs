@@ -20,6 +20,9 @@ public sealed record RouterOptions
     /// <summary><c>delivery</c>.</summary>
     public DeliveryOptions Delivery { get; init; } = new();
 
+    /// <summary><c>admin</c>: the HTTP admin endpoint of the operator client.</summary>
+    public AdminOptions Admin { get; init; } = new();
+
     /// <summary><c>firewalls</c>, in file order.</summary>
     public IReadOnlyList<FirewallOptions> Firewalls { get; init; } = [];
 

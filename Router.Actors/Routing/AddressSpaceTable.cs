@@ -83,13 +83,26 @@ public sealed class AddressSpaceTable
         return at < 0 ? string.Empty : trimmed[(at + 1)..];
     }
 
-    private IReadOnlyList<RouteTier> Compute(string normalized)
-    {
-        var matches = _entries
+    /// <summary>
+    /// Every connector's address space that matches <paramref name="domain"/>, best first (the order
+    /// <see cref="Resolve"/> forms its tiers in); empty for an invalid domain. For operators: it
+    /// shows the matches a tier hides.
+    /// </summary>
+    public IReadOnlyList<(string ConnectorId, AddressSpace Space)> Matches(string domain) =>
+        DomainName.TryNormalize(domain, out var normalized, out _)
+            ? [.. MatchingEntries(normalized).Select(e => (e.ConnectorId, e.Space))]
+            : [];
+
+    private List<Entry> MatchingEntries(string normalized) =>
+        _entries
             .Where(e => e.Space.Matches(normalized))
             .OrderByDescending(e => e.Space.Specificity)
             .ThenBy(e => e.Space.Cost)
             .ToList();
+
+    private IReadOnlyList<RouteTier> Compute(string normalized)
+    {
+        var matches = MatchingEntries(normalized);
         if (matches.Count == 0)
         {
             return NoRoute;

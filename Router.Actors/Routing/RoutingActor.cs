@@ -86,6 +86,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, StateOf, Decide)));
+        Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
+            _connectors.Keys.Order(StringComparer.Ordinal).Select(StateOf).ToArray(),
+            new Dictionary<string, string>(_redirects, StringComparer.Ordinal),
+            _parked.Count)));
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("expire-parked", ExpireParked.Instance, TimeSpan.FromSeconds(30));
@@ -132,20 +137,44 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
             _plans[job.RouteKey] = tiers;
         }
-        bool Usable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id) && !_suspended.Contains(id);
-        var connector = _chooser.Choose(tiers, Usable, id => _backlog[id], job.AvoidConnector);
-        if (connector is null)
+        var (_, target) = Decide(tiers, job.AvoidConnector);
+        if (target is null)
         {
             _placements[Key(job)] = new Placement(job, "parked", null, null);
             Track(TrackingEventKind.Parked, job, reply: "no usable connector: waiting for a path to recover");
             _parked.Add(job);
             if (_parked.Count == 1 || _parked.Count % 1000 == 0)
+            {
                 _log.Warning("No usable connector for {QueueId} (route {Route}); {Parked} job(s) waiting for a path to recover",
                     job.QueueId, job.RouteKey, _parked.Count);
+                Publish("parked", job.RouteKey, _parked.Count, $"no usable connector for {job.QueueId}; waiting for a path to recover");
+            }
             return;
         }
-        PlaceOn(RedirectedTarget(connector) ?? connector, job);
+        PlaceOn(target, job);
     }
+
+    private bool IsUsable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id) && !_suspended.Contains(id);
+
+    /// <summary>The connector the tiers pick now, and where the job goes after operator redirects (null, null: park it).</summary>
+    private (string? Picked, string? Target) Decide(IReadOnlyList<RouteTier> tiers, string? avoid = null)
+    {
+        var connector = _chooser.Choose(tiers, IsUsable, id => _backlog[id], avoid);
+        return (connector, connector is null ? null : RedirectedTarget(connector) ?? connector);
+    }
+
+    private ConnectorState StateOf(string id)
+    {
+        var state = !_connectors.ContainsKey(id) ? "detached"
+            : _suspended.Contains(id) ? "suspended"
+            : _unusable.Contains(id) ? "down"
+            : "usable";
+        var firewalls = _firewallConnectors.Where(f => f.Value.Contains(id)).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
+        return new ConnectorState(id, state, _backlog.GetValueOrDefault(id), firewalls, _connectors.ContainsKey(id) ? RedirectedTarget(id) : null);
+    }
+
+    private void Publish(string kind, string subject, int count, string detail) =>
+        Context.System.EventStream.Publish(new RoutingEvent(kind, subject, count, detail, DateTimeOffset.UtcNow));
 
     /// <summary>The connector an operator redirected this one's firewalls to, if any is in force and usable.</summary>
     private string? RedirectedTarget(string connector)
@@ -193,7 +222,10 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         foreach (var job in rerouted.Jobs)
             Track(TrackingEventKind.Rerouted, job, rerouted.ConnectorId, reply: rerouted.Reason);
         if (rerouted.Jobs.Count > 0)
+        {
             _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
+            Publish("rerouted", rerouted.ConnectorId, rerouted.Jobs.Count, rerouted.Reason);
+        }
         foreach (var job in rerouted.Jobs)
         {
             _placements.Remove(Key(job));
@@ -223,10 +255,14 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     {
         if (!status.Usable)
         {
-            _unusable.Add(status.ConnectorId);
+            if (_unusable.Add(status.ConnectorId))
+                Publish("connector-down", status.ConnectorId, _backlog.GetValueOrDefault(status.ConnectorId), "no firewall of the connector takes work");
             return;
         }
-        if (!_unusable.Remove(status.ConnectorId) || _parked.Count == 0)
+        if (!_unusable.Remove(status.ConnectorId))
+            return;
+        Publish("connector-usable", status.ConnectorId, _parked.Count, "a firewall of the connector takes work again");
+        if (_parked.Count == 0)
             return;
         _log.Info("Connector {Connector} is usable again; placing {Count} waiting job(s)", status.ConnectorId, _parked.Count);
         PlaceParked();
@@ -265,6 +301,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         }
         var parked = PlaceParked(retry.QueueId);
         _log.Info("Operator: retry now{Which}: {Count} part(s)", retry.QueueId is null ? string.Empty : $" for {retry.QueueId}", deferred.Length + parked);
+        Publish("operator", retry.QueueId ?? "queue", deferred.Length + parked, "retry now");
         Sender.Tell(new QueueCommandDone("retry", deferred.Length + parked));
     }
 
@@ -280,6 +317,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         {
             SaveState();
             _log.Warning("Operator: connector {Connector} suspended; its backlog is placed elsewhere", suspend.ConnectorId);
+            Publish("operator", suspend.ConnectorId, affected, "connector suspended");
             connector.Tell(new HandBackJobs("operator: connector suspended"));
         }
         Sender.Tell(new QueueCommandDone("suspend", affected));
@@ -298,6 +336,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             SaveState();
             _log.Info("Operator: connector {Connector} resumed", resume.ConnectorId);
             placed = PlaceParked();
+            Publish("operator", resume.ConnectorId, placed, "connector resumed");
         }
         Sender.Tell(new QueueCommandDone("resume", placed));
     }
@@ -332,6 +371,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         _redirects[redirect.FirewallId] = redirect.ConnectorId;
         SaveState();
         _log.Warning("Operator: mail for firewall {Firewall} redirected to connector {Connector} until cancelled", redirect.FirewallId, redirect.ConnectorId);
+        Publish("operator", redirect.FirewallId, affected, $"redirected to connector {redirect.ConnectorId}");
         Sender.Tell(new QueueCommandDone("redirect", affected));
     }
 
@@ -356,6 +396,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
                 QueueId = delete.QueueId,
                 Reply = delete.Bounce ? "deleted by the operator; the sender is notified" : "deleted by the operator without a bounce",
             });
+        Publish("operator", delete.QueueId, waiting.Length, delete.Bounce ? "deleted, sender notified" : "deleted, no bounce");
         Sender.Tell(new QueueCommandDone("delete", waiting.Length));
     }
 
@@ -366,6 +407,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         {
             SaveState();
             _log.Info("Operator: redirect of firewall {Firewall} cancelled", cancel.FirewallId);
+            Publish("operator", cancel.FirewallId, 1, "redirect cancelled");
         }
         Sender.Tell(new QueueCommandDone("cancel-redirect", removed ? 1 : 0));
     }

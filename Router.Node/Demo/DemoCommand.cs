@@ -38,6 +38,8 @@ public static class DemoCommand
             var listener = node.SmtpEndpoints[0];
             node.System.ActorOf(Props.Create(() => new EventCollector(events)), "demo-events");
             AnsiConsole.MarkupLine($"Node listening on [green]{listener}[/]; firewalls fw-a on :{fwA.Port}, fw-b on :{fwB.Port}.");
+            if (node.AdminEndpoint is { } admin)
+                AnsiConsole.MarkupLine($"Admin endpoint on [green]{admin}[/]: watch with [bold]router cmd --endpoint {admin} firewalls[/] (or tail).");
             AnsiConsole.MarkupLine($"Sending {count} messages from 8 clients; fw-b will be killed a quarter of the way in and revived a little later.");
 
             var sent = 0;
@@ -152,6 +154,7 @@ public static class DemoCommand
             hostname = "router.demo"
             relay.allowed-networks = ["127.0.0.0/8", "::1/128"]
           }
+          admin.listen = "127.0.0.1:0"
           firewall-defaults {
             connect-timeout = 2s
             open-for = 1s

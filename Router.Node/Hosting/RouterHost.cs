@@ -12,6 +12,7 @@ using Router.Actors.Observability.Tracking;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Messages.Routing;
+using Router.Node.Admin;
 
 namespace Router.Node.Hosting;
 
@@ -108,6 +109,9 @@ public static class RouterHost
         // Registered after Akka so that it stops first: the listener closes and in-flight SMTP
         // transactions finish while the actors that route and deliver are still alive.
         builder.Services.AddHostedService<RouterLifecycle>();
+        // Registered last: the admin endpoint starts once the actors exist and stops first.
+        builder.Services.AddSingleton<AdminEndpoint>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminEndpoint>());
         return builder.Build();
     }
 }

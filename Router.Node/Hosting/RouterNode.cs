@@ -10,6 +10,7 @@ using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
+using Router.Node.Admin;
 
 namespace Router.Node.Hosting;
 
@@ -36,6 +37,9 @@ public sealed class RouterNode : IAsyncDisposable
 
     /// <summary>This node's message tracking log (<see cref="MessageTrackingLog.FindAsync"/> answers /api/track/{id}).</summary>
     public MessageTrackingLog Tracking => Host.Services.GetRequiredService<MessageTrackingLog>();
+
+    /// <summary>The admin endpoint's actual address (a configured port 0 becomes the real port); null when <c>router.admin.enabled = off</c>.</summary>
+    public IPEndPoint? AdminEndpoint => Host.Services.GetRequiredService<AdminEndpoint>().BoundEndpoint;
 
     public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
 

@@ -21,6 +21,7 @@ public sealed class CrashRecoveryTests
               node-name = "crash-test"
               spool.path = "{{Path.Combine(dir, "spool")}}"
               smtp { listen = ["127.0.0.1:0"], hostname = "router.test", relay.allowed-networks = ["127.0.0.0/8"] }
+              admin.listen = "127.0.0.1:0"
               firewall-defaults { connect-timeout = 1s, open-for = 1s, probe-interval = 250ms, slow-start = 500ms }
               {{TestRouter.EqualCost(fwA, fwB)}}
             }

@@ -19,4 +19,19 @@ internal static class Eventually
             await Task.Delay(20);
         }
     }
+
+    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because) =>
+        TrueAsync(condition, timeout, () => because);
+
+    /// <summary>The same for a condition that must itself await (an HTTP request), without blocking a pool thread.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> because)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"not within {timeout.TotalSeconds:0.#}s: {because()}");
+            await Task.Delay(20);
+        }
+    }
 }

@@ -18,6 +18,7 @@ public sealed class GracefulShutdownTests
             router {
               spool.path = "{{Path.Combine(dir, "spool")}}"
               smtp { listen = ["127.0.0.1:0"], hostname = "router.test", relay.allowed-networks = ["127.0.0.0/8"], shutdown-grace = 20s }
+              admin.listen = "127.0.0.1:0"
               {{TestRouter.EqualCost(fw)}}
             }
             """);

@@ -42,6 +42,7 @@ internal sealed class TestRouter : IAsyncDisposable
                 relay.allowed-networks = ["127.0.0.0/8", "::1/128"]
               }
               retry.schedule = [2s]
+              admin.listen = "127.0.0.1:0"
               firewall-defaults {
                 connect-timeout = 1s
                 greeting-timeout = 1s

@@ -1,0 +1,67 @@
+using Router.Messages.Routing;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// Explains, for an operator, how the router would route one recipient now: the address spaces
+/// that match, the tiers they form, each candidate connector's state, and the choice. It asks the
+/// router's own table and decision (<paramref name="decide"/> in <see cref="Explain"/>) rather than
+/// repeating their rules, so the explanation cannot drift from what the router does.
+/// </summary>
+public static class RouteExplainer
+{
+    /// <param name="stateOf">The router's view of a connector.</param>
+    /// <param name="decide">The router's decision for these tiers: the connector the tiers pick, and the one after operator redirects.</param>
+    public static RouteExplanation Explain(
+        string address,
+        AddressSpaceTable table,
+        Func<string, ConnectorState> stateOf,
+        Func<IReadOnlyList<RouteTier>, string?, (string? Picked, string? Target)> decide)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var domainText = AddressSpaceTable.DomainOf(address);
+        if (domainText.Length == 0)
+            return NoRoute(address, string.Empty, "the address has no domain (expected local@domain)");
+        if (!DomainName.TryNormalize(domainText, out var domain, out var error))
+            return NoRoute(address, domainText, $"invalid domain: {error}");
+
+        var tiers = table.Resolve(domain);
+        var tierOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < tiers.Count; i++)
+        {
+            foreach (var id in tiers[i].ConnectorIds)
+                tierOf[id] = i + 1;
+        }
+        var matches = table.Matches(domain)
+            .Select(m => new AddressSpaceMatch(m.ConnectorId, m.Space.Pattern, m.Space.Cost,
+                tiers.Count > 0 && IsTierOf(tiers, tierOf, m.ConnectorId, m.Space) ? tierOf[m.ConnectorId] : 0))
+            .ToArray();
+        var views = tiers.Select((t, i) => new RouteTierView(i + 1, t.Pattern, t.Cost, t.ConnectorIds.Select(stateOf).ToArray())).ToArray();
+        if (tiers.Count == 0)
+            return new RouteExplanation(address, domain, null, matches, views, null, null,
+                "no route: no address space matches the domain; the router refuses the recipient (550 5.7.1)");
+
+        var (picked, target) = decide(tiers, null);
+        if (target is null)
+            return new RouteExplanation(address, domain, null, matches, views, null, null,
+                "parked: no connector of any tier is usable; mail waits in the spool until a path recovers");
+
+        var rank = tierOf[picked!];
+        var sharing = views[rank - 1].Connectors.Count(c => c.State == "usable");
+        var how = sharing > 1
+            ? $"{picked} (the smaller backlog of two of the {sharing} usable connectors of tier {rank})"
+            : $"{picked} (the only usable connector of tier {rank})";
+        if (rank > 1)
+            how += $"; tier{(rank > 2 ? "s 1-" + (rank - 1) : " 1")} down";
+        var verdict = target == picked
+            ? $"deliver via {how}"
+            : $"deliver via {target}: an operator redirect moves mail for {picked}'s firewall there (tiers chose {how})";
+        return new RouteExplanation(address, domain, null, matches, views, target, target == picked ? null : picked, verdict);
+    }
+
+    private static bool IsTierOf(IReadOnlyList<RouteTier> tiers, Dictionary<string, int> tierOf, string connector, AddressSpace space) =>
+        tierOf.TryGetValue(connector, out var rank) && tiers[rank - 1].Pattern == space.Pattern && tiers[rank - 1].Cost == space.Cost;
+
+    private static RouteExplanation NoRoute(string address, string domain, string error) =>
+        new(address, domain, error, [], [], null, null, $"no route: {error}");
+}

@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Router.Messages.Queue;
+
+namespace Router.Node.Admin;
+
+/// <summary>
+/// Every route of the admin endpoint, mapped in <see cref="Map"/>: the one place to add more
+/// (<c>/metrics</c>, <c>/api/track/{id}</c>, the dashboard page). Each is documented in README.md,
+/// "Operating the router", and listed by <c>GET /api</c>.
+/// </summary>
+public static class AdminApi
+{
+    /// <summary>Actor hierarchy depth when the client gives none.</summary>
+    public const int DefaultDepth = 10;
+
+    public static readonly IReadOnlyList<string> Routes =
+    [
+        "GET /api",
+        "GET /api/cluster",
+        "POST /api/cluster/leave?address=A",
+        "POST /api/cluster/down?address=A",
+        "GET /api/actors?depth=N&all=true",
+        "GET /api/firewalls",
+        "GET /api/firewalls/{id}?node=N",
+        "POST /api/firewalls/{id}/trip|reset|drain?node=N",
+        "POST /api/firewalls/{id}/redirect?to=C",
+        "DELETE /api/firewalls/{id}/redirect",
+        "GET /api/connectors",
+        "POST /api/connectors/{id}/suspend",
+        "POST /api/connectors/{id}/resume",
+        "GET /api/queue?connector=C&firewall=F&state=S&sender=A",
+        "POST /api/queue/retry?id=Q",
+        "DELETE /api/queue/{id}?bounce=true",
+        "GET /api/route/{address}",
+        "GET /api/tail",
+    ];
+
+    public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping)
+    {
+        routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes));
+
+        routes.MapGet("/api/cluster", () => node.Cluster());
+        routes.MapPost("/api/cluster/leave", (string? address) => NotInACluster("leave", address));
+        routes.MapPost("/api/cluster/down", (string? address) => NotInACluster("down", address));
+
+        routes.MapGet("/api/actors", (int? depth, bool? all) => node.Actors(depth ?? DefaultDepth, all ?? false));
+
+        routes.MapGet("/api/firewalls", (CancellationToken ct) => node.FirewallsAsync(ct));
+        routes.MapGet("/api/firewalls/{id}", (string id, HttpRequest request, CancellationToken ct) =>
+            node.FirewallAsync(id, request.Query["node"].FirstOrDefault(), ct));
+        routes.MapPost("/api/firewalls/{id}/redirect", (string id, string? to, CancellationToken ct) =>
+            to is null ? throw AdminException.BadRequest("redirect needs ?to=<connector>") : node.RedirectAsync(id, to, ct));
+        routes.MapDelete("/api/firewalls/{id}/redirect", (string id, CancellationToken ct) => node.CancelRedirectAsync(id, ct));
+        routes.MapPost("/api/firewalls/{id}/{action}", (string id, string action, HttpRequest request, CancellationToken ct) =>
+            node.FirewallCommandAsync(id, action, request.Query["node"].FirstOrDefault(), ct));
+
+        routes.MapGet("/api/connectors", (CancellationToken ct) => node.ConnectorsAsync(ct));
+        routes.MapPost("/api/connectors/{id}/suspend", (string id, CancellationToken ct) => node.SuspendAsync(id, ct));
+        routes.MapPost("/api/connectors/{id}/resume", (string id, CancellationToken ct) => node.ResumeAsync(id, ct));
+
+        routes.MapGet("/api/queue", (string? connector, string? firewall, string? state, string? sender, CancellationToken ct) =>
+            node.QueueAsync(new ListQueue(connector, firewall, state, sender), ct));
+        routes.MapPost("/api/queue/retry", (string? id, CancellationToken ct) => node.RetryAsync(id, ct));
+        routes.MapDelete("/api/queue/{id}", (string id, bool? bounce, CancellationToken ct) => node.DeleteAsync(id, bounce ?? false, ct));
+
+        routes.MapGet("/api/route/{address}", (string address, CancellationToken ct) => node.RouteAsync(address, ct));
+
+        routes.MapGet("/api/tail", (HttpContext context) => TailAsync(context, node, system, stopping));
+    }
+
+    /// <summary>Until clustering exists there is nothing to leave or down; a graceful stop is SIGTERM or Ctrl-C.</summary>
+    private static IResult NotInACluster(string command, string? address) =>
+        throw new AdminException(AdminException.StatusCodes.Conflict,
+            $"not in a cluster: cluster {command}{(address is null ? string.Empty : $" {address}")} needs clustering; to stop this node gracefully send it SIGTERM (Ctrl-C)");
+
+    /// <summary>Server-sent events: a comment once subscribed, then one event per health transition or routing event, a keep-alive comment every 15s.</summary>
+    private static async Task TailAsync(HttpContext context, NodeQueries node, ActorSystem system, CancellationToken stopping)
+    {
+        var channel = TailSubscriber.NewChannel();
+        var subscriber = system.ActorOf(TailSubscriber.Props(channel.Writer), $"admin-tail-{Guid.NewGuid():N}");
+        try
+        {
+            // Once the actor answers, its PreStart has subscribed it: nothing published from now on is missed.
+            await subscriber.Ask<ActorIdentity>(new Identify(null), NodeQueries.AskTimeout, context.RequestAborted);
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            await WriteAsync(context, $": tailing {node.NodeName}\n\n", ended.Token);
+            while (!ended.IsCancellationRequested)
+            {
+                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(ended.Token);
+                keepAlive.CancelAfter(TimeSpan.FromSeconds(15));
+                try
+                {
+                    await channel.Reader.WaitToReadAsync(keepAlive.Token);
+                }
+                catch (OperationCanceledException) when (!ended.IsCancellationRequested)
+                {
+                    await WriteAsync(context, ": keep-alive\n\n", ended.Token);
+                    continue;
+                }
+                var text = new StringBuilder();
+                while (channel.Reader.TryRead(out var e))
+                    text.Append("event: ").Append(e.Type).Append("\ndata: ").Append(JsonSerializer.Serialize(e, AdminJson.Options)).Append("\n\n");
+                await WriteAsync(context, text.ToString(), ended.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away or the node is stopping.
+        }
+        finally
+        {
+            system.Stop(subscriber);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, string text, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync(text, cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Router.Messages.Queue;
+using Router.Messages.Routing;
+
+namespace Router.Node.Admin;
+
+// The admin API's JSON shapes (camelCase), shared by the endpoint and the operator client.
+
+/// <summary>The JSON settings of the admin API: camelCase, web defaults, nulls left out.</summary>
+public static class AdminJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>For <c>--json</c> output: the same settings, indented.</summary>
+    public static JsonSerializerOptions Indented { get; } = new(Options)
+    {
+        WriteIndented = true,
+        // For a terminal or a script, not for embedding in HTML: keep '+' and '<' readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
+
+/// <summary>Every error answer: one line.</summary>
+public sealed record ApiError(string Error);
+
+/// <summary><c>GET /api</c>: who answers, and the routes it serves.</summary>
+public sealed record NodeInfo(string Node, string Address, DateTimeOffset UpSince, IReadOnlyList<string> Routes);
+
+/// <summary><c>GET /api/cluster</c>. Until clustering exists the node is a cluster of one, its own leader.</summary>
+public sealed record ClusterView(string Self, string? Leader, bool Clustered, IReadOnlyList<MemberView> Members);
+
+public sealed record MemberView(string Address, string Node, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self, DateTimeOffset UpSince);
+
+/// <summary><c>GET /api/actors</c>: one actor and its children, down to the requested depth.</summary>
+public sealed record ActorNode(string Path, string Name, IReadOnlyList<ActorNode> Children)
+{
+    /// <summary>Children left out because the depth limit was reached.</summary>
+    public int Hidden { get; init; }
+}
+
+/// <summary>One firewall on one node: configuration and live health.</summary>
+/// <param name="Busy">Deliveries running now, one per open SMTP connection in use (of <paramref name="MaxConnections"/>).</param>
+/// <param name="Queued">Jobs handed to the firewall, waiting for a free connection.</param>
+public sealed record FirewallView(
+    string Id,
+    string Node,
+    string Host,
+    int Port,
+    IReadOnlyList<string> Connectors,
+    string State,
+    DateTimeOffset Since,
+    int ConsecutiveFailures,
+    int Trips,
+    int Busy,
+    int MaxConnections,
+    int Queued,
+    long Delivered,
+    long Failed,
+    string Reason);
+
+/// <summary>One connector: its routes and the router's view of it.</summary>
+/// <param name="AddressSpaces"><c>pattern;cost</c>, as configured.</param>
+/// <param name="State">usable, down (no firewall takes work), suspended (by an operator).</param>
+/// <param name="RedirectTo">Connector its mail goes to instead, by an operator redirect of one of its firewalls.</param>
+/// <param name="Redirects">Operator redirects of its firewalls: firewall → connector.</param>
+public sealed record ConnectorView(
+    string Id,
+    IReadOnlyList<string> AddressSpaces,
+    IReadOnlyList<string> Firewalls,
+    string State,
+    int Backlog,
+    string? RedirectTo,
+    IReadOnlyDictionary<string, string> Redirects);
+
+/// <summary><c>GET /api/queue</c>.</summary>
+public sealed record QueueView(int Count, IReadOnlyList<QueueEntry> Entries);
+
+/// <summary>Answer of every queue command: how many parts it touched (0 is not an error: commands are idempotent).</summary>
+public sealed record CommandResult(string Command, int Affected, string Message);
+
+/// <summary><c>GET /api/route/{address}</c>: the router's explanation plus the health of every candidate firewall.</summary>
+public sealed record RouteTest(RouteExplanation Route, IReadOnlyList<FirewallView> Firewalls);
+
+/// <summary>
+/// One event of <c>GET /api/tail</c> (server-sent events): <paramref name="Type"/> is <c>firewall</c>
+/// (a health transition) or a routing event's kind (<c>rerouted</c>, <c>connector-down</c>,
+/// <c>connector-usable</c>, <c>parked</c>, <c>operator</c>); <paramref name="Event"/> is the event as published.
+/// </summary>
+public sealed record TailEvent(string Type, DateTimeOffset At, string Subject, string Text, JsonElement? Event);

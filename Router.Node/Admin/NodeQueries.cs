@@ -1,0 +1,195 @@
+using Akka.Actor;
+using Router.Actors.Configuration;
+using Router.Actors.Spool;
+using Router.Messages.Health;
+using Router.Messages.Queue;
+using Router.Messages.Routing;
+
+namespace Router.Node.Admin;
+
+/// <summary>
+/// The admin API's questions to the node's actors: each is an Ask with a timeout, to the routing
+/// actor (<c>/user/routing</c>) or a firewall actor (<c>/user/firewall-&lt;id&gt;</c>). Unknown ids
+/// are caught here, against the configuration, before any actor is asked.
+/// </summary>
+public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOptions options, MessageSpool spool)
+{
+    /// <summary>How long an actor may take to answer before the request fails with 503.</summary>
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    public static readonly IReadOnlyList<string> FirewallActions = ["trip", "reset", "drain"];
+
+    public RouterOptions Options => options;
+
+    public string NodeName => options.NodeName;
+
+    public string Address => ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+
+    public DateTimeOffset UpSince => DateTimeOffset.UtcNow - system.Uptime;
+
+    public ClusterView Cluster()
+    {
+        // Not clustered yet: the node is a cluster of one and its own leader. The shape is that of
+        // Akka.Cluster's member list, so a real cluster fills it without changing the API.
+        var roles = system.Settings.Config.HasPath("akka.cluster.roles")
+            ? system.Settings.Config.GetStringList("akka.cluster.roles")
+            : [];
+        var self = new MemberView(Address, NodeName, "up", roles.ToArray(), Reachable: true, Leader: true, Self: true, UpSince);
+        return new ClusterView(Address, Address, Clustered: false, [self]);
+    }
+
+    /// <param name="all">From the root guardian (system actors included) instead of <c>/user</c>.</param>
+    public ActorNode Actors(int depth, bool all)
+    {
+        var extended = (ExtendedActorSystem)system;
+        return ActorTree.Walk(all ? extended.Provider.RootGuardian : extended.Guardian, depth);
+    }
+
+    public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken) =>
+        await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+
+    public Task<FirewallView> FirewallAsync(string id, string? node, CancellationToken cancellationToken) =>
+        SnapshotAsync(Firewall(id, node), cancellationToken);
+
+    public async Task<FirewallView> FirewallCommandAsync(string id, string action, string? node, CancellationToken cancellationToken)
+    {
+        var firewall = Firewall(id, node);
+        if (!FirewallActions.Contains(action))
+            throw AdminException.BadRequest($"unknown firewall action '{action}' (expected {string.Join(", ", FirewallActions)})");
+        var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), new FirewallCommand(firewall.Id, action),
+            $"firewall {firewall.Id}", cancellationToken);
+        return View(firewall, snapshot);
+    }
+
+    public async Task<IReadOnlyList<ConnectorView>> ConnectorsAsync(CancellationToken cancellationToken)
+    {
+        var states = await AskAsync<ConnectorStates>(routing, GetConnectorStates.Instance, "the routing actor", cancellationToken);
+        var byId = states.Connectors.ToDictionary(c => c.ConnectorId, StringComparer.Ordinal);
+        return options.Connectors.Select(c =>
+        {
+            var state = byId.GetValueOrDefault(c.Id);
+            return new ConnectorView(
+                c.Id,
+                c.AddressSpaces.Select(a => a.ToString()).ToArray(),
+                c.FirewallIds,
+                state?.State ?? "detached",
+                state?.Backlog ?? 0,
+                state?.RedirectTo,
+                states.Redirects.Where(r => c.FirewallIds.Contains(r.Key)).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal));
+        }).ToArray();
+    }
+
+    public async Task<QueueView> QueueAsync(ListQueue query, CancellationToken cancellationToken)
+    {
+        if (query.Connector is { } connector)
+            Connector(connector);
+        if (query.Firewall is { } firewall)
+            Firewall(firewall, null);
+        if (query.State is { } state && state is not ("queued" or "deferred" or "parked"))
+            throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred or parked)");
+        var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
+        return new QueueView(listing.Entries.Count, listing.Entries);
+    }
+
+    public Task<CommandResult> RetryAsync(string? queueId, CancellationToken cancellationToken)
+    {
+        if (queueId is not null)
+            QueuedMessage(queueId);
+        return QueueCommandAsync(new RetryQueue(queueId), queueId is null ? "every deferred and parked part is tried now" : $"{queueId} is tried now", cancellationToken);
+    }
+
+    public Task<CommandResult> SuspendAsync(string connector, CancellationToken cancellationToken) =>
+        QueueCommandAsync(new SuspendConnector(Connector(connector).Id), $"connector {connector} suspended; its backlog is placed elsewhere", cancellationToken);
+
+    public Task<CommandResult> ResumeAsync(string connector, CancellationToken cancellationToken) =>
+        QueueCommandAsync(new ResumeConnector(Connector(connector).Id), $"connector {connector} resumed", cancellationToken);
+
+    public Task<CommandResult> RedirectAsync(string firewall, string connector, CancellationToken cancellationToken)
+    {
+        Firewall(firewall, null);
+        Connector(connector);
+        return QueueCommandAsync(new RedirectFirewall(firewall, connector), $"mail for firewall {firewall} goes to connector {connector} until the redirect is cancelled", cancellationToken);
+    }
+
+    public Task<CommandResult> CancelRedirectAsync(string firewall, CancellationToken cancellationToken)
+    {
+        Firewall(firewall, null);
+        return QueueCommandAsync(new CancelRedirect(firewall), $"redirect of firewall {firewall} cancelled", cancellationToken);
+    }
+
+    public Task<CommandResult> DeleteAsync(string queueId, bool bounce, CancellationToken cancellationToken)
+    {
+        QueuedMessage(queueId);
+        return QueueCommandAsync(new DeleteMessage(queueId, bounce), bounce ? $"{queueId} deleted; its sender gets a bounce" : $"{queueId} deleted without a bounce", cancellationToken);
+    }
+
+    public async Task<RouteTest> RouteAsync(string address, CancellationToken cancellationToken)
+    {
+        var explanation = await AskAsync<RouteExplanation>(routing, new ExplainRoute(address), "the routing actor", cancellationToken);
+        var candidates = explanation.Tiers.SelectMany(t => t.Connectors).SelectMany(c => c.Firewalls).Distinct(StringComparer.Ordinal).ToHashSet();
+        var firewalls = await Task.WhenAll(options.Firewalls.Where(f => candidates.Contains(f.Id)).Select(f => SnapshotAsync(f, cancellationToken)));
+        return new RouteTest(explanation, firewalls);
+    }
+
+    /// <summary>The ids an operator can name, for the client's tab completion.</summary>
+    public IReadOnlyList<string> FirewallIds => options.Firewalls.Select(f => f.Id).ToArray();
+
+    public IReadOnlyList<string> ConnectorIds => options.Connectors.Select(c => c.Id).ToArray();
+
+    private FirewallOptions Firewall(string id, string? node)
+    {
+        if (node is not null && !string.Equals(node, NodeName, StringComparison.Ordinal))
+            throw AdminException.NotFound($"unknown node '{node}' (this node is '{NodeName}' and is not in a cluster)");
+        return options.Firewalls.FirstOrDefault(f => f.Id == id) ?? throw AdminException.NotFound($"unknown firewall '{id}'");
+    }
+
+    private ConnectorOptions Connector(string id) =>
+        options.Connectors.FirstOrDefault(c => c.Id == id) ?? throw AdminException.NotFound($"unknown connector '{id}'");
+
+    private void QueuedMessage(string queueId)
+    {
+        if (!spool.Contains(queueId))
+            throw AdminException.NotFound($"no message '{queueId}' in the queue");
+    }
+
+    private async Task<CommandResult> QueueCommandAsync(object command, string message, CancellationToken cancellationToken)
+    {
+        var done = await AskAsync<QueueCommandDone>(routing, command, "the routing actor", cancellationToken);
+        return new CommandResult(done.Command, done.Affected, message);
+    }
+
+    private async Task<FirewallView> SnapshotAsync(FirewallOptions firewall, CancellationToken cancellationToken)
+    {
+        var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), GetFirewallSnapshot.Instance,
+            $"firewall {firewall.Id}", cancellationToken);
+        return View(firewall, snapshot);
+    }
+
+    private FirewallView View(FirewallOptions firewall, FirewallSnapshot s) => new(
+        firewall.Id, s.Node, firewall.Host, firewall.Port,
+        options.Connectors.Where(c => c.FirewallIds.Contains(firewall.Id)).Select(c => c.Id).ToArray(),
+        s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason);
+
+    private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>
+        Answer<T>(actor.Ask<T>(message, AskTimeout, cancellationToken), who);
+
+    private static Task<T> AskAsync<T>(ActorSelection actor, object message, string who, CancellationToken cancellationToken) =>
+        Answer<T>(actor.Ask<T>(message, AskTimeout, cancellationToken), who);
+
+    private static async Task<T> Answer<T>(Task<T> ask, string who)
+    {
+        try
+        {
+            return await ask;
+        }
+        catch (AskTimeoutException)
+        {
+            throw new AdminException(AdminException.StatusCodes.Unavailable, $"{who} did not answer within {AskTimeout.TotalSeconds:0}s");
+        }
+        catch (ArgumentException ex)
+        {
+            // The actors answer a Status.Failure with an ArgumentException for an id they do not know.
+            throw AdminException.NotFound(ex.Message);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.Json;
+using Router.Messages.Queue;
+using Router.Node.Admin;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Router.Node.Cmd;
+
+/// <summary>Shows an admin API answer to people: tables, trees and one-line results.</summary>
+public static class CmdRenderer
+{
+    public static void Render(IAnsiConsole console, string view, string json)
+    {
+        switch (view)
+        {
+            case "cluster":
+                Cluster(console, Read<ClusterView>(json));
+                break;
+            case "actors":
+                var root = Read<ActorNode>(json);
+                var tree = new Tree(Markup.Escape(root.Path));
+                AddChildren(tree, root);
+                console.Write(tree);
+                break;
+            case "firewalls":
+                Firewalls(console, Read<FirewallView[]>(json));
+                break;
+            case "firewall":
+                Firewalls(console, [Read<FirewallView>(json)]);
+                break;
+            case "connectors":
+                Connectors(console, Read<ConnectorView[]>(json));
+                break;
+            case "queue":
+                Queue(console, Read<QueueView>(json));
+                break;
+            case "route":
+                Route(console, Read<RouteTest>(json));
+                break;
+            default:
+                var result = Read<CommandResult>(json);
+                console.MarkupLineInterpolated($"{result.Command}: {result.Message} ({result.Affected} part(s) affected)");
+                break;
+        }
+    }
+
+    /// <summary>One <c>tail</c> event as a line.</summary>
+    public static void TailLine(IAnsiConsole console, string json)
+    {
+        var e = Read<TailEvent>(json);
+        var colour = e.Type switch
+        {
+            "firewall" when e.Text.Contains("-> tripped", StringComparison.Ordinal) => "red",
+            "firewall" when e.Text.Contains("-> healthy", StringComparison.Ordinal) => "green",
+            "firewall" => "yellow",
+            "rerouted" or "connector-down" or "parked" => "red",
+            "connector-usable" => "green",
+            _ => "blue",
+        };
+        console.MarkupLine($"{e.At.ToLocalTime():HH:mm:ss.fff} [{colour}]{Markup.Escape(e.Type),-16}[/] [bold]{Markup.Escape(e.Subject)}[/] {Markup.Escape(e.Text)}");
+    }
+
+    private static T Read<T>(string json) =>
+        JsonSerializer.Deserialize<T>(json, AdminJson.Options) ?? throw new CmdException("the node answered null", CmdException.NodeError);
+
+    private static void Cluster(IAnsiConsole console, ClusterView cluster)
+    {
+        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since");
+        foreach (var m in cluster.Members)
+            table.AddRow(Cells(m.Address + (m.Self ? " (self)" : string.Empty), m.Node, m.Status, $"[{string.Join(", ", m.Roles)}]",
+                m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, Time(m.UpSince)));
+        console.Write(table);
+        console.WriteLine($"Count: {cluster.Members.Count} node(s); leader {cluster.Leader ?? "none"}{(cluster.Clustered ? string.Empty : " (not clustered: this node alone)")}");
+    }
+
+    private static void AddChildren(IHasTreeNodes parent, ActorNode node)
+    {
+        foreach (var child in node.Children)
+        {
+            var label = child.Hidden > 0 ? $"{child.Name} (+{child.Hidden} below)" : child.Name;
+            AddChildren(parent.AddNode(Markup.Escape(label)), child);
+        }
+    }
+
+    private static void Firewalls(IAnsiConsole console, IReadOnlyList<FirewallView> firewalls)
+    {
+        // One node (until the cluster comes): its name goes above the table, not in every row.
+        var nodes = firewalls.Select(f => f.Node).Distinct().ToArray();
+        var table = Compact(new Table());
+        if (nodes.Length > 1)
+            table.AddColumn("node");
+        table.AddColumns("firewall", "state", "since", "fails", "trips", "busy", "queued", "delivered", "failed", "reason");
+        foreach (var f in firewalls)
+        {
+            var cells = Cells(f.Id, StateMarkup(f.State), f.Since.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+                Number(f.ConsecutiveFailures), Number(f.Trips), $"{f.Busy}/{f.MaxConnections}", Number(f.Queued), Number(f.Delivered), Number(f.Failed), f.Reason);
+            table.AddRow(nodes.Length > 1 ? [new Text(f.Node), .. cells] : cells);
+        }
+        if (nodes.Length == 1)
+            console.MarkupLineInterpolated($"node [bold]{nodes[0]}[/]");
+        console.Write(table);
+    }
+
+    private static void Connectors(IAnsiConsole console, IReadOnlyList<ConnectorView> connectors)
+    {
+        var table = Compact(new Table()).AddColumns("connector", "address spaces (pattern;cost)", "firewalls", "state", "backlog", "redirect");
+        foreach (var c in connectors)
+            table.AddRow(Cells(c.Id, string.Join(" ", c.AddressSpaces), string.Join(",", c.Firewalls), StateMarkup(c.State), Number(c.Backlog),
+                string.Join(" ", c.Redirects.Select(r => $"{r.Key} -> {r.Value}"))));
+        console.Write(table);
+    }
+
+    private static void Queue(IAnsiConsole console, QueueView queue)
+    {
+        var table = Compact(new Table()).AddColumns("queue id", "sender", "recipients", "state", "connector", "next attempt", "attempts");
+        foreach (QueueEntry e in queue.Entries)
+            table.AddRow(Cells(e.QueueId, e.Sender.Length == 0 ? "<>" : e.Sender, string.Join(", ", e.Recipients), e.State, e.Connector ?? string.Empty,
+                e.NextAttempt is { } next ? Time(next) : string.Empty, Number(e.Attempts)));
+        console.Write(table);
+        console.WriteLine($"Count: {queue.Count} part(s)");
+    }
+
+    private static void Route(IAnsiConsole console, RouteTest test)
+    {
+        var route = test.Route;
+        console.MarkupLineInterpolated($"[bold]{route.Address}[/]: domain {(route.Domain.Length == 0 ? "(none)" : route.Domain)}");
+        if (route.Error is not null)
+        {
+            console.MarkupLineInterpolated($"[red]{route.Verdict}[/]");
+            return;
+        }
+        console.WriteLine("1. matching address spaces (best first):");
+        if (route.Matches.Count == 0)
+            console.WriteLine("   none");
+        foreach (var m in route.Matches)
+            console.WriteLine($"   {m.Connector,-16} {m.Pattern};{m.Cost}{(m.Tier > 0 ? $"  -> tier {m.Tier}" : "  (connector already in a better tier)")}");
+        if (route.Tiers.Count > 0)
+        {
+            console.WriteLine("2. tiers and candidates:");
+            var health = test.Firewalls.ToDictionary(f => f.Id, StringComparer.Ordinal);
+            var table = Compact(new Table()).AddColumns("tier", "pattern;cost", "connector", "state", "backlog", "firewalls (health)");
+            foreach (var tier in route.Tiers)
+            {
+                foreach (var c in tier.Connectors)
+                {
+                    var firewalls = string.Join(", ", c.Firewalls.Select(id => health.TryGetValue(id, out var f) ? $"{id} {f.State}" : id));
+                    table.AddRow(Cells(Number(tier.Rank), $"{tier.Pattern};{tier.Cost}", c.ConnectorId + (c.RedirectTo is { } to ? $" (redirected to {to})" : string.Empty),
+                        StateMarkup(c.State), Number(c.Backlog), firewalls));
+                }
+            }
+            console.Write(table);
+        }
+        console.MarkupLineInterpolated($"3. decision: [bold]{route.Verdict}[/]");
+    }
+
+    /// <summary>Column rules but no outer frame: more room for the data in an 80-column terminal.</summary>
+    private static Table Compact(Table table) => table.Border(TableBorder.Minimal);
+
+    private static IRenderable[] Cells(params string[] cells) =>
+        cells.Select(c => c.StartsWith("[", StringComparison.Ordinal) && c.Contains("[/]", StringComparison.Ordinal)
+            ? (IRenderable)new Markup(c)
+            : new Text(c)).ToArray();
+
+    private static string StateMarkup(string state) => state switch
+    {
+        "healthy" or "usable" => $"[green]{state}[/]",
+        "tripped" or "down" => $"[red]{state}[/]",
+        _ => $"[yellow]{state}[/]",
+    };
+
+    private static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
