@@ -211,6 +211,7 @@ public static partial class RouterConfig
             },
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
+            Limits = ReadSmtpLimits(reader, smtp, hostname, maxSize),
         };
     }
 

@@ -51,4 +51,7 @@ public sealed record SmtpOptions
     /// <summary><c>relay.allowed-networks</c>: CIDR networks that may relay; others get 554 5.7.1 at RCPT. Default loopback only.</summary>
     public IReadOnlyList<IPNetwork> RelayAllowedNetworks { get; init; } =
         [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];
+
+    /// <summary>The listener's protective limits: per-address connections, line lengths, errors, DATA timeouts, memory.</summary>
+    public SmtpLimits Limits { get; init; } = new();
 }

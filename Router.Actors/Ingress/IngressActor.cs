@@ -48,6 +48,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private readonly AddressSpaceTable _table;
     private readonly ILoggerFactory _loggers;
     private readonly BackPressure _backPressure;
+    private readonly InflightBudget _inflight;
     private readonly List<IPEndPoint> _bound = [];
     private readonly List<IActorRef> _endpointWaiters = [];
     private SmtpServer.SmtpServer? _server;
@@ -63,6 +64,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             () => new DriveInfo(Path.GetFullPath(spoolSettings.Path)).AvailableFreeSpace,
             loggers.CreateLogger("Router.Ingress"));
         _smtp = smtp;
+        _inflight = new InflightBudget(smtp.Limits.MaxInflightBytes);
         _spool = spool;
         _router = router;
         _table = table;
@@ -111,7 +113,10 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new GracefulListenerFactory(_smtp.MaxConnections);
+        var limits = _smtp.Limits;
+        var inflight = _inflight;
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(limits.MaxConnectionsPerIp),
+            () => new SessionGuard(limits, _smtp.CommandTimeout, inflight));
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 
@@ -131,8 +136,10 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             // store so the client gets 552 5.3.4. The slack keeps the library's own, less precise
             // reply for grossly oversized mail only.
             .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
-            .MaxRetryCount(20)
-            .CommandWaitTimeout(_smtp.CommandTimeout)
+            // max-errors and command-timeout are enforced by each session's SessionGuard, with
+            // exact replies; the library's own limits stay behind them as a backstop.
+            .MaxRetryCount(Math.Max(20, limits.MaxErrors + 1))
+            .CommandWaitTimeout(_smtp.CommandTimeout + TimeSpan.FromSeconds(30))
             .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)
             builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout));
@@ -151,6 +158,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             }
         };
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
+        server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

@@ -28,4 +28,6 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
 internal sealed class RouterCommandFactory(long maxMessageSize) : SmtpCommandFactory
 {
     public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize);
+
+    public override SmtpCommand CreateHelo(string domainOrAddress) => new RouterHeloCommand(domainOrAddress);
 }
