@@ -137,8 +137,9 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             // reply for grossly oversized mail only.
             .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
             // max-errors and command-timeout are enforced by each session's SessionGuard, with
-            // exact replies; the library's own limits stay behind them as a backstop.
-            .MaxRetryCount(Math.Max(20, limits.MaxErrors + 1))
+            // exact replies. The library's own count of consecutive errors would end a session
+            // silently, even one whose only "errors" are 452s past max-recipients; it is off.
+            .MaxRetryCount(int.MaxValue)
             .CommandWaitTimeout(_smtp.CommandTimeout + TimeSpan.FromSeconds(30))
             .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)

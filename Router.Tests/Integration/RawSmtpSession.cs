@@ -49,5 +49,21 @@ internal sealed class RawSmtpSession : IDisposable
         return await ReplyAsync(data + "\r\n.");
     }
 
+    /// <summary>Writes bytes as they are (no CRLF added).</summary>
+    public async Task WriteAsync(string raw) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(raw));
+
+    /// <summary>The next reply line; null once the server has closed the connection.</summary>
+    public async Task<string?> ReadLineAsync()
+    {
+        try
+        {
+            return await _reader.ReadLineAsync();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 }
