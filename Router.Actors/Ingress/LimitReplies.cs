@@ -21,6 +21,15 @@ public static class LimitReplies
     public static SmtpResponse TextLineTooLong(int max) =>
         new(SmtpReplyCode.MailboxUnavailable, $"5.6.0 Message refused: a line longer than {max} bytes with CRLF (RFC 5321 4.5.3.1.6)");
 
+    /// <summary>RFC 6531 §3.5: without SMTPUTF8 a non-ASCII address gets 553 5.6.7.</summary>
+    public static readonly SmtpResponse NonAsciiAddress =
+        new(SmtpReplyCode.MailboxNameNotAllowed, "5.6.7 Non-ASCII addresses are not permitted (SMTPUTF8 is not offered)");
+
+    /// <summary>A control character in an address: no next hop would take it.</summary>
+    public static readonly SmtpResponse BadSenderSyntax = new(SmtpReplyCode.SyntaxError, "5.1.7 Bad sender address syntax");
+
+    public static readonly SmtpResponse BadRecipientSyntax = new(SmtpReplyCode.SyntaxError, "5.1.3 Bad recipient address syntax");
+
     public static readonly SmtpResponse InflightFull =
         new(SmtpReplyCode.InsufficientStorage, "4.3.1 Too much mail in flight, try again later");
 }

@@ -71,12 +71,22 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
 
     /// <summary>
     /// Called as the library starts a command: MAIL with a SIZE the in-flight budget cannot take,
-    /// and DATA while the budget is spent, are refused with 452 4.3.1.
+    /// and DATA while the budget is spent, are refused with 452 4.3.1. An address with non-ASCII
+    /// bytes is refused with 553 5.6.7: SMTPUTF8 is not offered, so no firewall could be handed it
+    /// (the library's parser lets such bytes through).
     /// </summary>
     public void OnCommandExecuting(SmtpCommand command)
     {
         switch (command)
         {
+            case MailCommand { Address: { } from } when !Ascii.IsValid(from.User) || !Ascii.IsValid(from.Host):
+                throw new SmtpResponseException(LimitReplies.NonAsciiAddress);
+            case RcptCommand { Address: { } to } when !Ascii.IsValid(to.User) || !Ascii.IsValid(to.Host):
+                throw new SmtpResponseException(LimitReplies.NonAsciiAddress);
+            case MailCommand { Address: { } from } when HasControl(from.User) || BadDomain(from.Host):
+                throw new SmtpResponseException(LimitReplies.BadSenderSyntax);
+            case RcptCommand { Address: { } to } when HasControl(to.User) || BadDomain(to.Host):
+                throw new SmtpResponseException(LimitReplies.BadRecipientSyntax);
             case MailCommand mail:
                 _declaredSize = mail.Parameters is not null && mail.Parameters.TryGetValue("SIZE", out var size)
                     && long.TryParse(size, out var declared) && declared > 0 ? declared : 0;
@@ -87,6 +97,13 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
                 throw new SmtpResponseException(LimitReplies.InflightFull);
         }
     }
+
+    // The library decodes command lines as ASCII: an 8-bit byte arrives as '?', which no domain
+    // may hold; a control character has no place in an address either.
+    private static bool HasControl(string? text) => text is not null && text.Any(char.IsControl);
+
+    private static bool BadDomain(string? host) =>
+        !string.IsNullOrEmpty(host) && !Router.Actors.Routing.DomainName.TryNormalize(host, out _, out _);
 
     /// <summary>Charges what the session now buffers of its message data; false when that overdraws the budget.</summary>
     public bool ChargeBuffered(long buffered)
