@@ -248,6 +248,7 @@ public static partial class RouterConfig
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
             Tls = ReadSmtpTls(reader),
             Auth = ReadSmtpAuth(reader),
+            Limits = ReadSmtpLimits(reader, smtp, hostname, maxSize),
         };
     }
 

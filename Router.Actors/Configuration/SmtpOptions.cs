@@ -57,4 +57,7 @@ public sealed record SmtpOptions
 
     /// <summary><c>auth</c>: SMTP AUTH. Default: no users, not offered.</summary>
     public SmtpAuthOptions Auth { get; init; } = new();
+
+    /// <summary>The listener's protective limits: per-address connections, line lengths, errors, DATA timeouts, memory.</summary>
+    public SmtpLimits Limits { get; init; } = new();
 }

@@ -11,9 +11,14 @@ namespace Router.Actors.Ingress;
 /// until the server is finally cancelled, once the open sessions have ended. Each accepted
 /// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
-internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHandshakeTimeout = null) : EndpointListenerFactory
+internal sealed class GracefulListenerFactory(int maxSessions, AddressConnections? perAddress = null, Func<SessionGuard>? newGuard = null,
+    TimeSpan? tlsHandshakeTimeout = null) : EndpointListenerFactory
 {
     private static readonly byte[] TooManySessions = "421 4.7.0 Too many connections, try again later\r\n"u8.ToArray();
+    private static readonly byte[] TooManyFromAddress = System.Text.Encoding.ASCII.GetBytes(LimitReplies.TooManyConnectionsFromAddress + "\r\n");
+
+    // The client address holding a max-connections-per-ip slot, by session id.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, System.Net.IPAddress> _slots = new();
 
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly int _maxSessions = maxSessions;
@@ -43,6 +48,8 @@ internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHand
 
     public void SessionEnded(ISessionContext session)
     {
+        if (_slots.TryRemove(session.SessionId, out var address))
+            perAddress?.Close(address);
         if (_sessions.TryRemove(session.SessionId, out _) && _sessions.IsEmpty && _stopAccepting.IsCancellationRequested)
             _drained.TrySetResult();
     }
@@ -63,11 +70,11 @@ internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHand
     }
 
     /// <summary>Past max-connections a client gets 421 and is closed, without holding a session.</summary>
-    private static async Task RefuseAsync(ISecurableDuplexPipe pipe)
+    private static async Task RefuseAsync(ISecurableDuplexPipe pipe, byte[] reply)
     {
         try
         {
-            await pipe.Output.WriteAsync(TooManySessions).ConfigureAwait(false);
+            await pipe.Output.WriteAsync(reply).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -77,6 +84,29 @@ internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHand
         {
             pipe.Dispose();
         }
+    }
+
+    /// <summary>Past max-connections-per-ip a client gets 421 4.7.0; loopback counts like any address.</summary>
+    private bool TakeAddressSlot(ISessionContext context)
+    {
+        if (perAddress is null || SessionState.ClientAddress(context) is not { } address)
+            return true;
+        if (!perAddress.TryOpen(address))
+            return false;
+        _slots[context.SessionId] = address;
+        return true;
+    }
+
+    private PolishedPipe Polish(ISecurableDuplexPipe pipe, ISessionContext context)
+    {
+        var guard = newGuard?.Invoke();
+        var polished = new PolishedPipe(pipe, line => SessionState.Of(context).OnCommandLine(line), guard, _tlsHandshakeTimeout);
+        if (guard is not null)
+        {
+            guard.Output = () => polished.Output;
+            guard.Attach(context);
+        }
+        return polished;
     }
 
     private sealed class Listener(IEndpointListener inner, GracefulListenerFactory owner) : IEndpointListener
@@ -94,9 +124,12 @@ internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHand
                     while (true)
                     {
                         var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
-                        if (owner.OpenSessions < owner._maxSessions)
-                            return new PolishedPipe(pipe, line => SessionState.Of(context).OnCommandLine(line), owner._tlsHandshakeTimeout);
-                        _ = RefuseAsync(pipe);
+                        if (owner.OpenSessions >= owner._maxSessions)
+                            _ = RefuseAsync(pipe, TooManySessions);
+                        else if (owner.TakeAddressSlot(context))
+                            return owner.Polish(pipe, context);
+                        else
+                            _ = RefuseAsync(pipe, TooManyFromAddress);
                         // The library's listener records the endpoints in the context; it is reused.
                         context.Properties.Remove(EndpointListener.LocalEndPointKey);
                         context.Properties.Remove(EndpointListener.RemoteEndPointKey);

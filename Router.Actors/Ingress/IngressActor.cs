@@ -52,6 +52,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private readonly ILoggerFactory _loggers;
     private readonly BackPressure _backPressure;
     private readonly AuthFailureLimiter _authFailures;
+    private readonly InflightBudget _inflight;
     private readonly List<IPEndPoint> _bound = [];
     private readonly List<IActorRef> _endpointWaiters = [];
     private SmtpServer.SmtpServer? _server;
@@ -67,6 +68,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             () => new DriveInfo(Path.GetFullPath(spoolSettings.Path)).AvailableFreeSpace,
             loggers.CreateLogger("Router.Ingress"));
         _smtp = smtp;
+        _inflight = new InflightBudget(smtp.Limits.MaxInflightBytes);
         _spool = spool;
         _router = router;
         _table = table;
@@ -126,7 +128,10 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, _smtp.Tls.HandshakeTimeout);
+        var limits = _smtp.Limits;
+        var inflight = _inflight;
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(limits.MaxConnectionsPerIp),
+            () => new SessionGuard(limits, _smtp.CommandTimeout, inflight), _smtp.Tls.HandshakeTimeout);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 
@@ -147,8 +152,11 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             // store so the client gets 552 5.3.4. The slack keeps the library's own, less precise
             // reply for grossly oversized mail only.
             .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
-            .MaxRetryCount(20)
-            .CommandWaitTimeout(_smtp.CommandTimeout)
+            // max-errors and command-timeout are enforced by each session's SessionGuard, with
+            // exact replies. The library's own count of consecutive errors would end a session
+            // silently, even one whose only "errors" are 452s past max-recipients; it is off.
+            .MaxRetryCount(int.MaxValue)
+            .CommandWaitTimeout(_smtp.CommandTimeout + TimeSpan.FromSeconds(30))
             .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)
             builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp));
@@ -170,6 +178,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
         _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
         server.SessionCreated += (_, e) => security.Attach(e.Context);
+        server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

@@ -10,8 +10,11 @@ namespace Router.Actors.Ingress;
 /// <summary>
 /// A session's pipe whose output passes through <see cref="EnhancedReplies"/> line by line. The
 /// library writes each reply in full and then flushes, so lines are rewritten at flush time.
+/// With a <see cref="SessionGuard"/>, input passes through a <see cref="GuardedReader"/> and the
+/// guard sees every reply line (README "Limits").
 /// </summary>
-internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand, TimeSpan? tlsHandshakeTimeout = null) : ISecurableDuplexPipe
+internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand, SessionGuard? guard = null, TimeSpan? tlsHandshakeTimeout = null)
+    : ISecurableDuplexPipe
 {
     private PipeWriter? _innerOutput;
     private ReplyWriter? _output;
@@ -27,7 +30,7 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
             if (!ReferenceEquals(current, _innerInput))
             {
                 _innerInput = current;
-                _input = new CommandObservingReader(current, observeCommand);
+                _input = new CommandObservingReader(guard is null ? current : new GuardedReader(current, guard), observeCommand);
             }
             return _input!;
         }
@@ -42,7 +45,7 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
             if (!ReferenceEquals(current, _innerOutput))
             {
                 _innerOutput = current;
-                _output = new ReplyWriter(current);
+                _output = new ReplyWriter(current, guard);
             }
             return _output!;
         }
@@ -72,7 +75,7 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
 
     public void Dispose() => inner.Dispose();
 
-    private sealed class ReplyWriter(PipeWriter inner) : PipeWriter
+    private sealed class ReplyWriter(PipeWriter inner, SessionGuard? guard) : PipeWriter
     {
         private readonly ArrayBufferWriter<byte> _pending = new(512);
         private bool _continuation;
@@ -89,6 +92,13 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
+            if (guard?.Closed == true)
+            {
+                // The guard has said goodbye (421); whatever the library still writes is dropped.
+                _pending.Clear();
+                return ValueTask.FromResult(new FlushResult(isCanceled: false, isCompleted: true));
+            }
+            var closing = false;
             var text = Encoding.ASCII.GetString(_pending.WrittenSpan);
             var end = text.LastIndexOf("\r\n", StringComparison.Ordinal);
             if (end >= 0)
@@ -96,9 +106,15 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
                 var output = new StringBuilder(text.Length + 32);
                 foreach (var line in text[..end].Split("\r\n"))
                 {
-                    output.Append(EnhancedReplies.Polish(line, _continuation)).Append("\r\n");
+                    var polished = EnhancedReplies.Polish(line, _continuation);
+                    output.Append(polished).Append("\r\n");
                     // A line "250-..." announces more lines of the same reply; "250 ..." ends it.
                     _continuation = line.Length > 3 && line[3] == '-';
+                    if (!closing && guard?.OnReplyLine(polished) is { } goodbye)
+                    {
+                        output.Append(goodbye).Append("\r\n");
+                        closing = true;
+                    }
                 }
                 inner.Write(Encoding.ASCII.GetBytes(output.ToString()));
             }
@@ -106,6 +122,8 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
             _pending.Clear();
             if (rest.Length > 0)
                 _pending.Write(Encoding.ASCII.GetBytes(rest));
+            if (closing)
+                guard!.MarkClosed();
             return inner.FlushAsync(cancellationToken);
         }
     }

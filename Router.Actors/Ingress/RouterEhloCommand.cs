@@ -30,4 +30,6 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
 internal sealed class RouterCommandFactory(long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : SmtpCommandFactory
 {
     public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize, offersAuth);
+
+    public override SmtpCommand CreateHelo(string domainOrAddress) => new RouterHeloCommand(domainOrAddress);
 }

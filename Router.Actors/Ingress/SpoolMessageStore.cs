@@ -29,6 +29,8 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
         {
             if (buffer.Length > maxMessageSize)
                 return SmtpReplies.MessageTooBig(maxMessageSize);
+            if (SessionGuard.Of(context)?.Limits.MaxTextLineLength is { } maxLine && TextLines.HasLineLongerThan(buffer, maxLine))
+                return LimitReplies.TextLineTooLong(maxLine);
             if (BareLineEndings.Find(buffer) is { } problem)
             {
                 if (!normalizeBareLineEndings)

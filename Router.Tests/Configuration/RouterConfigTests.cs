@@ -300,6 +300,7 @@ public sealed class RouterConfigTests
         Assert.Equal(
             (builtIn.Smtp.MaxConnections, builtIn.Smtp.SessionTimeout, builtIn.Smtp.CommandTimeout, builtIn.Smtp.Banner),
             (shipped.Smtp.MaxConnections, shipped.Smtp.SessionTimeout, shipped.Smtp.CommandTimeout, shipped.Smtp.Banner));
+        Assert.Equal(builtIn.Smtp.Limits, shipped.Smtp.Limits);
     }
 
     private static string RepositoryFile(params string[] parts)

@@ -308,6 +308,25 @@ public sealed class EdgeTlsAuthTests
         Assert.Contains("with ESMTPA id ", Encoding.UTF8.GetString(fw.Messages.Single().Data), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Auth_lines_and_challenge_responses_past_512_bytes_are_read_up_to_rfc_4954s_12288()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, $"{Users}\nauth.allow-insecure = on");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        var longUser = new string('u', 3000);
+
+        // Past the 512-byte command limit, but an AUTH line: judged as credentials, not as a long line.
+        Assert.StartsWith("535 5.7.8 ", await session.ReplyAsync($"AUTH PLAIN {Plain(longUser, "wrong")}"));
+        Assert.StartsWith("334 ", await session.ReplyAsync("AUTH LOGIN"));
+        Assert.StartsWith("334 ", await session.ReplyAsync(Convert.ToBase64String(Encoding.ASCII.GetBytes(longUser))));
+        Assert.StartsWith("535 5.7.8 ", await session.ReplyAsync(Convert.ToBase64String(Encoding.ASCII.GetBytes("wrong"))));
+        // Any other command keeps the 512-byte limit.
+        Assert.StartsWith("500 5.5.2 ", await session.ReplyAsync("NOOP " + new string('x', 600)));
+    }
+
     [Theory]
     [InlineData("AUTH PLAIN not*base64", "501 5.5.2 Cannot decode the authentication response")]
     [InlineData("AUTH PLAIN =", "501 5.5.2 Cannot decode the authentication response")]

@@ -51,6 +51,9 @@ internal sealed class RawSmtpSession : IDisposable
         return await ReplyAsync(data + "\r\n.");
     }
 
+    /// <summary>Writes bytes as they are (no CRLF added).</summary>
+    public async Task WriteAsync(string raw) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(raw));
+
     /// <summary>
     /// STARTTLS and the TLS handshake (with the protocols given, or the system's choice); the
     /// session goes on encrypted. Returns the certificate the server presented and the protocol.

@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// The session's input as the SMTP library reads it, with the limits of <see cref="SessionGuard"/>
+/// applied. Outside DATA the library is handed only whole command lines: a line longer than
+/// max-command-line-length is discarded up to its CRLF and answered 500 (the library would
+/// otherwise buffer it up to the message size limit), a command not complete within
+/// command-timeout ends the session with 421 4.4.2, and <c>RCPT TO:&lt;postmaster&gt;</c>, which
+/// the library's parser refuses for want of a domain, is handed over as the configured
+/// postmaster address. In DATA each read must come within data-timeout and the whole data within
+/// data-total-timeout (421 4.4.2), and what the library buffers is charged to the in-flight budget
+/// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept.
+/// </summary>
+internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard) : PipeReader
+{
+    private static readonly ReadResult EndOfInput = new(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
+
+    private ReadOnlySequence<byte> _presented;
+    private byte[]? _rewritten;
+    private SequencePosition _rewrittenFrom;
+    private SequencePosition _rewrittenTo;
+    private bool _discarding;
+
+    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (guard.Closed)
+            return EndOfInput;
+        return guard.InData
+            ? await ReadDataAsync(cancellationToken).ConfigureAwait(false)
+            : await ReadCommandAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        // The library only awaits ReadAsync; a synchronous read could hand over a partial line.
+        result = default;
+        return false;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        if (_rewritten is not null)
+        {
+            var whole = _presented.Slice(consumed).IsEmpty;
+            _rewritten = null;
+            _presented = default;
+            inner.AdvanceTo(whole ? _rewrittenTo : _rewrittenFrom, whole ? _rewrittenTo : _rewrittenFrom);
+            return;
+        }
+        var consumedAny = !_presented.IsEmpty && _presented.Slice(0, consumed).Length > 0;
+        _presented = default;
+        inner.AdvanceTo(consumed, examined);
+        // In DATA the library consumes nothing until it has the whole message, end marker included.
+        if (consumedAny && guard.InData)
+            guard.DataEnded();
+    }
+
+    public override void CancelPendingRead() => inner.CancelPendingRead();
+
+    public override void Complete(Exception? exception = null)
+    {
+        guard.Release();
+        inner.Complete(exception);
+    }
+
+    private async ValueTask<ReadResult> ReadCommandAsync(CancellationToken cancellationToken)
+    {
+        var max = guard.AwaitingChallengeResponse ? Math.Max(guard.Limits.MaxCommandLineLength, SessionGuard.MaxAuthLineLength)
+            : guard.Limits.MaxCommandLineLength;
+        var deadline = DateTime.UtcNow + guard.CommandTimeout;
+        while (true)
+        {
+            if (await ReadInnerAsync(deadline, cancellationToken).ConfigureAwait(false) is not { } result)
+            {
+                await guard.CloseAsync(LimitReplies.CommandTimeout).ConfigureAwait(false);
+                return EndOfInput;
+            }
+            if (result.IsCanceled)
+            {
+                _presented = result.Buffer;
+                return result;
+            }
+            var buffer = result.Buffer;
+            var reader = new SequenceReader<byte>(buffer);
+            var complete = reader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: true);
+            if (_discarding)
+            {
+                if (complete)
+                {
+                    inner.AdvanceTo(reader.Position);
+                    _discarding = false;
+                    await guard.ReplyAsync(LimitReplies.CommandLineTooLong(max)).ConfigureAwait(false);
+                    if (guard.Closed)
+                        return EndOfInput;
+                    continue;
+                }
+                if (result.IsCompleted)
+                {
+                    inner.AdvanceTo(buffer.End);
+                    return EndOfInput;
+                }
+                // Keep the last byte: it may be the CR of the CRLF that ends the line.
+                inner.AdvanceTo(buffer.Length > 1 ? buffer.GetPosition(buffer.Length - 1) : buffer.Start, buffer.End);
+                continue;
+            }
+            if (complete)
+            {
+                if (line.Length + 2 > max && !IsAuthWithin(line, SessionGuard.MaxAuthLineLength))
+                {
+                    inner.AdvanceTo(reader.Position);
+                    await guard.ReplyAsync(LimitReplies.CommandLineTooLong(max)).ConfigureAwait(false);
+                    if (guard.Closed)
+                        return EndOfInput;
+                    continue;
+                }
+                if (PostmasterRcpt(line) is { } rewritten)
+                {
+                    _rewritten = rewritten;
+                    _rewrittenFrom = buffer.Start;
+                    _rewrittenTo = reader.Position;
+                    _presented = new ReadOnlySequence<byte>(rewritten);
+                    return new ReadResult(_presented, isCanceled: false, isCompleted: false);
+                }
+                _presented = buffer;
+                return result;
+            }
+            if (buffer.Length >= max && !(buffer.Length < SessionGuard.MaxAuthLineLength && StartsWithAuth(buffer)))
+            {
+                // No CRLF within max bytes: the line is too long whatever follows.
+                _discarding = true;
+                inner.AdvanceTo(buffer.GetPosition(buffer.Length - 1), buffer.End);
+                continue;
+            }
+            if (result.IsCompleted)
+            {
+                _presented = buffer;
+                return result;
+            }
+            // Not a whole line yet: wait for more without handing the library a partial one.
+            inner.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static bool StartsWithAuth(ReadOnlySequence<byte> line)
+    {
+        Span<byte> head = stackalloc byte[5];
+        if (line.Length < head.Length)
+            return false;
+        line.Slice(0, head.Length).CopyTo(head);
+        return System.Text.Ascii.EqualsIgnoreCase(head, "AUTH "u8);
+    }
+
+    private static bool IsAuthWithin(ReadOnlySequence<byte> line, int limit) => line.Length + 2 <= limit && StartsWithAuth(line);
+
+    private async ValueTask<ReadResult> ReadDataAsync(CancellationToken cancellationToken)
+    {
+        if (await ReadInnerAsync(guard.DataDeadline(DateTime.UtcNow), cancellationToken).ConfigureAwait(false) is not { } result)
+        {
+            await guard.CloseAsync(LimitReplies.DataTimeout).ConfigureAwait(false);
+            return EndOfInput;
+        }
+        if (!guard.ChargeBuffered(result.Buffer.Length))
+        {
+            inner.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            await guard.CloseAsync(LimitReplies.InflightOverflow).ConfigureAwait(false);
+            return EndOfInput;
+        }
+        _presented = result.Buffer;
+        return result;
+    }
+
+    /// <summary>Reads from the inner pipe; null when <paramref name="deadline"/> passed first.</summary>
+    private async ValueTask<ReadResult?> ReadInnerAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        var wait = deadline - DateTime.UtcNow;
+        if (wait <= TimeSpan.Zero)
+            return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await inner.ReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The RCPT line with the configured postmaster in place of a bare <c>&lt;postmaster&gt;</c>, or null.</summary>
+    private byte[]? PostmasterRcpt(ReadOnlySequence<byte> line)
+    {
+        if (line.Length is < 18 or > 512)
+            return null;
+        var text = Encoding.ASCII.GetString(line.ToArray());
+        var match = BarePostmaster().Match(text);
+        if (!match.Success)
+            return null;
+        return Encoding.ASCII.GetBytes($"{text[..match.Index]}<{guard.Limits.Postmaster}>{text[(match.Index + match.Length)..]}\r\n");
+    }
+
+    // RFC 5321 §4.5.1: "postmaster" without a domain, in any case.
+    [GeneratedRegex(@"(?<=^RCPT\s+TO:\s*)<postmaster>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex BarePostmaster();
+}
