@@ -4,6 +4,8 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Messages.Queue;
 
 namespace Router.Node.Admin;
@@ -38,9 +40,12 @@ public static class AdminApi
         "DELETE /api/queue/{id}?bounce=true",
         "GET /api/route/{address}",
         "GET /api/tail",
+        "GET /api/track/{message-id or queue-id}",
+        "GET /metrics",
     ];
 
-    public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping)
+    public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping,
+        RouterMetrics metrics, MessageTrackingLog tracking)
     {
         routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes));
 
@@ -71,6 +76,21 @@ public static class AdminApi
         routes.MapGet("/api/route/{address}", (string address, CancellationToken ct) => node.RouteAsync(address, ct));
 
         routes.MapGet("/api/tail", (HttpContext context) => TailAsync(context, node, system, stopping));
+
+        routes.MapGet("/api/track/{id}", async (string id, CancellationToken ct) =>
+        {
+            if (!tracking.Enabled)
+                throw new AdminException(AdminException.StatusCodes.NotFound, "message tracking is off on this node (router.tracking.enabled = off)");
+            var events = await tracking.FindAsync(id, ct);
+            if (events.Count == 0)
+                throw new AdminException(AdminException.StatusCodes.NotFound, $"no tracking events for '{id}' (a queue id or a Message-ID)");
+            return Results.Json(events, TrackingJsonContext.Default.IReadOnlyListTrackingEvent);
+        });
+        routes.MapGet("/metrics", async (HttpContext context) =>
+        {
+            context.Response.ContentType = RouterMetrics.ContentType;
+            await metrics.ExportAsync(context.Response.Body, context.RequestAborted);
+        });
     }
 
     /// <summary>Until clustering exists there is nothing to leave or down; a graceful stop is SIGTERM or Ctrl-C.</summary>

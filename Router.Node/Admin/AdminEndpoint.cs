@@ -15,6 +15,9 @@ using Router.Actors.Configuration;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
+
 namespace Router.Node.Admin;
 
 /// <summary>
@@ -61,7 +64,8 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
 
         app.Use(RequireToken(admin.Token));
         app.Use(AnswerErrors);
-        AdminApi.Map(app, node, system, _stopping.Token);
+        AdminApi.Map(app, node, system, _stopping.Token,
+            services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<MessageTrackingLog>());
         app.MapFallback(() => Results.Json(new ApiError("no such route; GET /api lists them"), AdminJson.Options, statusCode: AdminException.StatusCodes.NotFound));
 
         try

@@ -5,6 +5,8 @@ using Router.Node.Admin;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
+using Router.Actors.Observability.Tracking;
+
 namespace Router.Node.Cmd;
 
 /// <summary>Shows an admin API answer to people: tables, trees and one-line results.</summary>
@@ -37,6 +39,9 @@ public static class CmdRenderer
                 break;
             case "route":
                 Route(console, Read<RouteTest>(json));
+                break;
+            case "track":
+                Track(console, JsonSerializer.Deserialize(json, TrackingJsonContext.Default.IReadOnlyListTrackingEvent) ?? []);
                 break;
             default:
                 var result = Read<CommandResult>(json);
@@ -155,6 +160,22 @@ public static class CmdRenderer
     }
 
     /// <summary>Column rules but no outer frame: more room for the data in an 80-column terminal.</summary>
+    private static void Track(IAnsiConsole console, IReadOnlyList<TrackingEvent> events)
+    {
+        var table = Compact(new Table()).AddColumns("time", "node", "queue id", "event", "recipients", "where", "reply");
+        foreach (var e in events)
+        {
+            var where = string.Join(" ", new[] { e.Connector, e.Firewall, e.Tier is null ? null : $"tier {e.Tier}" }.Where(w => w is not null));
+            var reply = e.Event == "received"
+                ? $"from {e.Sender} ({e.Client}, {e.Helo}), {e.Size} bytes, {e.MessageId}"
+                : string.Join(" ", new[] { e.Outcome, e.Code?.ToString(CultureInfo.InvariantCulture), e.Status, e.Reply,
+                    e.NextAttempt is { } next ? $"next {Time(next)}" : null, e.DsnQueueId is null ? null : $"dsn {e.DsnQueueId}" }
+                    .Where(w => !string.IsNullOrEmpty(w)));
+            table.AddRow(Cells(Time(e.Time), e.Node ?? "", e.QueueId, e.Event, string.Join(", ", e.Recipients ?? []), where, reply));
+        }
+        console.Write(table);
+    }
+
     private static Table Compact(Table table) => table.Border(TableBorder.Minimal);
 
     private static IRenderable[] Cells(params string[] cells) =>

@@ -24,12 +24,13 @@ public static class CommandParser
         queue delete <queue-id> [--bounce]            remove a message (--bounce: its sender is told)
         route test <address>                          how mail for this recipient is routed now, step by step
         tail                                          live health and routing events until Ctrl-C
+        track <message-id or queue-id>                a message's history from the tracking log
         help, exit
         Add --json to any command for the API's JSON.
         """;
 
     /// <summary>Commands and sub-commands, for help and tab completion.</summary>
-    public static readonly IReadOnlyList<string> Verbs = ["cluster", "actor", "firewalls", "firewall", "connectors", "queue", "route", "tail", "help", "exit"];
+    public static readonly IReadOnlyList<string> Verbs = ["cluster", "actor", "firewalls", "firewall", "connectors", "queue", "route", "tail", "track", "help", "exit"];
 
     public static readonly IReadOnlyList<string> FirewallActions = ["trip", "reset", "drain"];
 
@@ -94,6 +95,7 @@ public static class CommandParser
             "queue" => Queue(args),
             "route" => Route(args),
             "tail" => args.Done(new ApiCall("GET", "/api/tail", "tail")),
+            "track" => args.Done(new ApiCall("GET", $"/api/track/{ApiCall.Segment(args.Word("track <message-id or queue-id>"))}", "track")),
             var other => throw CmdException.Usage($"unknown command '{other}'; try help"),
         };
         return call;

@@ -229,6 +229,31 @@ public sealed class AdminEndpointTests
     }
 
     [Fact]
+    public async Task Track_answers_a_messages_history_by_queue_id_and_metrics_serve_prometheus_text_that_moves_with_the_mail()
+    {
+        await using var node = await AdminNode.StartAsync();
+        var queueId = await node.SendMailAsync("tracked", "someone@example.net");
+        await Eventually.TrueAsync(() => node.FwA.Count + node.FwB.Count == 1, TimeSpan.FromSeconds(10), "the message was not delivered");
+
+        var (status, metrics) = await node.RawAsync(HttpMethod.Get, "metrics");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Matches(@"(?m)^router_messages_accepted_total 1$", metrics);
+
+        var history = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            (var code, history) = await node.RawAsync(HttpMethod.Get, $"api/track/{Uri.EscapeDataString(queueId)}");
+            return code == HttpStatusCode.OK && history.Contains("\"delivered\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), "no delivered event tracked");
+        using var events = JsonDocument.Parse(history);
+        Assert.Equal(new[] { "received", "routed", "attempt", "delivered" },
+            events.RootElement.EnumerateArray().Select(e => e.GetProperty("event").GetString() ?? "").ToArray());
+        Assert.All(events.RootElement.EnumerateArray(), e => Assert.Equal(queueId, e.GetProperty("queueId").GetString()));
+
+        Assert.StartsWith("no tracking events for 'NOSUCHID'", await node.ErrorAsync(HttpMethod.Get, "api/track/NOSUCHID", HttpStatusCode.NotFound));
+    }
+
+    [Fact]
     public async Task Unknown_ids_and_routes_get_404_and_bad_parameters_400_each_with_a_one_line_json_error()
     {
         await using var node = await AdminNode.StartAsync();

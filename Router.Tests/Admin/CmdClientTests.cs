@@ -95,6 +95,27 @@ public sealed class CmdClientTests
     }
 
     [Fact]
+    public async Task Track_prints_a_messages_history_and_an_unknown_id_exits_1()
+    {
+        await using var node = await AdminNode.StartAsync();
+        var queueId = await node.SendMailAsync("track-me", "someone@example.net");
+        await Eventually.TrueAsync(() => node.FwA.Count + node.FwB.Count == 1, TimeSpan.FromSeconds(10), "the message was not delivered");
+        var client = new Client();
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var before = client.Console.Output.Length;
+            return await client.RunAsync(["--endpoint", node.EndpointText, "track", queueId]) == 0
+                && client.Console.Output[before..].Contains("delivered", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), () => $"track never showed the delivery: {client.Console.Output} {client.Error}");
+        Assert.Matches($@"{queueId}\s*│\s*received", client.Console.Output);
+        Assert.Matches($@"{queueId}\s*│\s*attempt\s*│\s*someone@example.net", client.Console.Output);
+
+        Assert.Equal(1, await client.RunAsync(["--endpoint", node.EndpointText, "track", "NOSUCHID"]));
+        Assert.Contains("no tracking events for 'NOSUCHID'", client.Error.ToString());
+    }
+
+    [Fact]
     public async Task An_unknown_id_exits_1_with_the_nodes_one_line_error()
     {
         await using var node = await AdminNode.StartAsync();
