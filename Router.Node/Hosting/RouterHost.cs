@@ -41,6 +41,7 @@ public static class RouterHost
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                 akka.coordinated-shutdown.exit-clr = off
                 """, HoconAddMode.Prepend);
+            akka.WithRouterSerialization();
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
