@@ -89,6 +89,8 @@ public static partial class RouterConfig
             },
             Firewalls = firewalls,
             Connectors = connectors,
+            Cluster = ReadCluster(reader),
+            Hocon = config,
         };
     }
 

@@ -42,6 +42,7 @@ public static class RouterHost
                 akka.coordinated-shutdown.exit-clr = off
                 """, HoconAddMode.Prepend);
             akka.WithRouterSerialization();
+            akka.WithRouterClustering(options.Cluster);
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
@@ -89,6 +90,7 @@ public static class RouterHost
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
             });
+            akka.WithAkkaOverrides(options.Hocon);
         });
         // Registered after Akka so that it stops first: the listener closes and in-flight SMTP
         // transactions finish while the actors that route and deliver are still alive.
