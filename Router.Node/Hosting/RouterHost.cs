@@ -89,6 +89,9 @@ public static class RouterHost
                 var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
+
+                var healthView = system.ActorOf(HealthViewActor.Props(firewalls, options.NodeName, options.Cluster.Enabled), "health-view");
+                registry.Register<HealthViewActor>(healthView);
             });
             akka.WithAkkaOverrides(options.Hocon);
         });

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
@@ -30,6 +31,9 @@ public sealed class RouterNode : IAsyncDisposable
     public MessageSpool Spool => Host.Services.GetRequiredService<MessageSpool>();
 
     public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
+
+    /// <summary>Answers <c>GetClusterHealthView</c>: every node's firewalls (this node's alone when not clustered).</summary>
+    public IActorRef HealthView => Host.Services.GetRequiredService<ActorRegistry>().Get<HealthViewActor>();
 
     public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
