@@ -69,4 +69,29 @@ public sealed class ClusterConfigTests
     [Fact]
     public void At_least_one_member() =>
         Rejects("min-nr-of-members = 0", "router.cluster.min-nr-of-members", "must be at least 1");
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_shipped_three_node_example_loads(int node)
+    {
+        var options = RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("hocon", "cluster", $"node{node}.conf")));
+        Assert.Equal($"node{node}", options.NodeName);
+        Assert.True(options.Cluster.Enabled);
+        Assert.Equal(4050 + node, options.Cluster.Port);
+        Assert.Equal(2530 + node, options.Smtp.Listen[0].Port);
+        Assert.Equal("akka.tcp://router@127.0.0.1:4051", options.Cluster.SeedNodes[0]);
+    }
+
+    private static string RepositoryFile(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Router.sln")))
+                return Path.Combine([dir.FullName, .. parts]);
+        }
+
+        throw new FileNotFoundException(Path.Combine(parts));
+    }
 }
