@@ -13,6 +13,8 @@ public static class Program
     private const string Usage = """
         usage: router [run] [--config <file>]     start a node (default verb; config defaults to hocon/router.conf)
                router demo [--messages <n>]       start a self-contained demo with two fake firewalls
+               router hash-password [--password-stdin] [--iterations <n>]
+                                                  print a salted hash for router.smtp.auth.users
                router --help
         """;
 
@@ -31,6 +33,7 @@ public static class Program
             {
                 "run" => await RunAsync(rest),
                 "demo" => await DemoCommand.RunAsync(rest),
+                "hash-password" => HashPasswordCommand.Run(rest),
                 _ => Fail($"unknown verb '{verb}'\n{Usage}"),
             };
         }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace Router.Actors.Configuration;
 
 /// <summary>
@@ -57,4 +59,30 @@ public sealed record FirewallOptions
 
     /// <summary>A pooled connection unused this long is closed with QUIT. Default 60 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    // TLS and AUTH towards the firewall (edge security).
+
+    /// <summary><c>tls</c>: none, opportunistic, required or verify. Default opportunistic.</summary>
+    public FirewallTls Tls { get; init; } = FirewallTls.Opportunistic;
+
+    /// <summary>
+    /// <c>tls-ca-file</c>: PEM file of the CA certificate(s) that are the only trust anchors of <c>tls = verify</c>;
+    /// null trusts the system's roots. Loaded at start-up into <see cref="TlsTrustAnchors"/>.
+    /// </summary>
+    public string? TlsCaFile { get; init; }
+
+    /// <summary>The certificates of <see cref="TlsCaFile"/>; null when it is not set.</summary>
+    public X509Certificate2Collection? TlsTrustAnchors { get; init; }
+
+    /// <summary>
+    /// <c>tls-server-name</c>: the name the certificate must carry under <c>tls = verify</c>, and the SNI sent;
+    /// null uses <see cref="Host"/> (set it when host is an IP address).
+    /// </summary>
+    public string? TlsServerName { get; init; }
+
+    /// <summary><c>auth</c> / <c>auth-user</c> + <c>auth-password-file</c> or <c>auth-password-env</c>: SMTP AUTH credentials; null sends no AUTH.</summary>
+    public FirewallCredentials? Auth { get; init; }
+
+    /// <summary><c>auth-allow-insecure</c>: allow AUTH over a connection that is not TLS. Default off.</summary>
+    public bool AuthAllowInsecure { get; init; }
 }

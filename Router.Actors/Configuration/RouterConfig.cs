@@ -28,6 +28,9 @@ public static partial class RouterConfig
         "host", "port", "max-connections", "connect-timeout", "greeting-timeout", "command-timeout",
         "tls-handshake-timeout", "data-timeout", "trip-after", "open-for", "max-open-for",
         "probe-interval", "healthy-probe-interval", "slow-start", "helo-name", "idle-timeout",
+        // TLS and AUTH towards the firewall: RouterConfig.FirewallSecurity.cs
+        "tls", "tls-ca-file", "tls-server-name", "auth", "auth-user", "auth-password-file", "auth-password-env",
+        "auth-allow-insecure",
     ];
 
     private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls"];
@@ -91,6 +94,7 @@ public static partial class RouterConfig
             Connectors = connectors,
             Cluster = ReadCluster(reader),
             Hocon = config,
+            Tracking = ReadTracking(reader, ReadSpool(reader).Path),
         };
     }
 
@@ -213,6 +217,8 @@ public static partial class RouterConfig
             },
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             RelayAllowedNetworks = ReadNetworks(reader, $"{smtp}.relay.allowed-networks"),
+            Tls = ReadSmtpTls(reader),
+            Auth = ReadSmtpAuth(reader),
         };
     }
 
@@ -345,7 +351,7 @@ public static partial class RouterConfig
         var heloKey = $"{key}.helo-name";
         var helo = HoconReader.String(Get("helo-name"), heloKey) is { } heloText ? HostName(heloText, heloKey) : inherited.HeloName;
 
-        return inherited with
+        var firewall = inherited with
         {
             Host = host,
             Port = port,
@@ -364,6 +370,7 @@ public static partial class RouterConfig
             HeloName = helo,
             IdleTimeout = Timeout("idle-timeout", inherited.IdleTimeout),
         };
+        return ReadFirewallSecurity(block, key, firewall, isDefaults: !hostRequired);
     }
 
     private static IReadOnlyList<ConnectorOptions> ReadConnectors(HoconReader reader, IReadOnlyList<FirewallOptions> firewalls)

@@ -36,6 +36,9 @@ public sealed record RouterOptions
     /// </summary>
     public Akka.Configuration.Config? Hocon { get; init; }
 
+    /// <summary><c>tracking</c>: the message tracking log.</summary>
+    public TrackingOptions Tracking { get; init; } = new();
+
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
         new(Connectors.Select(c => (c.Id, c.AddressSpaces)));

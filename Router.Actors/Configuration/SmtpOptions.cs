@@ -51,4 +51,10 @@ public sealed record SmtpOptions
     /// <summary><c>relay.allowed-networks</c>: CIDR networks that may relay; others get 554 5.7.1 at RCPT. Default loopback only.</summary>
     public IReadOnlyList<IPNetwork> RelayAllowedNetworks { get; init; } =
         [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];
+
+    /// <summary><c>tls</c>: STARTTLS. Default: no certificate, not offered.</summary>
+    public SmtpTlsOptions Tls { get; init; } = new();
+
+    /// <summary><c>auth</c>: SMTP AUTH. Default: no users, not offered.</summary>
+    public SmtpAuthOptions Auth { get; init; } = new();
 }

@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
 
@@ -15,6 +17,7 @@ public sealed class BounceActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MessageSpool _spool;
     private readonly IBounceSender? _bounces;
+    private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
 
     public BounceActor(MessageSpool spool, IBounceSender? bounces)
     {
@@ -63,6 +66,7 @@ public sealed class BounceActor : ReceiveActor
         {
             _log.Info("{QueueId}: {Count} recipient(s) cancelled without a bounce: {Diagnostic}", failed.QueueId, pending.Length, pending[0].Diagnostic);
             await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Cancelled);
+            Track(TrackingEventKind.Cancelled, message, pending);
             return;
         }
         foreach (var r in pending)
@@ -88,6 +92,29 @@ public sealed class BounceActor : ReceiveActor
             }
         }
         await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Failed);
+        foreach (var path in pending.GroupBy(r => (r.Connector, r.RemoteMta)))
+            _telemetry.Metrics.Bounced(path.Key.Connector, path.Key.RemoteMta, path.Count());
+        Track(TrackingEventKind.Bounced, message, pending);
+    }
+
+    /// <summary>One tracking line per recipient finished here, with the status and reason its sender is given.</summary>
+    private void Track(string kind, SpooledMessage message, IReadOnlyList<FailedRecipient> recipients)
+    {
+        if (!_telemetry.Tracking.Enabled)
+            return;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var r in recipients)
+            _telemetry.Tracking.Write(new TrackingEvent
+            {
+                Time = now,
+                Event = kind,
+                QueueId = message.QueueId,
+                Recipients = [message.Envelope.Recipients[r.RecipientIndex]],
+                Connector = r.Connector,
+                Firewall = r.RemoteMta,
+                Status = r.Status,
+                Reply = r.Diagnostic,
+            });
     }
 }
 

@@ -14,6 +14,16 @@ internal sealed class RelaySmtpClient : SmtpClient
 {
     private readonly List<(MailboxAddress Mailbox, SmtpResponse Response)> _rejected = [];
 
+    public RelaySmtpClient()
+    {
+    }
+
+    /// <summary>With a protocol logger that sees the session's commands (see <see cref="SessionPhase"/>).</summary>
+    public RelaySmtpClient(IProtocolLogger protocolLogger)
+        : base(protocolLogger)
+    {
+    }
+
     /// <summary>Exact byte length of the message being sent, for SIZE=.</summary>
     public long MessageSize { get; set; }
 

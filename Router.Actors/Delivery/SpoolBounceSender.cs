@@ -4,6 +4,7 @@ using Router.Actors.Ingress;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
 using Router.Messages.Routing;
+using Router.Actors.Observability.Tracking;
 using Envelope = Router.Messages.Envelope;
 
 namespace Router.Actors.Delivery;
@@ -13,7 +14,8 @@ namespace Router.Actors.Delivery;
 /// null sender (so it can never bounce itself) and hands it to the router like any other mail:
 /// it travels through whichever connector covers the sender's domain.
 /// </summary>
-public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled> route, string hostname, Func<string, string?> firewallHost, TimeProvider clock)
+public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled> route, string hostname, Func<string, string?> firewallHost, TimeProvider clock,
+    MessageTrackingLog? tracking = null)
     : IBounceSender
 {
     public Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed) =>
@@ -50,6 +52,36 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
         var queueId = spool.NewQueueId();
         var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now);
         var spooled = await spool.AcceptAsync(queueId, envelope, received, new ReadOnlySequence<byte>(dsn)).ConfigureAwait(false);
+        Track(original, failed, action, spooled, dsn, now);
         route(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+    }
+
+    /// <summary>The DSN's own "received" line, and a "dsn" line in the original's history that points to it.</summary>
+    private void Track(SpooledMessage original, IReadOnlyList<FailedRecipient> failed, DsnAction action, SpooledMessage dsn, byte[] data, DateTimeOffset now)
+    {
+        if (tracking is not { Enabled: true })
+            return;
+        var kind = action == DsnAction.Delayed ? "delay notice" : "bounce";
+        tracking.Write(new TrackingEvent
+        {
+            Time = now,
+            Event = TrackingEventKind.Received,
+            QueueId = dsn.QueueId,
+            MessageId = MessageIdHeader.Find(new ReadOnlySequence<byte>(data)),
+            Helo = hostname,
+            Sender = dsn.Envelope.Sender,
+            Recipients = dsn.Envelope.Recipients,
+            Size = dsn.Length,
+            Reply = $"{kind} for {original.QueueId}",
+        });
+        tracking.Write(new TrackingEvent
+        {
+            Time = now,
+            Event = TrackingEventKind.Dsn,
+            QueueId = original.QueueId,
+            Recipients = failed.Select(f => original.Envelope.Recipients[f.RecipientIndex]).ToArray(),
+            DsnQueueId = dsn.QueueId,
+            Reply = $"{kind} to {original.Envelope.Sender} queued as {dsn.QueueId}",
+        });
     }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
+using Router.Actors.Observability;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 
@@ -33,6 +34,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly HealthPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly int _poisonAfter;
+    private readonly RouterMetrics.FirewallMetrics _metrics;
     private readonly Stack<IActorRef> _idle = new();
     private readonly Dictionary<IActorRef, (DeliveryJob Job, IActorRef Connector)> _busy = [];
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
@@ -56,6 +58,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _openBody = openBody;
         _clock = clock;
         _policy = HealthPolicy.From(firewall);
+        _metrics = RouterTelemetry.Get(Context.System).Metrics.Firewall(firewall.Id);
         _health = FirewallHealth.Initial(clock.GetUtcNow());
         _lastProbe = clock.GetUtcNow();
 
@@ -82,8 +85,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         for (var i = 1; i <= _firewall.MaxConnections; i++)
             _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
-        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, connectors {Connectors}",
-            _firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, string.Join(",", _connectorIds));
+        _metrics.State(_health.State);
+        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
+            [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, _firewall.Tls.ToString().ToLowerInvariant(),
+             _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
     }
 
     // A worker that throws is restarted (its job is reported back from PreRestart); the firewall
@@ -117,7 +122,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
-        if (attempt == AttemptClass.FirewallFailure)
+        if (result.Outcome == AttemptOutcome.AuthFailed)
+            _log.Error("AUTH towards firewall {Firewall} failed (credentials {Credentials}) delivering {QueueId}: {Detail}; check its auth settings. Counted as a firewall failure: its mail goes elsewhere",
+                _firewall.Id, _firewall.Auth?.ToString() ?? "none configured", finished.Job.QueueId, result.Detail);
+        else if (attempt == AttemptClass.FirewallFailure)
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
         Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
@@ -152,8 +160,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is not null)
                 return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
+            // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
+            // so a broken certificate or refused credentials keep the firewall out, not only a dead port.
+            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, QUIT";
             await connection.CloseAsync().ConfigureAwait(false);
-            return new ProbeFinished(true, "220, EHLO, QUIT");
+            return new ProbeFinished(true, steps);
         }
         catch (Exception ex)
         {
@@ -202,6 +213,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         if (previous.State == next.State)
             return;
 
+        _metrics.State(next.State);
+        if (next.State == HealthState.Tripped)
+            _metrics.Tripped();
         var from = previous.State.ToString().ToLowerInvariant();
         var to = next.State.ToString().ToLowerInvariant();
         var connectors = string.Join(",", _connectorIds);

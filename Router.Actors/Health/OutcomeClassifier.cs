@@ -20,6 +20,7 @@ public static class OutcomeClassifier
         AttemptOutcome.ConnectFailed or AttemptOutcome.ConnectTimeout or AttemptOutcome.GreetingTimeout
             or AttemptOutcome.SessionRefused or AttemptOutcome.TlsFailed or AttemptOutcome.ServiceClosing
             or AttemptOutcome.CommandTimeout or AttemptOutcome.ConnectionLost or AttemptOutcome.ProtocolError
+            or AttemptOutcome.AuthFailed
             => AttemptClass.FirewallFailure,
         _ => AttemptClass.Neutral,
     };

@@ -35,8 +35,15 @@ internal sealed class CommandObservingReader(PipeReader inner, Action<string> ob
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        Observe(_buffer.Slice(0, consumed));
-        inner.AdvanceTo(consumed, examined);
+        // An observer may refuse the line by throwing; the reader must still move past it.
+        try
+        {
+            Observe(_buffer.Slice(0, consumed));
+        }
+        finally
+        {
+            inner.AdvanceTo(consumed, examined);
+        }
     }
 
     public override void CancelPendingRead() => inner.CancelPendingRead();

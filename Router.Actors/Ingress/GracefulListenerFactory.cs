@@ -11,12 +11,13 @@ namespace Router.Actors.Ingress;
 /// until the server is finally cancelled, once the open sessions have ended. Each accepted
 /// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
-internal sealed class GracefulListenerFactory(int maxSessions) : EndpointListenerFactory
+internal sealed class GracefulListenerFactory(int maxSessions, TimeSpan? tlsHandshakeTimeout = null) : EndpointListenerFactory
 {
     private static readonly byte[] TooManySessions = "421 4.7.0 Too many connections, try again later\r\n"u8.ToArray();
 
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly int _maxSessions = maxSessions;
+    private readonly TimeSpan? _tlsHandshakeTimeout = tlsHandshakeTimeout;
     private readonly List<IEndpointListener> _listeners = [];
     private readonly Lock _gate = new();
     // By session id: the library also reports accept errors as "session faulted", without a session.
@@ -94,7 +95,7 @@ internal sealed class GracefulListenerFactory(int maxSessions) : EndpointListene
                     {
                         var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
                         if (owner.OpenSessions < owner._maxSessions)
-                            return new PolishedPipe(pipe, line => SessionState.Of(context).OnCommandLine(line));
+                            return new PolishedPipe(pipe, line => SessionState.Of(context).OnCommandLine(line), owner._tlsHandshakeTimeout);
                         _ = RefuseAsync(pipe);
                         // The library's listener records the endpoints in the context; it is reused.
                         context.Properties.Remove(EndpointListener.LocalEndPointKey);

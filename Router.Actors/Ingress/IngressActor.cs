@@ -3,10 +3,12 @@ using Akka.Actor;
 using Akka.Event;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Ingress.Auth;
+using Router.Actors.Ingress.Tls;
+using Router.Actors.Observability;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using SmtpServer;
-using SmtpServer.Authentication;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
 
@@ -42,12 +44,14 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
     private readonly SmtpOptions _smtp;
     private readonly MessageSpool _spool;
     private readonly IActorRef _router;
     private readonly AddressSpaceTable _table;
     private readonly ILoggerFactory _loggers;
     private readonly BackPressure _backPressure;
+    private readonly AuthFailureLimiter _authFailures;
     private readonly List<IPEndPoint> _bound = [];
     private readonly List<IActorRef> _endpointWaiters = [];
     private SmtpServer.SmtpServer? _server;
@@ -67,6 +71,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         _router = router;
         _table = table;
         _loggers = loggers;
+        _authFailures = new AuthFailureLimiter(smtp.Auth.MaxFailuresPerClient, smtp.Auth.FailureWindow, TimeProvider.System);
 
         Receive<ListenerStopped>(OnListenerStopped);
         Receive<Restart>(_ => Start());
@@ -99,7 +104,17 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     public static Props Props(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers) =>
         Akka.Actor.Props.Create(() => new IngressActor(smtp, spoolSettings, spool, router, table, loggers));
 
-    protected override void PreStart() => Start();
+    protected override void PreStart()
+    {
+        foreach (var line in EdgeSecurityEndpoint.Describe(_smtp, DateTimeOffset.Now))
+        {
+            if (line.StartsWith("WARNING", StringComparison.Ordinal))
+                _log.Warning(line);
+            else
+                _log.Info(line);
+        }
+        Start();
+    }
 
     protected override void PostStop()
     {
@@ -111,19 +126,20 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var listeners = new GracefulListenerFactory(_smtp.MaxConnections);
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, _smtp.Tls.HandshakeTimeout);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
-        services.Add(new RouterCommandFactory(_smtp.MaxMessageSize));
+        var security = new EdgeSecurityPolicy(_smtp.Tls, _smtp.Auth, _authFailures);
+        services.Add(new RouterCommandFactory(_smtp.MaxMessageSize, security.OffersAuth));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
         services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
-            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System));
-        // The library's default authenticator accepts any user and password; relaying is decided
-        // by network here, so AUTH is not offered and every attempt fails.
-        services.Add(new DelegatingUserAuthenticator((_, _) => false));
+            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry));
+        // The library's default authenticator accepts any user and password; this one knows
+        // only smtp.auth.users (none by default: every attempt fails).
+        services.Add(new ConfiguredUserAuthenticator(_smtp.Auth, _authFailures, _loggers.CreateLogger("Router.Ingress")));
 
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(_smtp.Hostname)
@@ -135,7 +151,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             .CommandWaitTimeout(_smtp.CommandTimeout)
             .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)
-            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout));
+            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp));
 
         var server = new SmtpServer.SmtpServer(builder.Build(), services);
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) =>
@@ -151,6 +167,9 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
             }
         };
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
+        server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
+        _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
+        server.SessionCreated += (_, e) => security.Attach(e.Context);
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

@@ -11,7 +11,7 @@ namespace Router.Actors.Ingress;
 /// A session's pipe whose output passes through <see cref="EnhancedReplies"/> line by line. The
 /// library writes each reply in full and then flushes, so lines are rewritten at flush time.
 /// </summary>
-internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand) : ISecurableDuplexPipe
+internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand, TimeSpan? tlsHandshakeTimeout = null) : ISecurableDuplexPipe
 {
     private PipeWriter? _innerOutput;
     private ReplyWriter? _output;
@@ -52,8 +52,23 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
 
     public SslProtocols SslProtocol => inner.SslProtocol;
 
-    public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
-        inner.UpgradeAsync(certificate, protocols, cancellationToken);
+    // The library bounds the STARTTLS handshake by the whole session's timeout only; a client
+    // that stalls it is cut after smtp.tls.handshake-timeout. The failure is not a cancellation,
+    // which the library would answer in clear text and carry on from, but ends the session.
+    public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (tlsHandshakeTimeout is { } limit)
+            timeout.CancelAfter(limit);
+        try
+        {
+            await inner.UpgradeAsync(certificate, protocols, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"TLS handshake not completed within {tlsHandshakeTimeout}");
+        }
+    }
 
     public void Dispose() => inner.Dispose();
 

@@ -10,13 +10,18 @@ namespace Router.Actors.Ingress;
 /// </summary>
 public static class ReceivedHeader
 {
-    public static byte[] Build(string clientHelo, IPAddress? client, string hostname, string queueId, string? singleRecipient, DateTimeOffset at)
+    /// <summary>The "with" keyword of RFC 3848: ESMTP, ESMTPS (TLS), ESMTPA (AUTH) or ESMTPSA (both).</summary>
+    public static string Protocol(bool tls, bool authenticated) =>
+        "ESMTP" + (tls ? "S" : string.Empty) + (authenticated ? "A" : string.Empty);
+
+    public static byte[] Build(string clientHelo, IPAddress? client, string hostname, string queueId, string? singleRecipient, DateTimeOffset at,
+        string protocol = "ESMTP")
     {
         var helo = Sanitize(clientHelo.Length > 0 ? clientHelo : "unknown");
         var address = client?.ToString() ?? "unknown";
         var line = new StringBuilder(256)
             .Append("Received: from ").Append(helo).Append(" ([").Append(address).Append("])\r\n")
-            .Append("\tby ").Append(hostname).Append(" (Router) with ESMTP id ").Append(queueId);
+            .Append("\tby ").Append(hostname).Append(" (Router) with ").Append(protocol).Append(" id ").Append(queueId);
         if (singleRecipient is not null)
             line.Append("\r\n\tfor <").Append(Sanitize(singleRecipient)).Append('>');
         line.Append("; ").Append(at.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture))

@@ -8,7 +8,7 @@ using SmtpServer.Storage;
 namespace Router.Actors.Ingress;
 
 /// <summary>
-/// Decides MAIL FROM and RCPT TO: only clients in the relay networks may relay, only to domains
+/// Decides MAIL FROM and RCPT TO: only clients in the relay networks, or authenticated ones, may relay, only to domains
 /// some address space covers, and no more than max-recipients per message. Refusals are thrown as
 /// <see cref="SmtpResponseException"/> because the library's boolean answer has no enhanced code.
 /// </summary>
@@ -33,8 +33,9 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
 
     public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
+        // A client that authenticated (SMTP AUTH) may relay from any address.
         var client = SessionState.ClientAddress(context);
-        if (client is null || !relayNetworks.Any(n => n.Contains(client)))
+        if (!context.Authentication.IsAuthenticated && (client is null || !relayNetworks.Any(n => n.Contains(client))))
             throw new SmtpResponseException(SmtpReplies.RelayDenied);
 
         // The classic open-relay tricks hide a second destination in the local part or a route:

@@ -8,7 +8,7 @@ namespace Router.Actors.Ingress;
 /// ENHANCEDSTATUSCODES, offers SMTPUTF8 (which we cannot carry to a firewall that lacks it), and
 /// would advertise the library's internal size limit rather than ours.
 /// </summary>
-internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageSize) : EhloCommand(domainOrAddress)
+internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : EhloCommand(domainOrAddress)
 {
     protected override string GetGreeting(ISessionContext context) => $"{context.ServerOptions.ServerName} Hello {DomainOrAddress}";
 
@@ -21,11 +21,13 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
         yield return $"SIZE {maxMessageSize}";
         if (context.Pipe.IsSecure == false && context.EndpointDefinition.CertificateFactory != null)
             yield return "STARTTLS";
+        if (offersAuth?.Invoke(context) == true)
+            yield return "AUTH PLAIN LOGIN";
     }
 }
 
 /// <summary>Swaps in <see cref="RouterEhloCommand"/> and remembers the client's EHLO/HELO name.</summary>
-internal sealed class RouterCommandFactory(long maxMessageSize) : SmtpCommandFactory
+internal sealed class RouterCommandFactory(long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : SmtpCommandFactory
 {
-    public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize);
+    public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize, offersAuth);
 }

@@ -20,9 +20,16 @@ internal sealed class SessionState
 
     private (string Address, RecipientNotify Options)? _lastRcpt;
 
+    /// <summary>
+    /// STARTTLS and AUTH policy (<see cref="Auth.EdgeSecurityPolicy"/>): sees each command line first
+    /// and refuses one by throwing <see cref="SmtpServer.Protocol.SmtpResponseException"/>.
+    /// </summary>
+    public Action<string>? CommandCheck { get; set; }
+
     /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
     public void OnCommandLine(string line)
     {
+        CommandCheck?.Invoke(line);
         if (!line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
             return;
         _lastRcpt = DsnParameters.ParseRcpt(line);

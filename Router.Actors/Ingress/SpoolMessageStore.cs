@@ -1,6 +1,8 @@
 using System.Buffers;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Actors.Spool;
 using Router.Messages;
 using Envelope = Router.Messages.Envelope;
@@ -18,7 +20,7 @@ namespace Router.Actors.Ingress;
 /// way is a 451, so the client keeps the message and retries; never a silent loss or a false 5xx.
 /// </summary>
 internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, int maxHops,
-    bool normalizeBareLineEndings, ILogger logger, TimeProvider clock)
+    bool normalizeBareLineEndings, ILogger logger, TimeProvider clock, RouterTelemetry? telemetry = null)
     : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -56,11 +58,13 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
                     : null,
             };
             var queueId = spool.NewQueueId();
-            var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now);
+            var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now,
+                ReceivedHeader.Protocol(context.Pipe.IsSecure, context.Authentication.IsAuthenticated));
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.
             var spooled = await spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None).ConfigureAwait(false);
+            Track(telemetry, spooled, buffer);
             router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
             logger.LogInformation("Accepted {QueueId} from {Client} ({Helo}): <{Sender}> to {Recipients} recipient(s), {Bytes} bytes",
                 queueId, envelope.ClientAddress, envelope.ClientHelo, envelope.Sender, recipients.Length, spooled.Length);
@@ -71,6 +75,29 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             logger.LogError(ex, "Could not spool a message from {Client}; answered 451", SessionState.ClientAddress(context));
             return SmtpReplies.TemporaryFailure;
         }
+    }
+
+    /// <summary>Counts the message and writes its "received" line, before the router hears of it (so before "routed").</summary>
+    private static void Track(RouterTelemetry? telemetry, SpooledMessage spooled, ReadOnlySequence<byte> data)
+    {
+        if (telemetry is null)
+            return;
+        telemetry.Metrics.MessageAccepted(spooled.Length);
+        if (!telemetry.Tracking.Enabled)
+            return;
+        var envelope = spooled.Envelope;
+        telemetry.Tracking.Write(new TrackingEvent
+        {
+            Time = envelope.ReceivedAt,
+            Event = TrackingEventKind.Received,
+            QueueId = spooled.QueueId,
+            MessageId = MessageIdHeader.Find(data),
+            Client = envelope.ClientAddress,
+            Helo = envelope.ClientHelo,
+            Sender = envelope.Sender,
+            Recipients = envelope.Recipients,
+            Size = spooled.Length,
+        });
     }
 
     private static string? Parameter(IMessageTransaction transaction, string name) =>

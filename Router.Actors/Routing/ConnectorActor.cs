@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Delivery;
 using Router.Actors.Health;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
@@ -30,6 +32,8 @@ public sealed class ConnectorActor : ReceiveActor
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageTrackingLog _tracking = RouterTelemetry.Get(Context.System).Tracking;
+    private readonly Dictionary<string, RouterMetrics.PathMetrics> _metrics;
     private readonly string _id;
     private readonly IActorRef _router;
     private readonly MessageSpool _spool;
@@ -51,6 +55,8 @@ public sealed class ConnectorActor : ReceiveActor
         _router = router;
         _spool = spool;
         _firewalls = firewalls.ToDictionary(f => f.Key, f => new FirewallView(f.Value));
+        var metrics = RouterTelemetry.Get(Context.System).Metrics;
+        _metrics = firewalls.Keys.ToDictionary(f => f, f => metrics.Path(id, f));
 
         Receive<EnqueueJob>(m =>
         {
@@ -97,6 +103,9 @@ public sealed class ConnectorActor : ReceiveActor
             view.Outstanding--;
         var job = attempted.Job;
         var result = attempted.Result;
+        var path = _metrics.GetValueOrDefault(attempted.FirewallId);
+        path?.Attempted(result.Outcome);
+        TrackAttempt(attempted);
 
         if (OutcomeClassifier.PlaceElsewhereNow(result))
         {
@@ -140,7 +149,7 @@ public sealed class ConnectorActor : ReceiveActor
             if (r.Delivered)
                 delivered.Add(r.RecipientIndex);
             else if (r.Permanent)
-                failed.Add(new FailedRecipient(r.RecipientIndex, StatusOf(r.Reply, r.Code), r.Reply, attempted.FirewallId));
+                failed.Add(new FailedRecipient(r.RecipientIndex, StatusOf(r.Reply, r.Code), r.Reply, attempted.FirewallId) { Connector = _id });
             else
                 retry.Add(position);
         }
@@ -150,6 +159,8 @@ public sealed class ConnectorActor : ReceiveActor
             _log.Info("Delivered {QueueId} to {Count} recipient(s) via {Connector}/{Firewall}: {Reply}",
                 job.QueueId, delivered.Count, _id, attempted.FirewallId, result.Detail);
             Journal(job.QueueId, delivered, RecipientOutcome.Delivered);
+            path?.Delivered(delivered.Count, job.ReceivedAt == default ? null : DateTimeOffset.UtcNow - job.ReceivedAt);
+            Track(TrackingEventKind.Delivered, job, attempted.FirewallId, delivered, result);
         }
         if (failed.Count > 0)
             _bounces.Tell(new RecipientsFailed(job.QueueId, failed));
@@ -180,7 +191,7 @@ public sealed class ConnectorActor : ReceiveActor
             _log.Warning("{QueueId} expired after {Age} undelivered; giving up {Count} recipient(s)",
                 job.QueueId, now - job.ReceivedAt, deferred.RecipientIndexes.Count);
             _bounces.Tell(new RecipientsFailed(job.QueueId,
-                deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"delivery time expired; last reply: {detail}", firewallId)).ToArray()));
+                deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"delivery time expired; last reply: {detail}", firewallId) { Connector = _id }).ToArray()));
             _router.Tell(new JobReleased(_id, job, null, TimeSpan.Zero, detail));
             return;
         }
@@ -191,11 +202,64 @@ public sealed class ConnectorActor : ReceiveActor
                 deferred.RecipientIndexes.Select(i => new FailedRecipient(i, "4.4.7", $"still trying; last reply: {detail}", firewallId)).ToArray(),
                 job.ReceivedAt + _retry.ExpireAfter));
         }
+        _metrics.GetValueOrDefault(firewallId)?.Deferred(deferred.RecipientIndexes.Count);
+        if (_tracking.Enabled)
+            _tracking.Write(new TrackingEvent
+            {
+                Time = now,
+                Event = TrackingEventKind.Deferred,
+                QueueId = job.QueueId,
+                Recipients = deferred.Recipients,
+                Connector = _id,
+                Firewall = firewallId,
+                Reply = detail,
+                NextAttempt = next.Value,
+            });
         var log = _log;
         _spool.DeferAsync(job.QueueId, deferred.Deferrals, next.Value).ContinueWith(
             t => log.Warning("Could not record the retry position of {QueueId}: {Error}", job.QueueId, t.Exception?.GetBaseException().Message),
             TaskContinuationOptions.OnlyOnFaulted);
         _router.Tell(new JobReleased(_id, job, deferred, next.Value - now, detail));
+    }
+
+    /// <summary>The attempt's line in the tracking log: how the transaction ended and what the firewall said.</summary>
+    private void TrackAttempt(DeliveryAttempted attempted)
+    {
+        if (!_tracking.Enabled)
+            return;
+        var result = attempted.Result;
+        _tracking.Write(new TrackingEvent
+        {
+            Time = DateTimeOffset.UtcNow,
+            Event = TrackingEventKind.Attempt,
+            QueueId = attempted.Job.QueueId,
+            Recipients = attempted.Job.Recipients,
+            Connector = _id,
+            Firewall = attempted.FirewallId,
+            Outcome = RouterMetrics.OutcomeLabel(result.Outcome),
+            Code = result.Recipients.Count > 0 ? result.Recipients[0].Code : 0,
+            Reply = result.Detail,
+            Attempt = attempted.Job.Attempts + 1,
+        });
+    }
+
+    /// <summary>A line of the tracking log about some recipients of a part (by their indexes in the envelope).</summary>
+    private void Track(string kind, DeliveryJob job, string firewallId, IReadOnlyList<int> recipientIndexes, DeliveryResult result)
+    {
+        if (!_tracking.Enabled)
+            return;
+        var first = result.Recipients.FirstOrDefault(r => r.RecipientIndex == recipientIndexes[0]);
+        _tracking.Write(new TrackingEvent
+        {
+            Time = DateTimeOffset.UtcNow,
+            Event = kind,
+            QueueId = job.QueueId,
+            Recipients = recipientIndexes.Select(i => job.Recipients[job.RecipientIndexes.IndexOf(i)]).ToArray(),
+            Connector = _id,
+            Firewall = firewallId,
+            Code = first?.Code,
+            Reply = first?.Reply ?? result.Detail,
+        });
     }
 
     /// <summary>The RFC 3463 code of a reply ("550 5.1.1 ..." gives 5.1.1), or the generic one for its class.</summary>

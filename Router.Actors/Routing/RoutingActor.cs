@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Delivery;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -31,6 +33,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
     private readonly AddressSpaceTable _table;
     private readonly IActorRef _bounces;
     private readonly RetryPolicy _retry;
@@ -134,6 +137,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         if (connector is null)
         {
             _placements[Key(job)] = new Placement(job, "parked", null, null);
+            Track(TrackingEventKind.Parked, job, reply: "no usable connector: waiting for a path to recover");
             _parked.Add(job);
             if (_parked.Count == 1 || _parked.Count % 1000 == 0)
                 _log.Warning("No usable connector for {QueueId} (route {Route}); {Parked} job(s) waiting for a path to recover",
@@ -158,6 +162,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void PlaceOn(string connector, DeliveryJob job)
     {
         _placements[Key(job)] = new Placement(job, "queued", connector, null);
+        Track(TrackingEventKind.Routed, job, connector, TierOf(job, connector));
         _backlog[connector]++;
         _connectors[connector].Tell(new EnqueueJob(job));
     }
@@ -183,6 +188,10 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         // A hand-back the operator asked for says nothing about the connector's health.
         if (!rerouted.Reason.StartsWith("operator", StringComparison.Ordinal))
             _unusable.Add(rerouted.ConnectorId);
+        if (rerouted.Jobs.Count > 0)
+            _telemetry.Metrics.Rerouted(rerouted.ConnectorId, rerouted.Jobs.Count);
+        foreach (var job in rerouted.Jobs)
+            Track(TrackingEventKind.Rerouted, job, rerouted.ConnectorId, reply: rerouted.Reason);
         if (rerouted.Jobs.Count > 0)
             _log.Info("Rerouting {Count} job(s) from connector {Connector}: {Reason}", rerouted.Jobs.Count, rerouted.ConnectorId, rerouted.Reason);
         foreach (var job in rerouted.Jobs)
@@ -339,6 +348,14 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             connector.Tell(new HandBackJobs("operator: message deleted", OnlyQueueId: delete.QueueId));
         _bounces.Tell(new RecipientsFailed(delete.QueueId, []) { Bounce = delete.Bounce, AllPending = new FailedRecipient(0, "5.0.0", "deleted by the operator", null) });
         _log.Warning("Operator: message {QueueId} deleted ({Bounce})", delete.QueueId, delete.Bounce ? "sender notified" : "no bounce");
+        if (_telemetry.Tracking.Enabled)
+            _telemetry.Tracking.Write(new TrackingEvent
+            {
+                Time = DateTimeOffset.UtcNow,
+                Event = TrackingEventKind.Deleted,
+                QueueId = delete.QueueId,
+                Reply = delete.Bounce ? "deleted by the operator; the sender is notified" : "deleted by the operator without a bounce",
+            });
         Sender.Tell(new QueueCommandDone("delete", waiting.Length));
     }
 
@@ -351,6 +368,36 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             _log.Info("Operator: redirect of firewall {Firewall} cancelled", cancel.FirewallId);
         }
         Sender.Tell(new QueueCommandDone("cancel-redirect", removed ? 1 : 0));
+    }
+
+    /// <summary>One line of the tracking log about one part.</summary>
+    private void Track(string kind, DeliveryJob job, string? connector = null, string? tier = null, string? reply = null)
+    {
+        if (!_telemetry.Tracking.Enabled)
+            return;
+        _telemetry.Tracking.Write(new TrackingEvent
+        {
+            Time = DateTimeOffset.UtcNow,
+            Event = kind,
+            QueueId = job.QueueId,
+            Recipients = job.Recipients,
+            Connector = connector,
+            Tier = tier,
+            Reply = reply,
+        });
+    }
+
+    /// <summary>The tier of the part's route that holds the connector, as "pattern;cost" (null after an operator redirect outside it).</summary>
+    private string? TierOf(DeliveryJob job, string connector)
+    {
+        if (!_telemetry.Tracking.Enabled || !_plans.TryGetValue(job.RouteKey, out var tiers))
+            return null;
+        foreach (var tier in tiers)
+        {
+            if (tier.ConnectorIds.Contains(connector))
+                return $"{tier.Pattern};{tier.Cost}";
+        }
+        return null;
     }
 
     private void SaveState()

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Hashing;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
+using Router.Actors.Observability;
 using Router.Messages;
 
 namespace Router.Actors.Spool;
@@ -25,6 +27,7 @@ public sealed class MessageSpool : IAsyncDisposable
     private readonly SpoolOptions _options;
     private readonly string _directory;
     private readonly ILogger _logger;
+    private readonly RouterMetrics? _metrics;
     private readonly SafeFileHandle _lockFile;
     private readonly QueueIdGenerator _ids = new();
     private readonly Channel<SpoolRequest> _requests = Channel.CreateUnbounded<SpoolRequest>(
@@ -54,8 +57,9 @@ public sealed class MessageSpool : IAsyncDisposable
     private long _relocated;
     private int _disposed;
 
-    private MessageSpool(SpoolOptions options, ILogger logger, SafeFileHandle lockFile, SpoolRecoveryResult recovered)
+    private MessageSpool(SpoolOptions options, ILogger logger, SafeFileHandle lockFile, SpoolRecoveryResult recovered, RouterMetrics? metrics)
     {
+        _metrics = metrics;
         _options = options;
         _directory = Path.GetFullPath(options.Path);
         _logger = logger;
@@ -102,7 +106,8 @@ public sealed class MessageSpool : IAsyncDisposable
     /// </summary>
     /// <exception cref="IOException">The directory is in use by another spool, or cannot be read or written.</exception>
     /// <exception cref="InvalidDataException">A segment holds a record with a valid checksum that this build cannot read.</exception>
-    public static MessageSpool Open(SpoolOptions options, ILogger? logger = null)
+    /// <param name="metrics">Receives the group-commit figures (records per fsync, fsync time) and reads the queue depth; optional.</param>
+    public static MessageSpool Open(SpoolOptions options, ILogger? logger = null, RouterMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -124,7 +129,8 @@ public sealed class MessageSpool : IAsyncDisposable
         try
         {
             var recovered = SpoolRecovery.Run(directory, logger);
-            var spool = new MessageSpool(options, logger, lockFile, recovered);
+            var spool = new MessageSpool(options, logger, lockFile, recovered, metrics);
+            metrics?.ObserveSpool(() => spool.Statistics);
             spool.DeleteFinishedSegments();
             spool.Roll();
             spool.StartWriter();
@@ -550,7 +556,9 @@ public sealed class MessageSpool : IAsyncDisposable
                 RandomAccess.SetLength(_headFile, offset);
             }
 
+            var fsyncStarted = Stopwatch.GetTimestamp();
             RandomAccess.FlushToDisk(_headFile);
+            _metrics?.SpoolCommitted(records, Stopwatch.GetElapsedTime(fsyncStarted));
             Interlocked.Increment(ref _fsyncs);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

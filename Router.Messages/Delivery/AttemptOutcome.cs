@@ -37,4 +37,9 @@ public enum AttemptOutcome
     /// new about the firewall; the job is placed elsewhere at once.
     /// </summary>
     Aborted,
+    /// <summary>
+    /// The firewall refused the router's AUTH credentials (535), does not offer AUTH though credentials are
+    /// configured, or demands AUTH the router does not have (530). A fault of the path, not of the message.
+    /// </summary>
+    AuthFailed,
 }

@@ -5,7 +5,11 @@ namespace Router.Messages.Delivery;
 /// <param name="Status">RFC 3463 status, e.g. "5.1.1" from the firewall's reply or "4.4.7" on expiry.</param>
 /// <param name="Diagnostic">The remote server's reply, or the router's own reason.</param>
 /// <param name="RemoteMta">The firewall that answered, if one did.</param>
-public sealed record FailedRecipient(int RecipientIndex, string Status, string Diagnostic, string? RemoteMta) : IRouterProtocol;
+public sealed record FailedRecipient(int RecipientIndex, string Status, string Diagnostic, string? RemoteMta) : IRouterProtocol
+{
+    /// <summary>The connector whose firewall answered, if one did (metrics and the tracking log).</summary>
+    public string? Connector { get; init; }
+}
 
 /// <summary>
 /// Recipients of one message that failed for good: the bounce actor tells the sender (unless the

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using SmtpServer;
 using SmtpServer.Authentication;
@@ -49,13 +50,22 @@ public sealed class FakeFirewall : IAsyncDisposable
     int _mailCommands;
     int _poisoned;
 
-    FakeFirewall(string name, int port)
+    int _authRejections;
+
+    FakeFirewall(string name, int port, FirewallSecurity security)
     {
         Name = name;
         Port = port;
+        Security = security;
     }
 
     public string Name { get; }
+
+    /// <summary>STARTTLS and AUTH as demanded of clients; fixed at start.</summary>
+    public FirewallSecurity Security { get; }
+
+    /// <summary>AUTH attempts refused (wrong user or password).</summary>
+    public int AuthRejections => Volatile.Read(ref _authRejections);
 
     /// <summary>The port actually listened on; kept across Refuse/Stop and Restart.</summary>
     public int Port { get; }
@@ -122,14 +132,21 @@ public sealed class FakeFirewall : IAsyncDisposable
     }
 
     /// <summary>Starts listening on 127.0.0.1; <paramref name="port"/> 0 picks an ephemeral port.</summary>
-    public static Task<FakeFirewall> StartAsync(string name, int port = 0)
+    public static Task<FakeFirewall> StartAsync(string name, int port = 0) => StartAsync(name, FirewallSecurity.None, port);
+
+    /// <summary>
+    /// Starts listening on 127.0.0.1 with STARTTLS and/or required AUTH as <paramref name="security"/> says;
+    /// <paramref name="port"/> 0 picks an ephemeral port.
+    /// </summary>
+    public static Task<FakeFirewall> StartAsync(string name, FirewallSecurity security, int port = 0)
     {
+        ArgumentNullException.ThrowIfNull(security);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
 
         var listener = Listen(port);
-        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port);
+        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port, security);
         firewall.Begin(listener);
         return Task.FromResult(firewall);
     }
@@ -231,6 +248,8 @@ public sealed class FakeFirewall : IAsyncDisposable
 
     internal void OnPoisoned() => Interlocked.Increment(ref _poisoned);
 
+    internal void OnAuthRejected() => Interlocked.Increment(ref _authRejections);
+
     internal void Record(ReceivedMessage message)
     {
         TaskCompletionSource arrived;
@@ -259,16 +278,25 @@ public sealed class FakeFirewall : IAsyncDisposable
         // Replaces SmtpServer's default authenticator, which accepts any credentials.
         services.Add((IUserAuthenticator)sink);
 
+        var security = Security;
         var options = new SmtpServerOptionsBuilder()
             .ServerName(Name)
             .CustomSmtpGreeting(_ => $"220 {Name} ESMTP ready")
             .MaxMessageSize(MaxMessageSize, MaxMessageSizeHandling.Strict)
             .MaxRetryCount(MaxRetryCount)
-            .Endpoint(endpoint => endpoint
-                .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
-                .SessionTimeout(SessionTimeout)
-                .AuthenticationRequired(false)
-                .AllowUnsecureAuthentication(false))
+            .Endpoint(endpoint =>
+            {
+                endpoint
+                    .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                    .SessionTimeout(SessionTimeout)
+                    .AuthenticationRequired(security.RequiresAuth)
+                    .AllowUnsecureAuthentication(security.AllowInsecureAuth);
+                if (security.Certificate is { } certificate)
+                {
+                    // SmtpServer's default is TLS 1.2 only.
+                    endpoint.Certificate(certificate).SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
+                }
+            })
             .Build();
 
         var server = new SmtpServer.SmtpServer(options, services);

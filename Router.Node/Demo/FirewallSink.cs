@@ -9,7 +9,8 @@ namespace Router.Node.Demo;
 
 /// <summary>
 /// SmtpServer's callbacks for a <see cref="FakeFirewall"/>: it is a sink, so every address is accepted unless the
-/// current behaviour says otherwise, every message is recorded, and no credentials are ever accepted.
+/// current behaviour says otherwise, every message is recorded (with whether it came over TLS and as which user), and
+/// only the credentials of the firewall's <see cref="FirewallSecurity"/> are accepted (none when it has none).
 /// </summary>
 internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthenticator
 {
@@ -53,7 +54,12 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             transaction.From?.AsAddress() ?? string.Empty,
             transaction.To.Select(to => to.AsAddress() ?? string.Empty).ToArray(),
             data,
-            DateTimeOffset.UtcNow);
+            DateTimeOffset.UtcNow)
+        {
+            OverTls = context.Pipe.IsSecure,
+            TlsProtocol = context.Pipe.SslProtocol,
+            AuthenticatedUser = context.Authentication.IsAuthenticated ? context.Authentication.User : null,
+        };
 
         if (_firewall.Behavior is { Mode: FirewallMode.DropOnMarker, Marker: { } marker }
             && data.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(marker)) >= 0
@@ -80,6 +86,17 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
         return Task.FromResult(SmtpResponse.Ok);
     }
 
-    public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken) =>
-        Task.FromResult(false);
+    public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
+    {
+        var security = _firewall.Security;
+        var accepted = security.RequiresAuth
+            && string.Equals(user, security.User, StringComparison.Ordinal)
+            && string.Equals(password, security.Password, StringComparison.Ordinal);
+        if (!accepted)
+        {
+            _firewall.OnAuthRejected();
+        }
+
+        return Task.FromResult(accepted);
+    }
 }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -6,11 +7,15 @@ using SmtpServer.IO;
 
 namespace Router.Node.Demo;
 
-/// <summary>The duplex pipe SmtpServer talks through; plain text only (no certificate, so STARTTLS is never offered).</summary>
+/// <summary>
+/// The duplex pipe SmtpServer talks through: plain text, upgraded in place to TLS when a client sends STARTTLS
+/// (SmtpServer offers STARTTLS only when the firewall has a certificate).
+/// </summary>
 internal sealed class FirewallSocketPipe : ISecurableDuplexPipe
 {
     readonly FakeConnection _connection;
     readonly NetworkStream _stream;
+    SslStream? _tls;
 
     public FirewallSocketPipe(FakeConnection connection)
     {
@@ -20,19 +25,43 @@ internal sealed class FirewallSocketPipe : ISecurableDuplexPipe
         Output = PipeWriter.Create(_stream);
     }
 
-    public PipeReader Input { get; }
+    public PipeReader Input { get; private set; }
 
-    public PipeWriter Output { get; }
+    public PipeWriter Output { get; private set; }
 
-    public bool IsSecure => false;
+    public bool IsSecure => _tls is not null;
 
-    public SslProtocols SslProtocol => SslProtocols.None;
+    public SslProtocols SslProtocol => _tls?.SslProtocol ?? SslProtocols.None;
 
-    public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The fake firewall does not offer TLS.");
+    public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+    {
+        // SmtpServer has answered 220 to STARTTLS and reads nothing more in clear text: the next bytes are the
+        // client's hello.
+        var tls = new SslStream(_stream, leaveInnerStreamOpen: true);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                EnabledSslProtocols = protocols,
+                ClientCertificateRequired = false,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _tls = tls;
+        Input = PipeReader.Create(tls);
+        Output = PipeWriter.Create(tls);
+    }
 
     public void Dispose()
     {
+        _tls?.Dispose();
         _stream.Dispose();
         _connection.Close();
     }

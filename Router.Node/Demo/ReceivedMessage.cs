@@ -1,3 +1,5 @@
+using System.Security.Authentication;
+
 namespace Router.Node.Demo;
 
 /// <summary>
@@ -5,4 +7,14 @@ namespace Router.Node.Demo;
 /// client meant it: dot-unstuffed, including the CRLF that ends the last line (not the terminating ".").
 /// <paramref name="MailFrom"/> is empty for the null reverse-path.
 /// </summary>
-public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data, DateTimeOffset At);
+public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data, DateTimeOffset At)
+{
+    /// <summary>The message came over a connection secured with STARTTLS.</summary>
+    public bool OverTls { get; init; }
+
+    /// <summary>The TLS version of that connection; <see cref="SslProtocols.None"/> in plain text.</summary>
+    public SslProtocols TlsProtocol { get; init; }
+
+    /// <summary>The user the session authenticated as (SMTP AUTH); null when it did not.</summary>
+    public string? AuthenticatedUser { get; init; }
+}

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Health;
 using Router.Actors.Ingress;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracking;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 
@@ -29,6 +31,12 @@ public sealed class RouterNode : IAsyncDisposable
     public ActorSystem System => Host.Services.GetRequiredService<ActorSystem>();
 
     public MessageSpool Spool => Host.Services.GetRequiredService<MessageSpool>();
+
+    /// <summary>This node's Prometheus metrics (<see cref="RouterMetrics.ExportAsync"/> is the body of /metrics).</summary>
+    public RouterMetrics Metrics => Host.Services.GetRequiredService<RouterMetrics>();
+
+    /// <summary>This node's message tracking log (<see cref="MessageTrackingLog.FindAsync"/> answers /api/track/{id}).</summary>
+    public MessageTrackingLog Tracking => Host.Services.GetRequiredService<MessageTrackingLog>();
 
     public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
 

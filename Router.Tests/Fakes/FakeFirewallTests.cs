@@ -51,6 +51,39 @@ public sealed class FakeFirewallTests
     }
 
     [Fact]
+    public async Task With_a_certificate_it_offers_starttls_and_records_that_the_message_came_over_tls()
+    {
+        using var certificate = Router.Tests.Delivery.TestCertificates.CreateSelfSigned("fw.router.test");
+        await using var firewall = await FakeFirewall.StartAsync("fw-tls", new FirewallSecurity { Certificate = certificate });
+        using var client = new SmtpClient { Timeout = (int)Patience.TotalMilliseconds, ServerCertificateValidationCallback = (_, _, _, _) => true };
+
+        await client.ConnectAsync(Host, firewall.Port, SecureSocketOptions.StartTls);
+        await client.SendAsync(SimpleMessage("over tls"));
+
+        Assert.True(client.IsSecure);
+        var received = Assert.Single(firewall.Messages);
+        Assert.True(received.OverTls);
+        Assert.Null(received.AuthenticatedUser);
+    }
+
+    [Fact]
+    public async Task With_credentials_it_refuses_mail_before_auth_and_records_the_user_after()
+    {
+        using var certificate = Router.Tests.Delivery.TestCertificates.CreateSelfSigned("fw.router.test");
+        await using var firewall = await FakeFirewall.StartAsync("fw-auth", new FirewallSecurity { Certificate = certificate, User = "relay", Password = "pw" });
+        using var client = new SmtpClient { Timeout = (int)Patience.TotalMilliseconds, ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync(Host, firewall.Port, SecureSocketOptions.StartTls);
+
+        await Assert.ThrowsAsync<MailKit.ServiceNotAuthenticatedException>(() => client.SendAsync(SimpleMessage("no auth")));
+        await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("relay", "wrong"));
+        await client.AuthenticateAsync("relay", "pw");
+        await client.SendAsync(SimpleMessage("with auth"));
+
+        Assert.Equal("relay", Assert.Single(firewall.Messages).AuthenticatedUser);
+        Assert.True(firewall.AuthRejections >= 1);
+    }
+
+    [Fact]
     public async Task Refuse_refuses_connections_resets_open_ones_and_restart_listens_on_the_same_port()
     {
         await using var firewall = await FakeFirewall.StartAsync("fw-refuse");

@@ -18,6 +18,7 @@ public sealed class OutcomeClassifierTests
     [InlineData(AttemptOutcome.CommandTimeout)]
     [InlineData(AttemptOutcome.ConnectionLost)]
     [InlineData(AttemptOutcome.ProtocolError)]
+    [InlineData(AttemptOutcome.AuthFailed)]
     public void Connection_and_session_faults_are_the_firewalls(AttemptOutcome outcome)
     {
         Assert.Equal(AttemptClass.FirewallFailure, OutcomeClassifier.Classify(Result(outcome, 0)));

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 
 namespace Router.Tests.Integration;
@@ -8,7 +10,7 @@ namespace Router.Tests.Integration;
 internal sealed class RawSmtpSession : IDisposable
 {
     private readonly TcpClient _client = new();
-    private NetworkStream _stream = null!;
+    private Stream _stream = null!;
     private StreamReader _reader = null!;
 
     public static async Task<(RawSmtpSession Session, string Greeting)> OpenAsync(IPEndPoint endpoint)
@@ -47,6 +49,35 @@ internal sealed class RawSmtpSession : IDisposable
             Assert.StartsWith("250", await ReplyAsync(rcpt));
         Assert.StartsWith("354", await ReplyAsync("DATA"));
         return await ReplyAsync(data + "\r\n.");
+    }
+
+    /// <summary>
+    /// STARTTLS and the TLS handshake (with the protocols given, or the system's choice); the
+    /// session goes on encrypted. Returns the certificate the server presented and the protocol.
+    /// <paramref name="command"/> may carry more lines after STARTTLS, sent in the same packet.
+    /// </summary>
+    public async Task<(System.Security.Cryptography.X509Certificates.X509Certificate? Certificate, SslProtocols Protocol)> StartTlsAsync(
+        SslProtocols protocols = SslProtocols.None, string command = "STARTTLS")
+    {
+        Assert.StartsWith("220", await ReplyAsync(command));
+        var tls = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "router.test", EnabledSslProtocols = protocols });
+        _stream = tls;
+        _reader = new StreamReader(tls, Encoding.ASCII);
+        return (tls.RemoteCertificate, tls.SslProtocol);
+    }
+
+    /// <summary>The next line from the server, or null once it has closed the connection.</summary>
+    public async Task<string?> ReadLineAsync()
+    {
+        try
+        {
+            return await _reader.ReadLineAsync();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public void Dispose() => _client.Dispose();

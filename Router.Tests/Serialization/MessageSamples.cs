@@ -39,7 +39,7 @@ internal static class MessageSamples
 
     private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true);
 
-    private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com");
+    private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
 
     private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator");
 

@@ -1,0 +1,383 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Router.Actors.Configuration;
+
+namespace Router.Actors.Observability.Tracking;
+
+/// <summary>
+/// The message tracking log of one node: one JSON line per <see cref="TrackingEvent"/>, in files
+/// <c>tracking-NNNNNN.jsonl</c> that rotate by size, the newest <c>retain-files</c> kept.
+/// <see cref="Write"/> never blocks: it queues the event for one writer thread, which writes in
+/// batches (no fsync: the log is for people, the spool is the record). When the writer's queue is
+/// full, because the disk cannot keep up, the event is dropped and counted
+/// (<c>router_tracking_events_dropped_total</c>) so that the mail never waits for its own log.
+/// <see cref="FindAsync"/> answers "what happened to this message" from the files.
+/// </summary>
+public sealed class MessageTrackingLog : IAsyncDisposable
+{
+    private const string FilePrefix = "tracking-";
+    private const string FileSuffix = ".jsonl";
+    private const int MaxBatch = 4096;
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // The log is read with grep and jq, never embedded in HTML: keep <message@id> readable.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private readonly TrackingOptions _options;
+    private readonly string _node;
+    private readonly RouterMetrics? _metrics;
+    private readonly ILogger _logger;
+    private readonly Func<string, Stream> _openFile;
+    private readonly Channel<Item> _queue;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(long Sequence, string Path)> _files = [];
+    private long _dropped;
+    private Stream? _file;
+    private long _fileLength;
+    private DateTime _lastErrorLogged = DateTime.MinValue;
+    private int _disposed;
+
+    private MessageTrackingLog()
+    {
+        _options = new TrackingOptions { Enabled = false };
+        _node = string.Empty;
+        _logger = NullLogger.Instance;
+        _openFile = _ => Stream.Null;
+        _queue = Channel.CreateBounded<Item>(1);
+        _writerStopped.TrySetResult();
+    }
+
+    /// <summary>Opens (or continues) the log in <see cref="TrackingOptions.Directory"/> and starts its writer.</summary>
+    /// <param name="node">Stamped on every line (<see cref="TrackingEvent.Node"/>).</param>
+    /// <param name="metrics">Counts written and dropped events; optional.</param>
+    public MessageTrackingLog(TrackingOptions options, string node, RouterMetrics? metrics = null, ILogger? logger = null)
+        : this(options, node, metrics, logger, OpenForAppend)
+    {
+    }
+
+    /// <summary>As the public constructor, with the file opener replaced (tests: a slow disk).</summary>
+    internal MessageTrackingLog(TrackingOptions options, string node, RouterMetrics? metrics, ILogger? logger, Func<string, Stream> openFile)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled)
+            throw new ArgumentException("Use MessageTrackingLog.Disabled for a disabled log.", nameof(options));
+        _options = options;
+        _node = node;
+        _metrics = metrics;
+        _logger = logger ?? NullLogger.Instance;
+        _openFile = openFile;
+        _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            AllowSynchronousContinuations = false,
+        });
+        System.IO.Directory.CreateDirectory(options.Directory);
+        foreach (var path in System.IO.Directory.EnumerateFiles(options.Directory, FilePrefix + "*" + FileSuffix))
+        {
+            if (SequenceOf(path) is { } sequence)
+                _files.Add((sequence, path));
+        }
+        _files.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        new Thread(RunWriter) { IsBackground = true, Name = "tracking-writer" }.Start();
+    }
+
+    /// <summary>A log that writes nothing and finds nothing (<c>router.tracking.enabled = off</c>).</summary>
+    public static MessageTrackingLog Disabled { get; } = new();
+
+    /// <summary>Whether events are written; callers skip building them when not.</summary>
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>The folder of the log files.</summary>
+    public string Directory => _options.Directory;
+
+    /// <summary>Events dropped since start because the writer's queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>
+    /// Queues one event; returns at once. False when the log is disabled or the event was dropped
+    /// (the writer's queue is full).
+    /// </summary>
+    public bool Write(TrackingEvent trackingEvent)
+    {
+        if (!Enabled || Volatile.Read(ref _disposed) != 0)
+            return false;
+        if (_queue.Writer.TryWrite(new Item(trackingEvent, null)))
+            return true;
+        Interlocked.Increment(ref _dropped);
+        _metrics?.TrackingDropped();
+        return false;
+    }
+
+    /// <summary>Completes once every event queued before the call is written to its file (not fsync'd).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+            return;
+        var barrier = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            // A barrier is never dropped: it waits for room in the queue.
+            await _queue.Writer.WriteAsync(new Item(null, barrier), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return;
+        }
+        await barrier.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every event of a message, oldest first, across the retained files. <paramref name="messageIdOrQueueId"/>
+    /// is a queue id, or a Message-ID header (with or without its angle brackets): then the queue ids
+    /// received with that Message-ID are found first, and all of their events returned.
+    /// </summary>
+    public async Task<IReadOnlyList<TrackingEvent>> FindAsync(string messageIdOrQueueId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(messageIdOrQueueId);
+        if (!Enabled)
+            return [];
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => Search(messageIdOrQueueId.Trim(), cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes what is queued, then closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !Enabled)
+            return;
+        _queue.Writer.TryComplete();
+        await _writerStopped.Task.ConfigureAwait(false);
+    }
+
+    private List<TrackingEvent> Search(string id, CancellationToken cancellationToken)
+    {
+        var bare = BareMessageId(id);
+        // A pre-filter on the raw line; JSON would escape a quote or a backslash, so such an id is looked for in every line.
+        var filterable = !bare.Any(c => c is '"' or '\\' || char.IsControl(c));
+        var queueIds = new HashSet<string>(StringComparer.Ordinal) { id };
+        var found = new List<TrackingEvent>();
+        foreach (var path in ListFiles())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            StreamReader reader;
+            try
+            {
+                reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // Rotated away meanwhile.
+            }
+
+            using (reader)
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    if (filterable && !line.Contains(bare, StringComparison.Ordinal) && !ContainsAny(line, queueIds))
+                        continue;
+                    TrackingEvent? entry;
+                    try
+                    {
+                        entry = JsonSerializer.Deserialize(line, TrackingJsonContext.Default.TrackingEvent);
+                    }
+                    catch (JsonException)
+                    {
+                        continue; // A line torn by a crash, or not ours.
+                    }
+
+                    if (entry is null)
+                        continue;
+                    if (entry.Event == TrackingEventKind.Received && entry.MessageId is { } messageId && BareMessageId(messageId) == bare)
+                        queueIds.Add(entry.QueueId);
+                    if (queueIds.Contains(entry.QueueId))
+                        found.Add(entry);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static bool ContainsAny(string line, HashSet<string> values)
+    {
+        foreach (var value in values)
+        {
+            if (line.Contains(value, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
+
+    private static string BareMessageId(string id) => id.Trim().TrimStart('<').TrimEnd('>');
+
+    private IEnumerable<string> ListFiles() =>
+        System.IO.Directory.EnumerateFiles(_options.Directory, FilePrefix + "*" + FileSuffix)
+            .Select(p => (Sequence: SequenceOf(p), Path: p))
+            .Where(f => f.Sequence is not null)
+            .OrderBy(f => f.Sequence)
+            .Select(f => f.Path)
+            .ToArray();
+
+    private static long? SequenceOf(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name.StartsWith(FilePrefix, StringComparison.Ordinal) && name.EndsWith(FileSuffix, StringComparison.Ordinal)
+            && long.TryParse(name.AsSpan(FilePrefix.Length, name.Length - FilePrefix.Length - FileSuffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+                ? sequence
+                : null;
+    }
+
+    private string FileName(long sequence) =>
+        Path.Combine(_options.Directory, $"{FilePrefix}{sequence.ToString("D6", CultureInfo.InvariantCulture)}{FileSuffix}");
+
+    private static Stream OpenForAppend(string path) =>
+        new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 64 * 1024);
+
+    private void RunWriter()
+    {
+        var line = new ArrayBufferWriter<byte>(1024);
+        using var json = new Utf8JsonWriter(line, WriterOptions);
+        var barriers = new List<TaskCompletionSource>();
+        try
+        {
+            while (WaitForEvents())
+            {
+                var written = 0;
+                try
+                {
+                    while (written < MaxBatch && _queue.Reader.TryRead(out var item))
+                    {
+                        if (item.Barrier is { } barrier)
+                        {
+                            barriers.Add(barrier);
+                            continue;
+                        }
+
+                        line.ResetWrittenCount();
+                        json.Reset(line);
+                        JsonSerializer.Serialize(json, item.Event! with { Node = _node }, TrackingJsonContext.Default.TrackingEvent);
+                        json.Flush();
+                        line.Write("\n"u8);
+                        Append(line.WrittenSpan);
+                        written++;
+                    }
+
+                    _file?.Flush();
+                    _metrics?.TrackingWritten(written);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    _metrics?.TrackingWriteFailed();
+                    try
+                    {
+                        CloseFile();
+                    }
+                    catch (Exception closing) when (closing is IOException or UnauthorizedAccessException)
+                    {
+                        // The file is given up either way; the next event opens it again.
+                    }
+                    var now = DateTime.UtcNow;
+                    if (now - _lastErrorLogged > TimeSpan.FromMinutes(1))
+                    {
+                        _lastErrorLogged = now;
+                        _logger.LogWarning(ex, "Message tracking log {Directory}: a batch of events could not be written; mail is not affected", _options.Directory);
+                    }
+                }
+                finally
+                {
+                    foreach (var barrier in barriers)
+                        barrier.TrySetResult();
+                    barriers.Clear();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Message tracking log writer stopped; no more events are written");
+        }
+        finally
+        {
+            try
+            {
+                CloseFile();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Message tracking log: the last file could not be closed cleanly");
+            }
+            // Events still queued after a fault: release anyone waiting on a barrier behind them.
+            while (_queue.Reader.TryRead(out var item))
+                item.Barrier?.TrySetResult();
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    private bool WaitForEvents()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Appends one line to the current file, starting the next file first when this one would pass max-file-size.</summary>
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_file is null)
+            OpenCurrent();
+        else if (_fileLength > 0 && _fileLength + bytes.Length > _options.MaxFileSize)
+            Rotate();
+        _file!.Write(bytes);
+        _fileLength += bytes.Length;
+    }
+
+    /// <summary>Continues the newest file while it has room; otherwise starts the next.</summary>
+    private void OpenCurrent()
+    {
+        if (_files.Count > 0 && new FileInfo(_files[^1].Path) is { Exists: true } last && last.Length < _options.MaxFileSize)
+        {
+            _file = _openFile(last.FullName);
+            _fileLength = last.Length;
+            return;
+        }
+        Rotate();
+    }
+
+    private void Rotate()
+    {
+        CloseFile();
+        var sequence = _files.Count == 0 ? 1 : _files[^1].Sequence + 1;
+        var path = FileName(sequence);
+        _file = _openFile(path);
+        _fileLength = 0;
+        _files.Add((sequence, path));
+        while (_files.Count > _options.RetainFiles)
+        {
+            try
+            {
+                File.Delete(_files[0].Path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Message tracking log: could not delete the old file {File}", _files[0].Path);
+            }
+            _files.RemoveAt(0);
+        }
+    }
+
+    private void CloseFile()
+    {
+        var file = _file;
+        _file = null;
+        file?.Dispose();
+    }
+
+    /// <summary>An event to write, or a barrier to complete once everything before it is written.</summary>
+    private readonly record struct Item(TrackingEvent? Event, TaskCompletionSource? Barrier);
+}
