@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Router.Messages;
 
 /// <summary>
@@ -32,8 +34,10 @@ public sealed record Envelope(
 public sealed record RecipientNotify(string? Notify, string? OriginalRecipient)
 {
     /// <summary>Whether a failure of this recipient is reported to the sender.</summary>
+    [JsonIgnore]
     public bool WantsFailure => Notify is null || Notify.Contains("FAILURE", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether a delay notice may go to the sender: asked for, or not ruled out when NOTIFY was not given.</summary>
+    [JsonIgnore]
     public bool WantsDelay => Notify is null || Notify.Contains("DELAY", StringComparison.OrdinalIgnoreCase);
 }

@@ -92,6 +92,8 @@ public static partial class RouterConfig
             },
             Firewalls = firewalls,
             Connectors = connectors,
+            Cluster = ReadCluster(reader),
+            Hocon = config,
             Tracking = ReadTracking(reader, ReadSpool(reader).Path),
             Admin = ReadAdmin(reader),
         };

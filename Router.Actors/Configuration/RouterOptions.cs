@@ -29,6 +29,16 @@ public sealed record RouterOptions
     /// <summary><c>connectors</c>, in file order.</summary>
     public IReadOnlyList<ConnectorOptions> Connectors { get; init; } = [];
 
+    /// <summary><c>cluster</c>: off unless enabled; the node then joins the other nodes.</summary>
+    public ClusterSettings Cluster { get; init; } = new();
+
+    /// <summary>
+    /// The whole configuration these options were read from. Its <c>akka</c> section, if any, is
+    /// passed to the actor system as written, over the host's own settings (tuning such as
+    /// <c>akka.cluster.split-brain-resolver.stable-after</c>).
+    /// </summary>
+    public Akka.Configuration.Config? Hocon { get; init; }
+
     /// <summary><c>tracking</c>: the message tracking log.</summary>
     public TrackingOptions Tracking { get; init; } = new();
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Router.Messages.Delivery;
 
 /// <summary>What the firewall said for one recipient of a part.</summary>
@@ -6,6 +8,8 @@ namespace Router.Messages.Delivery;
 /// <param name="Reply">The reply text, for logs and DSNs.</param>
 public sealed record RecipientResult(int RecipientIndex, int Code, string Reply) : IRouterProtocol
 {
+    [JsonIgnore]
     public bool Delivered => Code is >= 200 and < 300;
+    [JsonIgnore]
     public bool Permanent => Code is >= 500 and < 600;
 }

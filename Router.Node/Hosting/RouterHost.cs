@@ -57,6 +57,8 @@ public static class RouterHost
                 akka.coordinated-shutdown.exit-clr = off
                 akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend);
+            akka.WithRouterSerialization();
+            akka.WithRouterClustering(options.Cluster);
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
@@ -104,7 +106,11 @@ public static class RouterHost
                 var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
+
+                var healthView = system.ActorOf(HealthViewActor.Props(firewalls, options.NodeName, options.Cluster.Enabled), "health-view");
+                registry.Register<HealthViewActor>(healthView);
             });
+            akka.WithAkkaOverrides(options.Hocon);
         });
         // Registered after Akka so that it stops first: the listener closes and in-flight SMTP
         // transactions finish while the actors that route and deliver are still alive.

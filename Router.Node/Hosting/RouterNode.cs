@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
@@ -42,6 +43,9 @@ public sealed class RouterNode : IAsyncDisposable
     public IPEndPoint? AdminEndpoint => Host.Services.GetRequiredService<AdminEndpoint>().BoundEndpoint;
 
     public IActorRef Routing => Host.Services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
+
+    /// <summary>Answers <c>GetClusterHealthView</c>: every node's firewalls (this node's alone when not clustered).</summary>
+    public IActorRef HealthView => Host.Services.GetRequiredService<ActorRegistry>().Get<HealthViewActor>();
 
     public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {

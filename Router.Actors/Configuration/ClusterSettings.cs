@@ -1,0 +1,35 @@
+namespace Router.Actors.Configuration;
+
+/// <summary>
+/// <c>router.cluster</c>: whether this node joins other nodes in an Akka.NET cluster, and how it is
+/// reached. Off by default: a node runs alone, with no remoting port.
+/// </summary>
+public sealed record ClusterSettings
+{
+    /// <summary>The actor system name; every node of one cluster has the same one, and seed node addresses name it.</summary>
+    public const string SystemName = "router";
+
+    /// <summary><c>enabled</c>: join a cluster (remoting on, seed nodes, split brain resolver). Default off.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary><c>hostname</c>: the address remoting binds to. Default 127.0.0.1.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary><c>port</c>: the remoting TCP port; 0 takes any free port (tests). Default 4053.</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary><c>public-hostname</c>: the name other nodes reach this one by, when it differs from <see cref="Hostname"/> (0.0.0.0, NAT). Default: hostname.</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>
+    /// <c>seed-nodes</c>: addresses such as <c>akka.tcp://router@10.0.0.1:4053</c> to join through.
+    /// Empty: the node forms a cluster of its own, which others can join. Default empty.
+    /// </summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary><c>roles</c>: this node's cluster roles. Default none.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary><c>min-nr-of-members</c>: members needed before the leader moves joining nodes to Up. Default 1.</summary>
+    public int MinNrOfMembers { get; init; } = 1;
+}

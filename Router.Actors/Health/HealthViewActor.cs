@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using Router.Messages.Health;
+
+namespace Router.Actors.Health;
+
+/// <summary>
+/// One per node: keeps this node's firewalls' health in the cluster-wide health view and answers
+/// <see cref="GetClusterHealthView"/> with every node's firewalls. Clustered, the view is an
+/// Akka.DistributedData LWW dictionary keyed "address/firewall-id": each node writes only its own
+/// entries (locally, spread by gossip) and removes a departed node's. Alone, the view is this
+/// node's firewalls. Health is still decided by each node's firewall actors for its own
+/// connections; the view is for routing and operators.
+/// </summary>
+public sealed class HealthViewActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The replicated map's key: one map for the whole cluster.</summary>
+    public static readonly LWWDictionaryKey<string, FirewallHealthEntry> ViewKey = new("router-firewall-health");
+
+    /// <summary>How often counters (delivered, failed) are refreshed between state changes.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
+
+    private sealed class Refresh : INoSerializationVerificationNeeded
+    {
+        public static readonly Refresh Instance = new();
+        private Refresh() { }
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IReadOnlyDictionary<string, IActorRef> _firewalls;
+    private readonly Cluster? _cluster;
+    private readonly IActorRef? _replicator;
+    private readonly string _address;
+    private readonly Dictionary<string, FirewallHealthEntry> _own = [];
+    private LWWDictionary<string, FirewallHealthEntry> _replicated = LWWDictionary<string, FirewallHealthEntry>.Empty;
+    private ImmutableHashSet<string> _unreachable = [];
+
+    public HealthViewActor(IReadOnlyDictionary<string, IActorRef> firewalls, string nodeName, bool clustered)
+    {
+        _firewalls = firewalls;
+        if (clustered)
+        {
+            _cluster = Cluster.Get(Context.System);
+            _replicator = DistributedData.Get(Context.System).Replicator;
+            _address = _cluster.SelfAddress.ToString();
+        }
+        else
+        {
+            _address = nodeName;
+        }
+
+        Receive<FirewallStateChanged>(changed =>
+        {
+            if (_firewalls.TryGetValue(changed.FirewallId, out var firewall))
+                firewall.Tell(GetFirewallSnapshot.Instance);
+        });
+        Receive<Refresh>(_ => OnRefresh());
+        Receive<FirewallSnapshot>(OnSnapshot);
+        Receive<Changed>(changed =>
+        {
+            if (changed.Key.Equals(ViewKey))
+                _replicated = changed.Get(ViewKey);
+        });
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(failure => _log.Warning("Health view update failed: {Failure}", failure));
+        Receive<ClusterEvent.UnreachableMember>(m => _unreachable = _unreachable.Add(m.Member.Address.ToString()));
+        Receive<ClusterEvent.ReachableMember>(m => _unreachable = _unreachable.Remove(m.Member.Address.ToString()));
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            var address = m.Member.Address.ToString();
+            _unreachable = _unreachable.Remove(address);
+            RemoveEntriesOf(address);
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<GetClusterHealthView>(_ => Sender.Tell(View()));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IReadOnlyDictionary<string, IActorRef> firewalls, string nodeName, bool clustered) =>
+        Akka.Actor.Props.Create(() => new HealthViewActor(firewalls, nodeName, clustered));
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(FirewallStateChanged));
+        if (_cluster is not null)
+        {
+            _replicator!.Tell(Dsl.Subscribe(ViewKey, Self));
+            _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        }
+
+        Timers.StartPeriodicTimer("refresh", Refresh.Instance, RefreshInterval);
+        foreach (var firewall in _firewalls.Values)
+            firewall.Tell(GetFirewallSnapshot.Instance);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster?.Unsubscribe(Self);
+    }
+
+    private void OnRefresh()
+    {
+        foreach (var firewall in _firewalls.Values)
+            firewall.Tell(GetFirewallSnapshot.Instance);
+
+        // Entries of nodes that left while this one was not watching (or arrived by gossip after
+        // their removal): once this node is Up, any address that is no longer a member goes.
+        if (_cluster is null || _cluster.SelfMember.Status != MemberStatus.Up)
+            return;
+        var members = _cluster.State.Members.Select(m => m.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var address in _replicated.Entries.Values.Select(e => e.Address).Distinct().Where(a => !members.Contains(a)).ToList())
+            RemoveEntriesOf(address);
+    }
+
+    private void OnSnapshot(FirewallSnapshot snapshot)
+    {
+        var entry = FirewallHealthEntry.From(snapshot, _address);
+        if (_own.TryGetValue(entry.Key, out var previous) && previous == entry)
+            return;
+        _own[entry.Key] = entry;
+        if (_replicator is null)
+            return;
+        var self = _cluster!.SelfUniqueAddress;
+        _replicator.Tell(Dsl.Update(ViewKey, LWWDictionary<string, FirewallHealthEntry>.Empty, WriteLocal.Instance,
+            map => map.SetItem(self, entry.Key, entry)));
+    }
+
+    private void RemoveEntriesOf(string address)
+    {
+        if (_replicator is null || address == _address)
+            return;
+        var keys = _replicated.Entries.Where(e => e.Value.Address == address).Select(e => e.Key).ToList();
+        if (keys.Count == 0)
+            return;
+        _log.Info("Removing {Count} health view entries of departed node {Address}", keys.Count, address);
+        var self = _cluster!.SelfUniqueAddress;
+        _replicator.Tell(Dsl.Update(ViewKey, LWWDictionary<string, FirewallHealthEntry>.Empty, WriteLocal.Instance,
+            map => keys.Aggregate(map, (m, key) => m.Remove(self, key))));
+        _replicated = keys.Aggregate(_replicated, (m, key) => m.Remove(self, key));
+    }
+
+    private ClusterHealthView View()
+    {
+        // This node's own entries are the freshest; the replicated map supplies the others.
+        var entries = new Dictionary<string, FirewallHealthEntry>(StringComparer.Ordinal);
+        foreach (var (key, entry) in _replicated.Entries)
+        {
+            if (entry.Address != _address)
+                entries[key] = entry;
+        }
+
+        foreach (var (key, entry) in _own)
+            entries[key] = entry;
+        var ordered = entries.Values
+            .OrderBy(e => e.Address, StringComparer.Ordinal)
+            .ThenBy(e => e.FirewallId, StringComparer.Ordinal)
+            .ToList();
+        return new ClusterHealthView(ordered, _unreachable.OrderBy(a => a, StringComparer.Ordinal).ToList());
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+using Router.Messages.Delivery;
+using Router.Messages.Health;
+using Router.Messages.Queue;
+using Router.Messages.Routing;
+
+namespace Router.Messages.Serialization;
+
+/// <summary>
+/// Compile-time System.Text.Json metadata for every message that may cross a node boundary. A type
+/// missing here cannot be serialized: the round-trip tests list every <see cref="IRouterProtocol"/>
+/// type by reflection, so a new message without its line here fails them.
+/// </summary>
+[JsonSourceGenerationOptions(
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(Envelope))]
+[JsonSerializable(typeof(DeliveryJob))]
+[JsonSerializable(typeof(DeliveryResult))]
+[JsonSerializable(typeof(RecipientResult))]
+[JsonSerializable(typeof(FailedRecipient))]
+[JsonSerializable(typeof(RecipientsFailed))]
+[JsonSerializable(typeof(RecipientsDelayed))]
+[JsonSerializable(typeof(DeliverJob))]
+[JsonSerializable(typeof(DeliveryAttempted))]
+[JsonSerializable(typeof(JobsReturned))]
+[JsonSerializable(typeof(SubscribeFirewall))]
+[JsonSerializable(typeof(FirewallStatus))]
+[JsonSerializable(typeof(ConnectorStatus))]
+[JsonSerializable(typeof(FirewallStateChanged))]
+[JsonSerializable(typeof(FirewallCommand))]
+[JsonSerializable(typeof(FirewallSnapshot))]
+[JsonSerializable(typeof(GetFirewallSnapshot))]
+[JsonSerializable(typeof(FirewallHealthEntry))]
+[JsonSerializable(typeof(GetClusterHealthView))]
+[JsonSerializable(typeof(ClusterHealthView))]
+[JsonSerializable(typeof(ListQueue))]
+[JsonSerializable(typeof(QueueEntry))]
+[JsonSerializable(typeof(QueueListing))]
+[JsonSerializable(typeof(RetryQueue))]
+[JsonSerializable(typeof(SuspendConnector))]
+[JsonSerializable(typeof(ResumeConnector))]
+[JsonSerializable(typeof(RedirectFirewall))]
+[JsonSerializable(typeof(CancelRedirect))]
+[JsonSerializable(typeof(DeleteMessage))]
+[JsonSerializable(typeof(QueueCommandDone))]
+[JsonSerializable(typeof(MessageSpooled))]
+[JsonSerializable(typeof(EnqueueJob))]
+[JsonSerializable(typeof(JobReleased))]
+[JsonSerializable(typeof(JobsRerouted))]
+[JsonSerializable(typeof(HandBackJobs))]
+[JsonSerializable(typeof(ExplainRoute))]
+[JsonSerializable(typeof(RouteExplanation))]
+[JsonSerializable(typeof(AddressSpaceMatch))]
+[JsonSerializable(typeof(RouteTierView))]
+[JsonSerializable(typeof(GetConnectorStates))]
+[JsonSerializable(typeof(ConnectorStates))]
+[JsonSerializable(typeof(ConnectorState))]
+[JsonSerializable(typeof(RoutingEvent))]
+internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Router.Messages.Health;
+using Router.Tests.Integration;
+
+namespace Router.Tests.Cluster;
+
+/// <summary>Three router nodes in one process form a cluster on loopback and share one health view.</summary>
+public sealed class ClusterHealthViewTests : IAsyncLifetime
+{
+    private readonly ClusterNodes _cluster = new();
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 0; i < 3; i++)
+            await _cluster.AddNodeAsync();
+        await _cluster.AllUpAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Three_nodes_form_one_cluster_and_each_sees_every_nodes_firewall()
+    {
+        var addresses = _cluster.Routers.Select(r => ClusterNodes.AddressOf(r).ToString()).ToHashSet();
+        Assert.Equal(3, addresses.Count);
+        foreach (var router in _cluster.Routers)
+        {
+            await Eventually.TrueAsync(
+                () => ClusterNodes.ViewAsync(router).Result.Firewalls.Select(e => e.Address).ToHashSet().SetEquals(addresses),
+                TimeSpan.FromSeconds(15),
+                () => $"{ClusterNodes.AddressOf(router)} sees {Describe(ClusterNodes.ViewAsync(router).Result)}");
+        }
+
+        var view = await ClusterNodes.ViewAsync(_cluster[2]);
+        Assert.All(view.Firewalls, e => Assert.Equal("fw", e.FirewallId));
+        Assert.Equal(["node1", "node2", "node3"], view.Firewalls.Select(e => e.Node).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task A_firewall_tripped_on_node_1_is_seen_tripped_on_node_3_within_5_seconds()
+    {
+        var node1 = ClusterNodes.AddressOf(_cluster[0]).ToString();
+        await Eventually.TrueAsync(
+            () => ClusterNodes.ViewAsync(_cluster[2]).Result.Firewalls.Any(e => e.Address == node1 && e.State == "healthy"),
+            TimeSpan.FromSeconds(15),
+            () => $"node3 does not see node1's firewall healthy: {Describe(ClusterNodes.ViewAsync(_cluster[2]).Result)}");
+
+        var snapshot = await _cluster[0].Node.System.ActorSelection("/user/firewall-fw")
+            .Ask<FirewallSnapshot>(new FirewallCommand("fw", "trip"), TimeSpan.FromSeconds(5));
+        Assert.Equal("tripped", snapshot.State);
+        var clock = Stopwatch.StartNew();
+
+        await Eventually.TrueAsync(
+            () => ClusterNodes.ViewAsync(_cluster[2]).Result.Firewalls.Any(e => e.Address == node1 && e.FirewallId == "fw" && e.State == "tripped"),
+            TimeSpan.FromSeconds(5),
+            () => $"node3's view after {clock.Elapsed.TotalSeconds:0.0}s: {Describe(ClusterNodes.ViewAsync(_cluster[2]).Result)}");
+
+        // Health stays each node's own: the other nodes' firewalls are untouched.
+        var view = await ClusterNodes.ViewAsync(_cluster[2]);
+        Assert.All(view.Firewalls.Where(e => e.Address != node1), e => Assert.Equal("healthy", e.State));
+        var entry = view.Firewalls.Single(e => e.Address == node1);
+        Assert.Equal("node1", entry.Node);
+        Assert.Equal("tripped by operator", entry.Reason);
+        Assert.Equal(snapshot.Trips, entry.Trips);
+    }
+
+    [Fact]
+    public async Task A_node_that_leaves_is_removed_from_the_other_nodes_views()
+    {
+        var node4 = await _cluster.AddNodeAsync();
+        await _cluster.AllUpAsync();
+        var address = ClusterNodes.AddressOf(node4).ToString();
+        await Eventually.TrueAsync(
+            () => ClusterNodes.ViewAsync(_cluster[0]).Result.Firewalls.Any(e => e.Address == address),
+            TimeSpan.FromSeconds(15),
+            () => $"node1 never saw node4: {Describe(ClusterNodes.ViewAsync(_cluster[0]).Result)}");
+
+        await _cluster.RemoveNodeAsync(node4);
+
+        foreach (var router in _cluster.Routers)
+        {
+            await Eventually.TrueAsync(
+                () => ClusterNodes.ViewAsync(router).Result.Firewalls.All(e => e.Address != address),
+                TimeSpan.FromSeconds(30),
+                () => $"{ClusterNodes.AddressOf(router)} still lists node4: {Describe(ClusterNodes.ViewAsync(router).Result)}");
+        }
+
+        await _cluster.AllUpAsync();
+    }
+
+    private static string Describe(ClusterHealthView view) =>
+        string.Join(", ", view.Firewalls.Select(e => $"{e.Address}/{e.FirewallId}={e.State}"));
+}

@@ -1,0 +1,99 @@
+using Router.Messages;
+using Router.Messages.Delivery;
+using Router.Messages.Health;
+using Router.Messages.Queue;
+using Router.Messages.Routing;
+
+namespace Router.Tests.Serialization;
+
+/// <summary>
+/// One sample of every message that may cross a node boundary, every serialized property set to
+/// something other than what a missing property would read back as, so a field the serializer
+/// drops shows up in the round-trip test.
+/// </summary>
+internal static class MessageSamples
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 28, 18, 30, 15, 123, TimeSpan.FromHours(1));
+
+    private static readonly Envelope Envelope = new("alice@example.org", ["bob@example.com", "carol@example.net"], At, "10.1.2.3", "mx.example.org")
+    {
+        EnvelopeId = "env-42",
+        Return = "HDRS",
+        RecipientOptions = [new RecipientNotify("SUCCESS,DELAY", "rfc822;bob@example.com"), new RecipientNotify("NEVER", "rfc822;carol@example.net")],
+    };
+
+    private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
+    {
+        AvoidConnector = "out-a",
+        AvoidFirewall = "fw-a",
+        FirewallFaults = 1,
+        ReceivedAt = At,
+        Deferrals = 3,
+        DelayNoticeSent = true,
+        Notify = ["SUCCESS", null],
+        EnvelopeId = "env-42",
+        Return = "FULL",
+    };
+
+    private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
+
+    private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true);
+
+    private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
+
+    private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator");
+
+    private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");
+
+    private static readonly QueueEntry QueueEntry = new("Q1A2B3", "alice@example.org", ["bob@example.com"], "deferred", "out-a", At, 2);
+
+    public static IReadOnlyDictionary<Type, object> All { get; } = new object[]
+    {
+        Envelope,
+        Job,
+        Delivery,
+        Result,
+        Failed,
+        new RecipientsFailed("Q1A2B3", [Failed]) { Bounce = true, AllPending = Failed },
+        new RecipientsDelayed("Q1A2B3", [Failed], At),
+        new DeliverJob(Job),
+        new DeliveryAttempted("fw-a", Job, Delivery),
+        new JobsReturned("fw-a", [Job], "firewall tripped"),
+        new SubscribeFirewall("out-a"),
+        new FirewallStatus("fw-a", "suspect", true, 4),
+        new ConnectorStatus("out-a", true),
+        new FirewallStateChanged("fw-a", "node1", ["out-a", "out-b"], "healthy", "tripped", "3 failures", At, TimeSpan.FromSeconds(10)),
+        new FirewallCommand("fw-a", "trip"),
+        Snapshot,
+        GetFirewallSnapshot.Instance,
+        HealthEntry,
+        GetClusterHealthView.Instance,
+        new ClusterHealthView([HealthEntry], ["akka.tcp://router@127.0.0.1:4052"]),
+        new ListQueue("out-a", "fw-a", "deferred", "alice@example.org"),
+        QueueEntry,
+        new QueueListing([QueueEntry]),
+        new RetryQueue("Q1A2B3"),
+        new SuspendConnector("out-a"),
+        new ResumeConnector("out-a"),
+        new RedirectFirewall("fw-a", "out-b"),
+        new CancelRedirect("fw-a"),
+        new DeleteMessage("Q1A2B3", true),
+        new QueueCommandDone("retry", 3),
+        new MessageSpooled("Q1A2B3", Envelope, 4096, [0, 1]) { Deferrals = 2, NextAttempt = At },
+        new EnqueueJob(Job),
+        new JobReleased("out-a", Job, Job with { Recipients = ["carol@example.net"], RecipientIndexes = [1] }, TimeSpan.FromMinutes(1), "deferred"),
+        new JobsRerouted("out-a", [Job], "firewall tripped") { RedirectTo = "out-b" },
+        new HandBackJobs("suspended", "out-b", "Q1A2B3"),
+        new ExplainRoute("bob@partner.example"),
+        new RouteExplanation("bob@partner.example", "partner.example", "no error",
+            [new AddressSpaceMatch("partner", "partner.example", 1, 1)],
+            [new RouteTierView(1, "partner.example", 1, [new ConnectorState("partner", "usable", 2, ["fw-a"], "out-b")])],
+            "partner", "out-a", "partner takes the mail"),
+        new AddressSpaceMatch("out-a", "*", 5, 2),
+        new RouteTierView(2, "*", 5, [new ConnectorState("out-a", "down", 1, ["fw-a", "fw-b"], "out-c")]),
+        GetConnectorStates.Instance,
+        new ConnectorStates([new ConnectorState("out-a", "suspended", 3, ["fw-a"], "out-b")], new Dictionary<string, string> { ["fw-a"] = "out-b" }, 4),
+        new ConnectorState("out-b", "usable", 7, ["fw-b"], "out-a"),
+        new RoutingEvent("rerouted", "out-a", 2, "firewall tripped", At),
+    }.ToDictionary(m => m.GetType());
+}
