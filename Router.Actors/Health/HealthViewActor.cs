@@ -65,6 +65,8 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
                 _replicated = changed.Get(ViewKey);
         });
         Receive<UpdateSuccess>(_ => { });
+        // WriteAll times out while a node is unreachable; gossip still carries the entry there.
+        Receive<UpdateTimeout>(timeout => _log.Debug("Health view state change not yet acknowledged by every node: {Timeout}", timeout));
         Receive<IUpdateFailure>(failure => _log.Warning("Health view update failed: {Failure}", failure));
         Receive<ClusterEvent.UnreachableMember>(m => _unreachable = _unreachable.Add(m.Member.Address.ToString()));
         Receive<ClusterEvent.ReachableMember>(m => _unreachable = _unreachable.Remove(m.Member.Address.ToString()));
@@ -127,9 +129,15 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
         if (_replicator is null)
             return;
         var self = _cluster!.SelfUniqueAddress;
-        _replicator.Tell(Dsl.Update(ViewKey, LWWDictionary<string, FirewallHealthEntry>.Empty, WriteLocal.Instance,
+        // A change of state is pushed to every node at once (routing and operators act on it);
+        // refreshed counters wait for gossip. Either way the local copy is written first, so a
+        // node that does not answer in time still gets the entry by gossip later.
+        IWriteConsistency consistency = previous is null || previous.State != entry.State ? StateWrite : WriteLocal.Instance;
+        _replicator.Tell(Dsl.Update(ViewKey, LWWDictionary<string, FirewallHealthEntry>.Empty, consistency,
             map => map.SetItem(self, entry.Key, entry)));
     }
+
+    private static readonly WriteAll StateWrite = new(TimeSpan.FromSeconds(2));
 
     private void RemoveEntriesOf(string address)
     {

@@ -34,10 +34,15 @@ public sealed class AdminEndpointTests
     {
         await using var node = await AdminNode.StartAsync();
 
-        var full = await node.GetAsync<ActorNode>("api/actors");
-        Assert.Equal("/user", full.Path);
-        Assert.Subset(new HashSet<string> { "routing", "ingress", "bounces", "firewall-fw-a", "firewall-fw-b", "connector-out-a", "connector-out-b", "connector-partner" },
-            full.Children.Select(c => c.Name).ToHashSet());
+        // The tree is read live; wait until every top-level actor of the node is in it.
+        string[] expected = ["routing", "ingress", "bounces", "firewall-fw-a", "firewall-fw-b", "connector-out-a", "connector-out-b", "connector-partner"];
+        ActorNode? full = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            full = await node.GetAsync<ActorNode>("api/actors");
+            return expected.All(full.Children.Select(c => c.Name).Contains);
+        }, TimeSpan.FromSeconds(10), () => $"children of /user: {string.Join(", ", full?.Children.Select(c => c.Name) ?? [])}");
+        Assert.Equal("/user", full!.Path);
         var firewall = full.Children.Single(c => c.Name == "firewall-fw-a");
         Assert.Equal("/user/firewall-fw-a", firewall.Path);
         Assert.Contains(firewall.Children, w => w.Path == "/user/firewall-fw-a/worker-1");

@@ -17,6 +17,7 @@ namespace Router.Tests.Integration;
 /// Run alone with <c>--filter Category=Fuzz</c>.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(SmtpFuzzCollection.Name)]
 public sealed partial class SmtpFuzzTests(ITestOutputHelper output)
 {
     private const ulong DefaultSeed = 20261128;
@@ -251,4 +252,14 @@ public sealed partial class SmtpFuzzTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"with ESMTP id ([0-9A-Za-z]+)")]
     private static partial Regex DeliveredId();
+}
+
+/// <summary>
+/// The fuzz test measures the process's managed memory, so it runs alone: routers of tests
+/// running beside it would count against its bound.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SmtpFuzzCollection
+{
+    public const string Name = "fuzz (alone: it measures process memory)";
 }
