@@ -143,6 +143,66 @@ public sealed class SmtpConnectionLimitTests
 
 public sealed class RelayTrickTests
 {
+    /// <summary>
+    /// The classic open-relay probes (after the relay tests of the late 1990s: the %-hack, bang
+    /// paths, source routes, quoted local parts, double @, address literals), with relay.test as
+    /// the router's own name and elsewhere.example as the victim. Only the first two are
+    /// legitimate forms: a plain address and one whose domain is an address literal.
+    /// </summary>
+    public static readonly TheoryData<string, bool> ClassicProbes = new()
+    {
+        { "victim@elsewhere.example", true },
+        { "victim@[192.0.2.25]", true },
+        { "victim%elsewhere.example@relay.test", false },
+        { "victim%elsewhere.example@[127.0.0.1]", false },
+        { "\"victim@elsewhere.example\"", false },
+        { "\"victim%elsewhere.example\"", false },
+        { "victim@elsewhere.example@relay.test", false },
+        { "\"victim@elsewhere.example\"@relay.test", false },
+        { "\"victim%elsewhere.example\"@relay.test", false },
+        { "@relay.test:victim@elsewhere.example", false },
+        { "@[127.0.0.1]:victim@elsewhere.example", false },
+        { "elsewhere.example!victim", false },
+        { "elsewhere.example!victim@relay.test", false },
+        { "elsewhere.example!victim@[127.0.0.1]", false },
+        { "victim%elsewhere.example", false },
+        { "relay.test!elsewhere.example!victim", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClassicProbes))]
+    public async Task Each_classic_relay_probe_from_outside_the_relay_networks_is_refused(string address, bool legitimate)
+    {
+        _ = legitimate;
+        var reply = await ProbeAsync(address, "relay.allowed-networks = [\"192.0.2.0/24\"]");
+        Assert.Matches("^5[0-9][0-9] 5\\.[0-9]+\\.[0-9]+ ", reply);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClassicProbes))]
+    public async Task From_inside_the_relay_networks_only_the_legitimate_forms_are_accepted(string address, bool legitimate)
+    {
+        var reply = await ProbeAsync(address, "");
+        if (legitimate)
+            Assert.StartsWith("250", reply);
+        else
+            Assert.Matches("^5[0-9][0-9] 5\\.[0-9]+\\.[0-9]+ ", reply);
+    }
+
+    private static async Task<string> ProbeAsync(string address, string smtp)
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await TestRouter.StartAsync($"smtp {{ hostname = \"relay.test\"\n{smtp} }}\n" + TestRouter.EqualCost(fw));
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+        await session.SendAsync("EHLO client.test");
+        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+        var reply = await session.ReplyAsync($"RCPT TO:<{address}>");
+        // Whatever the reply, the session goes on.
+        Assert.StartsWith("250", await session.ReplyAsync("RSET"));
+        return reply;
+    }
+
     [Theory]
     [InlineData("RCPT TO:<victim%elsewhere.example@relay.test>")]
     [InlineData("RCPT TO:<elsewhere.example!victim@relay.test>")]
