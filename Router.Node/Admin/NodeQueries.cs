@@ -29,13 +29,33 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     public ClusterView Cluster()
     {
-        // Not clustered yet: the node is a cluster of one and its own leader. The shape is that of
-        // Akka.Cluster's member list, so a real cluster fills it without changing the API.
+        if (options.Cluster.Enabled)
+            return ClusterMembers();
+        // Not clustered: the node is a cluster of one and its own leader, in the shape of
+        // Akka.Cluster's member list.
         var roles = system.Settings.Config.HasPath("akka.cluster.roles")
             ? system.Settings.Config.GetStringList("akka.cluster.roles")
             : [];
         var self = new MemberView(Address, NodeName, "up", roles.ToArray(), Reachable: true, Leader: true, Self: true, UpSince);
         return new ClusterView(Address, Address, Clustered: false, [self]);
+    }
+
+    /// <summary>
+    /// The members as this node's cluster state has them. A member's node name is known for this
+    /// node only (the others show their address); <c>upSince</c> likewise.
+    /// </summary>
+    private ClusterView ClusterMembers()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        var self = cluster.SelfAddress;
+        var members = state.Members
+            .Select(m => new MemberView(m.Address.ToString(), m.Address == self ? NodeName : $"{m.Address.Host}:{m.Address.Port}",
+                m.Status.ToString().ToLowerInvariant(), m.Roles.Order(StringComparer.Ordinal).ToArray(),
+                Reachable: !state.Unreachable.Any(u => u.Address == m.Address), Leader: m.Address == state.Leader, Self: m.Address == self,
+                m.Address == self ? UpSince : default))
+            .ToList();
+        return new ClusterView(self.ToString(), state.Leader?.ToString(), Clustered: true, members);
     }
 
     /// <param name="all">From the root guardian (system actors included) instead of <c>/user</c>.</param>

@@ -74,7 +74,7 @@ public static class CmdRenderer
         var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since");
         foreach (var m in cluster.Members)
             table.AddRow(Cells(m.Address + (m.Self ? " (self)" : string.Empty), m.Node, m.Status, $"[{string.Join(", ", m.Roles)}]",
-                m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, Time(m.UpSince)));
+                m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, m.UpSince == default ? "-" : Time(m.UpSince)));
         console.Write(table);
         console.WriteLine($"Count: {cluster.Members.Count} node(s); leader {cluster.Leader ?? "none"}{(cluster.Clustered ? string.Empty : " (not clustered: this node alone)")}");
     }

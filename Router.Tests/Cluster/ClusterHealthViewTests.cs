@@ -38,6 +38,23 @@ public sealed class ClusterHealthViewTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cluster_show_on_any_node_lists_the_three_members_up_reachable_and_one_leader()
+    {
+        var addresses = _cluster.Routers.Select(r => ClusterNodes.AddressOf(r).ToString()).Order().ToArray();
+        using var http = new HttpClient();
+        var endpoint = _cluster[2].Node.AdminEndpoint ?? throw new InvalidOperationException("no admin endpoint");
+        var json = await http.GetStringAsync($"http://{endpoint}/api/cluster");
+        var view = System.Text.Json.JsonSerializer.Deserialize<Router.Node.Admin.ClusterView>(json, Router.Node.Admin.AdminJson.Options)!;
+
+        Assert.True(view.Clustered);
+        Assert.Equal(addresses, view.Members.Select(m => m.Address).Order().ToArray());
+        Assert.All(view.Members, m => Assert.Equal(("up", true), (m.Status, m.Reachable)));
+        Assert.Equal(ClusterNodes.AddressOf(_cluster[2]).ToString(), view.Self);
+        Assert.Equal("node3", Assert.Single(view.Members, m => m.Self).Node);
+        Assert.Equal(view.Leader, Assert.Single(view.Members, m => m.Leader).Address);
+    }
+
+    [Fact]
     public async Task A_firewall_tripped_on_node_1_is_seen_tripped_on_node_3_within_5_seconds()
     {
         var node1 = ClusterNodes.AddressOf(_cluster[0]).ToString();
