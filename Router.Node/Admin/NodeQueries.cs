@@ -27,6 +27,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     public DateTimeOffset UpSince => DateTimeOffset.UtcNow - system.Uptime;
 
+    /// <summary>router.cluster.enabled: this node is a cluster member.</summary>
+    public bool Clustered => options.Cluster.Enabled;
+
     public ClusterView Cluster()
     {
         if (options.Cluster.Enabled)

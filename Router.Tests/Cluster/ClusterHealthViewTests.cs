@@ -52,6 +52,10 @@ public sealed class ClusterHealthViewTests : IAsyncLifetime
         Assert.Equal(ClusterNodes.AddressOf(_cluster[2]).ToString(), view.Self);
         Assert.Equal("node3", Assert.Single(view.Members, m => m.Self).Node);
         Assert.Equal(view.Leader, Assert.Single(view.Members, m => m.Leader).Address);
+
+        using var leave = await http.PostAsync($"http://{endpoint}/api/cluster/leave?address={Uri.EscapeDataString(addresses[0])}", null);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, leave.StatusCode);
+        Assert.Contains("cluster leave is not supported yet", await leave.Content.ReadAsStringAsync());
     }
 
     [Fact]
