@@ -30,6 +30,16 @@ public sealed class EdgeTlsAuthTests
             connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
             """);
 
+    /// <summary>A session that has said EHLO, completed STARTTLS and said EHLO again.</summary>
+    private static async Task<RawSmtpSession> OpenOverTlsAsync(TestRouter router)
+    {
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        await session.SendAsync("EHLO client.test");
+        await session.StartTlsAsync();
+        await session.SendAsync("EHLO client.test");
+        return session;
+    }
+
     private static string Plain(string user, string password) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));
 
@@ -192,11 +202,7 @@ public sealed class EdgeTlsAuthTests
         using var certificate = TestCertificate.Create();
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}\n{Outside}");
-        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
-        using var _ = session;
-        await session.SendAsync("EHLO client.test");
-        await session.StartTlsAsync();
-        await session.SendAsync("EHLO client.test");
+        using var session = await OpenOverTlsAsync(router);
 
         Assert.Equal("334 VXNlcm5hbWU6", await session.ReplyAsync("AUTH LOGIN"));
         Assert.Equal("334 UGFzc3dvcmQ6", await session.ReplyAsync(Base64("alice")));
@@ -211,11 +217,7 @@ public sealed class EdgeTlsAuthTests
         using var certificate = TestCertificate.Create();
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}\n{Outside}\nauth.max-failures = 5");
-        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
-        using var _ = session;
-        await session.SendAsync("EHLO client.test");
-        await session.StartTlsAsync();
-        await session.SendAsync("EHLO client.test");
+        using var session = await OpenOverTlsAsync(router);
 
         Assert.Equal("535 5.7.8 Authentication credentials invalid", await session.ReplyAsync($"AUTH PLAIN {Plain("alice", "wrong")}"));
         Assert.Equal("535 5.7.8 Authentication credentials invalid", await session.ReplyAsync($"AUTH PLAIN {Plain("mallory", AlicePassword)}"));
@@ -248,11 +250,7 @@ public sealed class EdgeTlsAuthTests
         using var certificate = TestCertificate.Create();
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}\nauth.max-failures = 2");
-        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
-        using var _ = session;
-        await session.SendAsync("EHLO client.test");
-        await session.StartTlsAsync();
-        await session.SendAsync("EHLO client.test");
+        using var session = await OpenOverTlsAsync(router);
 
         Assert.Equal("535 5.7.8 Authentication credentials invalid", await session.ReplyAsync($"AUTH PLAIN {Plain("alice", "guess-1")}"));
         Assert.Equal("421 4.7.0 Too many failed authentication attempts, closing connection",
@@ -337,11 +335,7 @@ public sealed class EdgeTlsAuthTests
         using var certificate = TestCertificate.Create();
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}");
-        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
-        using var _ = session;
-        await session.SendAsync("EHLO client.test");
-        await session.StartTlsAsync();
-        await session.SendAsync("EHLO client.test");
+        using var session = await OpenOverTlsAsync(router);
 
         Assert.Equal(reply, await session.ReplyAsync(line));
         Assert.StartsWith("250", await session.ReplyAsync("NOOP"));
@@ -354,11 +348,7 @@ public sealed class EdgeTlsAuthTests
         using var certificate = TestCertificate.Create();
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, $"{certificate.PemSettings()}\n{Users}");
-        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
-        using var _ = session;
-        await session.SendAsync("EHLO client.test");
-        await session.StartTlsAsync();
-        await session.SendAsync("EHLO client.test");
+        using var session = await OpenOverTlsAsync(router);
 
         Assert.Equal("334 VXNlcm5hbWU6", await session.ReplyAsync("AUTH LOGIN"));
         Assert.Equal("501 5.7.0 Authentication cancelled", await session.ReplyAsync("*"));
