@@ -25,6 +25,15 @@ public sealed class SmtpLimitTests
         return session;
     }
 
+    /// <summary>EHLO, one sender, one recipient and DATA, each answered as it should be: the session is in DATA.</summary>
+    private static async Task StartDataAsync(RawSmtpSession session)
+    {
+        Assert.StartsWith("250", await session.ReplyAsync("EHLO client.test"));
+        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
+        Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+        Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+    }
+
     private static async Task AssertClosedAsync(RawSmtpSession session) =>
         Assert.Null(await session.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
 
@@ -182,10 +191,7 @@ public sealed class SmtpLimitTests
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "data-timeout = 1s, data-total-timeout = 2500ms");
         using var session = await OpenAsync(router);
-        Assert.StartsWith("250", await session.ReplyAsync("EHLO client.test"));
-        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
-        Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@example.net>"));
-        Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+        await StartDataAsync(session);
 
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -218,10 +224,7 @@ public sealed class SmtpLimitTests
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "data-timeout = 1s, data-total-timeout = 1m");
         using var session = await OpenAsync(router);
-        Assert.StartsWith("250", await session.ReplyAsync("HELO client.test"));
-        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
-        Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@example.net>"));
-        Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+        await StartDataAsync(session);
         await session.WriteAsync("Subject: half\r\n\r\nhalf a mess");
         var clock = Stopwatch.StartNew();
         Assert.Equal(LimitReplies.DataTimeout, await session.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
@@ -237,10 +240,7 @@ public sealed class SmtpLimitTests
         await using var router = await StartAsync(fw);
         using (var session = await OpenAsync(router))
         {
-            Assert.StartsWith("250", await session.ReplyAsync("EHLO client.test"));
-            Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
-            Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<b@example.net>"));
-            Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+            await StartDataAsync(session);
             await session.WriteAsync("Subject: cut\r\n\r\n" + string.Concat(Enumerable.Repeat("some text of a message cut short\r\n", 2000)));
         }
         await AssertNothingStoredThenAGoodMessageIsAsync(router, fw);
@@ -301,10 +301,7 @@ public sealed class SmtpLimitTests
 
         // A holds 260 kB of an unfinished message.
         using var a = await OpenAsync(router);
-        Assert.StartsWith("250", await a.ReplyAsync("EHLO a.test"));
-        Assert.StartsWith("250", await a.ReplyAsync("MAIL FROM:<a@example.org>"));
-        Assert.StartsWith("250", await a.ReplyAsync("RCPT TO:<b@example.net>"));
-        Assert.StartsWith("354", await a.ReplyAsync("DATA"));
+        await StartDataAsync(a);
         var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('a', 98) + "\r\n", 2600));
         await a.WriteAsync(body);
 
