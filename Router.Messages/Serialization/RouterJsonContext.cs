@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Router.Messages.Cluster;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -58,4 +59,9 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(ConnectorStates))]
 [JsonSerializable(typeof(ConnectorState))]
 [JsonSerializable(typeof(RoutingEvent))]
+[JsonSerializable(typeof(PeerOffer))]
+[JsonSerializable(typeof(PeerChunkRequest))]
+[JsonSerializable(typeof(PeerChunk))]
+[JsonSerializable(typeof(PeerStored))]
+[JsonSerializable(typeof(PeerRefused))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
+using Router.Messages.Cluster;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -91,6 +92,11 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(ConnectorStates)] = "cstates",
         [typeof(ConnectorState)] = "cstate",
         [typeof(RoutingEvent)] = "revt",
+        [typeof(PeerOffer)] = "poffer",
+        [typeof(PeerChunkRequest)] = "pchreq",
+        [typeof(PeerChunk)] = "pchunk",
+        [typeof(PeerStored)] = "pstored",
+        [typeof(PeerRefused)] = "prefused",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

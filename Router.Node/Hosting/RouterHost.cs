@@ -9,8 +9,10 @@ using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Actors.Peers;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
+using Router.Messages.Cluster;
 using Router.Messages.Routing;
 using Router.Node.Admin;
 
@@ -109,6 +111,19 @@ public static class RouterHost
 
                 var healthView = system.ActorOf(HealthViewActor.Props(firewalls, options.NodeName, options.Cluster.Enabled), "health-view");
                 registry.Register<HealthViewActor>(healthView);
+
+                // Clustered, peers send this node messages (handovers, shadow copies) in chunks through
+                // its intake, and it sends its own through the outbox.
+                if (options.Cluster.Enabled)
+                {
+                    var transfers = new PeerTransferSettings();
+                    registry.Register<PeerOutbox>(system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name));
+                    var stores = new Dictionary<TransferKind, IPeerStore>
+                    {
+                        [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers")),
+                    };
+                    registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
+                }
             });
             akka.WithAkkaOverrides(options.Hocon);
         });

@@ -9,6 +9,7 @@ using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Actors.Peers;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Node.Admin;
@@ -46,6 +47,9 @@ public sealed class RouterNode : IAsyncDisposable
 
     /// <summary>Answers <c>GetClusterHealthView</c>: every node's firewalls (this node's alone when not clustered).</summary>
     public IActorRef HealthView => Host.Services.GetRequiredService<ActorRegistry>().Get<HealthViewActor>();
+
+    /// <summary>Clustered only: sends messages to peers (<see cref="PeerOutbox.SendAsync"/>).</summary>
+    public IActorRef PeerOutbox => Host.Services.GetRequiredService<ActorRegistry>().Get<PeerOutbox>();
 
     public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {

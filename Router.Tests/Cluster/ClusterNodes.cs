@@ -21,6 +21,9 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public TestRouter this[int index] => _nodes[index].Router;
 
+    /// <summary>The fake firewall that the node's only firewall "fw" points at.</summary>
+    public FakeFirewall FirewallOf(TestRouter router) => _nodes.Single(n => n.Router == router).Firewall;
+
     public static Address AddressOf(TestRouter router) => Akka.Cluster.Cluster.Get(router.Node.System).SelfAddress;
 
     /// <summary>Starts a node named nodeN with one firewall "fw" (its own fake) and one connector; it joins the first node.</summary>

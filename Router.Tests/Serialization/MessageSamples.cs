@@ -1,4 +1,5 @@
 using Router.Messages;
+using Router.Messages.Cluster;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -95,5 +96,10 @@ internal static class MessageSamples
         new ConnectorStates([new ConnectorState("out-a", "suspended", 3, ["fw-a"], "out-b")], new Dictionary<string, string> { ["fw-a"] = "out-b" }, 4),
         new ConnectorState("out-b", "usable", 7, ["fw-b"], "out-a"),
         new RoutingEvent("rerouted", "out-a", 2, "firewall tripped", At),
+        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3] },
+        new PeerChunkRequest("t-1", 65536, 65536),
+        new PeerChunk("t-1", 65536, [4, 5, 6]),
+        new PeerStored("t-1", "0ABD"),
+        new PeerRefused("t-1", "the spool is full"),
     }.ToDictionary(m => m.GetType());
 }

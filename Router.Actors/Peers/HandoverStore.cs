@@ -1,0 +1,25 @@
+using System.Buffers;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Spool;
+using Envelope = Router.Messages.Envelope;
+using Router.Messages.Cluster;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Peers;
+
+/// <summary>
+/// Takes over a message a peer hands to this node: stores it in this node's spool under a new queue
+/// id (fsync'd before the sender is told), then routes it like mail accepted here.
+/// </summary>
+public sealed class HandoverStore(MessageSpool spool, IActorRef router, ILogger logger) : IPeerStore
+{
+    public async Task<string> StoreAsync(PeerOffer offer, Envelope envelope, ReadOnlySequence<byte> body)
+    {
+        var spooled = await spool.AcceptAsync(envelope, ReadOnlyMemory<byte>.Empty, body).ConfigureAwait(false);
+        router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+        logger.LogInformation("Took over {QueueId} from {Owner} (its {OwnerQueueId}): {Recipients} recipient(s), {Bytes} bytes",
+            spooled.QueueId, offer.Owner, offer.QueueId, envelope.Recipients.Count, spooled.Length);
+        return spooled.QueueId;
+    }
+}

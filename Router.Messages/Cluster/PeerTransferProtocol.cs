@@ -1,0 +1,39 @@
+namespace Router.Messages.Cluster;
+
+/// <summary>What the receiving node does with a message another node sends it.</summary>
+public enum TransferKind
+{
+    /// <summary>Keep a shadow copy for the owner (shadow redundancy); deliver it only if the owner is lost.</summary>
+    Shadow = 1,
+
+    /// <summary>Take the message over: queue it and deliver it (spill-over routing, drain on leave).</summary>
+    Handover = 2,
+}
+
+/// <summary>
+/// Sender → receiving node's peer intake: the start of a transfer. The payload is the envelope's
+/// JSON (<paramref name="EnvelopeLength"/> bytes) followed by the stored body
+/// (<paramref name="BodyLength"/> bytes). A small payload travels inline in <see cref="Inline"/>;
+/// a larger one is pulled by the receiver in <see cref="PeerChunk"/>s, so no remoting frame is big
+/// and heartbeats keep flowing between chunks.
+/// </summary>
+/// <param name="TransferId">Unique per transfer, chosen by the sender.</param>
+/// <param name="Owner">The sending node's unique address (address#uid): whose message this is.</param>
+/// <param name="QueueId">The message's queue id on the sending node.</param>
+public sealed record PeerOffer(string TransferId, TransferKind Kind, string Owner, string QueueId, int EnvelopeLength, long BodyLength) : IRouterProtocol
+{
+    /// <summary>The whole payload when it is small enough to travel in this message; null when it is pulled in chunks.</summary>
+    public byte[]? Inline { get; init; }
+}
+
+/// <summary>Receiver → sender: send the payload bytes from <paramref name="Offset"/>, at most <paramref name="MaxBytes"/>.</summary>
+public sealed record PeerChunkRequest(string TransferId, long Offset, int MaxBytes) : IRouterProtocol;
+
+/// <summary>Sender → receiver: payload bytes at <paramref name="Offset"/>.</summary>
+public sealed record PeerChunk(string TransferId, long Offset, byte[] Data) : IRouterProtocol;
+
+/// <summary>Receiver → sender: the message is durable (fsync'd) on the receiving node under <paramref name="QueueId"/>.</summary>
+public sealed record PeerStored(string TransferId, string QueueId) : IRouterProtocol;
+
+/// <summary>Receiver → sender: the transfer failed; the receiver holds nothing of it.</summary>
+public sealed record PeerRefused(string TransferId, string Reason) : IRouterProtocol;
