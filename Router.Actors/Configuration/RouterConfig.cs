@@ -93,6 +93,8 @@ public static partial class RouterConfig
             Firewalls = firewalls,
             Connectors = connectors,
             Cluster = ReadCluster(reader),
+            // Shadow redundancy: RouterConfig.Shadow.cs
+            Shadow = ReadShadow(reader, ReadCluster(reader).Enabled),
             Hocon = config,
             Tracking = ReadTracking(reader, ReadSpool(reader).Path),
             Admin = ReadAdmin(reader),

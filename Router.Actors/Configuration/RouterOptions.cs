@@ -32,6 +32,9 @@ public sealed record RouterOptions
     /// <summary><c>cluster</c>: off unless enabled; the node then joins the other nodes.</summary>
     public ClusterSettings Cluster { get; init; } = new();
 
+    /// <summary><c>shadow</c>, <c>shadow-timeout</c>, <c>shadow-promote-after</c>: shadow redundancy (off unless clustered).</summary>
+    public ShadowOptions Shadow { get; init; } = new() { Mode = ShadowMode.Off };
+
     /// <summary>
     /// The whole configuration these options were read from. Its <c>akka</c> section, if any, is
     /// passed to the actor system as written, over the host's own settings (tuning such as

@@ -7,6 +7,7 @@ using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
 using Router.Actors.Observability;
 using Router.Actors.Routing;
+using Router.Actors.Shadow;
 using Router.Actors.Spool;
 using SmtpServer;
 using SmtpServer.Net;
@@ -50,6 +51,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private readonly IActorRef _router;
     private readonly AddressSpaceTable _table;
     private readonly ILoggerFactory _loggers;
+    private readonly ShadowReplicator? _shadow;
     private readonly BackPressure _backPressure;
     private readonly AuthFailureLimiter _authFailures;
     private readonly InflightBudget _inflight;
@@ -61,8 +63,10 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     private bool _stopping;
     private TimeSpan _backoff = TimeSpan.FromMilliseconds(500);
 
-    public IngressActor(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers)
+    public IngressActor(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers,
+        ShadowReplicator? shadow = null)
     {
+        _shadow = shadow;
         _backPressure = new BackPressure(spoolSettings,
             () => spool.Statistics is var s ? (s.MessagesQueued, s.BytesQueued) : default,
             () => new DriveInfo(Path.GetFullPath(spoolSettings.Path)).AvailableFreeSpace,
@@ -103,8 +107,10 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers) =>
-        Akka.Actor.Props.Create(() => new IngressActor(smtp, spoolSettings, spool, router, table, loggers));
+    /// <param name="shadow">Clustered with <c>router.shadow</c> on: sends each message's copy to a peer before the 250.</param>
+    public static Props Props(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers,
+        ShadowReplicator? shadow = null) =>
+        Akka.Actor.Props.Create(() => new IngressActor(smtp, spoolSettings, spool, router, table, loggers, shadow));
 
     protected override void PreStart()
     {
@@ -141,7 +147,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize, security.OffersAuth));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
         services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
-            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry));
+            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry, _shadow));
         // The library's default authenticator accepts any user and password; this one knows
         // only smtp.auth.users (none by default: every attempt fails).
         services.Add(new ConfiguredUserAuthenticator(_smtp.Auth, _authFailures, _loggers.CreateLogger("Router.Ingress")));

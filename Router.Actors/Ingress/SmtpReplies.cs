@@ -34,6 +34,10 @@ public static class SmtpReplies
     public static readonly SmtpResponse InsufficientStorage =
         new(SmtpReplyCode.InsufficientStorage, "4.3.1 Insufficient system storage, try again later");
 
+    /// <summary>Shadow redundancy is required and no peer acknowledged the copy in time: not a 250 without redundancy.</summary>
+    public static readonly SmtpResponse NoShadowCopy =
+        new(SmtpReplyCode.Aborted, "4.4.0 No peer could hold a redundant copy in time, try again later");
+
     public static readonly SmtpResponse ShuttingDown =
         new(SmtpReplyCode.ServiceUnavailable, "4.3.2 Service shutting down, try again later");
 }

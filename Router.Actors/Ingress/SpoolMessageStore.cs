@@ -3,6 +3,8 @@ using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Actors.Configuration;
+using Router.Actors.Shadow;
 using Router.Actors.Spool;
 using Router.Messages;
 using Envelope = Router.Messages.Envelope;
@@ -20,7 +22,7 @@ namespace Router.Actors.Ingress;
 /// way is a 451, so the client keeps the message and retries; never a silent loss or a false 5xx.
 /// </summary>
 internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, string hostname, long maxMessageSize, int maxHops,
-    bool normalizeBareLineEndings, ILogger logger, TimeProvider clock, RouterTelemetry? telemetry = null)
+    bool normalizeBareLineEndings, ILogger logger, TimeProvider clock, RouterTelemetry? telemetry = null, ShadowReplicator? shadow = null)
     : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -65,7 +67,11 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.
-            var spooled = await spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None).ConfigureAwait(false);
+            var accepting = spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None);
+            // Shadow redundancy: the copy to a peer runs alongside the local fsync, so a 250 waits for the slower of the two.
+            if (shadow is not null && await ShadowAsync(shadow, queueId, envelope, received, buffer, accepting).ConfigureAwait(false) is { } refused)
+                return refused;
+            var spooled = await accepting.ConfigureAwait(false);
             Track(telemetry, spooled, buffer);
             router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
             logger.LogInformation("Accepted {QueueId} from {Client} ({Helo}): <{Sender}> to {Recipients} recipient(s), {Bytes} bytes",
@@ -77,6 +83,40 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             logger.LogError(ex, "Could not spool a message from {Client}; answered 451", SessionState.ClientAddress(context));
             return SmtpReplies.TemporaryFailure;
         }
+    }
+
+    /// <summary>
+    /// Sends the shadow copy while the local spool writes, and waits for both (the client's buffer must outlive
+    /// both). Null when the message may be acknowledged; a reply otherwise: with <c>required</c> and no peer's
+    /// acknowledgement, the local copy is withdrawn and the client told 451 4.4.0, never 250.
+    /// </summary>
+    private async Task<SmtpResponse?> ShadowAsync(ShadowReplicator shadow, string queueId, Envelope envelope, byte[] received,
+        ReadOnlySequence<byte> buffer, Task<SpooledMessage> accepting)
+    {
+        var copy = await shadow.CopyAsync(queueId, envelope, received, buffer).ConfigureAwait(false);
+        SpooledMessage spooled;
+        try
+        {
+            spooled = await accepting.ConfigureAwait(false);
+        }
+        catch
+        {
+            shadow.Forget([queueId]);
+            throw;
+        }
+
+        if (copy.Stored)
+            return null;
+        if (shadow.Mode == ShadowMode.Required)
+        {
+            await spool.FinishAsync(queueId, spooled.PendingRecipients, RecipientOutcome.Cancelled).ConfigureAwait(false);
+            logger.LogWarning("Refused {QueueId} from {Client} with 451: no peer took its shadow copy ({Error}) and router.shadow is required",
+                queueId, envelope.ClientAddress, copy.Error);
+            return SmtpReplies.NoShadowCopy;
+        }
+
+        logger.LogWarning("Accepted {QueueId} without a shadow copy: {Error}", queueId, copy.Error);
+        return null;
     }
 
     /// <summary>Counts the message and writes its "received" line, before the router hears of it (so before "routed").</summary>

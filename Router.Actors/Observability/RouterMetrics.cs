@@ -109,6 +109,9 @@ public sealed class RouterMetrics
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>Creates further series in this node's registry (features that keep their metrics in their own class: Shadow/ShadowMetrics).</summary>
+    internal IMetricFactory Factory => Metrics.WithCustomRegistry(_registry);
+
     public void MessageAccepted(long bytes)
     {
         _accepted.Inc();

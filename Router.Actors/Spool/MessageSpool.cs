@@ -77,6 +77,13 @@ public sealed class MessageSpool : IAsyncDisposable
         _nextOrder = _messages.Count == 0 ? 0 : _messages.Values.Max(e => e.Order) + 1;
     }
 
+    /// <summary>
+    /// Raised on the writer thread, after the commit, with the queue ids of messages whose last recipient was just
+    /// finished (they left the spool). Shadow redundancy uses it to discard the copies on peers. Handlers must be quick
+    /// and must not throw.
+    /// </summary>
+    public event Action<IReadOnlyList<string>>? MessagesLeft;
+
     /// <summary>Unfinished messages found by <see cref="Open"/>, oldest first.</summary>
     public IReadOnlyList<SpooledMessage> Recovered { get; }
 
@@ -575,7 +582,7 @@ public sealed class MessageSpool : IAsyncDisposable
         _headLength = offset;
         Interlocked.Add(ref _recordsCommitted, records);
         Interlocked.Increment(ref _batches);
-        Apply(committed);
+        var left = Apply(committed);
         foreach (var item in committed)
         {
             switch (item.Request)
@@ -592,8 +599,25 @@ public sealed class MessageSpool : IAsyncDisposable
             }
         }
 
+        if (left is not null)
+        {
+            RaiseMessagesLeft(left);
+        }
+
         DeleteFinishedSegments();
         CompleteBarriers(batch);
+    }
+
+    private void RaiseMessagesLeft(List<string> left)
+    {
+        try
+        {
+            MessagesLeft?.Invoke(left);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A MessagesLeft handler failed");
+        }
     }
 
     private static void CompleteBarriers(List<SpoolRequest> batch)
@@ -605,8 +629,9 @@ public sealed class MessageSpool : IAsyncDisposable
     }
 
     /// <summary>Makes a durable batch visible: new messages, finished recipients, relocated messages, in log order.</summary>
-    private void Apply(List<Committed> committed)
+    private List<string>? Apply(List<Committed> committed)
     {
+        List<string>? left = null;
         lock (_gate)
         {
             for (var i = 0; i < committed.Count; i++)
@@ -633,6 +658,7 @@ public sealed class MessageSpool : IAsyncDisposable
                                 _messages.Remove(finish.QueueId);
                                 finished.Location.Segment.Live.Remove(finished);
                                 _bytesQueued -= finished.Location.BodyLength;
+                                (left ??= []).Add(finish.QueueId);
                             }
                         }
 
@@ -656,6 +682,8 @@ public sealed class MessageSpool : IAsyncDisposable
                 }
             }
         }
+
+        return left;
     }
 
     /// <summary>

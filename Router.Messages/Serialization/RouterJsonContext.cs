@@ -64,4 +64,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(PeerChunk))]
 [JsonSerializable(typeof(PeerStored))]
 [JsonSerializable(typeof(PeerRefused))]
+// Shadow redundancy
+[JsonSerializable(typeof(ShadowDiscard))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

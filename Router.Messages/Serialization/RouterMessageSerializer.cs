@@ -97,6 +97,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(PeerChunk)] = "pchunk",
         [typeof(PeerStored)] = "pstored",
         [typeof(PeerRefused)] = "prefused",
+        // Shadow redundancy
+        [typeof(ShadowDiscard)] = "sdiscard",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

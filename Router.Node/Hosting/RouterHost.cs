@@ -11,6 +11,7 @@ using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Actors.Peers;
 using Router.Actors.Routing;
+using Router.Actors.Shadow;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Routing;
@@ -46,6 +47,11 @@ public static class RouterHost
             new SpoolOptions(options.Spool.Path) { SegmentSize = options.Spool.SegmentSize },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Spool"),
             sp.GetRequiredService<RouterMetrics>()));
+
+        // Shadow redundancy, holder's side: the copies peers keep here (<spool.path>/shadow), disposed of with the host.
+        if (options.Cluster.Enabled)
+            builder.Services.AddSingleton(sp => ShadowStore.Open(options.Spool.Path, options.Spool.SegmentSize,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
 
         builder.Services.AddAkka(SystemName, (akka, provider) =>
         {
@@ -105,7 +111,21 @@ public static class RouterHost
                         NextAttempt = message.NextAttempt,
                     });
 
-                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory), "ingress");
+                // Shadow redundancy, owner's side: copies go out through the peer outbox before the 250, and their
+                // discards follow the messages out of the spool.
+                ShadowReplicator? shadow = null;
+                var shadowMetrics = options.Cluster.Enabled ? new ShadowMetrics(provider.GetRequiredService<RouterMetrics>()) : null;
+                if (options.Cluster.Enabled && options.Shadow.Mode != ShadowMode.Off)
+                {
+                    var outbox = system.ActorOf(PeerOutbox.Props(new PeerTransferSettings()), PeerOutbox.Name);
+                    registry.Register<PeerOutbox>(outbox);
+                    var discards = system.ActorOf(ShadowDiscardActor.Props(), ShadowDiscardActor.Name);
+                    shadow = new ShadowReplicator(system, outbox, discards, options.Shadow, shadowMetrics,
+                        loggerFactory.CreateLogger("Router.Shadow"));
+                    spool.MessagesLeft += shadow.Forget;
+                }
+
+                var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory, shadow), "ingress");
                 registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
 
@@ -117,11 +137,15 @@ public static class RouterHost
                 if (options.Cluster.Enabled)
                 {
                     var transfers = new PeerTransferSettings();
-                    registry.Register<PeerOutbox>(system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name));
+                    if (shadow is null)
+                        registry.Register<PeerOutbox>(system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name));
+                    var shadows = provider.GetRequiredService<ShadowStore>();
                     var stores = new Dictionary<TransferKind, IPeerStore>
                     {
                         [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers")),
+                        [TransferKind.Shadow] = shadows,
                     };
+                    system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
                 }
             });

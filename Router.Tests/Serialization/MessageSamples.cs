@@ -101,5 +101,6 @@ internal static class MessageSamples
         new PeerChunk("t-1", 65536, [4, 5, 6]),
         new PeerStored("t-1", "0ABD"),
         new PeerRefused("t-1", "the spool is full"),
+        new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
     }.ToDictionary(m => m.GetType());
 }

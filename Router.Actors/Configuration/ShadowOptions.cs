@@ -1,0 +1,31 @@
+namespace Router.Actors.Configuration;
+
+/// <summary><c>router.shadow</c>: whether a copy of each message goes to a peer before <c>250</c>.</summary>
+public enum ShadowMode
+{
+    /// <summary>No shadow copies (always so when the node runs alone).</summary>
+    Off,
+
+    /// <summary>A copy goes to a peer; without an acknowledgement in time the message is still accepted, with a warning.</summary>
+    Preferred,
+
+    /// <summary>A copy goes to a peer; without an acknowledgement in time the client gets <c>451 4.4.0</c>, never a <c>250</c>.</summary>
+    Required,
+}
+
+/// <summary>Shadow redundancy (README "Shadow redundancy"): <c>router.shadow</c>, <c>router.shadow-timeout</c>, <c>router.shadow-promote-after</c>.</summary>
+public sealed record ShadowOptions
+{
+    /// <summary><c>shadow</c>: off, preferred or required. Default preferred; in effect only in a cluster.</summary>
+    public ShadowMode Mode { get; init; } = ShadowMode.Preferred;
+
+    /// <summary><c>shadow-timeout</c>: how long the acknowledgement of a peer may take before the <c>250</c>. Default 5s.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>shadow-promote-after</c>: how long a holder waits after the owner was removed from the cluster before it
+    /// delivers the owner's shadow copies itself; a new incarnation of the owner joining in that time (a restart,
+    /// with its own spool) has them discarded instead. Default 30s.
+    /// </summary>
+    public TimeSpan PromoteAfter { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Peers;
+using Router.Messages.Cluster;
+using Router.Messages.Serialization;
+using Envelope = Router.Messages.Envelope;
+
+namespace Router.Actors.Shadow;
+
+/// <summary>The outcome of one shadow copy, as the accepting node sees it.</summary>
+/// <param name="Holder">The peer that stored it, when stored.</param>
+/// <param name="Error">Why no peer stored it.</param>
+public sealed record ShadowResult(bool Stored, Address? Holder, string? Error);
+
+/// <summary>
+/// The owner's side of shadow redundancy: before a <c>250</c>, sends the stored bytes of a message to one peer (Up
+/// and reachable members other than this node, in turn, so the copies spread evenly) and waits for it to be durable
+/// there, within <see cref="ShadowOptions.Timeout"/>. It remembers which peer holds which message and, when the
+/// message leaves this node's spool (<see cref="MessageSpool.MessagesLeft"/>), has the copy discarded (batched by
+/// <see cref="ShadowDiscardActor"/>). Safe to call from many threads.
+/// </summary>
+public sealed class ShadowReplicator
+{
+    private readonly Akka.Cluster.Cluster _cluster;
+    private readonly IActorRef _outbox;
+    private readonly IActorRef _discards;
+    private readonly ShadowOptions _options;
+    private readonly ShadowMetrics? _metrics;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
+    private int _next = -1;
+
+    public ShadowReplicator(ActorSystem system, IActorRef outbox, IActorRef discards, ShadowOptions options, ShadowMetrics? metrics, ILogger logger)
+    {
+        _cluster = Akka.Cluster.Cluster.Get(system);
+        _outbox = outbox;
+        _discards = discards;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public ShadowMode Mode => _options.Mode;
+
+    /// <summary>Messages whose copy is on a peer (or may be: an attempt that timed out may still have landed).</summary>
+    public int Tracked => _holders.Count;
+
+    /// <summary>
+    /// Sends the stored bytes (<paramref name="prefix"/> then <paramref name="body"/>, which must stay valid until the
+    /// task completes) to a peer and completes once a peer has them fsync'd, or with the reason none has when the
+    /// time is up. Never throws for a failed copy.
+    /// </summary>
+    public async Task<ShadowResult> CopyAsync(string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var peers = Peers();
+        if (peers.Count == 0)
+        {
+            _metrics?.Failed();
+            return new ShadowResult(false, null, "no peer is up and reachable");
+        }
+
+        var stored = ShadowPayload.Of(prefix, body);
+        var envelopeJson = EnvelopeCodec.Encode(envelope);
+        var first = Interlocked.Increment(ref _next);
+        string? error = null;
+        for (var attempt = 0; attempt < peers.Count; attempt++)
+        {
+            var remaining = _options.Timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+                break;
+            var peer = peers[(int)((uint)(first + attempt) % (uint)peers.Count)];
+            // Recorded before the attempt: a copy that lands after we gave up is still discarded with the message.
+            _holders[queueId] = peer;
+            var result = await PeerOutbox.SendAsync(_outbox, peer, TransferKind.Shadow, queueId,
+                TransferPayload.FromMemory(envelopeJson, stored), remaining).ConfigureAwait(false);
+            if (result.Stored)
+            {
+                _metrics?.Stored(Stopwatch.GetElapsedTime(started));
+                return new ShadowResult(true, peer, null);
+            }
+
+            error = $"{peer}: {result.Error}";
+            _logger.LogDebug("Shadow copy of {QueueId} not stored on {Peer}: {Error}", queueId, peer, result.Error);
+        }
+
+        _metrics?.Failed();
+        return new ShadowResult(false, null, error ?? $"no acknowledgement within {_options.Timeout.TotalSeconds:0.###}s");
+    }
+
+    /// <summary>The message left this node's spool (or was never accepted): its copy can go.</summary>
+    public void Forget(IReadOnlyList<string> queueIds)
+    {
+        Dictionary<Address, List<string>>? byHolder = null;
+        foreach (var id in queueIds)
+        {
+            if (_holders.TryRemove(id, out var holder))
+                ((byHolder ??= [])
+                    .TryGetValue(holder, out var ids) ? ids : byHolder[holder] = []).Add(id);
+        }
+
+        if (byHolder is null)
+            return;
+        foreach (var (holder, ids) in byHolder)
+            _discards.Tell(new ShadowDiscardActor.Discard(holder, ids));
+    }
+
+    /// <summary>Up and reachable members other than this node, in a stable order.</summary>
+    private List<Address> Peers()
+    {
+        var state = _cluster.State;
+        var self = _cluster.SelfUniqueAddress;
+        var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
+        return state.Members
+            .Where(m => m.Status == MemberStatus.Up && m.UniqueAddress != self && !unreachable.Contains(m.UniqueAddress))
+            .Select(m => m.Address)
+            .OrderBy(a => a.ToString(), StringComparer.Ordinal)
+            .ToList();
+    }
+}
