@@ -51,6 +51,9 @@ public sealed class RouterNode : IAsyncDisposable
     /// <summary>Clustered only: sends messages to peers (<see cref="PeerOutbox.SendAsync"/>).</summary>
     public IActorRef PeerOutbox => Host.Services.GetRequiredService<ActorRegistry>().Get<PeerOutbox>();
 
+    /// <summary>Clustered only: the shadow copies this node holds for its peers.</summary>
+    public Router.Actors.Shadow.ShadowStore? Shadows => Host.Services.GetService<Router.Actors.Shadow.ShadowStore>();
+
     public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         var host = RouterHost.Build(options, logging ?? (_ => { }));

@@ -27,8 +27,9 @@ internal sealed class TestRouter : IAsyncDisposable
     /// <summary>
     /// Starts a node whose config is <paramref name="body"/> (firewalls, connectors, overrides)
     /// inside `router { ... }`, with a temp spool and fast health timings suitable for tests.
+    /// <paramref name="akka"/> goes at the top level, for Akka's own keys (akka.cluster.*).
     /// </summary>
-    public static async Task<TestRouter> StartAsync(string body, string? spoolPath = null)
+    public static async Task<TestRouter> StartAsync(string body, string? spoolPath = null, string akka = "")
     {
         var ownsSpool = spoolPath is null;
         spoolPath ??= NewSpoolPath();
@@ -55,6 +56,7 @@ internal sealed class TestRouter : IAsyncDisposable
               }
               {{body}}
             }
+            {{akka}}
             """;
         var options = RouterConfig.ToOptions(RouterConfig.Parse(hocon));
         // ROUTER_TEST_LOG=1 shows the node's log on the console when a test needs explaining.
