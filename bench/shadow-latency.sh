@@ -32,7 +32,7 @@ ss=[socket.socket() for _ in range($1)]
 [s.bind(('127.0.0.1',0)) for s in ss]
 print(' '.join(str(s.getsockname()[1]) for s in ss))"; }
 
-printf '| router.shadow | sent | failed | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|\n' > "$WORK/table.md"
+printf '| router.shadow | sent | failed | p50 ms | p99 ms | max ms | copies stored / failed | mean ack ms |\n|---|---|---|---|---|---|---|---|\n' > "$WORK/table.md"
 for mode in $MODES; do
   dir="$WORK/$mode"; mkdir -p "$dir"
   read -r r1 r2 r3 smtp1 adm1 dead <<<"$(free_ports 6)"
@@ -75,12 +75,20 @@ except Exception: print(0)" || true)
   python3 "$LIB" latency 127.0.0.1 "$smtp1" "$RATE" "$SIZE" "$dir/stop" "$dir/latency.json" &
   probe=$!
   sleep "$SECONDS_PER"; touch "$dir/stop"; wait "$probe"
-  python3 - "$mode" "$dir/latency.json" >> "$WORK/table.md" <<'PY'
-import json, sys
-mode, path = sys.argv[1], sys.argv[2]
+  curl -s "http://127.0.0.1:$adm1/metrics" > "$dir/metrics.txt" || true
+  python3 - "$mode" "$dir/latency.json" "$dir/metrics.txt" >> "$WORK/table.md" <<'PY'
+import json, re, sys
+mode, path, metrics = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
 d = json.load(open(path)); ms = sorted(d["ms"])
 pct = lambda p: ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else float("nan")
-print(f"| {mode} | {d['sent']} | {d['failed']} | {pct(50):.1f} | {pct(99):.1f} | {max(ms) if ms else float('nan'):.1f} |")
+def value(name):
+    m = re.search(r"^" + re.escape(name) + r"\s+(\S+)$", metrics, re.M)
+    return float(m.group(1)) if m else 0.0
+stored = value('router_shadow_copies_total{result="stored"}')
+failed = value('router_shadow_copies_total{result="failed"}')
+count = value("router_shadow_ack_seconds_count")
+ack = f"{1000 * value('router_shadow_ack_seconds_sum') / count:.1f}" if count else "-"
+print(f"| {mode} | {d['sent']} | {d['failed']} | {pct(50):.1f} | {pct(99):.1f} | {max(ms) if ms else float('nan'):.1f} | {int(stored)} / {int(failed)} | {ack} |")
 PY
   cleanup; PIDS=()
   sleep 1
