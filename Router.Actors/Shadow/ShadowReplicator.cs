@@ -110,14 +110,18 @@ public sealed class ShadowReplicator
             _discards.Tell(new ShadowDiscardActor.Discard(holder, ids));
     }
 
-    /// <summary>Up and reachable members other than this node, in a stable order.</summary>
+    /// <summary>
+    /// Up members other than this node, in a stable order: the reachable ones, or when none is, the unreachable ones
+    /// (a loaded machine's late heartbeats mark a node unreachable that still answers; the timeout bounds the try).
+    /// </summary>
     private List<Address> Peers()
     {
         var state = _cluster.State;
         var self = _cluster.SelfUniqueAddress;
         var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
-        return state.Members
-            .Where(m => m.Status == MemberStatus.Up && m.UniqueAddress != self && !unreachable.Contains(m.UniqueAddress))
+        var up = state.Members.Where(m => m.Status == MemberStatus.Up && m.UniqueAddress != self).ToList();
+        var reachable = up.Where(m => !unreachable.Contains(m.UniqueAddress)).ToList();
+        return (reachable.Count > 0 ? reachable : up)
             .Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal)
             .ToList();

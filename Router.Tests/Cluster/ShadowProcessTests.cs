@@ -97,6 +97,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
                 seed-nodes = ["akka.tcp://router@127.0.0.1:{{ports[0]}}", "akka.tcp://router@127.0.0.1:{{ports[1]}}"]
               }
               shadow = required
+              shadow-timeout = 30s
               shadow-promote-after = 1s
               firewalls {
                 fw-a { host = "127.0.0.1", port = {{fwA.Port}} }
@@ -108,7 +109,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
               }
             }
             akka.cluster.split-brain-resolver.stable-after = 2s
-            akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
             akka.cluster.failure-detector.heartbeat-interval = 500ms
             """);
         return path;

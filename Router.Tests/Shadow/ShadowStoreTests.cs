@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Text;
+using Akka.Actor;
+using Microsoft.Extensions.Logging.Abstractions;
+using Router.Actors.Shadow;
+using Router.Actors.Spool;
+using Router.Messages.Cluster;
+using Router.Tests.Integration;
+using Envelope = Router.Messages.Envelope;
+
+namespace Router.Tests.Shadow;
+
+/// <summary>The holder's shadow spools on disk: kept per owner across restarts, discarded by id, promoted into the main queue.</summary>
+public sealed class ShadowStoreTests : IDisposable
+{
+    private const string Owner = "akka.tcp://router@10.0.0.1:4053#-1234";
+    private readonly string _dir = TestRouter.NewSpoolPath();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Copies_survive_a_restart_of_the_holder_and_are_discarded_by_the_owners_queue_id()
+    {
+        await using (var store = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance))
+        {
+            Assert.Equal("Q1", await StoreAsync(store, "Q1", "one"));
+            await StoreAsync(store, "Q2", "two");
+            Assert.Equal(2, store.Count(Owner));
+        }
+
+        await using var reopened = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance);
+        Assert.Equal([Owner], reopened.Owners);
+        Assert.Equal(2, reopened.Count());
+
+        Assert.Equal(1, await reopened.DiscardAsync(Owner, ["Q1", "unknown"]));
+        Assert.Equal(0, await reopened.DiscardAsync("akka.tcp://router@10.0.0.9:4053#1", ["Q2"]));
+        Assert.Equal(1, reopened.Count(Owner));
+    }
+
+    [Fact]
+    public async Task Promotion_queues_each_copy_with_its_stored_bytes_and_removes_the_owners_folder()
+    {
+        var main = new SpoolOptions(Path.Combine(_dir, "main"));
+        var spool = MessageSpool.Open(main);
+        await using var store = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance);
+        await StoreAsync(store, "Q1", "first body");
+        await StoreAsync(store, "Q2", "second body");
+        var folder = Path.Combine(_dir, "shadow", ShadowStore.FolderName(Owner));
+        Assert.True(Directory.Exists(folder));
+
+        Assert.Equal(2, await store.PromoteAsync(Owner, spool, ActorRefs.Nobody));
+
+        Assert.Equal(2, spool.Statistics.MessagesQueued);
+        await spool.DisposeAsync();
+        // Durable: the main spool, reopened, has both with the bytes the owner stored.
+        await using var reopened = MessageSpool.Open(main);
+        var bodies = new List<string>();
+        foreach (var id in reopened.Recovered.Select(m => m.QueueId))
+        {
+            await using var body = reopened.OpenBody(id);
+            bodies.Add(await new StreamReader(body).ReadToEndAsync());
+        }
+
+        Assert.Equal(["Received: x\r\n\r\nfirst body\r\n", "Received: x\r\n\r\nsecond body\r\n"], bodies.Order());
+        Assert.Empty(store.Owners);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task Dropping_an_owner_deletes_its_copies()
+    {
+        await using var store = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance);
+        await StoreAsync(store, "Q1", "body");
+
+        Assert.Equal(1, await store.DropOwnerAsync(Owner));
+
+        Assert.Empty(store.Owners);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir, "shadow")));
+    }
+
+    [Fact]
+    public void An_owner_is_parsed_from_its_unique_address_and_named_safely_on_disk()
+    {
+        Assert.True(ShadowKeeperActor.TryParseOwner(Owner, out var address, out var uid));
+        Assert.Equal("akka.tcp://router@10.0.0.1:4053", address.ToString());
+        Assert.Equal(-1234, uid);
+        Assert.False(ShadowKeeperActor.TryParseOwner("akka.tcp://router@10.0.0.1:4053", out _, out _));
+        Assert.Equal("router@10.0.0.1_4053_-1234", ShadowStore.FolderName(Owner));
+    }
+
+    private static async Task<string> StoreAsync(ShadowStore store, string queueId, string text)
+    {
+        var envelope = new Envelope("a@example.org", ["b@example.com"], DateTimeOffset.UtcNow, "192.0.2.1", "client");
+        var body = Encoding.ASCII.GetBytes($"Received: x\r\n\r\n{text}\r\n");
+        return await store.StoreAsync(new PeerOffer("t", TransferKind.Shadow, Owner, queueId, 1, body.Length), envelope, new ReadOnlySequence<byte>(body));
+    }
+}
