@@ -143,6 +143,9 @@ public sealed class RouterMetrics
 
     public void Rerouted(string connector, int jobs) => _rerouted.WithLabels(connector).Inc(jobs);
 
+    /// <summary>Messages accepted and recipients delivered since start: the admin dashboard samples them for its throughput chart.</summary>
+    public (long Accepted, long Delivered) Totals => ((long)_accepted.Value, (long)_paths.Values.Sum(p => p.DeliveredTotal));
+
     internal void TrackingWritten(int events) => _trackingWritten.Inc(events);
 
     internal void TrackingDropped() => _trackingDropped.Inc();
@@ -180,6 +183,8 @@ public sealed class RouterMetrics
         }
 
         public void Deferred(int recipients) => _deferred.Inc(recipients);
+
+        internal double DeliveredTotal => _delivered.Value;
     }
 
     /// <summary>Health series of one firewall.</summary>

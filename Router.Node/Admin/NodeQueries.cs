@@ -27,6 +27,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     public DateTimeOffset UpSince => DateTimeOffset.UtcNow - system.Uptime;
 
+    /// <summary>Queue depth and bytes now (the dashboard's chart).</summary>
+    public SpoolStatistics SpoolStatistics => spool.Statistics;
+
     /// <summary>router.cluster.enabled: this node is a cluster member.</summary>
     public bool Clustered => options.Cluster.Enabled;
 
