@@ -8,6 +8,7 @@
   const TOKEN_KEY = 'router.admin.token';
   const POLL_MS = 2000;
   const WINDOW_S = 600;
+  const MIN_WINDOW_S = 60;
   const MAX_EVENTS = 200;
 
   const state = { info: null, firewalls: [], connectors: [], cluster: null, series: null, structure: '' };
@@ -217,10 +218,18 @@
     return node;
   }
 
+  // The time axis spans the samples there are, from one minute up to the ten the node keeps.
+  function windowSeconds(samples) {
+    if (samples.length < 2) return MIN_WINDOW_S;
+    const span = (new Date(samples[samples.length - 1].at) - new Date(samples[0].at)) / 1000;
+    return Math.min(WINDOW_S, Math.max(MIN_WINDOW_S, span));
+  }
+
   function drawChart(svg, samples, lines) {
     const now = samples.length ? new Date(samples[samples.length - 1].at).getTime() : Date.now();
     const max = niceMax(Math.max(0, ...samples.flatMap(s => lines.map(l => s[l.key]))));
-    const x = at => W - ((now - new Date(at).getTime()) / 1000) / WINDOW_S * W;
+    const seconds = windowSeconds(samples);
+    const x = at => W - ((now - new Date(at).getTime()) / 1000) / seconds * W;
     const y = v => H - (v / max) * (H - 14);
     const children = [];
     for (const fraction of [0.5, 1]) {
@@ -239,6 +248,8 @@
     drawChart(document.getElementById('queue-chart'), samples, [{ key: 'queued' }]);
     drawChart(document.getElementById('rate-chart'), samples, [
       { key: 'acceptedPerSecond', className: 'accepted' }, { key: 'deliveredPerSecond', className: 'delivered' }]);
+    const seconds = windowSeconds(samples);
+    document.getElementById('chart-window').textContent = seconds >= 120 ? `last ${Math.round(seconds / 60)} minutes` : `last ${Math.round(seconds)} seconds`;
     const last = samples[samples.length - 1];
     document.getElementById('queue-now').textContent = last ? `${last.queued} now` : '';
     document.getElementById('rate-now').textContent = last ? `${last.acceptedPerSecond} in · ${last.deliveredPerSecond} out` : '';
