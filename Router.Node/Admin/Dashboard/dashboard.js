@@ -173,10 +173,10 @@
 
   function updateTile(tile, v, clustered) {
     tile.dataset.state = v.state;
-    tile.title = `${v.host}:${v.port} · ${v.state} since ${time(v.since)} · ${v.reason ?? ''}`;
+    tile.title = `${v.host ? `${v.host}:${v.port} · ` : ''}${v.state} since ${time(v.since)} · ${v.reason ?? ''}`;
     tile.querySelector('.state').textContent = v.state + (clustered ? ` · ${v.node}` : '');
     tile.querySelector('.detail').textContent = v.busy === undefined ? '' :
-      `busy ${v.busy}/${v.maxConnections} · queued ${v.queued} · ✓${v.delivered} ✗${v.failed}`;
+      `busy ${v.busy}${v.maxConnections ? `/${v.maxConnections}` : ''} · queued ${v.queued} · ✓${v.delivered} ✗${v.failed}`;
   }
 
   // A transition from /api/tail shows at once, before the next poll.
