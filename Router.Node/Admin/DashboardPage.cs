@@ -30,7 +30,7 @@ public static class DashboardPage
 
     /// <summary>Requests the token rule lets through: the page's own static files, which carry no data.</summary>
     public static bool IsPublic(HttpRequest request) =>
-        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && Files.ContainsKey(request.Path.Value ?? string.Empty);
+        HttpMethods.IsGet(request.Method) && Files.ContainsKey(request.Path.Value ?? string.Empty);
 
     public static void Map(IEndpointRouteBuilder routes)
     {

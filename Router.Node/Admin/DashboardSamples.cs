@@ -81,6 +81,10 @@ public sealed class DashboardSamples
                     // The spool closed while the node stops.
                     return;
                 }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException)
+                {
+                    // One sample missed; the chart shows a gap, the next tick tries again.
+                }
             }
         }
         catch (OperationCanceledException)
