@@ -12,7 +12,7 @@ namespace Router.Node.Admin;
 
 /// <summary>
 /// Every route of the admin endpoint, mapped in <see cref="Map"/>: the one place to add more
-/// (<c>/metrics</c>, <c>/api/track/{id}</c>, the dashboard page). Each is documented in README.md,
+/// (<c>/metrics</c>, <c>/api/track/{id}</c>, the dashboard page <c>/</c>). Each is documented in README.md,
 /// "Operating the router", and listed by <c>GET /api</c>.
 /// </summary>
 public static class AdminApi
@@ -41,7 +41,9 @@ public static class AdminApi
         "GET /api/route/{address}",
         "GET /api/tail",
         "GET /api/track/{message-id or queue-id}",
+        "GET /api/throughput",
         "GET /metrics",
+        "GET /",
     ];
 
     public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping,
@@ -91,6 +93,11 @@ public static class AdminApi
             context.Response.ContentType = RouterMetrics.ContentType;
             await metrics.ExportAsync(context.Response.Body, context.RequestAborted);
         });
+
+        // The dashboard: its page, and the chart's history kept by the node.
+        var samples = DashboardSamples.Start(() => node.SpoolStatistics, metrics, stopping);
+        routes.MapGet("/api/throughput", () => samples.Series());
+        DashboardPage.Map(routes);
     }
 
     /// <summary>

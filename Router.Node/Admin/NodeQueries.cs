@@ -27,6 +27,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     public DateTimeOffset UpSince => DateTimeOffset.UtcNow - system.Uptime;
 
+    /// <summary>Queue depth and bytes now (the dashboard's chart).</summary>
+    public SpoolStatistics SpoolStatistics => spool.Statistics;
+
     /// <summary>router.cluster.enabled: this node is a cluster member.</summary>
     public bool Clustered => options.Cluster.Enabled;
 
@@ -68,17 +71,39 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         return ActorTree.Walk(all ? extended.Provider.RootGuardian : extended.Guardian, depth);
     }
 
-    public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken) =>
-        await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+    /// <summary>
+    /// Every firewall of this node and, in a cluster, of every other node the health view knows:
+    /// those are asked directly (busy and queued are live), and an unreachable node's or one that
+    /// does not answer in time is shown as it last published itself.
+    /// </summary>
+    public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken)
+    {
+        var local = await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+        if (!Clustered)
+            return local;
+        var view = await ClusterHealthAsync(cancellationToken);
+        var remote = await Task.WhenAll(view.Firewalls.Where(e => e.Address != Address)
+            .Select(e => RemoteSnapshotAsync(e, view.UnreachableNodes.Contains(e.Address), cancellationToken)));
+        return [.. local, .. remote.OrderBy(f => f.Node, StringComparer.Ordinal).ThenBy(f => f.Id, StringComparer.Ordinal)];
+    }
 
-    public Task<FirewallView> FirewallAsync(string id, string? node, CancellationToken cancellationToken) =>
-        SnapshotAsync(Firewall(id, node), cancellationToken);
+    public async Task<FirewallView> FirewallAsync(string id, string? node, CancellationToken cancellationToken)
+    {
+        if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
+            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), GetFirewallSnapshot.Instance,
+                $"firewall {id} on {remote.Node}", cancellationToken));
+        return await SnapshotAsync(Firewall(id, node), cancellationToken);
+    }
 
+    /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>
     public async Task<FirewallView> FirewallCommandAsync(string id, string action, string? node, CancellationToken cancellationToken)
     {
-        var firewall = Firewall(id, node);
         if (!FirewallActions.Contains(action))
             throw AdminException.BadRequest($"unknown firewall action '{action}' (expected {string.Join(", ", FirewallActions)})");
+        if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
+            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), new FirewallCommand(id, action),
+                $"firewall {id} on {remote.Node}", cancellationToken));
+        var firewall = Firewall(id, node);
         var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), new FirewallCommand(firewall.Id, action),
             $"firewall {firewall.Id}", cancellationToken);
         return View(firewall, snapshot);
@@ -161,10 +186,66 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     private FirewallOptions Firewall(string id, string? node)
     {
-        if (node is not null && !string.Equals(node, NodeName, StringComparison.Ordinal))
+        if (node is not null && !IsSelf(node))
             throw AdminException.NotFound($"unknown node '{node}' (this node is '{NodeName}' and is not in a cluster)");
         return options.Firewalls.FirstOrDefault(f => f.Id == id) ?? throw AdminException.NotFound($"unknown firewall '{id}'");
     }
+
+    private bool IsSelf(string node) =>
+        string.Equals(node, NodeName, StringComparison.Ordinal) || string.Equals(node, Address, StringComparison.Ordinal);
+
+    /// <summary>
+    /// In a cluster, <paramref name="node"/> (a node name or cluster address) names another member:
+    /// its entry for <paramref name="id"/> in the health view. Null for this node or when not clustered.
+    /// </summary>
+    private async Task<FirewallHealthEntry?> RemoteFirewallAsync(string id, string? node, CancellationToken cancellationToken)
+    {
+        if (node is null || !Clustered || IsSelf(node))
+            return null;
+        var view = await ClusterHealthAsync(cancellationToken);
+        var ofNode = view.Firewalls.Where(e => e.Address != Address && (e.Node == node || e.Address == node)).ToList();
+        if (ofNode.Count == 0)
+        {
+            var known = view.Firewalls.Select(e => e.Node).Append(NodeName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            throw AdminException.NotFound($"unknown node '{node}' (the cluster's health view knows {string.Join(", ", known)})");
+        }
+        return ofNode.FirstOrDefault(e => e.FirewallId == id) ?? throw AdminException.NotFound($"unknown firewall '{id}' on node '{node}'");
+    }
+
+    private Task<ClusterHealthView> ClusterHealthAsync(CancellationToken cancellationToken) =>
+        AskAsync<ClusterHealthView>(system.ActorSelection("/user/health-view"), GetClusterHealthView.Instance, "the health view", cancellationToken);
+
+    /// <summary>The firewall actor of another member, by the path every node gives it.</summary>
+    private ActorSelection RemoteFirewall(FirewallHealthEntry entry) =>
+        system.ActorSelection($"{entry.Address}/user/firewall-{entry.FirewallId}");
+
+    /// <summary>Another member's firewall, asked directly; as the health view has it when that node is unreachable or slow.</summary>
+    private async Task<FirewallView> RemoteSnapshotAsync(FirewallHealthEntry entry, bool unreachable, CancellationToken cancellationToken)
+    {
+        if (!unreachable)
+        {
+            try
+            {
+                return View(entry, await RemoteFirewall(entry).Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, RemoteAskTimeout, cancellationToken));
+            }
+            catch (AskTimeoutException)
+            {
+                // Shown as last published below.
+            }
+        }
+        return new FirewallView(entry.FirewallId, entry.Node, string.Empty, 0, [], entry.State, entry.Since, entry.ConsecutiveFailures, entry.Trips,
+            0, 0, 0, entry.Delivered, entry.Failed, $"{entry.Reason} (as last published: node {(unreachable ? "unreachable" : "did not answer")})");
+    }
+
+    /// <summary>How long a listing waits for another member's firewall before showing what the health view has.</summary>
+    private static readonly TimeSpan RemoteAskTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Another member's firewall: its live figures; host, port, connectors and pool size are in
+    /// that node's configuration, not known here (empty, 0).
+    /// </summary>
+    private static FirewallView View(FirewallHealthEntry entry, FirewallSnapshot s) => new(
+        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason);
 
     private ConnectorOptions Connector(string id) =>
         options.Connectors.FirstOrDefault(c => c.Id == id) ?? throw AdminException.NotFound($"unknown connector '{id}'");
