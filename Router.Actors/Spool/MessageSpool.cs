@@ -30,8 +30,14 @@ public sealed class MessageSpool : IAsyncDisposable
     private readonly RouterMetrics? _metrics;
     private readonly SafeFileHandle _lockFile;
     private readonly QueueIdGenerator _ids = new();
+    // Synchronous continuations: the only one is the writer's wake-up (WaitForRequests), which a producer
+    // then signals directly instead of through a thread-pool work item.
     private readonly Channel<SpoolRequest> _requests = Channel.CreateUnbounded<SpoolRequest>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+
+    // The idle writer sleeps on this without spinning (a blocking Task wait spun and yielded the CPU first).
+    private readonly ManualResetEventSlim _writerWake = new(false, spinCount: 0);
+    private Action? _wakeWriter;
 
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -405,7 +411,13 @@ public sealed class MessageSpool : IAsyncDisposable
     private bool WaitForRequests()
     {
         var wait = _requests.Reader.WaitToReadAsync();
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        if (!wait.IsCompleted)
+        {
+            _writerWake.Reset();
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter ??= _writerWake.Set);
+            _writerWake.Wait();
+        }
+        return wait.GetAwaiter().GetResult();
     }
 
     /// <summary>Takes every waiting request up to the batch caps and the room left in the segment.</summary>
