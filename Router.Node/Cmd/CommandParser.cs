@@ -10,7 +10,8 @@ public static class CommandParser
 {
     public const string Help = """
         cluster show                                  members, status, roles, reachability, leader
-        cluster leave|down <address>                  (not in a cluster yet: answers an error)
+        cluster leave <address>                       that node hands its queue to the others, then leaves and stops
+        cluster down <address>                        remove a node now (gone or hung; its queue is not handed over)
         actor hierarchy [-d <depth>] [--all]          the node's actor tree (--all: from the root, system actors too)
         firewalls                                     every firewall: state, since, failures, connections, counts
         firewall <id> [--node <n>]                    one firewall
