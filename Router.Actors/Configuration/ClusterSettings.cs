@@ -54,8 +54,11 @@ public sealed record SpillOverSettings
     /// </summary>
     public int BacklogThreshold { get; init; } = 5000;
 
-    /// <summary><c>max-handovers</c>: times one message may be handed from node to node (no ping-pong). Default 2.</summary>
-    public int MaxHandovers { get; init; } = 2;
+    /// <summary>
+    /// <c>max-handovers</c>: times one message may be spilled from node to node (no ping-pong); a leaving node's drain is not
+    /// bounded by it. Default 1: mail taken over is delivered by the node that took it (or waits there).
+    /// </summary>
+    public int MaxHandovers { get; init; } = 1;
 
     /// <summary><c>transfer-timeout</c>: a handover not acknowledged by the receiver within this fails (the mail stays here). Default 2m.</summary>
     public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(2);

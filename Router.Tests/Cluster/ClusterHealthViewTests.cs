@@ -6,6 +6,7 @@ using Router.Tests.Integration;
 namespace Router.Tests.Cluster;
 
 /// <summary>Three router nodes in one process form a cluster on loopback and share one health view.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterHealthViewTests : IAsyncLifetime
 {
     private readonly ClusterNodes _cluster = new();

@@ -9,6 +9,7 @@ namespace Router.Tests.Cluster;
 /// runs without spill-over, so the mail its unreachable firewall cannot take stays queued there
 /// until it is told to leave.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class LeaveTests : IAsyncLifetime
 {
     private readonly ClusterNodes _cluster = new();

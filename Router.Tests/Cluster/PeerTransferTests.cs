@@ -15,6 +15,7 @@ namespace Router.Tests.Cluster;
 /// Peer transfers between two real nodes on loopback: a message goes from one node's spool to the
 /// other's in chunks pulled by the receiver, and is the receiver's to deliver once it is durable there.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class PeerTransferTests : IAsyncLifetime
 {
     private readonly ClusterNodes _cluster = new();

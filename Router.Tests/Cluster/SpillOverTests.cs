@@ -10,6 +10,7 @@ namespace Router.Tests.Cluster;
 /// "out", but each node's "fw" is its own fake firewall: stopping node 1's makes the firewall
 /// unreachable from node 1 only, as when a node loses its own route to a smart host.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class SpillOverTests : IAsyncLifetime
 {
     private readonly ClusterNodes _cluster = new();

@@ -74,15 +74,15 @@ public sealed class ClusterConfigTests
     public void Spill_over_and_drain_have_their_defaults_and_are_read_when_set()
     {
         var defaults = Read(string.Empty).Cluster;
-        Assert.Equal((true, 5000, 2, TimeSpan.FromMinutes(2), 16), (defaults.SpillOver.Enabled, defaults.SpillOver.BacklogThreshold,
+        Assert.Equal((true, 5000, 1, TimeSpan.FromMinutes(2), 16), (defaults.SpillOver.Enabled, defaults.SpillOver.BacklogThreshold,
             defaults.SpillOver.MaxHandovers, defaults.SpillOver.TransferTimeout, defaults.SpillOver.MaxConcurrent));
         Assert.Equal(TimeSpan.FromMinutes(5), defaults.DrainTimeout);
 
         var set = Read("""
             drain-timeout = 90s
-            spill-over { enabled = off, backlog-threshold = 0, max-handovers = 1, transfer-timeout = 30s, max-concurrent = 4 }
+            spill-over { enabled = off, backlog-threshold = 0, max-handovers = 3, transfer-timeout = 30s, max-concurrent = 4 }
             """).Cluster;
-        Assert.Equal((false, 0, 1, TimeSpan.FromSeconds(30), 4), (set.SpillOver.Enabled, set.SpillOver.BacklogThreshold,
+        Assert.Equal((false, 0, 3, TimeSpan.FromSeconds(30), 4), (set.SpillOver.Enabled, set.SpillOver.BacklogThreshold,
             set.SpillOver.MaxHandovers, set.SpillOver.TransferTimeout, set.SpillOver.MaxConcurrent));
         Assert.Equal(TimeSpan.FromSeconds(90), set.DrainTimeout);
     }
