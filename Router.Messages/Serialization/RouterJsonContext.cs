@@ -64,4 +64,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(PeerChunk))]
 [JsonSerializable(typeof(PeerStored))]
 [JsonSerializable(typeof(PeerRefused))]
+[JsonSerializable(typeof(LeaveNode))]
+[JsonSerializable(typeof(LeaveStarted))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -52,8 +52,10 @@ public static class AdminApi
         routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes));
 
         routes.MapGet("/api/cluster", () => node.Cluster());
-        routes.MapPost("/api/cluster/leave", (string? address) => ClusterCommand(node, "leave", address));
-        routes.MapPost("/api/cluster/down", (string? address) => ClusterCommand(node, "down", address));
+        routes.MapPost("/api/cluster/leave", (string? address, CancellationToken ct) =>
+            node.Clustered ? node.LeaveAsync(address, ct) : throw NotClustered("leave", address));
+        routes.MapPost("/api/cluster/down", (string? address) =>
+            node.Clustered ? node.Down(address) : throw NotClustered("down", address));
 
         routes.MapGet("/api/actors", (int? depth, bool? all) => node.Actors(depth ?? DefaultDepth, all ?? false));
 
@@ -100,15 +102,10 @@ public static class AdminApi
         DashboardPage.Map(routes);
     }
 
-    /// <summary>
-    /// Alone there is nothing to leave or down. In a cluster, leave and down are refused for now:
-    /// a member that leaves stops its actor system, and a graceful leave must first hand its queue
-    /// to the others (not built yet), or its mail would wait until it comes back.
-    /// </summary>
-    private static IResult ClusterCommand(NodeQueries node, string command, string? address) =>
-        throw new AdminException(AdminException.StatusCodes.Conflict, node.Clustered
-            ? $"cluster {command} is not supported yet: a node must first hand its queue to the others; to stop this node gracefully send it SIGTERM (Ctrl-C)"
-            : $"not in a cluster: cluster {command}{(address is null ? string.Empty : $" {address}")} needs clustering; to stop this node gracefully send it SIGTERM (Ctrl-C)");
+    /// <summary>Alone there is nothing to leave or down.</summary>
+    private static AdminException NotClustered(string command, string? address) =>
+        new(AdminException.StatusCodes.Conflict,
+            $"not in a cluster: cluster {command}{(address is null ? string.Empty : $" {address}")} needs clustering; to stop this node gracefully send it SIGTERM (Ctrl-C)");
 
     /// <summary>Server-sent events: a comment once subscribed, then one event per health transition or routing event, a keep-alive comment every 15s.</summary>
     private static async Task TailAsync(HttpContext context, NodeQueries node, ActorSystem system, CancellationToken stopping)

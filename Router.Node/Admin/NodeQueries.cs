@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Actors.Configuration;
+using Router.Actors.Peers;
 using Router.Actors.Spool;
+using Router.Messages.Cluster;
 using Router.Messages.Health;
 using Router.Messages.Queue;
 using Router.Messages.Routing;
@@ -62,6 +64,54 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
                 m.Address == self ? UpSince : default))
             .ToList();
         return new ClusterView(self.ToString(), state.Leader?.ToString(), Clustered: true, members);
+    }
+
+    /// <summary>
+    /// <c>cluster leave &lt;address&gt;</c>: the member at <paramref name="address"/> (this node when omitted) hands its
+    /// queue to the others, then leaves and stops. Another member is asked through its own <c>/user/leave</c>.
+    /// </summary>
+    public async Task<CommandResult> LeaveAsync(string? address, CancellationToken cancellationToken)
+    {
+        var target = Member(address);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var leave = target == cluster.SelfAddress
+            ? system.ActorSelection($"/user/{LeaveActor.Name}")
+            : system.ActorSelection(new RootActorPath(target) / "user" / LeaveActor.Name);
+        var started = await AskAsync<LeaveStarted>(leave, new LeaveNode($"router cmd via {NodeName} ({cluster.SelfAddress})"), $"node {target}", cancellationToken);
+        return new CommandResult("leave", started.Queued, started.AlreadyLeaving
+            ? $"{started.Address} is already leaving"
+            : $"{started.Address} takes no more mail, hands its {started.Queued} queued message(s) to the other nodes, then leaves the cluster and stops");
+    }
+
+    /// <summary>
+    /// <c>cluster down &lt;address&gt;</c>: marks the member down at once (for a node that is gone or hangs). It does not
+    /// hand its queue over; its mail goes out when it starts again.
+    /// </summary>
+    public CommandResult Down(string? address)
+    {
+        var target = Member(address);
+        Akka.Cluster.Cluster.Get(system).Down(target);
+        return new CommandResult("down", 1, $"{target} marked down: it is removed from the cluster without handing its queue over (use leave for that)");
+    }
+
+    /// <summary>A current member's address, this node's when <paramref name="address"/> is omitted.</summary>
+    private Address Member(string? address)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (string.IsNullOrWhiteSpace(address))
+            return cluster.SelfAddress;
+        Address parsed;
+        try
+        {
+            parsed = Akka.Actor.Address.Parse(address.Trim());
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            throw AdminException.BadRequest($"'{address}' is not a node address such as akka.tcp://router@10.0.0.1:4053");
+        }
+        return cluster.State.Members.Any(m => m.Address == parsed)
+            ? parsed
+            : throw AdminException.NotFound($"no member {parsed} in the cluster (see cluster show)");
     }
 
     /// <param name="all">From the root guardian (system actors included) instead of <c>/user</c>.</param>
@@ -133,8 +183,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
             Connector(connector);
         if (query.Firewall is { } firewall)
             Firewall(firewall, null);
-        if (query.State is { } state && state is not ("queued" or "deferred" or "parked"))
-            throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred or parked)");
+        if (query.State is { } state && state is not ("queued" or "deferred" or "parked" or "handing-over"))
+            throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred, parked or handing-over)");
         var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
         return new QueueView(listing.Entries.Count, listing.Entries);
     }

@@ -117,12 +117,22 @@ public static class RouterHost
                 if (options.Cluster.Enabled)
                 {
                     var transfers = new PeerTransferSettings();
-                    registry.Register<PeerOutbox>(system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name));
+                    var outbox = system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name);
+                    registry.Register<PeerOutbox>(outbox);
+                    var leaveState = new LeaveState();
                     var stores = new Dictionary<TransferKind, IPeerStore>
                     {
-                        [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers")),
+                        [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers"), leaveState,
+                            provider.GetRequiredService<MessageTrackingLog>()),
                     };
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
+
+                    // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
+                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver), HandoverSender.Name);
+                    router.Tell(new RoutingActor.AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
+                    registry.Register<LeaveActor>(system.ActorOf(
+                        LeaveActor.Props(ingress, router, spool, leaveState, options.Cluster.DrainTimeout, options.Smtp.ShutdownGrace), LeaveActor.Name));
                 }
             });
             akka.WithAkkaOverrides(options.Hocon);

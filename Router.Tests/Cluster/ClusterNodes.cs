@@ -27,14 +27,18 @@ internal sealed class ClusterNodes : IAsyncDisposable
     public static Address AddressOf(TestRouter router) => Akka.Cluster.Cluster.Get(router.Node.System).SelfAddress;
 
     /// <summary>Starts a node named nodeN with one firewall "fw" (its own fake) and one connector; it joins the first node.</summary>
-    public async Task<TestRouter> AddNodeAsync()
+    /// <param name="cluster">More keys of the node's <c>router.cluster</c> block.</param>
+    public async Task<TestRouter> AddNodeAsync(string cluster = "")
     {
         var name = $"node{_nodes.Count + 1}";
         var firewall = await FakeFirewall.StartAsync($"fw-{name}");
         var seeds = _nodes.Count == 0 ? string.Empty : $"seed-nodes = [\"{AddressOf(_nodes[0].Router)}\"]";
         var router = await TestRouter.StartAsync($$"""
             node-name = "{{name}}"
-            cluster { enabled = on, hostname = "127.0.0.1", port = 0, {{seeds}} }
+            cluster {
+              enabled = on, hostname = "127.0.0.1", port = 0, {{seeds}}
+              {{cluster}}
+            }
             firewalls { fw { host = "127.0.0.1", port = {{firewall.Port}} } }
             connectors { out { address-spaces = ["*;1"], firewalls = [fw] } }
             """);
@@ -58,6 +62,15 @@ internal sealed class ClusterNodes : IAsyncDisposable
         FormationTimeout,
         () => string.Join("; ", _nodes.Select(n => $"{AddressOf(n.Router)} sees " +
             string.Join(", ", Akka.Cluster.Cluster.Get(n.Router.Node.System).State.Members.Select(m => $"{m.Address} {m.Status}")))));
+
+    /// <summary>Starts a <see cref="ReachabilityRecorder"/> on every node; the queue fills with every member marked unreachable.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> RecordUnreachable()
+    {
+        var unreachable = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        foreach (var (router, _) in _nodes)
+            router.Node.System.ActorOf(Props.Create(() => new ReachabilityRecorder(unreachable)));
+        return unreachable;
+    }
 
     public static async Task<ClusterHealthView> ViewAsync(TestRouter router) =>
         await router.Node.HealthView.Ask<ClusterHealthView>(GetClusterHealthView.Instance, TimeSpan.FromSeconds(5));
