@@ -26,6 +26,17 @@ public sealed record Envelope(
 
     /// <summary>NOTIFY and ORCPT per recipient, in the order of <see cref="Recipients"/>; null when the client gave none.</summary>
     public IReadOnlyList<RecipientNotify>? RecipientOptions { get; init; }
+
+    /// <summary>Times the message moved from node to node (spill-over, drain): bounds ping-pong between nodes. 0 for mail accepted here.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Handovers { get; init; }
+
+    /// <summary>The envelope of some of the recipients only (a part handed to another node), DSN options aligned.</summary>
+    public Envelope Narrow(IReadOnlyList<int> recipientIndexes) => this with
+    {
+        Recipients = recipientIndexes.Select(i => Recipients[i]).ToArray(),
+        RecipientOptions = RecipientOptions is null ? null : recipientIndexes.Select(i => RecipientOptions[i]).ToArray(),
+    };
 }
 
 /// <summary>The DSN parameters of one RCPT (RFC 3461 §4.1, §4.2).</summary>

@@ -12,7 +12,9 @@ usage() {
   cat <<'EOF'
 usage: bench/run.sh [options]
 
-  --cases "S:M:L:C ..."   load cases, each sessions:messages:body-bytes:conn, conn = new|reuse
+  --cases "S:M:L:C[:R] ..." load cases, each sessions:messages:body-bytes:conn, conn = new|reuse;
+                          an optional 5th field R paces the load at R msg/s (our own open-loop
+                          generator instead of smtp-source; every message's accept latency timed)
                           (default "20:5000:5120:new 20:5000:5120:reuse", the issue-2 case;
                           env BENCH_CASES). Use --cases "" to skip them.
   --failover "S:M:L:C"    load for the failover pair (healthy, then fw-b blackholed)
@@ -26,7 +28,7 @@ usage: bench/run.sh [options]
                           Implies --unique-rcpt for both. Needs root (Postfix's master does).
   --postfix-only          run the cases against Postfix only (no router, no failover pair)
   --compare               the issue-8 comparison: --postfix, --no-failover and the cases
-                          1 KB x 10000, 10 KB x 6000, 100 KB x 4000, 20 sessions, new and reuse each;
+                          1 KB x 10000, 10 KB x 6000, 100 KB x 4000, 20 and 100 sessions, new and reuse each;
                           with --quick: 1 KB x 1000 new+reuse, 10 KB x 600, 100 KB x 200 (new);
                           --cases / --failover still override
   --unique-rcpt           smtp-source -N: a different recipient per message (1rcpt@, 2rcpt@, ...);
@@ -39,6 +41,13 @@ usage: bench/run.sh [options]
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
+  --half-rate             after each case (per target), the same case paced at half the accepted/s
+                          it reached, every message's '.' -> 250 timed: accept latency at half
+                          the maximum rate (issue 8: p99 < 50 ms)
+  --queued N              issue 8 memory case: both firewalls stalled (blackholes that accept and
+                          never greet), N messages accepted (--queued-load, default 20:N:1024:reuse);
+                          reports the router's peak RSS with N queued and the count on reopening
+  --queued-load "S:M:L:C" the load of the --queued case (M is replaced by N)
   --latency               add one probe session of ours (20 msg/s, same size) that times '.' -> 250;
                           reports accept latency p50/p99/max (its messages count as delivered load)
   --stop-timeout SEC      how long the router gets to exit after SIGTERM before SIGKILL (default 20)
@@ -47,7 +56,8 @@ usage: bench/run.sh [options]
 EOF
 }
 
-COMPARE_CASES="20:10000:1024:new 20:10000:1024:reuse 20:6000:10240:new 20:6000:10240:reuse 20:4000:102400:new 20:4000:102400:reuse"
+COMPARE_CASES="20:10000:1024:new 20:10000:1024:reuse 20:6000:10240:new 20:6000:10240:reuse 20:4000:102400:new 20:4000:102400:reuse
+  100:10000:1024:new 100:10000:1024:reuse 100:6000:10240:new 100:6000:10240:reuse 100:4000:102400:new 100:4000:102400:reuse"
 COMPARE_QUICK="20:1000:1024:new 20:1000:1024:reuse 20:600:10240:new 20:200:102400:new"
 CASES="${BENCH_CASES-20:5000:5120:new 20:5000:5120:reuse}"
 FAILOVER="${BENCH_FAILOVER-20:5000:5120:new}"
@@ -67,6 +77,10 @@ TARGETS="router"
 UNIQUE_RCPT=0
 CASES_GIVEN=0
 FAILOVER_GIVEN=0
+HALF_RATE=0
+QUEUED=0
+QUEUED_LOAD="20:0:1024:reuse"
+PER_IP=50       # router.smtp.max-connections-per-ip of the generated config (raised per case, see write_config)
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES="$2"; CASES_GIVEN=1; shift 2 ;;
@@ -86,6 +100,9 @@ while [ $# -gt 0 ]; do
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --latency) LATENCY=1; shift ;;
+    --half-rate) HALF_RATE=1; shift ;;
+    --queued) QUEUED="$2"; shift 2 ;;
+    --queued-load) QUEUED_LOAD="$2"; shift 2 ;;
     --stop-timeout) STOP_TIMEOUT="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -101,6 +118,8 @@ elif [ "$QUICK" = 1 ]; then
 fi
 case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
 [ "$TARGETS" = postfix ] && FAILOVER=""  # the failover pair is the router's (issue 3)
+if [ "$QUEUED" != 0 ] && [ "$CASES_GIVEN" = 0 ] && [ "$COMPARE" = 0 ]; then CASES=""; fi  # --queued alone: just that case
+if [ "$QUEUED" != 0 ] && [ "$FAILOVER_GIVEN" = 0 ]; then FAILOVER=""; fi
 case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -181,8 +200,11 @@ RESULTS="$ART/results.jsonl"
 : > "$RESULTS"
 
 write_config() {  # write_config FILE SPOOL ROUTER_PORT FWA_PORT FWB_PORT
-  local extra=""
+  local extra="" per_ip=""
   [ -n "$FW_OPTS" ] && extra=", $FW_OPTS"
+  # All load comes from 127.0.0.1 and loopback is not exempt from the per-IP limit (default 50):
+  # a case with more sessions (plus the latency probe) gets room, unless --smtp-opts sets it.
+  case "$SMTP_OPTS" in *max-connections-per-ip*) ;; *) [ "$PER_IP" -gt 50 ] && per_ip="max-connections-per-ip = $PER_IP" ;; esac
   cat > "$1" <<EOF
 router {
   node-name = "bench-1"
@@ -191,6 +213,7 @@ router {
     listen = ["127.0.0.1:$3"]
     hostname = "router.bench"
     relay.allowed-networks = ["127.0.0.0/8"]
+    $per_ip
     $SMTP_OPTS
   }
   admin.listen = "127.0.0.1:0"
@@ -323,9 +346,11 @@ postfix_stop() {  # postfix_stop DIR: "postfix stop" (it waits 5 s, then kills t
   return 0
 }
 
-# run_case NAME SESSIONS COUNT SIZE CONN ROLE [TARGET]   (ROLE: "" | healthy | blackholed; TARGET: router | postfix)
+# run_case NAME SESSIONS COUNT SIZE CONN ROLE [TARGET] [RATE]   (ROLE: "" | healthy | blackholed; TARGET: router | postfix;
+#   RATE: pace the load at RATE msg/s with our own generator, every message's accept latency timed)
 run_case() {
-  local name="$1" sessions="$2" count="$3" size="$4" conn="$5" role="$6" target="${7:-router}"
+  local name="$1" sessions="$2" count="$3" size="$4" conn="$5" role="$6" target="${7:-router}" rate="${8:-}"
+  PER_IP=$(( sessions + 10 > 50 ? sessions + 10 : 50 ))
   local dir="$ART/$name" spool="$TMP_ROOT/$name/spool" reuse=0 dflag=() nflag=()
   [ "$conn" = reuse ] && { reuse=1; dflag=(-d); }
   [ "$UNIQUE_RCPT" = 1 ] && nflag=(-N)
@@ -333,7 +358,7 @@ run_case() {
   [ "$target" = router ] && mkdir -p "$spool"
   local ports pr pa pb pbh
   read -r pr pa pb pbh <<<"$(python3 "$LIB" freeports 4)"
-  log "case $name: $target, $sessions sessions, $count x $size B, conn=$conn${role:+, $role}"
+  log "case $name: $target, $sessions sessions, $count x $size B, conn=$conn${role:+, $role}${rate:+, paced at $rate msg/s}"
 
   local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
   start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
@@ -379,7 +404,7 @@ run_case() {
   local wpid=$!
   PIDS+=("$wpid")
   local lpid=""
-  if [ "$LATENCY" = 1 ]; then
+  if [ "$LATENCY" = 1 ] && [ -z "$rate" ]; then
     python3 "$LIB" latency 127.0.0.1 "$pr" 20 "$size" "$dir/source.done" "$dir/latency.json" &
     lpid=$!; PIDS+=("$lpid")
   fi
@@ -421,7 +446,7 @@ run_case() {
   python3 "$LIB" summarize --case "$name" --unique-rcpt "$UNIQUE_RCPT" --firewalls "$firewalls" --role "$role" \
     --watch "$dir/watch.json" --log "$dir/router.log" --results "$RESULTS" \
     --first-reject "$first_reject" --blackhole-log "$([ -n "$hole" ] && echo "$dir/blackhole.log")" \
-    --stop-note "$stop_note" --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
+    --stop-note "$stop_note" --latency "$( { [ -n "$lpid" ] || [ -n "$rate" ]; } && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
     --rejected "$rejected" --spool-left "$spool_left" --source-rc "$src_rc" --hwm-kb "$hwm_kb" \
     --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","status")})' >&2
@@ -430,8 +455,13 @@ run_case() {
 # run_load PORT: smtp-source against PORT, then wait for the sinks (the watcher). Uses and sets
 # run_case's locals (dir, count, lpid, wpid, t0 -> t_src_end, src_rc, rejected, first_reject).
 run_load() {
-  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$count" -l "$size" \
-    -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  if [ -n "$rate" ]; then  # paced: our generator (unique recipients like -N; latency of every message)
+    timeout "$CASE_TIMEOUT" python3 "$LIB" paced 127.0.0.1 "$1" "$sessions" "$count" "$size" "$rate" "$reuse" \
+      "$dir/latency.json" "$dir/source.out" "$dir/source.err" || src_rc=$?
+  else
+    timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$count" -l "$size" \
+      -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  fi
   t_src_end="$(date +%s.%N)"
   local sent
   rejected="$(grep -c 'warning:' "$dir/source.err" || true)"
@@ -475,7 +505,7 @@ run_postfix_case() {
   local wpid=$!
   PIDS+=("$wpid")
   local lpid=""
-  if [ "$LATENCY" = 1 ]; then
+  if [ "$LATENCY" = 1 ] && [ -z "$rate" ]; then
     python3 "$LIB" latency 127.0.0.1 "$pr" 20 "$size" "$dir/source.done" "$dir/latency.json" &
     lpid=$!; PIDS+=("$lpid")
   fi
@@ -491,16 +521,17 @@ run_postfix_case() {
   cp "$pfd/maillog" "$pfd/start.log" "$dir/" 2>/dev/null || true
   python3 "$LIB" summarize --case "$name" --target postfix --unique-rcpt "$UNIQUE_RCPT" --firewalls "$firewalls" --role "" \
     --watch "$dir/watch.json" --log "$dir/maillog" --results "$RESULTS" --first-reject "$first_reject" \
-    --latency "$([ -n "$lpid" ] && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
+    --latency "$( { [ -n "$lpid" ] || [ -n "$rate" ]; } && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
     --rejected "$rejected" --spool-left "$left" --source-rc "$src_rc" \
     --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","peak_rss_sum_mb","max_procs","status")})' >&2
 }
 
-parse_case() {  # parse_case "S:M:L:C" -> sets C_S C_M C_L C_C
-  IFS=: read -r C_S C_M C_L C_C <<<"$1"
+parse_case() {  # parse_case "S:M:L:C[:R]" -> sets C_S C_M C_L C_C C_R
+  IFS=: read -r C_S C_M C_L C_C C_R <<<"$1"
   case "$C_C" in new|reuse) ;; *) echo "bad case '$1' (want sessions:messages:bytes:new|reuse)" >&2; exit 2 ;; esac
   [[ "$C_S$C_M$C_L" =~ ^[0-9]+$ ]] || { echo "bad case '$1'" >&2; exit 2; }
+  [[ -z "$C_R" || "$C_R" =~ ^[0-9]+$ ]] || { echo "bad rate in case '$1'" >&2; exit 2; }
 }
 
 case " $TARGETS " in *" postfix "*) postfix_prepare ;; esac
@@ -509,9 +540,88 @@ for c in $CASES; do
   for target in $TARGETS; do  # per case: the router, then Postfix, so slow drift of the shared
     prefix=""                 # machine's load hits both alike
     [ "$target" = postfix ] && prefix="postfix-"
-    run_case "${prefix}s${C_S}-m${C_M}-l${C_L}-${C_C}" "$C_S" "$C_M" "$C_L" "$C_C" "" "$target"
+    run_case "${prefix}s${C_S}-m${C_M}-l${C_L}-${C_C}${C_R:+-r$C_R}" "$C_S" "$C_M" "$C_L" "$C_C" "" "$target" "$C_R"
+    if [ "$HALF_RATE" = 1 ] && [ -z "$C_R" ]; then
+      half="$(tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(int((r.get("accepted_per_s") or 0) / 2))')"
+      if [ "$half" -gt 0 ]; then  # about 20 s of paced load (at most the case's count, at least 1,000)
+        pm=$(( half * 20 )); [ "$pm" -gt "$C_M" ] && pm="$C_M"; [ "$pm" -lt 1000 ] && pm=1000
+        run_case "${prefix}s${C_S}-m${pm}-l${C_L}-${C_C}-half-r$half" "$C_S" "$pm" "$C_L" "$C_C" "" "$target" "$half"
+      else
+        log "no accepted/s from the last case; no half-rate run"
+      fi
+    fi
   done
 done
+
+# The issue-8 memory case: N messages accepted while both firewalls are stalled (blackholes that
+# complete TCP and never greet), so every one of them is queued; peak RSS of the router.
+run_queued() {
+  local n="$1" name dir spool pr ha hb hole_a hole_b rpid
+  parse_case "$QUEUED_LOAD"
+  local sessions="$C_S" count="$n" size="$C_L" reuse=0 dflag=() nflag=(-N) rate="" lpid="" wpid t0 t_src_end src_rc=0 rejected first_reject
+  [ "$C_C" = reuse ] && { reuse=1; dflag=(-d); }
+  name="queued-s${sessions}-m${n}-l${size}-${C_C}"
+  dir="$ART/$name"; spool="$TMP_ROOT/$name/spool"
+  mkdir -p "$dir" "$spool"
+  PER_IP=$(( sessions + 10 > 50 ? sessions + 10 : 50 ))
+  read -r pr ha hb <<<"$(python3 "$LIB" freeports 3)"
+  log "case $name: router, $sessions sessions, $n x $size B, conn=$C_C, both firewalls stalled (accept, never greet)"
+  python3 -u "$LIB" blackhole 127.0.0.1 "$ha" accept > "$dir/blackhole-a.log" 2>&1 & hole_a=$!; PIDS+=("$hole_a")
+  python3 -u "$LIB" blackhole 127.0.0.1 "$hb" accept > "$dir/blackhole-b.log" 2>&1 & hole_b=$!; PIDS+=("$hole_b")
+  write_config "$dir/router.conf" "$spool" "$pr" "$ha" "$hb"
+  ( cd "$TMP_ROOT" && exec dotnet "$DLL" run --config "$dir/router.conf" ) > "$dir/router.log" 2>&1 &
+  rpid=$!; PIDS+=("$rpid")
+  python3 "$LIB" waitsmtp 127.0.0.1 "$pr" 60 "$rpid" || { log "router did not start; see $dir/router.log"; return 0; }
+  python3 "$LIB" rsswatch "$rpid" "$dir/source.done" "$dir/timeseries.csv" "$dir/rss.json" &
+  wpid=$!; PIDS+=("$wpid")
+  local cpu_before cpu_after
+  cpu_before="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
+  t0="$(date +%s.%N)"
+  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$n" -l "$size" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:$pr" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  t_src_end="$(date +%s.%N)"
+  cpu_after="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
+  sleep 5  # let the router settle (GC) with everything queued
+  touch "$dir/source.done"; wait "$wpid" || true; forget_pid "$wpid"
+  rejected="$(grep -c 'warning:' "$dir/source.err" || true)"
+  stop_pid "$rpid" "$STOP_TIMEOUT" || log "  router needed SIGKILL"
+  stop_pid "$hole_a" 2 || true; stop_pid "$hole_b" 2 || true
+  local closed left
+  closed="$(python3 "$LIB" freeports 2)"
+  write_config "$dir/recheck.conf" "$spool" "${closed% *}" "${closed#* }" "${closed#* }"
+  ( cd "$TMP_ROOT" && exec dotnet "$DLL" run --config "$dir/recheck.conf" ) > "$dir/recheck.log" 2>&1 &
+  local cpid=$!; PIDS+=("$cpid")
+  for _ in $(seq 1 300); do
+    grep -q 'opened: ' "$dir/recheck.log" 2>/dev/null && break
+    kill -0 "$cpid" 2>/dev/null || break
+    sleep 0.2
+  done
+  left="$(grep -m1 -o 'opened: [0-9]* messages' "$dir/recheck.log" | grep -o '[0-9]*' || true)"
+  stop_pid "$cpid" 5 || true
+  python3 - "$RESULTS" "$dir/rss.json" "$name" "$sessions" "$n" "$size" "$reuse" "$rejected" "${left:--1}" "$src_rc" \
+      "$t0" "$t_src_end" "$cpu_before" "$cpu_after" <<'PY'
+import json, sys
+res, rssf, name, s, n, size, reuse, rej, left, rc, t0, t1, c0, c1 = sys.argv[1:]
+m = json.load(open(rssf))
+n, rej, left = int(n), int(rej), int(left)
+accepted = n - rej
+r = {"case": name, "target": "router", "queued": True, "sessions": int(s), "count": n, "size": int(size),
+     "reuse": reuse == "1", "firewalls": "fw-a, fw-b stalled (accept, never greet)", "failover_role": None,
+     "expect": accepted, "delivered": 0, "rejected": rej, "spool_left": left,
+     "accepted_per_s": round(accepted / (float(t1) - float(t0)), 1),
+     "cpu_per_1k": round((float(c1) - float(c0)) / max(1, accepted) * 1000, 3),
+     "peak_rss_mb": round((m.get("hwm_kb") or 0) / 1024.0), "sampled_peak_rss_mb": round(m["peak_rss_kb"] / 1024.0),
+     "rss_end_mb": round((m.get("rss_kb") or 0) / 1024.0), "notes": []}
+ok = rc == "0" and left == accepted
+r["status"] = "ok" if ok else f"CHECK (smtp-source rc={rc}, {left} in spool on reopen vs {accepted} accepted)"
+if rej:
+    r["notes"].append(f"{rej} messages were refused (non-2xx)")
+open(res, "a").write(json.dumps(r) + "\n")
+print("[bench]    ", {k: r[k] for k in ("accepted_per_s", "peak_rss_mb", "rss_end_mb", "spool_left", "status")}, file=sys.stderr)
+PY
+}
+
+[ "$QUEUED" != 0 ] && run_queued "$QUEUED"
 
 PLOT=""
 CSV=""

@@ -64,6 +64,34 @@ public static partial class RouterConfig
             SeedNodes = seeds,
             Roles = roles,
             MinNrOfMembers = AtLeastOne(reader, $"{ClusterKey}.min-nr-of-members", defaults.MinNrOfMembers),
+            SpillOver = ReadSpillOver(reader),
+            DrainTimeout = Positive(reader, $"{ClusterKey}.drain-timeout", defaults.DrainTimeout),
+        };
+    }
+
+    private static SpillOverSettings ReadSpillOver(HoconReader reader)
+    {
+        const string key = ClusterKey + ".spill-over";
+        var defaults = new SpillOverSettings();
+        var threshold = HoconReader.Int(reader.At($"{key}.backlog-threshold"), $"{key}.backlog-threshold", defaults.BacklogThreshold);
+        if (threshold < 0)
+        {
+            throw new RouterConfigException($"{key}.backlog-threshold", $"{threshold} must be 0 (off) or more");
+        }
+
+        var handovers = HoconReader.Int(reader.At($"{key}.max-handovers"), $"{key}.max-handovers", defaults.MaxHandovers);
+        if (handovers < 1)
+        {
+            throw new RouterConfigException($"{key}.max-handovers", $"{handovers} must be at least 1");
+        }
+
+        return new SpillOverSettings
+        {
+            Enabled = Bool(reader, $"{key}.enabled", defaults.Enabled),
+            BacklogThreshold = threshold,
+            MaxHandovers = handovers,
+            TransferTimeout = Positive(reader, $"{key}.transfer-timeout", defaults.TransferTimeout),
+            MaxConcurrent = AtLeastOne(reader, $"{key}.max-concurrent", defaults.MaxConcurrent),
         };
     }
 

@@ -11,8 +11,9 @@ namespace Router.Actors.Ingress;
 /// until the server is finally cancelled, once the open sessions have ended. Each accepted
 /// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
+/// <param name="refused">Told each connection turned away before a session (<see cref="RefusalReason"/>): the metrics.</param>
 internal sealed class GracefulListenerFactory(int maxSessions, AddressConnections? perAddress = null, Func<SessionGuard>? newGuard = null,
-    TimeSpan? tlsHandshakeTimeout = null) : EndpointListenerFactory
+    TimeSpan? tlsHandshakeTimeout = null, Action<string>? refused = null) : EndpointListenerFactory
 {
     private static readonly byte[] TooManySessions = "421 4.7.0 Too many connections, try again later\r\n"u8.ToArray();
     private static readonly byte[] TooManyFromAddress = System.Text.Encoding.ASCII.GetBytes(LimitReplies.TooManyConnectionsFromAddress + "\r\n");
@@ -23,6 +24,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly int _maxSessions = maxSessions;
     private readonly TimeSpan? _tlsHandshakeTimeout = tlsHandshakeTimeout;
+    private readonly Action<string>? _refused = refused;
     private readonly List<IEndpointListener> _listeners = [];
     private readonly Lock _gate = new();
     // By session id: the library also reports accept errors as "session faulted", without a session.
@@ -125,11 +127,17 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
                     {
                         var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
                         if (owner.OpenSessions >= owner._maxSessions)
+                        {
+                            owner._refused?.Invoke(RefusalReason.Connections);
                             _ = RefuseAsync(pipe, TooManySessions);
+                        }
                         else if (owner.TakeAddressSlot(context))
                             return owner.Polish(pipe, context);
                         else
+                        {
+                            owner._refused?.Invoke(RefusalReason.ConnectionsPerIp);
                             _ = RefuseAsync(pipe, TooManyFromAddress);
+                        }
                         // The library's listener records the endpoints in the context; it is reused.
                         context.Properties.Remove(EndpointListener.LocalEndPointKey);
                         context.Properties.Remove(EndpointListener.RemoteEndPointKey);

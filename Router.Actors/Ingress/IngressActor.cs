@@ -136,8 +136,9 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         var self = Self;
         var limits = _smtp.Limits;
         var inflight = _inflight;
+        var refused = _telemetry.Metrics.Refused;
         var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(limits.MaxConnectionsPerIp),
-            () => new SessionGuard(limits, _smtp.CommandTimeout, inflight), _smtp.Tls.HandshakeTimeout);
+            () => new SessionGuard(limits, _smtp.CommandTimeout, inflight, refused), _smtp.Tls.HandshakeTimeout, refused);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 

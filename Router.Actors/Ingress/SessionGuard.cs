@@ -15,7 +15,8 @@ namespace Router.Actors.Ingress;
 /// <see cref="PolishedPipe"/> report to it; once closed, the session reads end-of-input and its
 /// further output is dropped, so the library ends the session quietly.
 /// </summary>
-internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, InflightBudget budget)
+/// <param name="refused">Told the reason of each refusal the session writes (<see cref="RefusalReason"/>): the metrics.</param>
+internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, InflightBudget budget, Action<string>? refused = null)
 {
     private const string Key = "Router:Guard";
 
@@ -74,8 +75,13 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
             _dataStarted = DateTime.UtcNow;
             return null;
         }
+        if (refused is not null && RefusalReason.Of(line) is { } reason)
+            refused(reason);
         if (line[0] == '5' && Interlocked.Increment(ref _errors) == Limits.MaxErrors)
+        {
+            refused?.Invoke(RefusalReason.TooManyErrors);
             return LimitReplies.TooManyErrors;
+        }
         return null;
     }
 

@@ -44,6 +44,7 @@ public sealed class RouterMetrics
     private readonly Counter _trackingWritten;
     private readonly Counter _trackingDropped;
     private readonly Counter _trackingErrors;
+    private readonly IReadOnlyDictionary<string, Counter.Child> _refused;
     private readonly ConcurrentDictionary<(string Connector, string Firewall), PathMetrics> _paths = new();
     private readonly ConcurrentDictionary<string, FirewallMetrics> _firewalls = new(StringComparer.Ordinal);
     private Func<int>? _openSessions;
@@ -69,6 +70,10 @@ public sealed class RouterMetrics
         _trips = factory.CreateCounter("router_firewall_trips_total", "Times each firewall's circuit breaker tripped (opened).", ["firewall"]);
         _sessionsOpen = factory.CreateGauge("router_smtp_sessions_open", "SMTP sessions open at the edge now.");
         _sessions = factory.CreateCounter("router_smtp_sessions_total", "SMTP sessions opened at the edge.");
+        var refused = factory.CreateCounter("router_smtp_refused_total",
+            "Refusals at the SMTP edge (4xx and 5xx replies, connections turned away), by reason: relay denied, auth, TLS required, limits, size, bare line endings, loops...",
+            ["reason"]);
+        _refused = Ingress.RefusalReason.All.ToDictionary(r => r, r => refused.WithLabels(r), StringComparer.Ordinal);
         _queueMessages = factory.CreateGauge("router_queue_messages", "Messages in the spool with at least one recipient pending.");
         _queueBytes = factory.CreateGauge("router_queue_bytes", "Bytes of the messages in the spool.");
         _fsyncBatch = factory.CreateHistogram("router_spool_fsync_batch_records", "Records made durable by one spool fsync (group commit).",
@@ -120,6 +125,10 @@ public sealed class RouterMetrics
 
     public void SmtpSessionStarted() => _sessions.Inc();
 
+    /// <summary>One refusal at the SMTP edge; <paramref name="reason"/> is one of <see cref="Ingress.RefusalReason.All"/> (others count as protocol).</summary>
+    public void Refused(string reason) =>
+        (_refused.GetValueOrDefault(reason) ?? _refused[Ingress.RefusalReason.Protocol]).Inc();
+
     /// <summary>Where the number of open SMTP sessions is read at each scrape (the listener, which may be restarted).</summary>
     public void ObserveSmtpSessions(Func<int> openSessions) => Volatile.Write(ref _openSessions, openSessions);
 
@@ -145,6 +154,9 @@ public sealed class RouterMetrics
         _bounced.WithLabels(connector ?? None, firewall ?? None).Inc(recipients);
 
     public void Rerouted(string connector, int jobs) => _rerouted.WithLabels(connector).Inc(jobs);
+
+    /// <summary>Messages accepted and recipients delivered since start: the admin dashboard samples them for its throughput chart.</summary>
+    public (long Accepted, long Delivered) Totals => ((long)_accepted.Value, (long)_paths.Values.Sum(p => p.DeliveredTotal));
 
     internal void TrackingWritten(int events) => _trackingWritten.Inc(events);
 
@@ -183,6 +195,8 @@ public sealed class RouterMetrics
         }
 
         public void Deferred(int recipients) => _deferred.Inc(recipients);
+
+        internal double DeliveredTotal => _delivered.Value;
     }
 
     /// <summary>Health series of one firewall.</summary>

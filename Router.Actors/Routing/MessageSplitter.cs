@@ -48,6 +48,7 @@ public static class MessageSplitter
                 Notify = message.Envelope.RecipientOptions is { } options ? g.Indexes.Select(i => options[i].Notify).ToArray() : null,
                 EnvelopeId = message.Envelope.EnvelopeId,
                 Return = message.Envelope.Return,
+                Handovers = message.Envelope.Handovers,
             }, g.Plan))
             .ToArray();
     }

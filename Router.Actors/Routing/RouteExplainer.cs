@@ -12,11 +12,13 @@ public static class RouteExplainer
 {
     /// <param name="stateOf">The router's view of a connector.</param>
     /// <param name="decide">The router's decision for these tiers: the connector the tiers pick, and the one after operator redirects.</param>
+    /// <param name="spill">The router's spill-over decision for these tiers and the picked connector: "hand over to ..." or null.</param>
     public static RouteExplanation Explain(
         string address,
         AddressSpaceTable table,
         Func<string, ConnectorState> stateOf,
-        Func<IReadOnlyList<RouteTier>, string?, (string? Picked, string? Target)> decide)
+        Func<IReadOnlyList<RouteTier>, string?, (string? Picked, string? Target)> decide,
+        Func<IReadOnlyList<RouteTier>, string?, string?>? spill = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         var domainText = AddressSpaceTable.DomainOf(address);
@@ -42,6 +44,9 @@ public static class RouteExplainer
                 "no route: no address space matches the domain; the router refuses the recipient (550 5.7.1)");
 
         var (picked, target) = decide(tiers, null);
+        // Clustered: a peer takes the mail instead when this node has no path in a better tier, or too much backlog.
+        if (spill?.Invoke(tiers, picked) is { } handover)
+            return new RouteExplanation(address, domain, null, matches, views, null, null, handover);
         if (target is null)
             return new RouteExplanation(address, domain, null, matches, views, null, null,
                 "parked: no connector of any tier is usable; mail waits in the spool until a path recovers");

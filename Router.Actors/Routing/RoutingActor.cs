@@ -1,8 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Configuration;
 using Router.Actors.Delivery;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Actors.Peers;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -20,6 +22,26 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     /// <summary>Registers the connector actors once they exist (they need the router's ref first).</summary>
     /// <param name="FirewallConnectors">For each firewall, the connectors that deliver through it.</param>
     public sealed record AttachConnectors(IReadOnlyDictionary<string, IActorRef> Connectors, IReadOnlyDictionary<string, IReadOnlyList<string>> FirewallConnectors);
+
+    /// <summary>
+    /// Clustered: lets the router hand mail to peers (spill-over) through <paramref name="Handovers"/>
+    /// (a <see cref="HandoverSender"/>), choosing them from <paramref name="HealthView"/>'s cluster view.
+    /// </summary>
+    public sealed record AttachSpillOver(IActorRef HealthView, IActorRef Handovers, SpillOverSettings Settings, string SelfAddress)
+        : INoSerializationVerificationNeeded;
+
+    /// <summary>This node is leaving: place nothing locally any more, hand every part to peers.</summary>
+    public sealed class StartDrain : INoSerializationVerificationNeeded
+    {
+        public static readonly StartDrain Instance = new();
+        private StartDrain() { }
+    }
+
+    private sealed class PollClusterView : INoSerializationVerificationNeeded
+    {
+        public static readonly PollClusterView Instance = new();
+        private PollClusterView() { }
+    }
 
     /// <summary>Where one job stands, for operators.</summary>
     private sealed record Placement(DeliveryJob Job, string State, string? Connector, DateTimeOffset? NextAttempt);
@@ -49,6 +71,10 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, string> _redirects = new(StringComparer.Ordinal);
     private readonly string? _stateFile;
     private IReadOnlyDictionary<string, IReadOnlyList<string>> _firewallConnectors = new Dictionary<string, IReadOnlyList<string>>();
+    // Spill-over (clustered only): null until attached.
+    private AttachSpillOver? _spill;
+    private SpillOverPlanner? _planner;
+    private bool _draining;
 
     public RoutingActor(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry, string? stateFile)
     {
@@ -86,7 +112,14 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
-        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, StateOf, Decide)));
+        Receive<AttachSpillOver>(OnAttachSpillOver);
+        Receive<PollClusterView>(_ => _spill?.HealthView.Tell(GetClusterHealthView.Instance));
+        Receive<ClusterHealthView>(OnClusterView);
+        Receive<HandoverSender.Completed>(OnHandedOver);
+        Receive<HandoverSender.Failed>(OnHandoverFailed);
+        Receive<HandoverSender.Gone>(g => _placements.Remove(Key(g.Job)));
+        Receive<StartDrain>(_ => OnStartDrain());
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, StateOf, Decide, ExplainSpill)));
         Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
             _connectors.Keys.Order(StringComparer.Ordinal).Select(StateOf).ToArray(),
             new Dictionary<string, string>(_redirects, StringComparer.Ordinal),
@@ -117,7 +150,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         foreach (var (job, plan) in jobs)
         {
             _plans[job.RouteKey] = plan.Tiers;
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && !_draining)
             {
                 // Recovered mail that was waiting for its retry keeps waiting: a restart is no reason to retry everything at once.
                 _placements[Key(job)] = new Placement(job, "deferred", null, message.NextAttempt);
@@ -137,7 +170,19 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
             _plans[job.RouteKey] = tiers;
         }
-        var (_, target) = Decide(tiers, job.AvoidConnector);
+        var (picked, target) = Decide(tiers, job.AvoidConnector);
+        if (SpillFor(job.Handovers, tiers, picked, DateTimeOffset.UtcNow) is { } spill)
+        {
+            HandOver(job, spill.Peer, spill.Reason);
+            return;
+        }
+        if (_draining)
+        {
+            // Leaving with no peer to take it now: try again shortly; the drain timeout bounds the wait.
+            _placements[Key(job)] = new Placement(job, "deferred", null, DateTimeOffset.UtcNow + DrainRetry);
+            Timers.StartSingleTimer(Key(job), new RetryDue(job), DrainRetry);
+            return;
+        }
         if (target is null)
         {
             _placements[Key(job)] = new Placement(job, "parked", null, null);
@@ -410,6 +455,115 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             Publish("operator", cancel.FirewallId, 1, "redirect cancelled");
         }
         Sender.Tell(new QueueCommandDone("cancel-redirect", removed ? 1 : 0));
+    }
+
+    // ---- Spill-over and drain (cluster) ----
+
+    /// <summary>While leaving with no peer to take a part, how long before it is tried again.</summary>
+    private static readonly TimeSpan DrainRetry = TimeSpan.FromSeconds(2);
+
+    private void OnAttachSpillOver(AttachSpillOver attach)
+    {
+        _spill = attach;
+        var firewallsOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var connector in _connectors.Keys)
+            firewallsOf[connector] = _firewallConnectors.Where(f => f.Value.Contains(connector)).Select(f => f.Key).ToArray();
+        _planner = new SpillOverPlanner(firewallsOf, attach.SelfAddress);
+        Timers.StartPeriodicTimer("cluster-view", PollClusterView.Instance, TimeSpan.FromSeconds(1));
+        Self.Tell(PollClusterView.Instance);
+    }
+
+    private void OnClusterView(ClusterHealthView view)
+    {
+        // Mail waiting for a path may have one on a peer now.
+        if (_planner is not null && _planner.Update(view) && _parked.Count > 0 && (_spill!.Settings.Enabled || _draining))
+            PlaceParked();
+    }
+
+    /// <summary>
+    /// The peer a part goes to instead of a local connector, and why; null to place it here. A peer is
+    /// chosen when no connector of a tier better than the one picked here (or of any tier, when nothing
+    /// here is usable) is usable on this node but a peer shows a healthy firewall in it; or when the
+    /// picked tier's backlog here has reached the threshold (mail that came from a peer is not moved on
+    /// for backlog). Leaving, every part goes to a peer: one with capacity in its tiers if any, else any.
+    /// </summary>
+    private (string Peer, string Reason)? SpillFor(int handovers, IReadOnlyList<RouteTier> tiers, string? picked, DateTimeOffset now)
+    {
+        if (_planner is null || _spill is null || tiers.Count == 0)
+            return null;
+        if (_draining)
+        {
+            foreach (var tier in tiers)
+            {
+                if (_planner.PeerFor(tier, now) is { } peer)
+                    return (peer, $"this node is leaving; {peer} has a healthy firewall for {tier.Pattern};{tier.Cost}");
+            }
+            return _planner.AnyPeer(now) is { } any ? (any, "this node is leaving") : null;
+        }
+        var settings = _spill.Settings;
+        if (!settings.Enabled || handovers >= settings.MaxHandovers)
+            return null;
+        var rank = picked is null ? tiers.Count : Math.Max(0, tiers.ToList().FindIndex(t => t.ConnectorIds.Contains(picked)));
+        for (var i = 0; i < rank; i++)
+        {
+            if (_planner.PeerFor(tiers[i], now) is { } peer)
+                return (peer, $"no usable connector of tier {i + 1} ({tiers[i].Pattern};{tiers[i].Cost}) on this node; {peer} has a healthy firewall in it");
+        }
+        if (picked is null || handovers > 0 || settings.BacklogThreshold == 0)
+            return null;
+        var best = tiers[rank];
+        var backlog = best.ConnectorIds.Where(IsUsable).Sum(id => _backlog.GetValueOrDefault(id));
+        if (backlog < settings.BacklogThreshold)
+            return null;
+        return _planner.PeerFor(best, now) is { } relief
+            ? (relief, $"backlog of tier {rank + 1} here is {backlog} (threshold {settings.BacklogThreshold}); {relief} has a healthy firewall in it")
+            : null;
+    }
+
+    private string? ExplainSpill(IReadOnlyList<RouteTier> tiers, string? picked) =>
+        SpillFor(0, tiers, picked, DateTimeOffset.UtcNow) is { } spill ? $"hand over to {spill.Peer}: {spill.Reason}" : null;
+
+    private void HandOver(DeliveryJob job, string peer, string reason)
+    {
+        _placements[Key(job)] = new Placement(job, "handing-over", null, null);
+        _spill!.Handovers.Tell(new HandoverSender.HandOver(job, peer, reason));
+    }
+
+    private void OnHandedOver(HandoverSender.Completed done)
+    {
+        _placements.Remove(Key(done.Job));
+        _log.Info("Handed {QueueId} ({Count} recipient(s)) to {Peer}, where it is {RemoteQueueId}: {Reason}",
+            done.Job.QueueId, done.Job.Recipients.Count, done.Peer, done.RemoteQueueId, done.Reason);
+        Track(TrackingEventKind.HandedOver, done.Job, reply: $"handed over to {done.Peer} as {done.RemoteQueueId}: {done.Reason}");
+        Publish("handed-over", done.Peer, done.Job.Recipients.Count, $"{done.Job.QueueId} is {done.RemoteQueueId} there: {done.Reason}");
+    }
+
+    private void OnHandoverFailed(HandoverSender.Failed failed)
+    {
+        _placements.Remove(Key(failed.Job));
+        _log.Warning("Could not hand {QueueId} to {Peer}: {Error}; it stays here (that node gets no handovers for {Avoid})",
+            failed.Job.QueueId, failed.Peer, failed.Error, SpillOverPlanner.AvoidFor);
+        _planner?.Avoid(failed.Peer, DateTimeOffset.UtcNow + SpillOverPlanner.AvoidFor);
+        Place(failed.Job);
+    }
+
+    private void OnStartDrain()
+    {
+        if (_draining)
+            return;
+        _draining = true;
+        var deferred = _placements.Values.Where(p => p.State == "deferred").ToArray();
+        _log.Warning("Leaving: no mail is delivered here any more; {Count} waiting part(s) and every connector's backlog go to the other nodes",
+            deferred.Length + _parked.Count);
+        Publish("leaving", "node", deferred.Length + _parked.Count, "handing the queue to the other nodes");
+        foreach (var placement in deferred)
+        {
+            Timers.Cancel(Key(placement.Job));
+            Place(placement.Job);
+        }
+        PlaceParked();
+        foreach (var connector in _connectors.Values)
+            connector.Tell(new HandBackJobs("operator: node leaving"));
     }
 
     /// <summary>One line of the tracking log about one part.</summary>

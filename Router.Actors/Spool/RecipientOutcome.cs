@@ -11,4 +11,7 @@ public enum RecipientOutcome : byte
 
     /// <summary>Removed by an operator or superseded; no delivery, no bounce.</summary>
     Cancelled = 3,
+
+    /// <summary>Handed to another node of the cluster, which has it durable and delivers it (spill-over, drain).</summary>
+    HandedOver = 4,
 }

@@ -19,6 +19,12 @@ public sealed record SpoolOptions(string Path)
     /// <summary>Upper bound of records written between two fsyncs (one group commit). Default 4096.</summary>
     public int MaxBatchCount { get; init; } = 4096;
 
+    /// <summary>
+    /// How long a group of only finish/defer records (nobody's reply waits on them) waits for an accept to share its
+    /// fsync. Default 25 ms; zero commits them at once.
+    /// </summary>
+    public TimeSpan FinishLinger { get; init; } = TimeSpan.FromMilliseconds(25);
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path))
@@ -39,6 +45,11 @@ public sealed record SpoolOptions(string Path)
         if (MaxBatchBytes <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBatchBytes), MaxBatchBytes, "SpoolOptions.MaxBatchBytes must be positive.");
+        }
+
+        if (FinishLinger < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FinishLinger), FinishLinger, "SpoolOptions.FinishLinger must not be negative.");
         }
 
         if (MaxBatchCount <= 0)

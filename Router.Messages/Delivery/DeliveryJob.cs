@@ -62,5 +62,8 @@ public sealed record DeliveryJob(
     /// <summary>The client's RET (FULL or HDRS), passed on likewise.</summary>
     public string? Return { get; init; }
 
+    /// <summary>Times the message came to this node from another one (its envelope's Handovers): bounds spill-over ping-pong.</summary>
+    public int Handovers { get; init; }
+
     public override string ToString() => $"{QueueId}[{string.Join(',', RecipientIndexes)}]";
 }

@@ -64,6 +64,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(PeerChunk))]
 [JsonSerializable(typeof(PeerStored))]
 [JsonSerializable(typeof(PeerRefused))]
+[JsonSerializable(typeof(LeaveNode))]
+[JsonSerializable(typeof(LeaveStarted))]
 // Shadow redundancy
 [JsonSerializable(typeof(ShadowDiscard))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

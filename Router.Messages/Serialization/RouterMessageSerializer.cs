@@ -97,6 +97,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(PeerChunk)] = "pchunk",
         [typeof(PeerStored)] = "pstored",
         [typeof(PeerRefused)] = "prefused",
+        [typeof(LeaveNode)] = "leave",
+        [typeof(LeaveStarted)] = "leaving",
         // Shadow redundancy
         [typeof(ShadowDiscard)] = "sdiscard",
     };

@@ -12,7 +12,7 @@ namespace Router.Node.Admin;
 
 /// <summary>
 /// Every route of the admin endpoint, mapped in <see cref="Map"/>: the one place to add more
-/// (<c>/metrics</c>, <c>/api/track/{id}</c>, the dashboard page). Each is documented in README.md,
+/// (<c>/metrics</c>, <c>/api/track/{id}</c>, the dashboard page <c>/</c>). Each is documented in README.md,
 /// "Operating the router", and listed by <c>GET /api</c>.
 /// </summary>
 public static class AdminApi
@@ -41,7 +41,9 @@ public static class AdminApi
         "GET /api/route/{address}",
         "GET /api/tail",
         "GET /api/track/{message-id or queue-id}",
+        "GET /api/throughput",
         "GET /metrics",
+        "GET /",
     ];
 
     public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping,
@@ -50,8 +52,10 @@ public static class AdminApi
         routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes));
 
         routes.MapGet("/api/cluster", () => node.Cluster());
-        routes.MapPost("/api/cluster/leave", (string? address) => ClusterCommand(node, "leave", address));
-        routes.MapPost("/api/cluster/down", (string? address) => ClusterCommand(node, "down", address));
+        routes.MapPost("/api/cluster/leave", (string? address, CancellationToken ct) =>
+            node.Clustered ? node.LeaveAsync(address, ct) : throw NotClustered("leave", address));
+        routes.MapPost("/api/cluster/down", (string? address) =>
+            node.Clustered ? node.Down(address) : throw NotClustered("down", address));
 
         routes.MapGet("/api/actors", (int? depth, bool? all) => node.Actors(depth ?? DefaultDepth, all ?? false));
 
@@ -91,17 +95,17 @@ public static class AdminApi
             context.Response.ContentType = RouterMetrics.ContentType;
             await metrics.ExportAsync(context.Response.Body, context.RequestAborted);
         });
+
+        // The dashboard: its page, and the chart's history kept by the node.
+        var samples = DashboardSamples.Start(() => node.SpoolStatistics, metrics, stopping);
+        routes.MapGet("/api/throughput", () => samples.Series());
+        DashboardPage.Map(routes);
     }
 
-    /// <summary>
-    /// Alone there is nothing to leave or down. In a cluster, leave and down are refused for now:
-    /// a member that leaves stops its actor system, and a graceful leave must first hand its queue
-    /// to the others (not built yet), or its mail would wait until it comes back.
-    /// </summary>
-    private static IResult ClusterCommand(NodeQueries node, string command, string? address) =>
-        throw new AdminException(AdminException.StatusCodes.Conflict, node.Clustered
-            ? $"cluster {command} is not supported yet: a node must first hand its queue to the others; to stop this node gracefully send it SIGTERM (Ctrl-C)"
-            : $"not in a cluster: cluster {command}{(address is null ? string.Empty : $" {address}")} needs clustering; to stop this node gracefully send it SIGTERM (Ctrl-C)");
+    /// <summary>Alone there is nothing to leave or down.</summary>
+    private static AdminException NotClustered(string command, string? address) =>
+        new(AdminException.StatusCodes.Conflict,
+            $"not in a cluster: cluster {command}{(address is null ? string.Empty : $" {address}")} needs clustering; to stop this node gracefully send it SIGTERM (Ctrl-C)");
 
     /// <summary>Server-sent events: a comment once subscribed, then one event per health transition or routing event, a keep-alive comment every 15s.</summary>
     private static async Task TailAsync(HttpContext context, NodeQueries node, ActorSystem system, CancellationToken stopping)

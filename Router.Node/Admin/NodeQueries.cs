@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Actors.Configuration;
+using Router.Actors.Peers;
 using Router.Actors.Spool;
+using Router.Messages.Cluster;
 using Router.Messages.Health;
 using Router.Messages.Queue;
 using Router.Messages.Routing;
@@ -26,6 +28,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     public string Address => ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
 
     public DateTimeOffset UpSince => DateTimeOffset.UtcNow - system.Uptime;
+
+    /// <summary>Queue depth and bytes now (the dashboard's chart).</summary>
+    public SpoolStatistics SpoolStatistics => spool.Statistics;
 
     /// <summary>router.cluster.enabled: this node is a cluster member.</summary>
     public bool Clustered => options.Cluster.Enabled;
@@ -61,6 +66,54 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         return new ClusterView(self.ToString(), state.Leader?.ToString(), Clustered: true, members);
     }
 
+    /// <summary>
+    /// <c>cluster leave &lt;address&gt;</c>: the member at <paramref name="address"/> (this node when omitted) hands its
+    /// queue to the others, then leaves and stops. Another member is asked through its own <c>/user/leave</c>.
+    /// </summary>
+    public async Task<CommandResult> LeaveAsync(string? address, CancellationToken cancellationToken)
+    {
+        var target = Member(address);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var leave = target == cluster.SelfAddress
+            ? system.ActorSelection($"/user/{LeaveActor.Name}")
+            : system.ActorSelection(new RootActorPath(target) / "user" / LeaveActor.Name);
+        var started = await AskAsync<LeaveStarted>(leave, new LeaveNode($"router cmd via {NodeName} ({cluster.SelfAddress})"), $"node {target}", cancellationToken);
+        return new CommandResult("leave", started.Queued, started.AlreadyLeaving
+            ? $"{started.Address} is already leaving"
+            : $"{started.Address} takes no more mail, hands its {started.Queued} queued message(s) to the other nodes, then leaves the cluster and stops");
+    }
+
+    /// <summary>
+    /// <c>cluster down &lt;address&gt;</c>: marks the member down at once (for a node that is gone or hangs). It does not
+    /// hand its queue over; its mail goes out when it starts again.
+    /// </summary>
+    public CommandResult Down(string? address)
+    {
+        var target = Member(address);
+        Akka.Cluster.Cluster.Get(system).Down(target);
+        return new CommandResult("down", 1, $"{target} marked down: it is removed from the cluster without handing its queue over (use leave for that)");
+    }
+
+    /// <summary>A current member's address, this node's when <paramref name="address"/> is omitted.</summary>
+    private Address Member(string? address)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (string.IsNullOrWhiteSpace(address))
+            return cluster.SelfAddress;
+        Address parsed;
+        try
+        {
+            parsed = Akka.Actor.Address.Parse(address.Trim());
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            throw AdminException.BadRequest($"'{address}' is not a node address such as akka.tcp://router@10.0.0.1:4053");
+        }
+        return cluster.State.Members.Any(m => m.Address == parsed)
+            ? parsed
+            : throw AdminException.NotFound($"no member {parsed} in the cluster (see cluster show)");
+    }
+
     /// <param name="all">From the root guardian (system actors included) instead of <c>/user</c>.</param>
     public ActorNode Actors(int depth, bool all)
     {
@@ -68,17 +121,39 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         return ActorTree.Walk(all ? extended.Provider.RootGuardian : extended.Guardian, depth);
     }
 
-    public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken) =>
-        await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+    /// <summary>
+    /// Every firewall of this node and, in a cluster, of every other node the health view knows:
+    /// those are asked directly (busy and queued are live), and an unreachable node's or one that
+    /// does not answer in time is shown as it last published itself.
+    /// </summary>
+    public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken)
+    {
+        var local = await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+        if (!Clustered)
+            return local;
+        var view = await ClusterHealthAsync(cancellationToken);
+        var remote = await Task.WhenAll(view.Firewalls.Where(e => e.Address != Address)
+            .Select(e => RemoteSnapshotAsync(e, view.UnreachableNodes.Contains(e.Address), cancellationToken)));
+        return [.. local, .. remote.OrderBy(f => f.Node, StringComparer.Ordinal).ThenBy(f => f.Id, StringComparer.Ordinal)];
+    }
 
-    public Task<FirewallView> FirewallAsync(string id, string? node, CancellationToken cancellationToken) =>
-        SnapshotAsync(Firewall(id, node), cancellationToken);
+    public async Task<FirewallView> FirewallAsync(string id, string? node, CancellationToken cancellationToken)
+    {
+        if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
+            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), GetFirewallSnapshot.Instance,
+                $"firewall {id} on {remote.Node}", cancellationToken));
+        return await SnapshotAsync(Firewall(id, node), cancellationToken);
+    }
 
+    /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>
     public async Task<FirewallView> FirewallCommandAsync(string id, string action, string? node, CancellationToken cancellationToken)
     {
-        var firewall = Firewall(id, node);
         if (!FirewallActions.Contains(action))
             throw AdminException.BadRequest($"unknown firewall action '{action}' (expected {string.Join(", ", FirewallActions)})");
+        if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
+            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), new FirewallCommand(id, action),
+                $"firewall {id} on {remote.Node}", cancellationToken));
+        var firewall = Firewall(id, node);
         var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), new FirewallCommand(firewall.Id, action),
             $"firewall {firewall.Id}", cancellationToken);
         return View(firewall, snapshot);
@@ -108,8 +183,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
             Connector(connector);
         if (query.Firewall is { } firewall)
             Firewall(firewall, null);
-        if (query.State is { } state && state is not ("queued" or "deferred" or "parked"))
-            throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred or parked)");
+        if (query.State is { } state && state is not ("queued" or "deferred" or "parked" or "handing-over"))
+            throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred, parked or handing-over)");
         var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
         return new QueueView(listing.Entries.Count, listing.Entries);
     }
@@ -161,10 +236,66 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
 
     private FirewallOptions Firewall(string id, string? node)
     {
-        if (node is not null && !string.Equals(node, NodeName, StringComparison.Ordinal))
+        if (node is not null && !IsSelf(node))
             throw AdminException.NotFound($"unknown node '{node}' (this node is '{NodeName}' and is not in a cluster)");
         return options.Firewalls.FirstOrDefault(f => f.Id == id) ?? throw AdminException.NotFound($"unknown firewall '{id}'");
     }
+
+    private bool IsSelf(string node) =>
+        string.Equals(node, NodeName, StringComparison.Ordinal) || string.Equals(node, Address, StringComparison.Ordinal);
+
+    /// <summary>
+    /// In a cluster, <paramref name="node"/> (a node name or cluster address) names another member:
+    /// its entry for <paramref name="id"/> in the health view. Null for this node or when not clustered.
+    /// </summary>
+    private async Task<FirewallHealthEntry?> RemoteFirewallAsync(string id, string? node, CancellationToken cancellationToken)
+    {
+        if (node is null || !Clustered || IsSelf(node))
+            return null;
+        var view = await ClusterHealthAsync(cancellationToken);
+        var ofNode = view.Firewalls.Where(e => e.Address != Address && (e.Node == node || e.Address == node)).ToList();
+        if (ofNode.Count == 0)
+        {
+            var known = view.Firewalls.Select(e => e.Node).Append(NodeName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            throw AdminException.NotFound($"unknown node '{node}' (the cluster's health view knows {string.Join(", ", known)})");
+        }
+        return ofNode.FirstOrDefault(e => e.FirewallId == id) ?? throw AdminException.NotFound($"unknown firewall '{id}' on node '{node}'");
+    }
+
+    private Task<ClusterHealthView> ClusterHealthAsync(CancellationToken cancellationToken) =>
+        AskAsync<ClusterHealthView>(system.ActorSelection("/user/health-view"), GetClusterHealthView.Instance, "the health view", cancellationToken);
+
+    /// <summary>The firewall actor of another member, by the path every node gives it.</summary>
+    private ActorSelection RemoteFirewall(FirewallHealthEntry entry) =>
+        system.ActorSelection($"{entry.Address}/user/firewall-{entry.FirewallId}");
+
+    /// <summary>Another member's firewall, asked directly; as the health view has it when that node is unreachable or slow.</summary>
+    private async Task<FirewallView> RemoteSnapshotAsync(FirewallHealthEntry entry, bool unreachable, CancellationToken cancellationToken)
+    {
+        if (!unreachable)
+        {
+            try
+            {
+                return View(entry, await RemoteFirewall(entry).Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, RemoteAskTimeout, cancellationToken));
+            }
+            catch (AskTimeoutException)
+            {
+                // Shown as last published below.
+            }
+        }
+        return new FirewallView(entry.FirewallId, entry.Node, string.Empty, 0, [], entry.State, entry.Since, entry.ConsecutiveFailures, entry.Trips,
+            0, 0, 0, entry.Delivered, entry.Failed, $"{entry.Reason} (as last published: node {(unreachable ? "unreachable" : "did not answer")})");
+    }
+
+    /// <summary>How long a listing waits for another member's firewall before showing what the health view has.</summary>
+    private static readonly TimeSpan RemoteAskTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Another member's firewall: its live figures; host, port, connectors and pool size are in
+    /// that node's configuration, not known here (empty, 0).
+    /// </summary>
+    private static FirewallView View(FirewallHealthEntry entry, FirewallSnapshot s) => new(
+        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason);
 
     private ConnectorOptions Connector(string id) =>
         options.Connectors.FirstOrDefault(c => c.Id == id) ?? throw AdminException.NotFound($"unknown connector '{id}'");

@@ -90,7 +90,8 @@ public static class CmdRenderer
 
     private static void Firewalls(IAnsiConsole console, IReadOnlyList<FirewallView> firewalls)
     {
-        // One node (until the cluster comes): its name goes above the table, not in every row.
+        // One node: its name goes above the table, not in every row. Another member's pool size is
+        // not known here (0): its busy column shows the count alone.
         var nodes = firewalls.Select(f => f.Node).Distinct().ToArray();
         var table = Compact(new Table());
         if (nodes.Length > 1)
@@ -99,7 +100,7 @@ public static class CmdRenderer
         foreach (var f in firewalls)
         {
             var cells = Cells(f.Id, StateMarkup(f.State), f.Since.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
-                Number(f.ConsecutiveFailures), Number(f.Trips), $"{f.Busy}/{f.MaxConnections}", Number(f.Queued), Number(f.Delivered), Number(f.Failed), f.Reason);
+                Number(f.ConsecutiveFailures), Number(f.Trips), f.MaxConnections > 0 ? $"{f.Busy}/{f.MaxConnections}" : Number(f.Busy), Number(f.Queued), Number(f.Delivered), Number(f.Failed), f.Reason);
             table.AddRow(nodes.Length > 1 ? [new Text(f.Node), .. cells] : cells);
         }
         if (nodes.Length == 1)

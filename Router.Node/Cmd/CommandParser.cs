@@ -10,7 +10,8 @@ public static class CommandParser
 {
     public const string Help = """
         cluster show                                  members, status, roles, reachability, leader
-        cluster leave|down <address>                  (not in a cluster yet: answers an error)
+        cluster leave [<address>]                     that node (default: this one) hands its queue to the others, leaves, stops
+        cluster down <address>                        remove a node now (gone or hung; its queue is not handed over)
         actor hierarchy [-d <depth>] [--all]          the node's actor tree (--all: from the root, system actors too)
         firewalls                                     every firewall: state, since, failures, connections, counts
         firewall <id> [--node <n>]                    one firewall
@@ -36,7 +37,7 @@ public static class CommandParser
 
     public static readonly IReadOnlyList<string> QueueActions = ["retry", "suspend", "resume", "redirect", "delete"];
 
-    public static readonly IReadOnlyList<string> QueueStates = ["queued", "deferred", "parked"];
+    public static readonly IReadOnlyList<string> QueueStates = ["queued", "deferred", "parked", "handing-over"];
 
     /// <summary>Splits a command line into words; double or single quotes keep spaces in one word.</summary>
     public static IReadOnlyList<string> Split(string line)
@@ -107,7 +108,9 @@ public static class CommandParser
         return sub switch
         {
             "show" => args.Done(new ApiCall("GET", "/api/cluster", "cluster")),
-            "leave" or "down" => args.Done(new ApiCall("POST", ApiCall.WithQuery($"/api/cluster/{sub}", ("address", args.Word($"cluster {sub} <address>"))), "result")),
+            // leave without an address: the node asked leaves.
+            "leave" => args.Done(new ApiCall("POST", ApiCall.WithQuery("/api/cluster/leave", ("address", args.OptionalWord())), "result")),
+            "down" => args.Done(new ApiCall("POST", ApiCall.WithQuery("/api/cluster/down", ("address", args.Word("cluster down <address>"))), "result")),
             _ => throw CmdException.Usage($"unknown cluster command '{sub}' (show, leave, down)"),
         };
     }

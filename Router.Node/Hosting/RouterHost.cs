@@ -114,10 +114,11 @@ public static class RouterHost
                 // Shadow redundancy, owner's side: copies go out through the peer outbox before the 250, and their
                 // discards follow the messages out of the spool.
                 ShadowReplicator? shadow = null;
+                IActorRef? shadowOutbox = null;
                 var shadowMetrics = options.Cluster.Enabled ? new ShadowMetrics(provider.GetRequiredService<RouterMetrics>()) : null;
                 if (options.Cluster.Enabled && options.Shadow.Mode != ShadowMode.Off)
                 {
-                    var outbox = system.ActorOf(PeerOutbox.Props(new PeerTransferSettings()), PeerOutbox.Name);
+                    var outbox = shadowOutbox = system.ActorOf(PeerOutbox.Props(new PeerTransferSettings()), PeerOutbox.Name);
                     registry.Register<PeerOutbox>(outbox);
                     var discards = system.ActorOf(ShadowDiscardActor.Props(), ShadowDiscardActor.Name);
                     shadow = new ShadowReplicator(system, outbox, discards, options.Shadow, shadowMetrics,
@@ -137,16 +138,27 @@ public static class RouterHost
                 if (options.Cluster.Enabled)
                 {
                     var transfers = new PeerTransferSettings();
-                    if (shadow is null)
-                        registry.Register<PeerOutbox>(system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name));
+                    // The shadow block above made the outbox already when shadow copies are on.
+                    var outbox = shadowOutbox ?? system.ActorOf(PeerOutbox.Props(transfers), PeerOutbox.Name);
+                    if (shadowOutbox is null)
+                        registry.Register<PeerOutbox>(outbox);
+                    var leaveState = new LeaveState();
                     var shadows = provider.GetRequiredService<ShadowStore>();
                     var stores = new Dictionary<TransferKind, IPeerStore>
                     {
-                        [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers")),
+                        [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers"), leaveState,
+                            provider.GetRequiredService<MessageTrackingLog>()),
                         [TransferKind.Shadow] = shadows,
                     };
                     system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
+
+                    // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
+                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver), HandoverSender.Name);
+                    router.Tell(new RoutingActor.AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
+                    registry.Register<LeaveActor>(system.ActorOf(
+                        LeaveActor.Props(ingress, router, spool, leaveState, options.Cluster.DrainTimeout, options.Smtp.ShutdownGrace), LeaveActor.Name));
                 }
             });
             akka.WithAkkaOverrides(options.Hocon);

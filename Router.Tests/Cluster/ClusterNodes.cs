@@ -32,12 +32,13 @@ internal sealed class ClusterNodes : IAsyncDisposable
     public static Address AddressOf(TestRouter router) => Akka.Cluster.Cluster.Get(router.Node.System).SelfAddress;
 
     /// <summary>Starts a node named nodeN with one firewall "fw" (its own fake) and one connector; it joins the first node.</summary>
+    /// <param name="cluster">More keys of the node's <c>router.cluster</c> block.</param>
     /// <param name="extra">More of the node's <c>router</c> section.</param>
     /// <param name="akka">Akka keys for the node (top level).</param>
     /// <param name="spoolPath">A spool to start on (kept after the node stops); default a new temporary one.</param>
     /// <param name="port">The remoting port; 0 takes any free one.</param>
     /// <param name="seed">The node to join through; default the first node.</param>
-    public async Task<TestRouter> AddNodeAsync(string extra = "", string akka = "", string? spoolPath = null, int port = 0, TestRouter? seed = null)
+    public async Task<TestRouter> AddNodeAsync(string cluster = "", string extra = "", string akka = "", string? spoolPath = null, int port = 0, TestRouter? seed = null)
     {
         var name = $"node{_nodes.Count + 1}";
         var firewall = await FakeFirewall.StartAsync($"fw-{name}");
@@ -45,7 +46,10 @@ internal sealed class ClusterNodes : IAsyncDisposable
         var seeds = seed is null ? string.Empty : $"seed-nodes = [\"{AddressOf(seed)}\"]";
         var router = await TestRouter.StartAsync($$"""
             node-name = "{{name}}"
-            cluster { enabled = on, hostname = "127.0.0.1", port = {{port}}, {{seeds}} }
+            cluster {
+              enabled = on, hostname = "127.0.0.1", port = {{port}}, {{seeds}}
+              {{cluster}}
+            }
             firewalls { fw { host = "127.0.0.1", port = {{firewall.Port}} } }
             connectors { out { address-spaces = ["*;1"], firewalls = [fw] } }
             {{extra}}
@@ -98,6 +102,15 @@ internal sealed class ClusterNodes : IAsyncDisposable
         FormationTimeout,
         () => string.Join("; ", _nodes.Select(n => $"{AddressOf(n.Router)} sees " +
             string.Join(", ", Akka.Cluster.Cluster.Get(n.Router.Node.System).State.Members.Select(m => $"{m.Address} {m.Status}")))));
+
+    /// <summary>Starts a <see cref="ReachabilityRecorder"/> on every node; the queue fills with every member marked unreachable.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> RecordUnreachable()
+    {
+        var unreachable = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        foreach (var (router, _) in _nodes)
+            router.Node.System.ActorOf(Props.Create(() => new ReachabilityRecorder(unreachable)));
+        return unreachable;
+    }
 
     public static async Task<ClusterHealthView> ViewAsync(TestRouter router) =>
         await router.Node.HealthView.Ask<ClusterHealthView>(GetClusterHealthView.Instance, TimeSpan.FromSeconds(5));

@@ -15,6 +15,7 @@ namespace Router.Tests.Cluster;
 /// Peer transfers between two real nodes on loopback: a message goes from one node's spool to the
 /// other's in chunks pulled by the receiver, and is the receiver's to deliver once it is durable there.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class PeerTransferTests : IAsyncLifetime
 {
     private readonly ClusterNodes _cluster = new();
@@ -32,9 +33,7 @@ public sealed class PeerTransferTests : IAsyncLifetime
     public async Task A_10_MB_message_handed_over_in_chunks_is_delivered_by_the_receiver_and_no_node_becomes_unreachable()
     {
         var (sender, receiver) = (_cluster[0], _cluster[1]);
-        var unreachable = new ConcurrentQueue<string>();
-        foreach (var node in _cluster.Routers)
-            node.Node.System.ActorOf(Props.Create(() => new ReachabilityRecorder(unreachable)));
+        var unreachable = _cluster.RecordUnreachable();
 
         var body = TenMegabyteMessage();
         var envelope = new Envelope("sender@example.org", ["user@example.com"], DateTimeOffset.UtcNow, "192.0.2.1", "client.example.org");
@@ -116,19 +115,5 @@ public sealed class PeerTransferTests : IAsyncLifetime
         for (var line = 0; text.Length < 10 * 1024 * 1024; line++)
             text.Append(line.ToString("D8")).Append(' ').Append('x', 70).Append("\r\n");
         return Encoding.ASCII.GetBytes(text.ToString());
-    }
-
-    private sealed class ReachabilityRecorder : ReceiveActor
-    {
-        public ReachabilityRecorder(ConcurrentQueue<string> unreachable)
-        {
-            Receive<ClusterEvent.UnreachableMember>(m => unreachable.Enqueue($"{m.Member.Address} (seen by {Akka.Cluster.Cluster.Get(Context.System).SelfAddress})"));
-            Receive<object>(_ => { });
-        }
-
-        protected override void PreStart() =>
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IReachabilityEvent));
-
-        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 }

@@ -12,6 +12,7 @@ namespace Router.Tests.Cluster;
 /// Shadow redundancy across real processes: three `router` processes configured like hocon/cluster/node*.conf,
 /// the node that accepted the mail killed with SIGKILL while the firewalls stall, the survivors deliver it all.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed partial class ShadowProcessTests(ITestOutputHelper output)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Router.Tests.Cluster;
 /// Shadow redundancy on real nodes on loopback: before its 250 the accepting node has a copy fsync'd on a peer; the
 /// copy goes when the owner delivers, and becomes the peer's to deliver when the owner is lost.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     // Fast failure handling for tests: a vanished node is unreachable within a few seconds and downed 2s later.
@@ -33,8 +34,8 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task A_copy_is_held_by_a_peer_from_the_250_until_the_owner_delivers_then_it_is_discarded()
     {
-        var owner = await _cluster.AddNodeAsync(PatientShadow);
-        var holder = await _cluster.AddNodeAsync(PatientShadow);
+        var owner = await _cluster.AddNodeAsync(extra: PatientShadow);
+        var holder = await _cluster.AddNodeAsync(extra: PatientShadow);
         await _cluster.AllUpAsync();
         _cluster.FirewallOf(owner).Behavior = FirewallBehavior.Reject451OnMail;
 
@@ -60,7 +61,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     public async Task With_required_and_no_peer_the_client_gets_451_and_the_node_keeps_nothing()
     {
         // A cluster of one: there is no peer to hold a copy.
-        var alone = await _cluster.AddNodeAsync("shadow = required, shadow-timeout = 2s");
+        var alone = await _cluster.AddNodeAsync(extra: "shadow = required, shadow-timeout = 2s");
         await _cluster.AllUpAsync();
 
         var (session, _) = await RawSmtpSession.OpenAsync(alone.Smtp);
@@ -84,7 +85,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task With_preferred_and_no_peer_the_message_is_accepted_and_the_failure_counted()
     {
-        var alone = await _cluster.AddNodeAsync("shadow = preferred, shadow-timeout = 2s");
+        var alone = await _cluster.AddNodeAsync(extra: "shadow = preferred, shadow-timeout = 2s");
         await _cluster.AllUpAsync();
 
         var replies = await TestMail.SendAsync(alone.Smtp, [TestMail.Build("no-peer")]);
@@ -98,9 +99,9 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     public async Task Mail_accepted_by_a_node_that_vanishes_with_its_firewalls_stalled_is_delivered_by_the_others()
     {
         const int count = 500;
-        var owner = await _cluster.AddNodeAsync($"{PatientShadow}, shadow-promote-after = 1s, smtp.shutdown-grace = 1s", FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate);
-        var second = await _cluster.AddNodeAsync("shadow-promote-after = 1s", FastDowning);
-        var third = await _cluster.AddNodeAsync("shadow-promote-after = 1s", FastDowning);
+        var owner = await _cluster.AddNodeAsync(extra: $"{PatientShadow}, shadow-promote-after = 1s, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate);
+        var second = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
+        var third = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
         await _cluster.AllUpAsync();
         foreach (var firewall in _cluster.Firewalls)
             firewall.Behavior = FirewallBehavior.Reject451OnMail;
@@ -137,7 +138,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
         var spool = TestRouter.NewSpoolPath();
         try
         {
-            var owner = await _cluster.AddNodeAsync($"{PatientShadow}, smtp.shutdown-grace = 1s", FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate, spool);
+            var owner = await _cluster.AddNodeAsync(extra: $"{PatientShadow}, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate, spoolPath: spool);
             var second = await _cluster.AddNodeAsync(akka: FastDowning);
             var third = await _cluster.AddNodeAsync(akka: FastDowning);
             await _cluster.AllUpAsync();

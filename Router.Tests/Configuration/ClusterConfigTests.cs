@@ -70,6 +70,33 @@ public sealed class ClusterConfigTests
     public void At_least_one_member() =>
         Rejects("min-nr-of-members = 0", "router.cluster.min-nr-of-members", "must be at least 1");
 
+    [Fact]
+    public void Spill_over_and_drain_have_their_defaults_and_are_read_when_set()
+    {
+        var defaults = Read(string.Empty).Cluster;
+        Assert.Equal((true, 5000, 1, TimeSpan.FromMinutes(2), 16), (defaults.SpillOver.Enabled, defaults.SpillOver.BacklogThreshold,
+            defaults.SpillOver.MaxHandovers, defaults.SpillOver.TransferTimeout, defaults.SpillOver.MaxConcurrent));
+        Assert.Equal(TimeSpan.FromMinutes(5), defaults.DrainTimeout);
+
+        var set = Read("""
+            drain-timeout = 90s
+            spill-over { enabled = off, backlog-threshold = 0, max-handovers = 3, transfer-timeout = 30s, max-concurrent = 4 }
+            """).Cluster;
+        Assert.Equal((false, 0, 3, TimeSpan.FromSeconds(30), 4), (set.SpillOver.Enabled, set.SpillOver.BacklogThreshold,
+            set.SpillOver.MaxHandovers, set.SpillOver.TransferTimeout, set.SpillOver.MaxConcurrent));
+        Assert.Equal(TimeSpan.FromSeconds(90), set.DrainTimeout);
+    }
+
+    [Theory]
+    [InlineData("spill-over.backlog-threshold = -1", "router.cluster.spill-over.backlog-threshold", "must be 0 (off) or more")]
+    [InlineData("spill-over.max-handovers = 0", "router.cluster.spill-over.max-handovers", "must be at least 1")]
+    [InlineData("spill-over.max-concurrent = 0", "router.cluster.spill-over.max-concurrent", "must be at least 1")]
+    [InlineData("spill-over.transfer-timeout = 0s", "router.cluster.spill-over.transfer-timeout", "greater than zero")]
+    [InlineData("spill-over.enabled = perhaps", "router.cluster.spill-over.enabled", "expected on or off")]
+    [InlineData("drain-timeout = 0s", "router.cluster.drain-timeout", "greater than zero")]
+    public void Bad_spill_over_and_drain_values_are_rejected_naming_the_key(string cluster, string key, string problem) =>
+        Rejects(cluster, key, problem);
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -117,4 +117,33 @@ public sealed class MetricsIntegrationTests
         await UntilAsync(router, t => t.Value("router_firewall_health_state", ("firewall", "fw-a"), ("state", "healthy")) == 1,
             "fw-a is not shown healthy again after it came back");
     }
+    [Fact]
+    public async Task Refusals_at_the_edge_are_counted_by_reason()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        // Loopback is not a relay network here: this client may not relay.
+        await using var router = await TestRouter.StartAsync(TestRouter.EqualCost(fw) + "smtp.relay.allowed-networks = [\"10.0.0.0/8\"]");
+        var before = await ScrapeAsync(router);
+        foreach (var reason in Router.Actors.Ingress.RefusalReason.All)
+            Assert.Equal(0, before.Value("router_smtp_refused_total", ("reason", reason)));
+
+        var (session, greeting) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using (session)
+        {
+            Assert.StartsWith("220", greeting);
+            Assert.StartsWith("250", await session.ReplyAsync("EHLO client.test"));
+            Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<app@corp.test>"));
+            Assert.StartsWith("554 5.7.1", await session.ReplyAsync("RCPT TO:<someone@example.net>"));
+            Assert.StartsWith("554 5.7.1", await session.ReplyAsync("RCPT TO:<other@example.org>"));
+            Assert.StartsWith("250", await session.ReplyAsync("RSET"));
+            // One byte over the default max-message-size (36700160).
+            Assert.StartsWith("552", await session.ReplyAsync("MAIL FROM:<app@corp.test> SIZE=36700161"));
+        }
+
+        var after = await UntilAsync(router, t => t.Value("router_smtp_refused_total", ("reason", "relay_denied")) == 2,
+            "the two refused relay attempts are not counted");
+        Assert.Equal(1, after.Value("router_smtp_refused_total", ("reason", "message_too_big")));
+        Assert.Equal(3, after.Sum("router_smtp_refused_total"));
+        Assert.Equal(0, after.Value("router_messages_accepted_total"));
+    }
 }

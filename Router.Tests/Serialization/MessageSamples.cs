@@ -21,6 +21,7 @@ internal static class MessageSamples
         EnvelopeId = "env-42",
         Return = "HDRS",
         RecipientOptions = [new RecipientNotify("SUCCESS,DELAY", "rfc822;bob@example.com"), new RecipientNotify("NEVER", "rfc822;carol@example.net")],
+        Handovers = 1,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -34,6 +35,7 @@ internal static class MessageSamples
         Notify = ["SUCCESS", null],
         EnvelopeId = "env-42",
         Return = "FULL",
+        Handovers = 1,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -101,6 +103,8 @@ internal static class MessageSamples
         new PeerChunk("t-1", 65536, [4, 5, 6]),
         new PeerStored("t-1", "0ABD"),
         new PeerRefused("t-1", "the spool is full"),
+        new LeaveNode("operator via node2"),
+        new LeaveStarted("akka.tcp://router@10.0.0.1:4053", 12, AlreadyLeaving: true),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
     }.ToDictionary(m => m.GetType());
 }

@@ -147,6 +147,32 @@ public sealed class MessageSpoolRecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Recipients_handed_to_another_node_stay_finished_and_the_handover_count_survives_a_restart()
+    {
+        var options = new SpoolOptions(_directory.Path);
+        var envelope = Envelope(recipients: 3) with { Handovers = 1 };
+        string queueId;
+        await using (var spool = MessageSpool.Open(options))
+        {
+            queueId = (await spool.AcceptAsync(envelope, Received, new([1, 2, 3]))).QueueId;
+            await spool.FinishAsync(queueId, [1], RecipientOutcome.HandedOver);
+        }
+
+        await using (var spool = MessageSpool.Open(options))
+        {
+            var recovered = Assert.Single(spool.Recovered);
+            Assert.Equal([0, 2], recovered.PendingRecipients);
+            Assert.Equal(1, recovered.Envelope.Handovers);
+            await spool.FinishAsync(queueId, [0, 2], RecipientOutcome.HandedOver);
+        }
+
+        await using (var spool = MessageSpool.Open(options))
+        {
+            Assert.Empty(spool.Recovered);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_record_types_are_skipped_with_a_warning()
     {
         var options = new SpoolOptions(_directory.Path);

@@ -105,6 +105,55 @@ public sealed class MessageSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task A_finish_waits_for_the_next_accept_and_shares_its_fsync()
+    {
+        // A long linger so that the accept, issued right after the finish, surely arrives within it.
+        await using var spool = MessageSpool.Open(new SpoolOptions(_directory.Path) { FinishLinger = TimeSpan.FromSeconds(30) });
+        var first = await AcceptAsync(spool, Body(10, seed: 4));
+        var before = spool.Statistics;
+
+        var finish = spool.FinishAsync(first.QueueId, [0, 1], RecipientOutcome.Delivered);
+        var second = await AcceptAsync(spool, Body(10, seed: 5));
+        await finish;
+
+        var after = spool.Statistics;
+        Assert.Equal(before.FsyncCount + 1, after.FsyncCount);
+        Assert.Equal(before.RecordsCommitted + 2, after.RecordsCommitted);
+        Assert.False(spool.Contains(first.QueueId));
+        Assert.True(spool.Contains(second.QueueId));
+    }
+
+    [Fact]
+    public async Task A_finish_alone_is_committed_once_the_linger_has_passed()
+    {
+        var linger = TimeSpan.FromMilliseconds(300);
+        await using var spool = MessageSpool.Open(new SpoolOptions(_directory.Path) { FinishLinger = linger });
+        var accepted = await AcceptAsync(spool, Body(10, seed: 6));
+        var before = spool.Statistics.FsyncCount;
+        var stopwatch = Stopwatch.StartNew();
+
+        await spool.FinishAsync(accepted.QueueId, [0, 1], RecipientOutcome.Delivered);
+
+        Assert.True(stopwatch.Elapsed >= linger - TimeSpan.FromMilliseconds(20), $"committed after {stopwatch.Elapsed.TotalMilliseconds} ms");
+        Assert.Equal(before + 1, spool.Statistics.FsyncCount);
+        Assert.False(spool.Contains(accepted.QueueId));
+    }
+
+    [Fact]
+    public async Task Dispose_does_not_wait_out_a_finish_linger()
+    {
+        var spool = MessageSpool.Open(new SpoolOptions(_directory.Path) { FinishLinger = TimeSpan.FromMinutes(5) });
+        var accepted = await AcceptAsync(spool, Body(10, seed: 7));
+        var finish = spool.FinishAsync(accepted.QueueId, [0, 1], RecipientOutcome.Delivered);
+
+        await spool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await finish.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await using var reopened = MessageSpool.Open(new SpoolOptions(_directory.Path));
+        Assert.Empty(reopened.Recovered);
+    }
+
+    [Fact]
     public async Task Message_without_recipients_is_refused()
     {
         await using var spool = MessageSpool.Open(new SpoolOptions(_directory.Path));

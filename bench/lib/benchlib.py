@@ -8,6 +8,9 @@ Subcommands:
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
+  paced HOST PORT S M L RATE REUSE OUT SRC_OUT SRC_ERR
+                                   open-loop load at RATE msg/s over S sessions, every message timed
+  rsswatch PID STOP CSV OUT        sample a process's RSS until STOP exists (the --queued case)
   report RESULTS.jsonl ...         render the Markdown results table
 """
 import argparse
@@ -140,6 +143,132 @@ def latency_probe(host, port, rate, size, stop_file, out):
         pass
     with open(out, "w") as fh:
         json.dump({"sent": sent, "failed": failed, "ms": lat}, fh)
+
+
+def paced_load(host, port, sessions, count, size, rate, reuse, out, source_out, source_err):
+    """Open-loop load at a fixed rate: message i is due at t0 + i/rate and goes out on the next
+    free one of `sessions` connections (new connection per message unless reuse). Times every
+    message's final '.' to its 250 (the accept latency, fsync included). Writes a running
+    counter to source_out (like smtp-source -c), one 'warning:' line per failure to source_err,
+    and {"sent", "failed", "ms", "late_ms_max", "wall_s"} to out."""
+    import threading
+    body = ("X" * 78 + "\r\n") * max(1, size // 80)
+    lock = threading.Lock()
+    state = {"next": 0, "sent": 0, "failed": 0, "late": 0.0}
+    lat = []
+    t0 = time.monotonic()
+    src = open(source_out, "w")
+    err = open(source_err, "w")
+
+    def take():
+        with lock:
+            i = state["next"]
+            if i >= count:
+                return None
+            state["next"] = i + 1
+            return i
+
+    def worker(wid):
+        sock = f = None
+
+        def reply():
+            line = f.readline()
+            while len(line) > 3 and line[3:4] == b"-":
+                line = f.readline()
+            return line
+
+        while True:
+            i = take()
+            if i is None:
+                break
+            due = t0 + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                with lock:
+                    state["late"] = max(state["late"], -delay)
+            try:
+                if sock is None:
+                    sock = socket.create_connection((host, port), timeout=60)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    f = sock.makefile("rwb")
+                    if not reply().startswith(b"220"):
+                        raise OSError("no 220")
+                    f.write(b"EHLO paced.load\r\n"); f.flush(); reply()
+                rcpt = f"{i + 1}rcpt@example.test".encode()
+                for cmd in (b"MAIL FROM:<bench@example.test>\r\n", b"RCPT TO:<" + rcpt + b">\r\n", b"DATA\r\n"):
+                    f.write(cmd); f.flush()
+                    r = reply()
+                    if not r.startswith((b"2", b"3")):
+                        raise OSError(r.decode(errors="replace").strip())
+                f.write((f"From: <bench@example.test>\r\nTo: <{rcpt.decode()}>\r\nSubject: paced {i}\r\n\r\n{body}").encode())
+                f.flush()
+                t = time.perf_counter()
+                f.write(b".\r\n"); f.flush()
+                r = reply()
+                ms = (time.perf_counter() - t) * 1000.0
+                with lock:
+                    if r.startswith(b"2"):
+                        lat.append(ms); state["sent"] += 1
+                    else:
+                        state["failed"] += 1
+                        err.write(f"paced: warning: message {i}: {r.decode(errors='replace').strip()}\n")
+                    src.write(f"{state['sent']}\r"); src.flush()
+                if not reuse:
+                    f.write(b"QUIT\r\n"); f.flush(); reply(); sock.close(); sock = None
+            except OSError as e:
+                with lock:
+                    state["failed"] += 1
+                    err.write(f"paced: warning: message {i}: {e}\n")
+                try:
+                    sock.close()
+                except Exception:
+                    pass
+                sock = None
+        if sock is not None:
+            try:
+                f.write(b"QUIT\r\n"); f.flush(); sock.close()
+            except Exception:
+                pass
+
+    threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    src.write(f"{state['sent']}\n"); src.close(); err.close()
+    with open(out, "w") as fh:
+        json.dump({"sent": state["sent"], "failed": state["failed"], "ms": lat,
+                   "late_ms_max": round(state["late"] * 1000.0, 1), "wall_s": round(time.monotonic() - t0, 2),
+                   "rate": rate}, fh)
+    return 0
+
+
+def rsswatch(pid, stop_file, csv, out, interval=0.5):
+    """Samples VmRSS of pid until stop_file exists; writes a CSV and {"peak_rss_kb", "hwm_kb", "rss_kb"}."""
+    peak = 0
+    t0 = time.time()
+    with open(csv, "w") as c:
+        c.write("t_s,router_rss_mb\n")
+        while not os.path.exists(stop_file) and os.path.exists(f"/proc/{pid}"):
+            rss = _status_kb(pid, "VmRSS")
+            peak = max(peak, rss or 0)
+            c.write(f"{time.time() - t0:.1f},{(rss or 0) / 1024.0:.0f}\n"); c.flush()
+            time.sleep(interval)
+    with open(out, "w") as fh:
+        json.dump({"peak_rss_kb": peak, "hwm_kb": _status_kb(pid, "VmHWM"), "rss_kb": _status_kb(pid, "VmRSS")}, fh)
+    return 0
+
+
+def _status_kb(pid, key):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def _pct(values, p):
@@ -398,7 +527,7 @@ def compare_table(rows):
         return (r["sessions"], r["count"], r["size"], r["reuse"])
     by = {}
     for r in rows:
-        if not r.get("failover_role"):
+        if not r.get("failover_role") and not r.get("paced_rate"):  # paced runs: latency table only
             by.setdefault(key(r), {})[r.get("target", "router")] = r
     out = ["## Router vs Postfix (issue 8)\n",
            "Same load, same two smtp-sinks, one after the other. Ratio = router / Postfix: above 1 is "
@@ -454,6 +583,8 @@ def report(a):
     out.append("| case | " + ("target | " if with_pf else "") + "sessions | msgs | size | conn | firewalls | accepted/s | delivered/s | "
                "delivered | fw-a / fw-b | rejected | dup | left in spool | CPU s/1k msgs | peak RSS MB | status |")
     out.append("|" + "---|" * (17 if with_pf else 16))
+    queued = [r for r in rows if r.get("queued")]
+    rows = [r for r in rows if not r.get("queued")]
     for r in rows:
         out.append("| " + " | ".join([r["case"]] + ([r.get("target", "router")] if with_pf else []) + [
             str(r["sessions"]), _fmt(r["count"]), _fmt(r["size"]),
@@ -469,12 +600,28 @@ def report(a):
         out.extend(compare_table(rows))
     lat = [r for r in rows if r.get("latency_n")]
     if lat:
-        out.append("Accept latency (our probe session: final '.' to 250, one message every 50 ms during the load):\n")
-        out.append("| case | probe msgs | p50 ms | p99 ms | max ms |")
-        out.append("|---|---|---|---|---|")
+        out.append("Accept latency, final '.' to 250 (fsync included). Paced cases (`-r<rate>` in the name, "
+                   "`--half-rate`): every message of the case, sent open-loop at that rate; other cases: our probe "
+                   "session, one message every 50 ms during the full-speed load (`--latency`):\n")
+        out.append("| case | target | paced at msg/s | timed msgs | p50 ms | p99 ms | max ms | accepted/s |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for r in lat:
-            out.append(f"| {r['case']} | {r['latency_n']} | {_fmt(r['latency_p50_ms'], 1)} | "
-                       f"{_fmt(r['latency_p99_ms'], 1)} | {_fmt(r['latency_max_ms'], 1)} |")
+            out.append(f"| {r['case']} | {r.get('target', 'router')} | {_fmt(r.get('paced_rate'))} | {r['latency_n']} | "
+                       f"{_fmt(r['latency_p50_ms'], 1)} | {_fmt(r['latency_p99_ms'], 1)} | {_fmt(r['latency_max_ms'], 1)} | "
+                       f"{_fmt(r.get('accepted_per_s'))} |")
+        out.append("")
+    if queued:
+        out.append("## Queued messages, firewalls stalled (issue 8: peak RSS < 400 MB with 100,000 queued)\n")
+        out.append("Both firewalls are blackholes that complete TCP and never greet; every accepted message stays "
+                   "queued. Peak RSS = router VmHWM after the load (plus 5 s); in spool = messages the router "
+                   "reported when it reopened the spool afterwards (should equal accepted).\n")
+        out.append("| case | sessions | msgs | size | conn | accepted/s | rejected | peak RSS MB | RSS at end MB | in spool on reopen | CPU s/1k | status |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in queued:
+            out.append(f"| {r['case']} | {r['sessions']} | {_fmt(r['count'])} | {_fmt(r['size'])} | "
+                       f"{'reuse (-d)' if r['reuse'] else 'new/msg'} | {_fmt(r.get('accepted_per_s'))} | {_fmt(r.get('rejected'))} | "
+                       f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('rss_end_mb'))} | {_fmt(r.get('spool_left'))} | "
+                       f"{_fmt(r.get('cpu_per_1k'), 2)} | {r.get('status')} |")
         out.append("")
     pairs = {}
     for r in rows:
@@ -558,6 +705,7 @@ def _postfix_log(a, r):
         r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
         r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
         r["latency_n"] = l["sent"]
+        r["paced_rate"] = l.get("rate")
     if a.stop_note:
         r["notes"].append(a.stop_note)
 
@@ -665,6 +813,7 @@ def summarize(a):
         r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
         r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
         r["latency_n"] = l["sent"]
+        r["paced_rate"] = l.get("rate")
         if l["failed"]:
             r["notes"].append(f"latency probe: {l['failed']} attempts failed")
     if a.stop_note:
@@ -685,6 +834,10 @@ def main():
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
     s.add_argument("size", type=int); s.add_argument("stop_file"); s.add_argument("out")
+    s = sub.add_parser("paced"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("sessions", type=int)
+    s.add_argument("count", type=int); s.add_argument("size", type=int); s.add_argument("rate", type=float); s.add_argument("reuse", type=int)
+    s.add_argument("out"); s.add_argument("source_out"); s.add_argument("source_err")
+    s = sub.add_parser("rsswatch"); s.add_argument("pid", type=int); s.add_argument("stop_file"); s.add_argument("csv"); s.add_argument("out")
     s = sub.add_parser("sinkcount"); s.add_argument("path")
     s = sub.add_parser("watch")
     s.add_argument("--sink", action="append", required=True, help="name=path of an smtp-sink -c stdout file")
@@ -727,6 +880,10 @@ def main():
         return groupstat(a.sid)
     if a.cmd == "latency":
         return latency_probe(a.host, a.port, a.rate, a.size, a.stop_file, a.out)
+    if a.cmd == "paced":
+        return paced_load(a.host, a.port, a.sessions, a.count, a.size, a.rate, a.reuse == 1, a.out, a.source_out, a.source_err)
+    if a.cmd == "rsswatch":
+        return rsswatch(a.pid, a.stop_file, a.csv, a.out)
     if a.cmd == "sinkcount":
         print(sink_count(a.path))
         return 0

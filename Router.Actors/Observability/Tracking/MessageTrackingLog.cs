@@ -40,6 +40,8 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(long Sequence, string Path)> _files = [];
     private long _dropped;
+    private readonly ManualResetEventSlim _writerWake = new(false, spinCount: 0);
+    private Action? _wakeWriter;
     private Stream? _file;
     private long _fileLength;
     private DateTime _lastErrorLogged = DateTime.MinValue;
@@ -323,7 +325,14 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     private bool WaitForEvents()
     {
         var wait = _queue.Reader.WaitToReadAsync();
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        if (!wait.IsCompleted)
+        {
+            // Sleeps without spinning: a blocking Task wait spun and yielded the CPU first, on every wake-up.
+            _writerWake.Reset();
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter ??= _writerWake.Set);
+            _writerWake.Wait();
+        }
+        return wait.GetAwaiter().GetResult();
     }
 
     /// <summary>Appends one line to the current file, starting the next file first when this one would pass max-file-size.</summary>

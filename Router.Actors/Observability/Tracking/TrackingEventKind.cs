@@ -38,4 +38,10 @@ public static class TrackingEventKind
 
     /// <summary>An operator deleted the message.</summary>
     public const string Deleted = "deleted";
+
+    /// <summary>
+    /// Recipients handed to another node (spill-over or drain), which has them durable under its own queue id:
+    /// <see cref="TrackingEvent.Reply"/> names the node and that id; the rest of their history is in that node's log.
+    /// </summary>
+    public const string HandedOver = "handed-over";
 }

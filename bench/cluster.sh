@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Cluster throughput: N router processes in one cluster on 127.0.0.1, each relaying to the same two
+# smtp-sink "firewalls" (equal-cost connectors), with one smtp-source load split evenly across the
+# nodes' SMTP ports. Prints accepted and delivered messages per second and each process's CPU.
+# Run it for --nodes 1, 2, 3 to see how throughput changes as nodes are added on this machine.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$HERE")"
+LIB="$HERE/lib/benchlib.py"
+
+usage() {
+  cat <<'EOF'
+usage: bench/cluster.sh [options]
+
+  --nodes N          router processes in the cluster (default 3); the load is split evenly
+  --messages M       messages in all (default 6000)
+  --sessions S       concurrent SMTP sessions in all (default 21)
+  --size B           body bytes per message (default 5120)
+  --reuse            reuse SMTP connections (smtp-source -d); default: a new connection per message
+  --max-connections  max-connections per firewall per node (default 16)
+  --timeout SEC      limit for the load and the delivery (default 300)
+  --no-build         use the existing Release build
+  --keep             keep the temporary directory (configs, logs, spools)
+EOF
+}
+
+NODES=3 MESSAGES=6000 SESSIONS=21 SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes) NODES="$2"; shift 2 ;;
+    --messages) MESSAGES="$2"; shift 2 ;;
+    --sessions) SESSIONS="$2"; shift 2 ;;
+    --size) SIZE="$2"; shift 2 ;;
+    --reuse) REUSE=1; shift ;;
+    --max-connections) MAX_CONN="$2"; shift 2 ;;
+    --timeout) TIMEOUT="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- tools (as bench/run.sh)
+PFX="$HERE/.tools/postfix"
+if [ ! -x "$PFX/usr/sbin/smtp-source" ] || [ ! -x "$PFX/usr/sbin/smtp-sink" ]; then
+  log "fetching Postfix's smtp-source/smtp-sink (apt-get download postfix, no daemon installed)"
+  mkdir -p "$HERE/.tools/deb"
+  ( cd "$HERE/.tools/deb" && { apt-get download postfix >/dev/null 2>&1 || { apt-get update -qq && apt-get download postfix; }; } )
+  rm -rf "$PFX"; mkdir -p "$PFX"
+  dpkg-deb -x "$(ls -t "$HERE"/.tools/deb/postfix_*.deb | head -n 1)" "$PFX"
+fi
+export LD_LIBRARY_PATH="$PFX/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+SMTP_SOURCE="$PFX/usr/sbin/smtp-source"
+SMTP_SINK="$PFX/usr/sbin/smtp-sink"
+SINK_USER=()
+[ "$(id -u)" = 0 ] && SINK_USER=(-u nobody)
+
+if [ "$BUILD" = 1 ]; then
+  log "dotnet build Router.Node -c Release"
+  ( cd "$REPO" && dotnet build Router.Node -c Release -nologo -v q ) >&2
+fi
+DLL="$REPO/Router.Node/bin/Release/net10.0/router.dll"
+
+TMP="$(mktemp -d -t router-cluster-bench.XXXXXX)"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  [ "$KEEP" = 1 ] && log "kept $TMP" || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- sinks and nodes
+read -r -a PORTS <<<"$(python3 "$LIB" freeports $(( NODES * 3 + 2 )))"
+FWA="${PORTS[0]}" FWB="${PORTS[1]}"
+"$SMTP_SINK" "${SINK_USER[@]}" -c "127.0.0.1:$FWA" 4096 > "$TMP/fw-a.out" 2> "$TMP/fw-a.err" & PIDS+=($!)
+"$SMTP_SINK" "${SINK_USER[@]}" -c "127.0.0.1:$FWB" 4096 > "$TMP/fw-b.out" 2> "$TMP/fw-b.err" & PIDS+=($!)
+python3 "$LIB" waitsmtp 127.0.0.1 "$FWA" 10 && python3 "$LIB" waitsmtp 127.0.0.1 "$FWB" 10
+
+SMTP=() REMOTE=() ADMIN=() NODE_PIDS=()
+for i in $(seq 1 "$NODES"); do
+  SMTP+=("${PORTS[$(( 2 + (i - 1) * 3 ))]}") REMOTE+=("${PORTS[$(( 3 + (i - 1) * 3 ))]}") ADMIN+=("${PORTS[$(( 4 + (i - 1) * 3 ))]}")
+done
+SEED="akka.tcp://router@127.0.0.1:${REMOTE[0]}"
+for i in $(seq 1 "$NODES"); do
+  n=$(( i - 1 ))
+  mkdir -p "$TMP/node$i"
+  cat > "$TMP/node$i/router.conf" <<EOF
+router {
+  node-name = "bench-$i"
+  spool.path = "$TMP/node$i/spool"
+  smtp {
+    listen = ["127.0.0.1:${SMTP[$n]}"]
+    hostname = "router$i.bench"
+    relay.allowed-networks = ["127.0.0.0/8"]
+  }
+  admin.listen = "127.0.0.1:${ADMIN[$n]}"
+  cluster {
+    enabled = on
+    hostname = "127.0.0.1"
+    port = ${REMOTE[$n]}
+    seed-nodes = ["$SEED"]
+  }
+  firewalls {
+    fw-a { host = "127.0.0.1", port = $FWA, max-connections = $MAX_CONN }
+    fw-b { host = "127.0.0.1", port = $FWB, max-connections = $MAX_CONN }
+  }
+  connectors {
+    outbound-a { address-spaces = ["*;1"], firewalls = [fw-a] }
+    outbound-b { address-spaces = ["*;1"], firewalls = [fw-b] }
+  }
+}
+EOF
+  ( cd "$TMP/node$i" && exec dotnet "$DLL" run --config "$TMP/node$i/router.conf" ) > "$TMP/node$i/router.log" 2>&1 &
+  NODE_PIDS+=($!); PIDS+=($!)
+  # The first node forms the cluster before the others join it.
+  [ "$i" = 1 ] && python3 "$LIB" waitsmtp 127.0.0.1 "${SMTP[0]}" 60 "${NODE_PIDS[0]}"
+done
+for n in $(seq 0 $(( NODES - 1 ))); do python3 "$LIB" waitsmtp 127.0.0.1 "${SMTP[$n]}" 60 "${NODE_PIDS[$n]}"; done
+log "waiting for $NODES member(s) up"
+python3 - "${ADMIN[0]}" "$NODES" <<'EOF'
+import json, sys, time, urllib.request
+port, want = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        view = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/cluster", timeout=5))
+        if sum(1 for m in view["members"] if m["status"] == "up") == want:
+            sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.5)
+sys.exit("the cluster did not form")
+EOF
+
+# ---------------------------------------------------------------- load
+cpu() { python3 "$LIB" procstat "$1" 2>/dev/null | cut -d' ' -f1 || echo 0; }
+declare -a CPU0
+for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
+dflag=(); [ "$REUSE" = 1 ] && dflag=(-d)
+per_sessions=$(( SESSIONS / NODES )); [ "$per_sessions" -lt 1 ] && per_sessions=1
+per_messages=$(( MESSAGES / NODES ))
+TOTAL=$(( per_messages * NODES ))
+log "load: $TOTAL x $SIZE B over $NODES node(s), $per_sessions session(s) each, $([ "$REUSE" = 1 ] && echo reused || echo new) connections"
+t0="$(date +%s.%N)"
+SRC=()
+for n in $(seq 0 $(( NODES - 1 ))); do
+  timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$per_messages" -l "$SIZE" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:${SMTP[$n]}" > "$TMP/source$n.out" 2> "$TMP/source$n.err" &
+  SRC+=($!)
+done
+rc=0
+for p in "${SRC[@]}"; do wait "$p" || rc=$?; done
+t_src="$(date +%s.%N)"
+rejected="$(cat "$TMP"/source*.err | grep -c 'warning:' || true)"
+expect=$(( TOTAL - rejected ))
+delivered=0
+deadline=$(( $(date +%s) + TIMEOUT ))
+while :; do
+  delivered=$(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB" sinkcount "$TMP/fw-b.out") ))
+  [ "$delivered" -ge "$expect" ] && break
+  [ "$(date +%s)" -ge "$deadline" ] && { log "timed out with $delivered of $expect delivered"; break; }
+  sleep 0.2
+done
+t_end="$(date +%s.%N)"
+cpus=""
+for n in $(seq 0 $(( NODES - 1 ))); do
+  cpus+="$(python3 -c "print(f'{$(cpu "${NODE_PIDS[$n]}") - ${CPU0[$n]}:.1f}')") "
+done
+python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" $cpus <<'EOF'
+import os, sys
+nodes, total, rejected, delivered = map(int, sys.argv[1:5])
+t0, t_src, t_end = map(float, sys.argv[5:8])
+rc = sys.argv[8]
+cpu = [float(c) for c in sys.argv[9:]]
+accept = (total - rejected) / (t_src - t0)
+deliver = delivered / (t_end - t0)
+load = os.getloadavg()
+print(f"nodes={nodes} messages={total} rejected={rejected} delivered={delivered} smtp-source rc={rc}")
+print(f"  accepted {accept:.0f} msg/s (load {t_src - t0:.1f} s), delivered {deliver:.0f} msg/s (until the last at the sinks, {t_end - t0:.1f} s)")
+print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {sum(cpu):.1f} s "
+      f"over {t_end - t0:.1f} s wall ({sum(cpu) / (t_end - t0) * 100:.0f}% of one core; {os.cpu_count()} cores); "
+      f"load average {load[0]:.1f}")
+EOF
