@@ -96,6 +96,8 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
                 hostname = "127.0.0.1"
                 port = {{ports[n - 1]}}
                 seed-nodes = ["akka.tcp://router@127.0.0.1:{{ports[0]}}", "akka.tcp://router@127.0.0.1:{{ports[1]}}"]
+                # The mail stays on the node that accepted it (no handing over while the firewalls stall).
+                spill-over.enabled = off
               }
               shadow = required
               shadow-timeout = 30s

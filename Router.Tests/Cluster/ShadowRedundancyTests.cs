@@ -23,6 +23,9 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     // The copies must be made even on a machine loaded by other test runs; how long they take is not what these tests check.
     private const string PatientShadow = "shadow-timeout = 30s";
 
+    // Stalled firewalls would have the nodes hand mail to each other (spill-over): these tests keep it where it was accepted.
+    private const string NoSpillOver = "spill-over.enabled = off";
+
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ClusterNodes _cluster = new();
@@ -34,8 +37,8 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task A_copy_is_held_by_a_peer_from_the_250_until_the_owner_delivers_then_it_is_discarded()
     {
-        var owner = await _cluster.AddNodeAsync(extra: PatientShadow);
-        var holder = await _cluster.AddNodeAsync(extra: PatientShadow);
+        var owner = await _cluster.AddNodeAsync(NoSpillOver, extra: PatientShadow);
+        var holder = await _cluster.AddNodeAsync(NoSpillOver, extra: PatientShadow);
         await _cluster.AllUpAsync();
         _cluster.FirewallOf(owner).Behavior = FirewallBehavior.Reject451OnMail;
 
@@ -61,7 +64,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     public async Task With_required_and_no_peer_the_client_gets_451_and_the_node_keeps_nothing()
     {
         // A cluster of one: there is no peer to hold a copy.
-        var alone = await _cluster.AddNodeAsync(extra: "shadow = required, shadow-timeout = 2s");
+        var alone = await _cluster.AddNodeAsync(NoSpillOver, extra: "shadow = required, shadow-timeout = 2s");
         await _cluster.AllUpAsync();
 
         var (session, _) = await RawSmtpSession.OpenAsync(alone.Smtp);
@@ -85,7 +88,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task With_preferred_and_no_peer_the_message_is_accepted_and_the_failure_counted()
     {
-        var alone = await _cluster.AddNodeAsync(extra: "shadow = preferred, shadow-timeout = 2s");
+        var alone = await _cluster.AddNodeAsync(NoSpillOver, extra: "shadow = preferred, shadow-timeout = 2s");
         await _cluster.AllUpAsync();
 
         var replies = await TestMail.SendAsync(alone.Smtp, [TestMail.Build("no-peer")]);
@@ -99,9 +102,9 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     public async Task Mail_accepted_by_a_node_that_vanishes_with_its_firewalls_stalled_is_delivered_by_the_others()
     {
         const int count = 500;
-        var owner = await _cluster.AddNodeAsync(extra: $"{PatientShadow}, shadow-promote-after = 1s, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate);
-        var second = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
-        var third = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
+        var owner = await _cluster.AddNodeAsync(NoSpillOver, extra: $"{PatientShadow}, shadow-promote-after = 1s, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate);
+        var second = await _cluster.AddNodeAsync(NoSpillOver, extra: "shadow-promote-after = 1s", akka: FastDowning);
+        var third = await _cluster.AddNodeAsync(NoSpillOver, extra: "shadow-promote-after = 1s", akka: FastDowning);
         await _cluster.AllUpAsync();
         foreach (var firewall in _cluster.Firewalls)
             firewall.Behavior = FirewallBehavior.Reject451OnMail;
@@ -138,9 +141,9 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
         var spool = TestRouter.NewSpoolPath();
         try
         {
-            var owner = await _cluster.AddNodeAsync(extra: $"{PatientShadow}, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate, spoolPath: spool);
-            var second = await _cluster.AddNodeAsync(akka: FastDowning);
-            var third = await _cluster.AddNodeAsync(akka: FastDowning);
+            var owner = await _cluster.AddNodeAsync(NoSpillOver, extra: $"{PatientShadow}, smtp.shutdown-grace = 1s", akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate, spoolPath: spool);
+            var second = await _cluster.AddNodeAsync(NoSpillOver, akka: FastDowning);
+            var third = await _cluster.AddNodeAsync(NoSpillOver, akka: FastDowning);
             await _cluster.AllUpAsync();
             var port = ClusterNodes.AddressOf(owner).Port!.Value;
             _cluster.FirewallOf(owner).Behavior = FirewallBehavior.Reject451OnMail;
@@ -151,7 +154,7 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
 
             await _cluster.CrashAsync(owner, release: true);
             // Back on the same address with the same spool: a new incarnation, which the peers see join.
-            var restarted = await _cluster.AddNodeAsync(spoolPath: spool, port: port, seed: second);
+            var restarted = await _cluster.AddNodeAsync(NoSpillOver, spoolPath: spool, port: port, seed: second);
             await _cluster.AllUpAsync();
 
             await _cluster.FirewallOf(restarted).WaitForCountAsync(20, DeliveryTimeout);
