@@ -65,7 +65,7 @@ public sealed class ShadowReplicator
             return new ShadowResult(false, null, "no peer is up and reachable");
         }
 
-        var stored = ShadowPayload.Of(prefix, body);
+        var stored = ChunkSequence.Of(prefix, body);
         var envelopeJson = EnvelopeCodec.Encode(envelope);
         var first = Interlocked.Increment(ref _next);
         string? error = null;
