@@ -24,7 +24,11 @@ public sealed class FirewallConnection : IAsyncDisposable
     private static readonly string[] PreferredMechanisms =
         ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"];
 
+    /// <summary>How MailKit writes the message: CRLF, no headers of the wrapper (MailKit clones it per send).</summary>
+    private static readonly FormatOptions Format = CreateFormat();
+
     private readonly FirewallOptions _firewall;
+    private (MimeMessage Message, RawMessagePart Part)? _raw;
     private RelaySmtpClient? _client;
     private Socket? _socket;
 
@@ -79,12 +83,9 @@ public sealed class FirewallConnection : IAsyncDisposable
         }
 
         var client = _client!;
-        var (message, part) = RawMessagePart.Wrap(body);
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Dos;
-        format.International = false;
-        foreach (var hidden in RawMessagePart.HiddenHeaders)
-            format.HiddenHeaders.Add(hidden);
+        var (message, part) = _raw ??= RawMessagePart.Wrap(body);
+        part.Use(body);
+        var format = Format;
 
         var recipients = job.Recipients.Select(ToMailbox).ToArray();
         client.BeginTransaction(job);
@@ -214,7 +215,8 @@ public sealed class FirewallConnection : IAsyncDisposable
             phase.OnStartTls = () => greetingDeadline.CancelAfter(_firewall.TlsHandshakeTimeout);
             try
             {
-                await client.ConnectAsync(socket, TlsServerName, _firewall.Port, SecureSocketOptions, greetingDeadline.Token).ConfigureAwait(false);
+                // MailKit would wrap the socket in a stream that sends each 4 KB block on its own.
+                await client.ConnectAsync(new CoalescingSocketStream(socket), TlsServerName, _firewall.Port, SecureSocketOptions, greetingDeadline.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (cancellationToken.IsCancellationRequested)
             {
@@ -382,6 +384,16 @@ public sealed class FirewallConnection : IAsyncDisposable
     {
         using var quitDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await CloseAsync(quitDeadline.Token).ConfigureAwait(false);
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        format.International = false;
+        foreach (var hidden in RawMessagePart.HiddenHeaders)
+            format.HiddenHeaders.Add(hidden);
+        return format;
     }
 
     private static DeliveryResult Completed(DeliveryJob job, RelaySmtpClient client, int code, string reply, bool dataSent)

@@ -62,11 +62,7 @@ public sealed class RawMessagePart : MimePart
             int read;
             while ((read = await source.ReadAsync(buffer.AsMemory(0, 81920), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                // MailKit's filtered streams implement ICancellableStream; use it where offered.
-                if (stream is ICancellableStream cancellable)
-                    cancellable.Write(buffer, 0, read, cancellationToken);
-                else
-                    await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -74,6 +70,16 @@ public sealed class RawMessagePart : MimePart
             ArrayPool<byte>.Shared.Return(buffer);
         }
         Written = true;
+    }
+
+    /// <summary>
+    /// The same wrapper for the next message: a connection sends one message at a time, so it
+    /// parses the seed once instead of once per delivery.
+    /// </summary>
+    public void Use(Stream source)
+    {
+        _source = source;
+        Written = false;
     }
 
     /// <summary>Builds the message MailKit sends: no headers of its own, <paramref name="source"/> as the bytes.</summary>

@@ -35,7 +35,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
 
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
-        var listener = new Listener(base.CreateListener(endpointDefinition), this);
+        var listener = new Listener(Open(endpointDefinition), this);
         lock (_gate)
         {
             if (_stopAccepting.IsCancellationRequested)
@@ -44,6 +44,16 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
                 _listeners.Add(listener);
         }
         return listener;
+    }
+
+    /// <summary>What the library's factory does, with <see cref="SocketListener"/> (larger reads) as the listener.</summary>
+    private SocketListener Open(IEndpointDefinition endpointDefinition)
+    {
+        var tcp = new System.Net.Sockets.TcpListener(endpointDefinition.Endpoint);
+        tcp.Start();
+        var started = new EndpointEventArgs(endpointDefinition, tcp.LocalEndpoint);
+        OnEndpointStarted(started);
+        return new SocketListener(tcp, () => OnEndpointStopped(started));
     }
 
     public void SessionStarted(ISessionContext session) => _sessions.TryAdd(session.SessionId, 0);
