@@ -13,11 +13,14 @@ internal sealed class SegmentBodyStream : Stream
     private readonly long _length;
     private long _position;
 
-    public SegmentBodyStream(SafeFileHandle handle, long start, long length)
+    private Action? _closed;
+
+    public SegmentBodyStream(SafeFileHandle handle, long start, long length, Action? closed = null)
     {
         _handle = handle;
         _start = start;
         _length = length;
+        _closed = closed;
     }
 
     public override bool CanRead => !_handle.IsClosed;
@@ -121,6 +124,7 @@ internal sealed class SegmentBodyStream : Stream
         if (disposing)
         {
             _handle.Dispose();
+            Interlocked.Exchange(ref _closed, null)?.Invoke();
         }
 
         base.Dispose(disposing);

@@ -21,6 +21,15 @@ internal sealed class SpoolSegment
     /// <summary>Messages with pending recipients stored here; the file may go once this is empty (and older ones are gone).</summary>
     public HashSet<SpoolEntry> Live { get; } = [];
 
+    private int _readers;
+
+    /// <summary>Whether a body stream opened on this file is still open (<see cref="MessageSpool.OpenBody"/>).</summary>
+    public bool HasReaders => Volatile.Read(ref _readers) > 0;
+
+    public void ReaderOpened() => Interlocked.Increment(ref _readers);
+
+    public void ReaderClosed() => Interlocked.Decrement(ref _readers);
+
     public static string FileName(long id) => Prefix + id.ToString("D10", CultureInfo.InvariantCulture) + Suffix;
 
     public static bool TryParseId(string fileName, out long id)
