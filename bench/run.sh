@@ -44,6 +44,8 @@ usage: bench/run.sh [options]
   --half-rate             after each case (per target), the same case paced at half the accepted/s
                           it reached, every message's '.' -> 250 timed: accept latency at half
                           the maximum rate (issue 8: p99 < 50 ms)
+  --warm-up SEC           paced cases: the messages of the first SEC seconds are timed apart, the
+                          p50/p99 are the rest (default 5; 0 times every message together)
   --queued N              issue 8 memory case: both firewalls stalled (blackholes that accept and
                           never greet), N messages accepted (--queued-load, default 20:N:1024:reuse);
                           reports the router's peak RSS with N queued and the count on reopening
@@ -78,6 +80,7 @@ UNIQUE_RCPT=0
 CASES_GIVEN=0
 FAILOVER_GIVEN=0
 HALF_RATE=0
+WARM_S=5
 QUEUED=0
 QUEUED_LOAD="20:0:1024:reuse"
 PER_IP=50       # router.smtp.max-connections-per-ip of the generated config (raised per case, see write_config)
@@ -101,6 +104,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --latency) LATENCY=1; shift ;;
     --half-rate) HALF_RATE=1; shift ;;
+    --warm-up) WARM_S="$2"; shift 2 ;;
     --queued) QUEUED="$2"; shift 2 ;;
     --queued-load) QUEUED_LOAD="$2"; shift 2 ;;
     --stop-timeout) STOP_TIMEOUT="$2"; shift 2 ;;
@@ -456,7 +460,7 @@ run_case() {
 # run_case's locals (dir, count, lpid, wpid, t0 -> t_src_end, src_rc, rejected, first_reject).
 run_load() {
   if [ -n "$rate" ]; then  # paced: our generator (unique recipients like -N; latency of every message)
-    timeout "$CASE_TIMEOUT" python3 "$LIB" paced 127.0.0.1 "$1" "$sessions" "$count" "$size" "$rate" "$reuse" \
+    timeout "$CASE_TIMEOUT" python3 "$LIB" paced --warm "$WARM_S" 127.0.0.1 "$1" "$sessions" "$count" "$size" "$rate" "$reuse" \
       "$dir/latency.json" "$dir/source.out" "$dir/source.err" || src_rc=$?
   else
     timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$count" -l "$size" \
@@ -543,8 +547,9 @@ for c in $CASES; do
     run_case "${prefix}s${C_S}-m${C_M}-l${C_L}-${C_C}${C_R:+-r$C_R}" "$C_S" "$C_M" "$C_L" "$C_C" "" "$target" "$C_R"
     if [ "$HALF_RATE" = 1 ] && [ -z "$C_R" ]; then
       half="$(tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(int((r.get("accepted_per_s") or 0) / 2))')"
-      if [ "$half" -gt 0 ]; then  # about 20 s of paced load (at most the case's count, at least 1,000)
+      if [ "$half" -gt 0 ]; then  # about 20 s of paced load after the warm-up (at most the case's count + the warm-up, at least 1,000)
         pm=$(( half * 20 )); [ "$pm" -gt "$C_M" ] && pm="$C_M"; [ "$pm" -lt 1000 ] && pm=1000
+        pm=$(( pm + half * ${WARM_S%.*} ))
         run_case "${prefix}s${C_S}-m${pm}-l${C_L}-${C_C}-half-r$half" "$C_S" "$pm" "$C_L" "$C_C" "" "$target" "$half"
       else
         log "no accepted/s from the last case; no half-rate run"

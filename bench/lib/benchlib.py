@@ -145,17 +145,22 @@ def latency_probe(host, port, rate, size, stop_file, out):
         json.dump({"sent": sent, "failed": failed, "ms": lat}, fh)
 
 
-def paced_load(host, port, sessions, count, size, rate, reuse, out, source_out, source_err):
+def paced_load(host, port, sessions, count, size, rate, reuse, out, source_out, source_err, warm_s=0.0):
     """Open-loop load at a fixed rate: message i is due at t0 + i/rate and goes out on the next
     free one of `sessions` connections (new connection per message unless reuse). Times every
-    message's final '.' to its 250 (the accept latency, fsync included). Writes a running
-    counter to source_out (like smtp-source -c), one 'warning:' line per failure to source_err,
-    and {"sent", "failed", "ms", "late_ms_max", "wall_s"} to out."""
+    message's final '.' to its 250 (the accept latency, fsync included). The messages due in the
+    first warm_s seconds are the warm-up: timed the same way but kept apart ("warm_ms"), so that
+    "ms" is the steady state of a server that has been running (a fresh .NET process compiles its
+    code during its first second of load). Writes a running counter to source_out (like
+    smtp-source -c), one 'warning:' line per failure to source_err, and {"sent", "failed", "ms",
+    "warm_ms", "late_ms_max", "wall_s"} to out."""
+    warm_count = int(warm_s * rate)
     import threading
     body = ("X" * 78 + "\r\n") * max(1, size // 80)
     lock = threading.Lock()
     state = {"next": 0, "sent": 0, "failed": 0, "late": 0.0}
     lat = []
+    warm_lat = []
     t0 = time.monotonic()
     src = open(source_out, "w")
     err = open(source_err, "w")
@@ -210,7 +215,7 @@ def paced_load(host, port, sessions, count, size, rate, reuse, out, source_out, 
                 ms = (time.perf_counter() - t) * 1000.0
                 with lock:
                     if r.startswith(b"2"):
-                        lat.append(ms); state["sent"] += 1
+                        (warm_lat if i < warm_count else lat).append(ms); state["sent"] += 1
                     else:
                         state["failed"] += 1
                         err.write(f"paced: warning: message {i}: {r.decode(errors='replace').strip()}\n")
@@ -239,10 +244,27 @@ def paced_load(host, port, sessions, count, size, rate, reuse, out, source_out, 
         t.join()
     src.write(f"{state['sent']}\n"); src.close(); err.close()
     with open(out, "w") as fh:
-        json.dump({"sent": state["sent"], "failed": state["failed"], "ms": lat,
+        json.dump({"sent": state["sent"], "failed": state["failed"], "ms": lat, "warm_ms": warm_lat, "warm_s": warm_s,
                    "late_ms_max": round(state["late"] * 1000.0, 1), "wall_s": round(time.monotonic() - t0, 2),
                    "rate": rate}, fh)
     return 0
+
+
+def _latency_fields(r, path):
+    """Accept-latency columns of a result row from a probe's or paced load's JSON; returns the JSON."""
+    l = json.load(open(path))
+    ms = l["ms"]
+    r["latency_p50_ms"] = round(_pct(ms, 50), 1) if ms else None
+    r["latency_p99_ms"] = round(_pct(ms, 99), 1) if ms else None
+    r["latency_max_ms"] = round(max(ms), 1) if ms else None
+    r["latency_n"] = len(ms) if "warm_ms" in l else l["sent"]
+    r["paced_rate"] = l.get("rate")
+    warm = l.get("warm_ms") or []
+    if warm:
+        r["warm_n"] = len(warm)
+        r["warm_p99_ms"] = round(_pct(warm, 99), 1)
+        r["warm_max_ms"] = round(max(warm), 1)
+    return l
 
 
 def rsswatch(pid, stop_file, csv, out, interval=0.5):
@@ -601,14 +623,17 @@ def report(a):
     lat = [r for r in rows if r.get("latency_n")]
     if lat:
         out.append("Accept latency, final '.' to 250 (fsync included). Paced cases (`-r<rate>` in the name, "
-                   "`--half-rate`): every message of the case, sent open-loop at that rate; other cases: our probe "
-                   "session, one message every 50 ms during the full-speed load (`--latency`):\n")
-        out.append("| case | target | paced at msg/s | timed msgs | p50 ms | p99 ms | max ms | accepted/s |")
-        out.append("|---|---|---|---|---|---|---|---|")
+                   "`--half-rate`): every message of the case, sent open-loop at that rate, each target started "
+                   "fresh; the messages of the first seconds (warm-up column) are timed apart and the p50/p99/max "
+                   "columns are the rest, the steady state; other cases: our probe session, one message every "
+                   "50 ms during the full-speed load (`--latency`):\n")
+        out.append("| case | target | paced at msg/s | timed msgs | p50 ms | p99 ms | max ms | warm-up: msgs, p99 / max ms | accepted/s |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         for r in lat:
+            warm = f"{r['warm_n']}, {_fmt(r['warm_p99_ms'], 1)} / {_fmt(r['warm_max_ms'], 1)}" if r.get("warm_n") else ""
             out.append(f"| {r['case']} | {r.get('target', 'router')} | {_fmt(r.get('paced_rate'))} | {r['latency_n']} | "
                        f"{_fmt(r['latency_p50_ms'], 1)} | {_fmt(r['latency_p99_ms'], 1)} | {_fmt(r['latency_max_ms'], 1)} | "
-                       f"{_fmt(r.get('accepted_per_s'))} |")
+                       f"{warm} | {_fmt(r.get('accepted_per_s'))} |")
         out.append("")
     if queued:
         out.append("## Queued messages, firewalls stalled (issue 8: peak RSS < 400 MB with 100,000 queued)\n")
@@ -700,12 +725,7 @@ def _postfix_log(a, r):
     if deferred:
         r["notes"].append(f"postfix maillog: {deferred} deliveries deferred or bounced, first: `{first_def[:300]}`")
     if a.latency and os.path.exists(a.latency):
-        l = json.load(open(a.latency))
-        r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
-        r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
-        r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
-        r["latency_n"] = l["sent"]
-        r["paced_rate"] = l.get("rate")
+        _latency_fields(r, a.latency)
     if a.stop_note:
         r["notes"].append(a.stop_note)
 
@@ -808,12 +828,7 @@ def summarize(a):
         if found or "never accepting" not in text:
             r["blackhole_conns"] = int(found[-1]) if found else 0
     if a.latency and os.path.exists(a.latency):
-        l = json.load(open(a.latency))
-        r["latency_p50_ms"] = round(_pct(l["ms"], 50), 1) if l["ms"] else None
-        r["latency_p99_ms"] = round(_pct(l["ms"], 99), 1) if l["ms"] else None
-        r["latency_max_ms"] = round(max(l["ms"]), 1) if l["ms"] else None
-        r["latency_n"] = l["sent"]
-        r["paced_rate"] = l.get("rate")
+        l = _latency_fields(r, a.latency)
         if l["failed"]:
             r["notes"].append(f"latency probe: {l['failed']} attempts failed")
     if a.stop_note:
@@ -837,6 +852,7 @@ def main():
     s = sub.add_parser("paced"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("sessions", type=int)
     s.add_argument("count", type=int); s.add_argument("size", type=int); s.add_argument("rate", type=float); s.add_argument("reuse", type=int)
     s.add_argument("out"); s.add_argument("source_out"); s.add_argument("source_err")
+    s.add_argument("--warm", type=float, default=0.0, help="seconds of warm-up load timed apart (warm_ms)")
     s = sub.add_parser("rsswatch"); s.add_argument("pid", type=int); s.add_argument("stop_file"); s.add_argument("csv"); s.add_argument("out")
     s = sub.add_parser("sinkcount"); s.add_argument("path")
     s = sub.add_parser("watch")
@@ -881,7 +897,7 @@ def main():
     if a.cmd == "latency":
         return latency_probe(a.host, a.port, a.rate, a.size, a.stop_file, a.out)
     if a.cmd == "paced":
-        return paced_load(a.host, a.port, a.sessions, a.count, a.size, a.rate, a.reuse == 1, a.out, a.source_out, a.source_err)
+        return paced_load(a.host, a.port, a.sessions, a.count, a.size, a.rate, a.reuse == 1, a.out, a.source_out, a.source_err, a.warm)
     if a.cmd == "rsswatch":
         return rsswatch(a.pid, a.stop_file, a.csv, a.out)
     if a.cmd == "sinkcount":
