@@ -95,7 +95,8 @@ public static class RouterHost
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter),
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter,
+                            loggerFactory.CreateLogger("Router.Delivery")),
                         $"connector-{c.Id}"));
                 router.Tell(new RoutingActor.AttachConnectors(connectors,
                     options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
