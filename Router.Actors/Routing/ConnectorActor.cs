@@ -34,7 +34,7 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // The per-message lines go straight to the host's logger: through Akka's logging they cost an event-stream
     // publish and a logger actor's turn each (~3% of a node's CPU at full load in the profile).
-    private readonly Microsoft.Extensions.Logging.ILogger? _mailLog;
+    private readonly Microsoft.Extensions.Logging.ILogger _mailLog;
     private readonly MessageTrackingLog _tracking = RouterTelemetry.Get(Context.System).Tracking;
     private readonly Dictionary<string, RouterMetrics.PathMetrics> _metrics;
     private readonly string _id;
@@ -51,7 +51,8 @@ public sealed class ConnectorActor : ReceiveActor
     public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool spool,
         RetryPolicy retry, int poisonAfter, Microsoft.Extensions.Logging.ILogger? mailLog = null)
     {
-        _mailLog = mailLog;
+        // The host passes its logger; actors built without one (tests) log these lines nowhere.
+        _mailLog = mailLog ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _poisonAfter = poisonAfter;
         _bounces = bounces;
         _retry = retry;
@@ -160,11 +161,7 @@ public sealed class ConnectorActor : ReceiveActor
 
         if (delivered.Count > 0)
         {
-            if (_mailLog is not null)
-                ConnectorLog.Delivered(_mailLog, job.QueueId, delivered.Count, _id, attempted.FirewallId, result.Detail);
-            else
-                _log.Info("Delivered {QueueId} to {Count} recipient(s) via {Connector}/{Firewall}: {Reply}",
-                    job.QueueId, delivered.Count, _id, attempted.FirewallId, result.Detail);
+            ConnectorLog.Delivered(_mailLog, job.QueueId, delivered.Count, _id, attempted.FirewallId, result.Detail);
             Journal(job.QueueId, delivered, RecipientOutcome.Delivered);
             path?.Delivered(delivered.Count, job.ReceivedAt == default ? null : DateTimeOffset.UtcNow - job.ReceivedAt);
             Track(TrackingEventKind.Delivered, job, attempted.FirewallId, delivered, result);
@@ -175,11 +172,7 @@ public sealed class ConnectorActor : ReceiveActor
         if (retry.Count > 0)
         {
             var again = job.Narrow(retry) with { Attempts = job.Attempts + 1, AvoidConnector = _id, FirewallFaults = 0 };
-            if (_mailLog is not null)
-                ConnectorLog.Deferred(_mailLog, job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
-            else
-                _log.Info("Deferred {QueueId} ({Count} recipient(s)) via {Connector}/{Firewall}: {Detail}",
-                    job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
+            ConnectorLog.Deferred(_mailLog, job.QueueId, retry.Count, _id, attempted.FirewallId, result.Detail);
             Defer(job, again, attempted.FirewallId, result.Detail);
         }
         else
