@@ -99,13 +99,7 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
     /// <summary>Drops the copies the owner no longer needs; ids not held are ignored.</summary>
     public async Task<int> DiscardAsync(string owner, IReadOnlyList<string> queueIds)
     {
-        OwnerShadows? shadows;
-        lock (_gate)
-        {
-            _owners.TryGetValue(owner, out shadows);
-        }
-
-        if (shadows is null)
+        if (Held(owner) is not { } shadows)
             return 0;
         var discarded = 0;
         var finishing = new List<Task>();
@@ -140,13 +134,7 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
     /// </summary>
     public async Task<int> PromoteAsync(string owner, MessageSpool spool, IActorRef router)
     {
-        OwnerShadows? shadows;
-        lock (_gate)
-        {
-            _owners.TryGetValue(owner, out shadows);
-        }
-
-        if (shadows is null)
+        if (Held(owner) is not { } shadows)
             return 0;
         var promoted = 0;
         await Parallel.ForEachAsync(shadows.Ids.Keys.Order(StringComparer.Ordinal).ToArray(),
@@ -187,6 +175,15 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
 
         foreach (var shadows in all)
             await shadows.Spool.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The owner's shadow spool, if this node holds copies for it.</summary>
+    private OwnerShadows? Held(string owner)
+    {
+        lock (_gate)
+        {
+            return _owners.GetValueOrDefault(owner);
+        }
     }
 
     private OwnerShadows? Detach(string owner)
