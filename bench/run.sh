@@ -44,6 +44,10 @@ usage: bench/run.sh [options]
   --half-rate             after each case (per target), the same case paced at half the accepted/s
                           it reached, every message's '.' -> 250 timed: accept latency at half
                           the maximum rate (issue 8: p99 < 50 ms)
+  --prime PCT             full-speed cases (not the failover pair): each freshly started target first
+                          gets PCT% of the case's messages, delivered before the timed run starts;
+                          the timed figures are the warmed-up ones, the prime's delivered/s is
+                          reported as the cold figure (default 25; 0 = time the fresh target)
   --warm-up SEC           paced cases: the messages of the first SEC seconds are timed apart, the
                           p50/p99 are the rest (default 5; 0 times every message together)
   --queued N              issue 8 memory case: both firewalls stalled (blackholes that accept and
@@ -81,6 +85,7 @@ CASES_GIVEN=0
 FAILOVER_GIVEN=0
 HALF_RATE=0
 WARM_S=5
+PRIME_PCT=25
 QUEUED=0
 QUEUED_LOAD="20:0:1024:reuse"
 PER_IP=50       # router.smtp.max-connections-per-ip of the generated config (raised per case, see write_config)
@@ -105,6 +110,7 @@ while [ $# -gt 0 ]; do
     --latency) LATENCY=1; shift ;;
     --half-rate) HALF_RATE=1; shift ;;
     --warm-up) WARM_S="$2"; shift 2 ;;
+    --prime) PRIME_PCT="$2"; shift 2 ;;
     --queued) QUEUED="$2"; shift 2 ;;
     --queued-load) QUEUED_LOAD="$2"; shift 2 ;;
     --stop-timeout) STOP_TIMEOUT="$2"; shift 2 ;;
@@ -350,6 +356,26 @@ postfix_stop() {  # postfix_stop DIR: "postfix stop" (it waits 5 s, then kills t
   return 0
 }
 
+# prime_load PORT: PRIME_PCT% of the case's messages to the freshly started target, then wait until
+# the sinks hold them. Uses run_case's locals; sets prime_n, prime_rejected, prime_s (start of the
+# prime to its last delivery) and sink_base (the sinks' counts afterwards, subtracted by the watcher).
+prime_load() {
+  prime_n=0; prime_rejected=0; prime_s=""; sink_base=""
+  [ -z "$role" ] && [ -z "$rate" ] || return 0
+  prime_n=$(( count * PRIME_PCT / 100 ))
+  [ "$prime_n" -gt 0 ] || { prime_n=0; return 0; }
+  local p0 out
+  log "  prime: $prime_n messages first (timed apart)"
+  p0="$(date +%s.%N)"
+  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$prime_n" -l "$size" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/prime-source.out" 2> "$dir/prime-source.err" || true
+  prime_rejected="$(grep -c 'warning:' "$dir/prime-source.err" || true)"
+  out="$(python3 "$LIB" waitsinks $(( prime_n - prime_rejected )) "$p0" "$CASE_TIMEOUT" "$dir/fw-a.out" "$dir/fw-b.out")" \
+    || log "  prime: not all of it arrived ($out)"
+  prime_s="${out%% *}"; sink_base="${out#* }"
+  log "  prime: delivered in ${prime_s}s; sinks at $sink_base"
+}
+
 # run_case NAME SESSIONS COUNT SIZE CONN ROLE [TARGET] [RATE]   (ROLE: "" | healthy | blackholed; TARGET: router | postfix;
 #   RATE: pace the load at RATE msg/s with our own generator, every message's accept latency timed)
 run_case() {
@@ -398,12 +424,15 @@ run_case() {
     return 0
   fi
 
+  local prime_n prime_rejected prime_s sink_base
+  prime_load "$pr"
   local cpu_before hwm t0 t_src_end src_rc=0 rejected first_reject
   cpu_before="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
   t0="$(date +%s.%N)"
   local watch_args=(--sink "fw-a=$dir/fw-a.out" --sink "fw-b=$dir/fw-b.out" --source "$dir/source.out"
     --pid "$rpid" --expect "$count" --expect-file "$dir/expect" --source-done-file "$dir/source.done"
-    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json")
+    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json"
+    ${sink_base:+--base "$sink_base"})
   python3 "$LIB" watch "${watch_args[@]}" &
   local wpid=$!
   PIDS+=("$wpid")
@@ -452,7 +481,8 @@ run_case() {
     --first-reject "$first_reject" --blackhole-log "$([ -n "$hole" ] && echo "$dir/blackhole.log")" \
     --stop-note "$stop_note" --latency "$( { [ -n "$lpid" ] || [ -n "$rate" ]; } && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
     --rejected "$rejected" --spool-left "$spool_left" --source-rc "$src_rc" --hwm-kb "$hwm_kb" \
-    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
+    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"} \
+    --prime-count "$prime_n" --prime-rejected "$prime_rejected" ${prime_s:+--prime-s "$prime_s"}
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","status")})' >&2
 }
 
@@ -501,11 +531,14 @@ run_postfix_case() {
     return 0
   fi
   local sid="$PF_SID" cpu_before cpu_after="" t0 t_src_end src_rc=0 rejected first_reject stat
+  local prime_n prime_rejected prime_s sink_base
+  prime_load "$pr"
   cpu_before="$(python3 "$LIB" groupstat "$sid" | cut -d' ' -f1)"
   t0="$(date +%s.%N)"
   python3 "$LIB" watch --sink "fw-a=$dir/fw-a.out" --sink "fw-b=$dir/fw-b.out" --source "$dir/source.out" \
     --sid "$sid" --label postfix --expect "$count" --expect-file "$dir/expect" --source-done-file "$dir/source.done" \
-    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json" &
+    --t0 "$t0" --timeout "$(( CASE_TIMEOUT + STALL ))" --stall "$STALL" --csv "$dir/timeseries.csv" --out "$dir/watch.json" \
+    ${sink_base:+--base "$sink_base"} &
   local wpid=$!
   PIDS+=("$wpid")
   local lpid=""
@@ -527,7 +560,8 @@ run_postfix_case() {
     --watch "$dir/watch.json" --log "$dir/maillog" --results "$RESULTS" --first-reject "$first_reject" \
     --latency "$( { [ -n "$lpid" ] || [ -n "$rate" ]; } && echo "$dir/latency.json")" --sessions "$sessions" --count "$count" --size "$size" --reuse "$reuse" \
     --rejected "$rejected" --spool-left "$left" --source-rc "$src_rc" \
-    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"}
+    --t0 "$t0" --t-src-end "$t_src_end" --cpu-before "$cpu_before" ${cpu_after:+--cpu-after "$cpu_after"} \
+    --prime-count "$prime_n" --prime-rejected "$prime_rejected" ${prime_s:+--prime-s "$prime_s"}
   tail -n 1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[bench]   ", {k: r.get(k) for k in ("accepted_per_s","delivered_per_s","delivered","expect","fw_a","fw_b","cpu_per_1k","peak_rss_mb","peak_rss_sum_mb","max_procs","status")})' >&2
 }
 

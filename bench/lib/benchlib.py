@@ -425,6 +425,7 @@ def watch(a):
     seconds from t0, or when nothing arrived for --stall seconds after smtp-source ended
     (--source-done-file exists). Writes a JSON summary to --out."""
     sinks = [s.split("=", 1) for s in a.sink]  # name=path
+    base = [int(b) for b in a.base.split(",")] if a.base else [0] * len(sinks)  # counts before t0 (the prime)
     expect = a.expect
     t0 = a.t0
     done_at = None
@@ -444,7 +445,7 @@ def watch(a):
         prev_cpu = None
         while True:
             now = time.time()
-            counts = [sink_count(p) for _, p in sinks]
+            counts = [sink_count(p) - b for (_, p), b in zip(sinks, base)]
             total = sum(counts)
             accepted = source_count(a.source) if a.source else 0
             if a.sid:  # a process group (Postfix): CPU summed, RSS column = sum of PSS
@@ -516,6 +517,25 @@ def watch(a):
     return 0 if reason == "complete" else 2
 
 
+def waitsinks(expect, paths, t0, timeout, grace=1.0):
+    """Wait until the sinks together hold EXPECT messages (the prime load of a case), then GRACE
+    seconds more for stragglers. Prints 'seconds-from-t0-to-EXPECT count,count,...' (the counts
+    after the grace: the watcher's base). Exit 2 on timeout (the counts are printed anyway)."""
+    done = None
+    while True:
+        now = time.time()
+        counts = [sink_count(p) for p in paths]
+        if done is None and sum(counts) >= expect:
+            done = now
+        if done is not None and now - done >= grace:
+            break
+        if now - t0 > timeout:
+            break
+        time.sleep(0.1)
+    print(f"{(done or now) - t0:.3f} {','.join(str(c) for c in counts)}")
+    return 0 if done is not None else 2
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -535,6 +555,9 @@ going); **dup** = sink count above expected; **left in spool** = messages the ro
 when it reopens the case's spool afterwards (firewalls unreachable), should be 0; **CPU s/1k msgs** = router utime+stime (/proc/PID/stat) from just before the load to
 the end of delivery, per 1,000 messages; **peak RSS** = router VmHWM at the end of the case
 (fresh process per case). smtp-source, smtp-sink and the router share the machine's cores.
+Full-speed cases with `--prime PCT` (default 25): the fresh target first gets PCT% of the case's
+messages (same sessions, size, connections), and the columns above time the case's own messages,
+sent once those have arrived (sink counts, CPU and the time series start after the prime).
 """
 
 
@@ -555,9 +578,14 @@ def compare_table(rows):
            "Same load, same two smtp-sinks, one after the other. Ratio = router / Postfix: above 1 is "
            "better for the router in the rate columns, below 1 is better in the CPU and memory columns. "
            "Issue-8 targets: delivered/s ratio ≥ 3 for 1 KB and 10 KB, ≥ 2 for 100 KB; CPU ratio ≤ 1.\n",
-           "| case | delivered/s router | delivered/s Postfix | **ratio** | accepted/s router | accepted/s Postfix | ratio | "
+           "Each target first gets a prime load from a fresh start (`--prime`, a share of the case's messages, "
+           "same sessions and size), and the case's own messages are timed after it has been delivered: the "
+           "rate and CPU columns are the warmed-up figures. The prime's own delivered/s is the **cold** column "
+           "(the router compiles its code paths in those first seconds; Postfix forks its processes).\n",
+           "| case | delivered/s router | delivered/s Postfix | **ratio** | cold: prime msgs, delivered/s router / Postfix (ratio) | "
+           "accepted/s router | accepted/s Postfix | ratio | "
            "CPU s/1k router | CPU s/1k Postfix | ratio | peak MB router (RSS) | peak MB Postfix (ΣPSS / ΣRSS) | target |",
-           "|" + "---|" * 13]
+           "|" + "---|" * 14]
     any_pair = False
     for k, t in by.items():
         ro, pf = t.get("router"), t.get("postfix")
@@ -573,6 +601,9 @@ def compare_table(rows):
             label + flag,
             _fmt(ro.get("delivered_per_s"), 0), _fmt(pf.get("delivered_per_s"), 0),
             "**" + _ratio(ro.get("delivered_per_s"), pf.get("delivered_per_s")) + "**",
+            (f'{_fmt(ro.get("prime_count"))}, {_fmt(ro.get("prime_delivered_per_s"), 0)} / '
+             f'{_fmt(pf.get("prime_delivered_per_s"), 0)} ({_ratio(ro.get("prime_delivered_per_s"), pf.get("prime_delivered_per_s"))})'
+             if ro.get("prime_count") else "not primed"),
             _fmt(ro.get("accepted_per_s"), 0), _fmt(pf.get("accepted_per_s"), 0),
             _ratio(ro.get("accepted_per_s"), pf.get("accepted_per_s")),
             _fmt(ro.get("cpu_per_1k"), 2), _fmt(pf.get("cpu_per_1k"), 2),
@@ -582,7 +613,7 @@ def compare_table(rows):
             target,
         ]) + " |")
     if not any_pair:
-        out.append("| (no case ran against both) |" + " |" * 12)
+        out.append("| (no case ran against both) |" + " |" * 13)
     out.append("")
     out.append("Postfix CPU = utime+stime of every process in the Postfix master's session (master, smtpd, "
                "cleanup, qmgr, trivial-rewrite, smtp, scache, postlogd, …) plus the master's cutime+cstime "
@@ -754,6 +785,11 @@ def summarize(a):
         r["delivered_per_s"] = None
     r["duplicates"] = max(0, w["delivered"] - w["expect"])
     r["t_pct"] = w.get("t_pct", {})
+    if a.prime_count:  # the prime load before t0, from the freshly started target: the cold figure
+        r["prime_count"] = a.prime_count
+        r["prime_delivered_per_s"] = round((a.prime_count - a.prime_rejected) / a.prime_s, 1) if a.prime_s else None
+        if a.prime_rejected:
+            r["notes"].append(f"prime load: smtp-source saw {a.prime_rejected} non-2xx replies")
     if a.cpu_before is not None and a.cpu_after is not None:
         r["cpu_per_1k"] = round((a.cpu_after - a.cpu_before) / max(1, w["expect"]) * 1000, 3)
     r["peak_rss_mb"] = round(a.hwm_kb / 1024.0, 0) if a.hwm_kb else None
@@ -871,14 +907,18 @@ def main():
     s.add_argument("--stall", type=float, default=30.0)
     s.add_argument("--csv", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument("--base", default="", help="comma-separated sink counts before t0, one per --sink (subtracted)")
+    s = sub.add_parser("waitsinks"); s.add_argument("expect", type=int); s.add_argument("t0", type=float)
+    s.add_argument("timeout", type=float); s.add_argument("paths", nargs="+")
     s = sub.add_parser("summarize")
     for name in ("case", "target", "firewalls", "role", "watch", "log", "results", "first_reject", "blackhole_log", "stop_note", "latency"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, default="")
-    for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb", "unique_rcpt"):
+    for name in ("sessions", "count", "size", "reuse", "rejected", "spool_left", "source_rc", "hwm_kb", "unique_rcpt",
+                 "prime_count", "prime_rejected"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=int, default=0)
     for name in ("t0", "t_src_end"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=float, required=True)
-    for name in ("cpu_before", "cpu_after"):
+    for name in ("cpu_before", "cpu_after", "prime_s"):
         s.add_argument("--" + name.replace("_", "-"), dest=name, type=float, default=None)
     s = sub.add_parser("report")
     for name in ("results", "md", "title", "command", "machine", "counting", "csv", "plot"):
@@ -905,6 +945,8 @@ def main():
         return 0
     if a.cmd == "watch":
         return watch(a)
+    if a.cmd == "waitsinks":
+        return waitsinks(a.expect, a.paths, a.t0, a.timeout)
     if a.cmd == "summarize":
         return summarize(a)
     if a.cmd == "report":
