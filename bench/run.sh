@@ -44,10 +44,11 @@ usage: bench/run.sh [options]
   --half-rate             after each case (per target), the same case paced at half the accepted/s
                           it reached, every message's '.' -> 250 timed: accept latency at half
                           the maximum rate (issue 8: p99 < 50 ms)
-  --prime PCT             full-speed cases (not the failover pair): each freshly started target first
-                          gets PCT% of the case's messages, delivered before the timed run starts;
-                          the timed figures are the warmed-up ones, the prime's delivered/s is
-                          reported as the cold figure (default 25; 0 = time the fresh target)
+  --prime PCT             every case but the failover pair: each freshly started target first gets
+                          PCT% of the case's messages (smtp-source, full speed), delivered before
+                          the timed run starts; the timed figures are the warmed-up ones, the
+                          prime's delivered/s is reported as the cold figure (default 25; 0 = time
+                          the fresh target)
   --warm-up SEC           paced cases: the messages of the first SEC seconds are timed apart, the
                           p50/p99 are the rest (default 5; 0 times every message together)
   --queued N              issue 8 memory case: both firewalls stalled (blackholes that accept and
@@ -356,12 +357,13 @@ postfix_stop() {  # postfix_stop DIR: "postfix stop" (it waits 5 s, then kills t
   return 0
 }
 
-# prime_load PORT: PRIME_PCT% of the case's messages to the freshly started target, then wait until
+# prime_load PORT: PRIME_PCT% of the case's messages to the freshly started target (full speed, also
+# before a paced case: its latency is then that of a target in service), then wait until
 # the sinks hold them. Uses run_case's locals; sets prime_n, prime_rejected, prime_s (start of the
 # prime to its last delivery) and sink_base (the sinks' counts afterwards, subtracted by the watcher).
 prime_load() {
   prime_n=0; prime_rejected=0; prime_s=""; sink_base=""
-  [ -z "$role" ] && [ -z "$rate" ] || return 0
+  [ -z "$role" ] || return 0
   prime_n=$(( count * PRIME_PCT / 100 ))
   [ "$prime_n" -gt 0 ] || { prime_n=0; return 0; }
   local p0 out
