@@ -357,6 +357,13 @@ postfix_stop() {  # postfix_stop DIR: "postfix stop" (it waits 5 s, then kills t
   return 0
 }
 
+# smtp_source MESSAGES PORT PREFIX: smtp-source with the caller's sessions, size and flags (dflag,
+# nflag) against 127.0.0.1:PORT, its counter to PREFIX.out and its warnings to PREFIX.err.
+smtp_source() {
+  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$1" -l "$size" \
+    -f bench@example.test -t rcpt@example.test "127.0.0.1:$2" > "$3.out" 2> "$3.err"
+}
+
 # prime_load PORT: PRIME_PCT% of the case's messages to the freshly started target (full speed, also
 # before a paced case: its latency is then that of a target in service), then wait until
 # the sinks hold them. Uses run_case's locals; sets prime_n, prime_rejected, prime_s (start of the
@@ -369,8 +376,7 @@ prime_load() {
   local p0 out
   log "  prime: $prime_n messages first (timed apart)"
   p0="$(date +%s.%N)"
-  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$prime_n" -l "$size" \
-    -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/prime-source.out" 2> "$dir/prime-source.err" || true
+  smtp_source "$prime_n" "$1" "$dir/prime-source" || true
   prime_rejected="$(grep -c 'warning:' "$dir/prime-source.err" || true)"
   out="$(python3 "$LIB" waitsinks $(( prime_n - prime_rejected )) "$p0" "$CASE_TIMEOUT" "$dir/fw-a.out" "$dir/fw-b.out")" \
     || log "  prime: not all of it arrived ($out)"
@@ -495,8 +501,7 @@ run_load() {
     timeout "$CASE_TIMEOUT" python3 "$LIB" paced --warm "$WARM_S" 127.0.0.1 "$1" "$sessions" "$count" "$size" "$rate" "$reuse" \
       "$dir/latency.json" "$dir/source.out" "$dir/source.err" || src_rc=$?
   else
-    timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$count" -l "$size" \
-      -f bench@example.test -t rcpt@example.test "127.0.0.1:$1" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+    smtp_source "$count" "$1" "$dir/source" || src_rc=$?
   fi
   t_src_end="$(date +%s.%N)"
   local sent
@@ -618,8 +623,7 @@ run_queued() {
   local cpu_before cpu_after
   cpu_before="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
   t0="$(date +%s.%N)"
-  timeout "$CASE_TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" "${nflag[@]}" -s "$sessions" -m "$n" -l "$size" \
-    -f bench@example.test -t rcpt@example.test "127.0.0.1:$pr" > "$dir/source.out" 2> "$dir/source.err" || src_rc=$?
+  smtp_source "$n" "$pr" "$dir/source" || src_rc=$?
   t_src_end="$(date +%s.%N)"
   cpu_after="$(python3 "$LIB" procstat "$rpid" | cut -d' ' -f1)"
   sleep 5  # let the router settle (GC) with everything queued

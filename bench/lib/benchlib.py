@@ -555,9 +555,10 @@ going); **dup** = sink count above expected; **left in spool** = messages the ro
 when it reopens the case's spool afterwards (firewalls unreachable), should be 0; **CPU s/1k msgs** = router utime+stime (/proc/PID/stat) from just before the load to
 the end of delivery, per 1,000 messages; **peak RSS** = router VmHWM at the end of the case
 (fresh process per case). smtp-source, smtp-sink and the router share the machine's cores.
-Full-speed cases with `--prime PCT` (default 25): the fresh target first gets PCT% of the case's
-messages (same sessions, size, connections), and the columns above time the case's own messages,
-sent once those have arrived (sink counts, CPU and the time series start after the prime).
+With `--prime PCT` (default 25; every case but the failover pair) the fresh target first gets PCT%
+of the case's messages from smtp-source (same sessions, size, connections), and the columns above
+time the case's own messages, sent once those have arrived (sink counts, CPU, latency and the
+time series start after the prime).
 """
 
 
