@@ -56,14 +56,28 @@ public sealed class RawMessagePart : MimePart
     {
         var source = _source ?? throw new InvalidOperationException("no source stream");
         source.Position = 0;
+        // MailKit's DATA path hands us its SMTP stream behind a FilteredStream whose one filter
+        // dot-stuffs byte by byte (SmtpDataFilter: 15% of the node's CPU for 100 KB messages).
+        // Nothing has gone through that filter yet (neither the message nor this entity writes a
+        // header or a blank line of its own), so the stuffing is done here with a vectorised
+        // search and the bytes go straight to the SMTP stream; the filter has nothing to flush.
+        var wire = stream is FilteredStream { Source: var inner } && inner.GetType().FullName == SmtpStreamType ? inner : null;
+        var stuffer = new DotStuffer();
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {
             int read;
             while ((read = await source.ReadAsync(buffer.AsMemory(0, 81920), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                if (wire is null)
+                    await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                else
+                    await stuffer.WriteAsync(wire, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
+            // RFC 5321 4.1.1.4: the content ends with CRLF before the final dot (spooled mail
+            // always does; this keeps the terminator on a line of its own if it ever does not).
+            if (wire is not null && !stuffer.AtLineStart)
+                await wire.WriteAsync(DotStuffer.CrLf, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -71,6 +85,8 @@ public sealed class RawMessagePart : MimePart
         }
         Written = true;
     }
+
+    private const string SmtpStreamType = "MailKit.Net.Smtp.SmtpStream";
 
     /// <summary>
     /// The same wrapper for the next message: a connection sends one message at a time, so it

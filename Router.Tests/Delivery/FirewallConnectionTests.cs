@@ -43,6 +43,20 @@ public sealed class FirewallConnectionTests
         Assert.Equal(Body, fake.Messages.Single().Data);
     }
 
+    [Theory]
+    [InlineData(".starts with a dot\r\n..two\r\n.\r\nend.\r\n", ".starts with a dot\r\n..two\r\n.\r\nend.\r\n")]
+    [InlineData(".\r\nno final newline", ".\r\nno final newline\r\n")]
+    public async Task Lines_that_start_with_a_dot_arrive_as_they_were_spooled(string body, string expected)
+    {
+        await using var fake = await FakeFirewall.StartAsync("fw");
+        var bytes = Encoding.ASCII.GetBytes("Subject: dots\r\n\r\n" + body);
+        await using var connection = new FirewallConnection(Options(fake));
+        var job = new DeliveryJob("Q1", "sender@example.org", [0], ["a@example.net"], bytes.Length, "*", 0);
+        var result = await connection.DeliverAsync(job, () => new MemoryStream(bytes), CancellationToken.None);
+        Assert.Equal(AttemptOutcome.Completed, result.Outcome);
+        Assert.Equal("Subject: dots\r\n\r\n" + expected, Encoding.ASCII.GetString(fake.Messages.Single().Data));
+    }
+
     [Fact]
     public async Task A_451_to_mail_is_a_transient_rejection_for_every_recipient_not_a_verdict_on_them()
     {
