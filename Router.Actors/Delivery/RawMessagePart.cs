@@ -38,6 +38,9 @@ public sealed class RawMessagePart : MimePart
     /// <summary>True once the whole body has been handed to the transport.</summary>
     public bool Written { get; private set; }
 
+    /// <summary>True when the last write went past MailKit's DATA filter, dot-stuffed here.</summary>
+    public bool StuffedItself { get; private set; }
+
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
         var source = _source ?? throw new InvalidOperationException("no source stream");
@@ -84,6 +87,7 @@ public sealed class RawMessagePart : MimePart
             ArrayPool<byte>.Shared.Return(buffer);
         }
         Written = true;
+        StuffedItself = wire is not null;
     }
 
     private const string SmtpStreamType = "MailKit.Net.Smtp.SmtpStream";
