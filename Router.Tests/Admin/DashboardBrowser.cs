@@ -3,14 +3,13 @@ using Microsoft.Playwright;
 namespace Router.Tests.Admin;
 
 /// <summary>
-/// Headless Chromium driven by Playwright: Debian's <c>chromium</c> package (CI's <c>.ci/run</c>
-/// installs it), never a browser download. Fails, not skips, when it is missing. Collects the page's
+/// Headless Chromium driven by Playwright: Debian's <c>chromium</c> package, installed on first use by
+/// <see cref="ChromiumProvisioner"/> where it is missing, never Playwright's browser download. Fails,
+/// not skips, when it cannot be had (with the reason). Collects the page's
 /// console errors and uncaught exceptions, so a test can assert that the page ran cleanly.
 /// </summary>
 internal sealed class DashboardBrowser : IAsyncDisposable
 {
-    public const string Chromium = "/usr/bin/chromium";
-
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
     private readonly List<string> _errors = [];
@@ -33,13 +32,11 @@ internal sealed class DashboardBrowser : IAsyncDisposable
 
     public static async Task<DashboardBrowser> LaunchAsync()
     {
-        if (!File.Exists(Chromium))
-            Assert.Fail($"{Chromium} is missing: the dashboard tests need Debian's chromium package " +
-                "(DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; .ci/run installs it)");
+        var chromium = await ChromiumProvisioner.EnsureAsync();
         var playwright = await Playwright.CreateAsync();
         try
         {
-            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
             return new DashboardBrowser(playwright, browser);
         }
         catch
