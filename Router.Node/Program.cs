@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
@@ -59,6 +60,13 @@ public static class Program
 
     private static async Task<int> RunAsync(string[] args)
     {
+        // SIGTERM and Ctrl-C are ours from the first moment: before the host exists the default
+        // action would end the process with 143, and while it starts a cancelled start used to
+        // escape as an unhandled exception (exit 134), which a service manager records as a crash.
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => OnStopSignal(context, stop));
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => OnStopSignal(context, stop));
+
         var explicitConfig = Option(args, "--config");
         var path = explicitConfig ?? Path.Combine("hocon", "router.conf");
         if (explicitConfig is not null && !File.Exists(path))
@@ -71,14 +79,42 @@ public static class Program
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
+            // A start cancelled by SIGTERM is a clean stop, not "Hosting failed to start" with a trace.
+            .Filter.ByExcluding(e => stop.IsCancellationRequested && e.Exception is OperationCanceledException)
             .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} [{SourceContext}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
         try
         {
             Log.Information("Starting node {Node} from {Config}", options.NodeName, File.Exists(path) ? path : "embedded defaults");
+            if (stop.IsCancellationRequested)
+            {
+                Log.Information("Stop requested before the node started; nothing to stop");
+                return 0;
+            }
             var host = RouterHost.Build(options, logging => logging.AddSerilog(dispose: false));
-            // RunAsync stops and disposes the host (asynchronously: the spool flushes on dispose).
-            await host.RunAsync();
+            // Disposing the host disposes the spool (it flushes asynchronously).
+            await using (host as IAsyncDisposable)
+            {
+                try
+                {
+                    await host.StartAsync(stop.Token);
+                }
+                catch (Exception ex) when (stop.IsCancellationRequested)
+                {
+                    // Stopped while starting: stop what did start (the listener closes, the actors
+                    // and the spool stop) and exit as a clean stop. Mail acknowledged earlier is on disk.
+                    if (ex is OperationCanceledException)
+                        Log.Information("Stop requested during start-up; stopping what started");
+                    else
+                        Log.Warning(ex, "Stop requested during start-up, which then failed; stopping what started");
+                    await host.StopAsync(CancellationToken.None);
+                    Log.Information("Node {Node} stopped", options.NodeName);
+                    return 0;
+                }
+                // Returns once a signal, `cluster leave` or the actor system's end asked the host to
+                // stop, and the host has stopped.
+                await host.WaitForShutdownAsync(stop.Token);
+            }
             Log.Information("Node {Node} stopped", options.NodeName);
             return 0;
         }
@@ -86,6 +122,13 @@ public static class Program
         {
             await Log.CloseAndFlushAsync();
         }
+    }
+
+    private static void OnStopSignal(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        // Cancel the default action (terminate); the host stops in order instead.
+        context.Cancel = true;
+        stop.Cancel();
     }
 
     internal static string? Option(string[] args, string name)

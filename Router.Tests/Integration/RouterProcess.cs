@@ -11,12 +11,29 @@ internal sealed partial class RouterProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private readonly List<Action<string>> _lineWatchers = [];
 
     private RouterProcess(Process process) => _process = process;
 
     public string Output => string.Join("\n", _output);
 
     public static async Task<RouterProcess> StartAsync(string configPath, TimeSpan timeout)
+    {
+        var router = Launch(configPath);
+        try
+        {
+            await router._listening.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await router.DisposeAsync();
+            throw new TimeoutException($"router did not open its listener within {timeout}:\n{router.Output}");
+        }
+        return router;
+    }
+
+    /// <summary>Starts the process and returns at once, before it has opened anything.</summary>
+    public static RouterProcess Launch(string configPath)
     {
         var routerDll = Path.Combine(AppContext.BaseDirectory, "router.dll");
         var info = new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"")
@@ -33,17 +50,38 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return router;
+    }
+
+    /// <summary>Completes as soon as the process has printed a line matching <paramref name="pattern"/>.</summary>
+    public async Task WaitForLineAsync(Regex pattern, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check(string line)
+        {
+            if (pattern.IsMatch(line))
+                seen.TrySetResult();
+        }
+        lock (_lineWatchers)
+            _lineWatchers.Add(Check);
+        foreach (var line in _output)
+            Check(line);
         try
         {
-            await router._listening.Task.WaitAsync(timeout);
+            await seen.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            await router.DisposeAsync();
-            throw new TimeoutException($"router did not open its listener within {timeout}:\n{router.Output}");
+            throw new TimeoutException($"router printed no line matching /{pattern}/ within {timeout}:\n{Output}");
         }
-        return router;
+        finally
+        {
+            lock (_lineWatchers)
+                _lineWatchers.Remove(Check);
+        }
     }
+
+    public bool HasExited => _process.HasExited;
 
     public IPEndPoint Smtp => _listening.Task.Result;
 
@@ -54,11 +92,14 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>SIGTERM: what systemd and `kill` send; the node should stop gracefully.</summary>
-    public void Terminate()
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+
+    /// <summary>SIGTERM (what systemd and `kill` send) or SIGINT (Ctrl-C): the node should stop gracefully.</summary>
+    public void Terminate(int signal = SigTerm)
     {
-        if (Kill(_process.Id, 15) != 0)
-            throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (Kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -75,6 +116,11 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         if (line is null)
             return;
         _output.Enqueue(line);
+        Action<string>[] watchers;
+        lock (_lineWatchers)
+            watchers = [.. _lineWatchers];
+        foreach (var watcher in watchers)
+            watcher(line);
         var match = ListenerLine().Match(line);
         if (match.Success)
             _listening.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
