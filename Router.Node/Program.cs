@@ -78,6 +78,8 @@ public static class Program
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            // Each failed probe of /health/ready would be an error line; HealthEndpoints logs each change once instead.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
             .Enrich.FromLogContext()
             // A start cancelled by SIGTERM is a clean stop, not "Hosting failed to start" with a trace.
             .Filter.ByExcluding(e => stop.IsCancellationRequested && e.Exception is OperationCanceledException)

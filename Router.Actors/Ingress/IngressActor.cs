@@ -36,6 +36,15 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         public static GetEndpoints Instance { get; } = new();
     }
 
+    /// <summary>Ask whether the node takes new mail now (<c>/health/ready</c>); the answer is a <see cref="Readiness"/>.</summary>
+    public sealed record GetReadiness
+    {
+        public static GetReadiness Instance { get; } = new();
+    }
+
+    /// <summary>Ready: every listener is open and accepting, and no back pressure. Otherwise <paramref name="Reason"/> says why not.</summary>
+    public sealed record Readiness(bool Ready, string? Reason);
+
     private sealed record ListenerStopped(Exception? Fault);
 
     private sealed class Restart
@@ -103,6 +112,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
                 _endpointWaiters.Add(Sender);
         });
         Receive<StopListening>(OnStopListening);
+        Receive<GetReadiness>(_ => Sender.Tell(CurrentReadiness()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -198,6 +208,17 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         _cancel = new CancellationTokenSource();
         server.StartAsync(_cancel.Token).ContinueWith(t => new ListenerStopped(t.Exception?.GetBaseException()), TaskScheduler.Default)
             .PipeTo(self);
+    }
+
+    private Readiness CurrentReadiness()
+    {
+        if (_stopping)
+            return new Readiness(false, "the SMTP listener is closing (shutdown or cluster leave)");
+        if (_server is null || _bound.Count < _smtp.Listen.Count)
+            return new Readiness(false, $"SMTP listener open on {_bound.Count} of {_smtp.Listen.Count} endpoint(s)");
+        return _backPressure.Check() is { } pressure
+            ? new Readiness(false, $"back pressure: {pressure}")
+            : new Readiness(true, null);
     }
 
     private void OnListenerStopped(ListenerStopped stopped)

@@ -308,6 +308,9 @@ public sealed class MessageSpool : IAsyncDisposable
     }
 
     /// <summary>Whether the message is queued, i.e. durable and with at least one pending recipient.</summary>
+    /// <summary>False once the spool has been disposed (the node is stopping).</summary>
+    public bool IsOpen => Volatile.Read(ref _disposed) == 0;
+
     public bool Contains(string queueId)
     {
         ThrowIfDisposed();

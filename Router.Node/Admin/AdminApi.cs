@@ -43,6 +43,8 @@ public static class AdminApi
         "GET /api/track/{message-id or queue-id}",
         "GET /api/throughput",
         "GET /metrics",
+        "GET /health/live (no token)",
+        "GET /health/ready (no token)",
         "GET /",
     ];
 

@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
+using Router.Actors.Ingress;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 
@@ -57,13 +58,17 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
             json.SerializerOptions.PropertyNamingPolicy = AdminJson.Options.PropertyNamingPolicy;
             json.SerializerOptions.DefaultIgnoreCondition = AdminJson.Options.DefaultIgnoreCondition;
         });
-        var app = builder.Build();
         var system = services.GetRequiredService<ActorSystem>();
-        var routing = services.GetRequiredService<ActorRegistry>().Get<RoutingActor>();
+        var registry = services.GetRequiredService<ActorRegistry>();
+        builder.Services.AddRouterHealthChecks(system, registry.Get<IngressActor>(), services.GetRequiredService<MessageSpool>(),
+            options.Cluster.Enabled, _log);
+        var app = builder.Build();
+        var routing = registry.Get<RoutingActor>();
         var node = new NodeQueries(system, routing, options, services.GetRequiredService<MessageSpool>());
 
         app.Use(RequireToken(admin.Token));
         app.Use(AnswerErrors);
+        app.MapRouterHealthChecks();
         AdminApi.Map(app, node, system, _stopping.Token,
             services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<MessageTrackingLog>());
         app.MapFallback(() => Results.Json(new ApiError("no such route; GET /api lists them"), AdminJson.Options, statusCode: AdminException.StatusCodes.NotFound));
@@ -107,7 +112,8 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
         return (context, next) =>
         {
             // The dashboard's static files hold no data; the page sends the token with every API call.
-            if (expected is null || DashboardPage.IsPublic(context.Request))
+            // The health endpoints say only Healthy or Unhealthy, for probes that carry no secret.
+            if (expected is null || DashboardPage.IsPublic(context.Request) || HealthEndpoints.IsPublic(context.Request))
                 return next(context);
             var given = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
             if (CryptographicOperations.FixedTimeEquals(given, expected))
