@@ -2,7 +2,10 @@
 # Cluster throughput: N router processes in one cluster on 127.0.0.1, each relaying to the same two
 # smtp-sink "firewalls" (equal-cost connectors), with one smtp-source load split evenly across the
 # nodes' SMTP ports. Prints accepted and delivered messages per second and each process's CPU.
-# Run it for --nodes 1, 2, 3 to see how throughput changes as nodes are added on this machine.
+# Run it for --nodes 1, 2, 3 to see how throughput changes as nodes are added, or --matrix to run
+# every node count and shadow mode in one go. --cpu-per-node caps each router process with a
+# cgroup cpu quota, so that a 2-core machine shows what adding nodes adds instead of how the
+# processes share two cores.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +19,16 @@ usage: bench/cluster.sh [options]
   --nodes N          router processes in the cluster (default 3); the load is split evenly
   --messages M       messages in all (default 6000)
   --sessions S       concurrent SMTP sessions in all (default 21)
+  --sessions-per-node S
+                     concurrent SMTP sessions per node instead (the load grows with the nodes)
+  --shadow MODE      router.shadow: off, preferred (the default) or required
+  --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
+                     (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
+  --warm N           messages per node sent and delivered before the timed load (default 0)
+  --matrix "1 2 3"   run every node count in the list with every --shadows mode (fresh processes
+                     each), print one Markdown table and write it to bench/results/cluster-DATE.md
+  --shadows "off preferred required"
+                     the shadow modes of --matrix (default "off preferred")
   --size B           body bytes per message (default 5120)
   --reuse            reuse SMTP connections (smtp-source -d); default: a new connection per message
   --max-connections  max-connections per firewall per node (default 16)
@@ -25,9 +38,17 @@ usage: bench/cluster.sh [options]
 EOF
 }
 
-NODES=3 MESSAGES=6000 SESSIONS=21 SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
+NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
+SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" SHADOWS="off preferred"
+ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
+    --sessions-per-node) PER_NODE_SESSIONS="$2"; shift 2 ;;
+    --shadow) SHADOW="$2"; shift 2 ;;
+    --cpu-per-node) CPU_CAP="$2"; shift 2 ;;
+    --warm) WARM="$2"; shift 2 ;;
+    --matrix) MATRIX="$2"; shift 2 ;;
+    --shadows) SHADOWS="$2"; shift 2 ;;
     --nodes) NODES="$2"; shift 2 ;;
     --messages) MESSAGES="$2"; shift 2 ;;
     --sessions) SESSIONS="$2"; shift 2 ;;
@@ -42,6 +63,60 @@ while [ $# -gt 0 ]; do
   esac
 done
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+case "$SHADOW" in off|preferred|required) ;; *) echo "--shadow: off, preferred or required" >&2; exit 2 ;; esac
+
+# ---------------------------------------------------------------- matrix: this script once per case
+if [ -n "$MATRIX" ]; then
+  rest=() skip=0
+  for a in "${ARGS[@]}"; do
+    if [ "$skip" = 1 ]; then skip=0; continue; fi
+    case "$a" in --matrix|--shadows|--nodes|--shadow) skip=1 ;; --no-build) ;; *) rest+=("$a") ;; esac
+  done
+  if [ "$BUILD" = 1 ]; then ( cd "$REPO" && dotnet build Router.Node -c Release -nologo -v q ) >&2; fi
+  mkdir -p "$HERE/results"
+  out="$HERE/results/cluster-$(date -u +%Y%m%d-%H%M%S).md"
+  before="$(uptime)"
+  rows=()
+  for shadow in $SHADOWS; do
+    for n in $MATRIX; do
+      log "case: $n node(s), shadow $shadow"
+      line="$("$0" "${rest[@]}" --no-build --nodes "$n" --shadow "$shadow" | grep '^RESULT ' || true)"
+      [ -n "$line" ] || line="RESULT nodes=$n shadow=$shadow failed=1"
+      rows+=("$line")
+    done
+  done
+  python3 "$HERE/lib/cluster_table.py" "$out" "$before" "bench/cluster.sh ${ARGS[*]}" \
+    "$(cd "$REPO" && git rev-parse --short HEAD)" "${rows[@]}"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- CPU caps (a cgroup cpu quota per router process)
+CG_ROOT="" CG_KIND=""
+if [ -n "$CPU_CAP" ]; then
+  [ "$(id -u)" = 0 ] || { echo "--cpu-per-node needs root (it writes cgroup cpu quotas)" >&2; exit 2; }
+  if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    CG_ROOT=/sys/fs/cgroup/cpu CG_KIND=v1
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    CG_ROOT=/sys/fs/cgroup CG_KIND=v2
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+  else
+    echo "--cpu-per-node: no cgroup cpu controller (v1 /sys/fs/cgroup/cpu, or v2 with cpu in cgroup.controllers)" >&2; exit 2
+  fi
+  QUOTA_US="$(python3 -c "print(int(round($CPU_CAP * 100000)))")"
+  [ "$QUOTA_US" -ge 1000 ] || { echo "--cpu-per-node: at least 0.01" >&2; exit 2; }
+fi
+# Makes the cgroup NAME with the quota and prints its path.
+make_cgroup() {
+  local dir="$CG_ROOT/$1"
+  mkdir -p "$dir"
+  if [ "$CG_KIND" = v1 ]; then
+    echo 100000 > "$dir/cpu.cfs_period_us"; echo "$QUOTA_US" > "$dir/cpu.cfs_quota_us"
+  else
+    echo "$QUOTA_US 100000" > "$dir/cpu.max"
+  fi
+  echo "$dir"
+}
+CGROUPS=()
 
 # ---------------------------------------------------------------- tools (as bench/run.sh)
 PFX="$HERE/.tools/postfix"
@@ -72,6 +147,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null || true
   done
+  for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
   [ "$KEEP" = 1 ] && log "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -101,6 +177,7 @@ router {
     relay.allowed-networks = ["127.0.0.0/8"]
   }
   admin.listen = "127.0.0.1:${ADMIN[$n]}"
+  shadow = $SHADOW
   cluster {
     enabled = on
     hostname = "127.0.0.1"
@@ -117,7 +194,14 @@ router {
   }
 }
 EOF
-  ( cd "$TMP/node$i" && exec dotnet "$DLL" run --config "$TMP/node$i/router.conf" ) > "$TMP/node$i/router.log" 2>&1 &
+  if [ -n "$CPU_CAP" ]; then
+    # The process enters its cgroup before the runtime starts, so .NET sizes its thread pool and
+    # GC for the quota, as it would in a container with that limit.
+    cg="$(make_cgroup "router-bench-$$-node$i")"; CGROUPS+=("$cg")
+    ( cd "$TMP/node$i" && echo "$BASHPID" > "$cg/cgroup.procs" && exec dotnet "$DLL" run --config "$TMP/node$i/router.conf" ) > "$TMP/node$i/router.log" 2>&1 &
+  else
+    ( cd "$TMP/node$i" && exec dotnet "$DLL" run --config "$TMP/node$i/router.conf" ) > "$TMP/node$i/router.log" 2>&1 &
+  fi
   NODE_PIDS+=($!); PIDS+=($!)
   # The first node forms the cluster before the others join it.
   [ "$i" = 1 ] && python3 "$LIB" waitsmtp 127.0.0.1 "${SMTP[0]}" 60 "${NODE_PIDS[0]}"
@@ -141,11 +225,28 @@ EOF
 
 # ---------------------------------------------------------------- load
 cpu() { python3 "$LIB" procstat "$1" 2>/dev/null | cut -d' ' -f1 || echo 0; }
-declare -a CPU0
-for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
+sinks() { echo $(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB" sinkcount "$TMP/fw-b.out") )); }
 dflag=(); [ "$REUSE" = 1 ] && dflag=(-d)
 per_sessions=$(( SESSIONS / NODES )); [ "$per_sessions" -lt 1 ] && per_sessions=1
+[ -n "$PER_NODE_SESSIONS" ] && per_sessions="$PER_NODE_SESSIONS"
 per_messages=$(( MESSAGES / NODES ))
+BASE=0
+if [ "$WARM" -gt 0 ]; then
+  log "warm-up: $WARM message(s) per node"
+  WSRC=()
+  for n in $(seq 0 $(( NODES - 1 ))); do
+    timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$WARM" -l "$SIZE" \
+      -f bench@example.test -t rcpt@example.test "127.0.0.1:${SMTP[$n]}" > /dev/null 2> "$TMP/warm$n.err" &
+    WSRC+=($!)
+  done
+  for p in "${WSRC[@]}"; do wait "$p" || true; done
+  want=$(( WARM * NODES - $(cat "$TMP"/warm*.err | grep -c 'warning:' || true) ))
+  deadline=$(( $(date +%s) + TIMEOUT ))
+  while [ "$(sinks)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+  BASE="$(sinks)"
+fi
+declare -a CPU0
+for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
 TOTAL=$(( per_messages * NODES ))
 log "load: $TOTAL x $SIZE B over $NODES node(s), $per_sessions session(s) each, $([ "$REUSE" = 1 ] && echo reused || echo new) connections"
 t0="$(date +%s.%N)"
@@ -163,22 +264,26 @@ expect=$(( TOTAL - rejected ))
 delivered=0
 deadline=$(( $(date +%s) + TIMEOUT ))
 while :; do
-  delivered=$(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB" sinkcount "$TMP/fw-b.out") ))
+  delivered=$(( $(sinks) - BASE ))
   [ "$delivered" -ge "$expect" ] && break
   [ "$(date +%s)" -ge "$deadline" ] && { log "timed out with $delivered of $expect delivered"; break; }
   sleep 0.2
 done
 t_end="$(date +%s.%N)"
+# Arrivals past the expected count are duplicates (smtp-source's ids are not unique, so the sinks
+# can count them but not name them): give stragglers two seconds, then count again.
+sleep 2
+duplicates=$(( $(sinks) - BASE - expect )); [ "$duplicates" -lt 0 ] && duplicates=0
 cpus=""
 for n in $(seq 0 $(( NODES - 1 ))); do
   cpus+="$(python3 -c "print(f'{$(cpu "${NODE_PIDS[$n]}") - ${CPU0[$n]}:.1f}')") "
 done
-python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" $cpus <<'EOF'
+python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" "$SHADOW" "${CPU_CAP:-none}" "$duplicates" $cpus <<'EOF'
 import os, sys
 nodes, total, rejected, delivered = map(int, sys.argv[1:5])
 t0, t_src, t_end = map(float, sys.argv[5:8])
-rc = sys.argv[8]
-cpu = [float(c) for c in sys.argv[9:]]
+rc, shadow, cap, duplicates = sys.argv[8:12]
+cpu = [float(c) for c in sys.argv[12:]]
 accept = (total - rejected) / (t_src - t0)
 deliver = delivered / (t_end - t0)
 load = os.getloadavg()
@@ -187,4 +292,8 @@ print(f"  accepted {accept:.0f} msg/s (load {t_src - t0:.1f} s), delivered {deli
 print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {sum(cpu):.1f} s "
       f"over {t_end - t0:.1f} s wall ({sum(cpu) / (t_end - t0) * 100:.0f}% of one core; {os.cpu_count()} cores); "
       f"load average {load[0]:.1f}")
+print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}")
+print(f"RESULT nodes={nodes} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
+      f"cpu_ms_per_msg={sum(cpu) / max(delivered, 1) * 1000:.3f} cpu_s_per_node={','.join(f'{c:.1f}' for c in cpu)} "
+      f"duplicates={duplicates} load={load[0]:.1f}")
 EOF
