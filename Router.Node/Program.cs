@@ -2,8 +2,6 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
-using Router.Node.Cmd;
-using Router.Node.Demo;
 using Router.Node.Hosting;
 using Serilog;
 using Serilog.Events;
@@ -12,35 +10,11 @@ namespace Router.Node;
 
 public static class Program
 {
-    private const string Usage = """
-        usage: router [run] [--config <file>]     start a node (default verb; config defaults to hocon/router.conf)
-               router demo [--messages <n>]       start a self-contained demo with two fake firewalls
-               router cmd [--endpoint host:port] [--token T] [<command>] [--json]
-                                                  the operator client (router cmd help lists the commands)
-               router hash-password [--password-stdin] [--iterations <n>]
-                                                  print a salted hash for router.smtp.auth.users
-               router --help
-        """;
-
     public static async Task<int> Main(string[] args)
     {
-        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-        var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args.Skip(1).ToArray();
-        if (verb != "cmd" && (args.Contains("--help") || args.Contains("-h")))
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
         try
         {
-            return verb switch
-            {
-                "run" => await RunAsync(rest),
-                "demo" => await DemoCommand.RunAsync(rest),
-                "cmd" => await CmdCommand.RunAsync(rest),
-                "hash-password" => HashPasswordCommand.Run(rest),
-                _ => Fail($"unknown verb '{verb}'\n{Usage}"),
-            };
+            return await RouterCommandLine.InvokeAsync(args);
         }
         catch (RouterConfigException ex)
         {
@@ -58,7 +32,8 @@ public static class Program
         }
     }
 
-    private static async Task<int> RunAsync(string[] args)
+    /// <summary><c>router run</c>: a node from <paramref name="explicitConfig"/> (default hocon/router.conf, else the embedded defaults) until it is stopped.</summary>
+    internal static async Task<int> RunAsync(string? explicitConfig)
     {
         // SIGTERM and Ctrl-C are ours from the first moment: before the host exists the default
         // action would end the process with 143, and while it starts a cancelled start used to
@@ -67,7 +42,6 @@ public static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => OnStopSignal(context, stop));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => OnStopSignal(context, stop));
 
-        var explicitConfig = Option(args, "--config");
         var path = explicitConfig ?? Path.Combine("hocon", "router.conf");
         if (explicitConfig is not null && !File.Exists(path))
             return Fail($"configuration file not found: {path}");
@@ -131,16 +105,6 @@ public static class Program
         // Cancel the default action (terminate); the host stops in order instead.
         context.Cancel = true;
         stop.Cancel();
-    }
-
-    internal static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        if (index < 0)
-            return null;
-        if (index + 1 >= args.Length)
-            throw new ArgumentException($"{name} needs a value");
-        return args[index + 1];
     }
 
     private static int Fail(string message)

@@ -1,11 +1,18 @@
+using System.CommandLine;
+using System.CommandLine.Completions;
+using System.CommandLine.Parsing;
+
 namespace Router.Node.Cmd;
 
 /// <summary>
-/// Tab completion for the interactive client: commands, sub-commands and options, and the node's
-/// firewall and connector ids where a command takes one.
+/// Tab completion for the interactive client, asked of the same command tree that parses the
+/// commands (<see cref="OperatorCommands"/>): sub-commands, the command's own options, and the
+/// node's firewall and connector ids where a command or option takes one.
 /// </summary>
 public sealed class Completer(IReadOnlyList<string> firewalls, IReadOnlyList<string> connectors)
 {
+    private readonly OperatorCommands _tree = new(firewalls, connectors);
+
     /// <summary>Every word that can stand where the last (partial) word of <paramref name="lineBeforeCursor"/> is, sorted.</summary>
     public IReadOnlyList<string> Complete(string lineBeforeCursor)
     {
@@ -25,39 +32,38 @@ public sealed class Completer(IReadOnlyList<string> firewalls, IReadOnlyList<str
     {
         if (before.Count == 0)
             return CommandParser.Verbs;
-        var previous = before[^1];
-        switch (previous)
-        {
-            case "--connector":
-                return connectors;
-            case "--firewall":
-                return firewalls;
-            case "--state":
-                return CommandParser.QueueStates;
-            case "--node" or "-d" or "--sender":
-                return [];
-        }
-        var verb = before[0];
-        var positional = before.Skip(1).Where((w, i) => !w.StartsWith('-')).ToList();
-        return verb switch
-        {
-            "cluster" when before.Count == 1 => ["show", "leave", "down"],
-            "actor" when before.Count == 1 => ["hierarchy"],
-            "actor" => ["-d", "--all"],
-            "route" when before.Count == 1 => ["test"],
-            "firewall" when positional.Count == 0 => [.. CommandParser.FirewallActions, .. firewalls],
-            "firewall" when positional.Count == 1 && CommandParser.FirewallActions.Contains(positional[0]) => firewalls,
-            "firewall" => ["--node"],
-            "queue" when positional.Count == 0 => [.. CommandParser.QueueActions, "--connector", "--firewall", "--state", "--sender"],
-            "queue" => (positional[0], positional.Count) switch
-            {
-                ("suspend" or "resume", 1) => connectors,
-                ("redirect", 1) => [.. firewalls, "--cancel"],
-                ("redirect", 2) when !before.Contains("--cancel") => connectors,
-                ("delete", 2) => ["--bounce"],
-                _ => [],
-            },
-            _ => [],
-        };
+        var result = _tree.Root.Parse(before);
+        var command = result.CommandResult.Command;
+        if (ReferenceEquals(command, _tree.Root))
+            return [];
+
+        // Right after an option that takes a value: that option's values.
+        if (OptionNamed(result.CommandResult, before[^1]) is { } option)
+            return option.ValueType == typeof(bool) ? Offered(result.CommandResult) : Labels(option.GetCompletions(CompletionContext.Empty));
+        return Offered(result.CommandResult);
     }
+
+    /// <summary>The command's sub-commands, the values of its next argument and its own (not inherited) options.</summary>
+    private static IEnumerable<string> Offered(CommandResult result)
+    {
+        var command = result.Command;
+        var next = command.Arguments.FirstOrDefault(a => result.GetResult(a) is not { Tokens.Count: > 0 });
+        return command.Subcommands.Select(c => c.Name)
+            .Concat(next is null ? [] : Labels(next.GetCompletions(CompletionContext.Empty)))
+            .Concat(command.Options.Where(o => !o.Recursive && o is not System.CommandLine.Help.HelpOption && o is not VersionOption).Select(o => o.Name));
+    }
+
+    /// <summary>An option of the command or inherited from its parents, by name or alias.</summary>
+    private static Option? OptionNamed(CommandResult result, string word)
+    {
+        for (SymbolResult? current = result; current is CommandResult commandResult; current = current.Parent)
+        {
+            var option = commandResult.Command.Options.FirstOrDefault(o => o.Name == word || o.Aliases.Contains(word));
+            if (option is not null && (ReferenceEquals(commandResult, result) || option.Recursive))
+                return option;
+        }
+        return null;
+    }
+
+    private static IEnumerable<string> Labels(IEnumerable<CompletionItem> items) => items.Select(i => i.Label);
 }

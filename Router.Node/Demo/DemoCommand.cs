@@ -19,11 +19,9 @@ namespace Router.Node.Demo;
 /// </summary>
 public static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="count">Messages to send (validated by the command line: at least 10).</param>
+    public static async Task<int> RunAsync(int count)
     {
-        var count = int.Parse(Program.Option(args, "--messages") ?? "500");
-        if (count < 10)
-            throw new ArgumentException("--messages must be at least 10");
         var spoolPath = Path.Combine(Path.GetTempPath(), $"router-demo-{Guid.NewGuid():N}");
 
         AnsiConsole.MarkupLine("[bold]Router demo[/]: one node, two connectors of equal cost, each with its own firewall.");
