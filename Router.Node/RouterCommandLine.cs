@@ -28,15 +28,17 @@ public static class RouterCommandLine
 
         var messages = new Option<int>("--messages")
         {
-            Description = "messages the demo sends",
+            Description = "messages the demo sends (at least 10)",
             DefaultValueFactory = _ => 500,
             HelpName = "n",
+            CustomParser = r =>
+            {
+                if (int.TryParse(r.Tokens.Single().Value, out var n) && n >= 10)
+                    return n;
+                r.AddError($"--messages needs a whole number of at least 10, got '{r.Tokens.Single().Value}'");
+                return 0;
+            },
         };
-        messages.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 10)
-                r.AddError("--messages must be at least 10");
-        });
         var demo = new Command("demo", "a self-contained demo: a node and two fake firewalls in this process, one killed and revived under load") { messages };
         demo.SetAction((result, _) => DemoCommand.RunAsync(result.GetValue(messages)));
 
