@@ -8,6 +8,7 @@ using MimeKit;
 using Router.Actors.Configuration;
 using Router.Messages.Health;
 using Router.Node.Hosting;
+using Router.Testing.Firewalls;
 using Spectre.Console;
 
 namespace Router.Node.Demo;

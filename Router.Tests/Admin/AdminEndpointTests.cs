@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Akka.Actor;
 using Router.Node.Admin;
-using Router.Node.Demo;
 using Router.Node.Hosting;
+using Router.Testing;
+using Router.Testing.Firewalls;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Admin;

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Router.Node.Admin;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Admin;

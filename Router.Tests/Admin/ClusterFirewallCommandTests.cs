@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Router.Node.Admin;
+using Router.Testing;
 using Router.Tests.Cluster;
 using Router.Tests.Integration;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Router.Node.Admin;
 using Router.Node.Cmd;
-using Router.Tests.Integration;
+using Router.Testing;
 using Spectre.Console.Testing;
 
 namespace Router.Tests.Admin;

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using Router.Node.Admin;
-using Router.Tests.Integration;
+using Router.Testing;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Router.Messages.Health;
-using Router.Tests.Integration;
+using Router.Testing;
 
 namespace Router.Tests.Cluster;
 

@@ -1,7 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Router.Messages.Health;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Cluster;

@@ -3,7 +3,7 @@ using Akka.Configuration;
 using Router.Actors.Health;
 using Router.Messages.Health;
 using Router.Messages.Serialization;
-using Router.Tests.Integration;
+using Router.Testing;
 
 namespace Router.Tests.Cluster;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Cluster;
-using Router.Tests.Integration;
+using Router.Testing;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Cluster;
 

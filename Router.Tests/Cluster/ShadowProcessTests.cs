@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
 using Xunit.Abstractions;
 

@@ -1,7 +1,8 @@
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
-using Router.Tests.Observability;
 using Xunit.Abstractions;
 
 namespace Router.Tests.Cluster;

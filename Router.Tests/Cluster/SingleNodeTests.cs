@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Router.Messages.Health;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Cluster;

@@ -1,7 +1,8 @@
 using System.Text;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Health;
-using Router.Tests.Integration;
+using Router.Testing;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Cluster;
 

@@ -1,6 +1,6 @@
 using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
-using Router.Tests.Integration;
+using Router.Testing.Tls;
 
 namespace Router.Tests.Configuration;
 

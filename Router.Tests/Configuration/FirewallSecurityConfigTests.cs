@@ -1,5 +1,5 @@
 using Router.Actors.Configuration;
-using Router.Tests.Delivery;
+using Router.Testing.Tls;
 using Xunit;
 
 namespace Router.Tests.Configuration;

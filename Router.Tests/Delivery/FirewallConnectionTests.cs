@@ -3,7 +3,7 @@ using System.Text;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
 using Router.Messages.Delivery;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
 
 namespace Router.Tests.Delivery;
 

@@ -4,7 +4,8 @@ using System.Text;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
 using Router.Messages.Delivery;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
+using Router.Testing.Tls;
 
 namespace Router.Tests.Delivery;
 

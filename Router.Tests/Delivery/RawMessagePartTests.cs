@@ -2,7 +2,7 @@ using System.Text;
 using MailKit.Security;
 using MimeKit;
 using Router.Actors.Delivery;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
 
 namespace Router.Tests.Delivery;
 

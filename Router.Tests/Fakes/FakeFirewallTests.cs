@@ -4,7 +4,8 @@ using System.Text;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
+using Router.Testing.Tls;
 using Xunit;
 
 namespace Router.Tests.Fakes;
@@ -53,7 +54,7 @@ public sealed class FakeFirewallTests
     [Fact]
     public async Task With_a_certificate_it_offers_starttls_and_records_that_the_message_came_over_tls()
     {
-        using var certificate = Router.Tests.Delivery.TestCertificates.CreateSelfSigned("fw.router.test");
+        using var certificate = TestCertificates.CreateSelfSigned("fw.router.test");
         await using var firewall = await FakeFirewall.StartAsync("fw-tls", new FirewallSecurity { Certificate = certificate });
         using var client = new SmtpClient { Timeout = (int)Patience.TotalMilliseconds, ServerCertificateValidationCallback = (_, _, _, _) => true };
 
@@ -69,7 +70,7 @@ public sealed class FakeFirewallTests
     [Fact]
     public async Task With_credentials_it_refuses_mail_before_auth_and_records_the_user_after()
     {
-        using var certificate = Router.Tests.Delivery.TestCertificates.CreateSelfSigned("fw.router.test");
+        using var certificate = TestCertificates.CreateSelfSigned("fw.router.test");
         await using var firewall = await FakeFirewall.StartAsync("fw-auth", new FirewallSecurity { Certificate = certificate, User = "relay", Password = "pw" });
         using var client = new SmtpClient { Timeout = (int)Patience.TotalMilliseconds, ServerCertificateValidationCallback = (_, _, _, _) => true };
         await client.ConnectAsync(Host, firewall.Port, SecureSocketOptions.StartTls);

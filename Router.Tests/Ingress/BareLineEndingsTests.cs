@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Router.Actors.Ingress;
-using Router.Tests.Spool;
+using Router.Testing;
 
 namespace Router.Tests.Ingress;
 

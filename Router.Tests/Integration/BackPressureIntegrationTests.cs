@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

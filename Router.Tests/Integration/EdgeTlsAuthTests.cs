@@ -4,7 +4,9 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using Router.Actors.Ingress.Auth;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
+using Router.Testing.Tls;
 
 namespace Router.Tests.Integration;
 

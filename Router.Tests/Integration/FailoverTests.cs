@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Messages.Health;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

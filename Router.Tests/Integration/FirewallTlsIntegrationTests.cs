@@ -1,5 +1,7 @@
-using Router.Node.Demo;
-using Router.Tests.Delivery;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
+using Router.Testing.Tls;
 
 namespace Router.Tests.Integration;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
 
 namespace Router.Tests.Integration;
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

@@ -2,7 +2,9 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Xunit.Abstractions;
 
 namespace Router.Tests.Integration;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Router.Actors.Ingress;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

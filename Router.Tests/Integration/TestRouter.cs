@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
-using Router.Node.Demo;
 using Router.Node.Hosting;
+using Router.Testing.Firewalls;
 
 namespace Router.Tests.Integration;
 

@@ -1,6 +1,7 @@
 using Router.Actors.Configuration;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Testing;
 using Router.Tests.Spool;
 
 namespace Router.Tests.Observability;

@@ -1,4 +1,6 @@
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Observability;

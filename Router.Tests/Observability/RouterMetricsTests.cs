@@ -1,6 +1,7 @@
 using Router.Actors.Health;
 using Router.Actors.Observability;
 using Router.Messages.Delivery;
+using Router.Testing;
 
 namespace Router.Tests.Observability;
 

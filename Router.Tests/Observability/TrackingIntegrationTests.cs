@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Actors.Observability.Tracking;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Observability;

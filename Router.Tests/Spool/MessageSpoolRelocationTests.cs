@@ -1,4 +1,5 @@
 using Router.Actors.Spool;
+using Router.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using static Router.Tests.Spool.SpoolTestData;

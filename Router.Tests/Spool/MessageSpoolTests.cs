@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Router.Actors.Spool;
+using Router.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using static Router.Tests.Spool.SpoolTestData;

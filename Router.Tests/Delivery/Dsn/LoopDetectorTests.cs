@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Router.Actors.Delivery.Dsn;
 
-using Router.Tests.Spool;
+using Router.Testing;
 
 namespace Router.Tests.Delivery.Dsn;
 

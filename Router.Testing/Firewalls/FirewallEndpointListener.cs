@@ -3,7 +3,7 @@ using SmtpServer;
 using SmtpServer.IO;
 using SmtpServer.Net;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// Feeds SmtpServer the connections that <see cref="FakeFirewall"/> accepted and chose to serve. The firewall owns

@@ -1,10 +1,15 @@
-namespace Router.Tests.Integration;
+namespace Router.Testing;
 
 /// <summary>
 /// Awaits a condition that other threads make true, checking it at a short interval and failing
 /// with a message once the deadline passes. For state with no completion signal to await.
 /// </summary>
-internal static class Eventually
+/// <remarks>
+/// It fails with a <see cref="TimeoutException"/> rather than a test framework's assertion so that
+/// this library depends on no test framework (the `router` executable references it for its demo);
+/// any test runner reports the exception and its message as the failure.
+/// </remarks>
+public static class Eventually
 {
     public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
         TrueAsync(condition, timeout, () => because);
@@ -15,7 +20,7 @@ internal static class Eventually
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"not within {timeout.TotalSeconds:0.#}s: {because()}");
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0.#}s: {because()}");
             await Task.Delay(20);
         }
     }
@@ -30,7 +35,7 @@ internal static class Eventually
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"not within {timeout.TotalSeconds:0.#}s: {because()}");
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0.#}s: {because()}");
             await Task.Delay(20);
         }
     }

@@ -3,10 +3,10 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace Router.Tests.Integration;
+namespace Router.Testing;
 
 /// <summary>The real `router` executable as a child process, for tests that kill it.</summary>
-internal sealed partial class RouterProcess : IAsyncDisposable
+public sealed partial class RouterProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);

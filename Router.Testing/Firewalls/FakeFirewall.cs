@@ -8,7 +8,7 @@ using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 using SmtpServer.Storage;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// A real SMTP server on 127.0.0.1 standing in for an email firewall (smart host). Tests and the demo verb deliver

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>One accepted socket of a <see cref="FakeFirewall"/>, tracked so that Refuse and Stop can reset it.</summary>
 internal sealed class FakeConnection

@@ -1,6 +1,6 @@
 using System.Security.Authentication;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// One message a <see cref="FakeFirewall"/> took. <paramref name="Data"/> is the DATA content exactly as the

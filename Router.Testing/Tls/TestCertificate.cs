@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Router.Tests.Integration;
+namespace Router.Testing.Tls;
 
 /// <summary>
 /// A self-signed server certificate for router.test, written to a temporary folder as PEM
 /// (certificate and key in two files) and as a password-protected PKCS#12 file.
 /// </summary>
-internal sealed class TestCertificate : IDisposable
+public sealed class TestCertificate : IDisposable
 {
     public const string PfxPassword = "pfx-secret";
 

@@ -1,9 +1,9 @@
 using System.Buffers;
 
-namespace Router.Tests.Spool;
+namespace Router.Testing;
 
 /// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/>, as SmtpServer hands over a message body.</summary>
-internal static class ChunkedSequence
+public static class ChunkedSequence
 {
     public static ReadOnlySequence<byte> Of(params byte[][] chunks)
     {

@@ -5,7 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using SmtpServer.IO;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// The duplex pipe SmtpServer talks through: plain text, upgraded in place to TLS when a client sends STARTTLS

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Router.Tests.Delivery;
+namespace Router.Testing.Tls;
 
 /// <summary>Certificates made in the test: a CA, leaves it signs, and self-signed ones (ECDSA P-256, valid for a day).</summary>
-internal static class TestCertificates
+public static class TestCertificates
 {
     public static X509Certificate2 CreateCa(string name)
     {

@@ -2,10 +2,10 @@ using System.Text;
 using MailKit.Net.Smtp;
 using MimeKit;
 
-namespace Router.Tests.Integration;
+namespace Router.Testing.Smtp;
 
 /// <summary>Builds test messages whose exact wire bytes are known, and sends them with MailKit.</summary>
-internal static class TestMail
+public static class TestMail
 {
     /// <summary>
     /// A message meant to catch any rewriting: a DKIM-style header with odd folding, 8-bit text,
@@ -78,7 +78,7 @@ internal static class TestMail
     }
 
     /// <summary>A MailKit client that sends the parsed message back out exactly as it was built.</summary>
-    internal sealed class ExactBytesClient : SmtpClient
+    public sealed class ExactBytesClient : SmtpClient
     {
         protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
         {

@@ -1,4 +1,4 @@
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>What a <see cref="FakeFirewall"/> does with the next connection or command.</summary>
 public enum FirewallMode

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 
-namespace Router.Tests.Observability;
+namespace Router.Testing;
 
 /// <summary>
 /// A small parser of the Prometheus text exposition format, enough to read back what the router
 /// exports: one sample per line, <c>name{label="value",...} number</c>; comments skipped.
 /// </summary>
-internal sealed class PrometheusText
+public sealed class PrometheusText
 {
     private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _samples;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// What a <see cref="FakeFirewall"/> demands of its clients: STARTTLS with a certificate, and AUTH with one user

@@ -1,7 +1,7 @@
 using System.Text;
 using SmtpServer.Protocol;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>The replies a <see cref="FakeFirewall"/> gives when told to fail, with their enhanced status codes.</summary>
 internal static class FirewallReplies

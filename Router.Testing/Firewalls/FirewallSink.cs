@@ -5,7 +5,7 @@ using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
-namespace Router.Node.Demo;
+namespace Router.Testing.Firewalls;
 
 /// <summary>
 /// SmtpServer's callbacks for a <see cref="FakeFirewall"/>: it is a sink, so every address is accepted unless the

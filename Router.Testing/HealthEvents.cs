@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Router.Messages.Health;
 
-namespace Router.Tests.Integration;
+namespace Router.Testing;
 
 /// <summary>Collects a node's firewall health transitions from its event stream.</summary>
-internal sealed class HealthEvents
+public sealed class HealthEvents
 {
     private readonly ConcurrentQueue<FirewallStateChanged> _events = new();
     private readonly SemaphoreSlim _arrived = new(0);

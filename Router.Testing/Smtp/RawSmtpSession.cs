@@ -4,10 +4,10 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 
-namespace Router.Tests.Integration;
+namespace Router.Testing.Smtp;
 
 /// <summary>A raw SMTP session over a socket, for tests that need the exact command and reply lines.</summary>
-internal sealed class RawSmtpSession : IDisposable
+public sealed class RawSmtpSession : IDisposable
 {
     private readonly TcpClient _client = new();
     private Stream _stream = null!;
@@ -43,11 +43,11 @@ internal sealed class RawSmtpSession : IDisposable
     /// <summary>One transaction: EHLO, the given MAIL and RCPT lines, DATA with <paramref name="data"/>; returns the reply to the final dot.</summary>
     public async Task<string> TransactionAsync(string mail, IEnumerable<string> rcpts, string data)
     {
-        Assert.StartsWith("250", await ReplyAsync("EHLO client.test"));
-        Assert.StartsWith("250", await ReplyAsync(mail));
+        Expect("250", await ReplyAsync("EHLO client.test"));
+        Expect("250", await ReplyAsync(mail));
         foreach (var rcpt in rcpts)
-            Assert.StartsWith("250", await ReplyAsync(rcpt));
-        Assert.StartsWith("354", await ReplyAsync("DATA"));
+            Expect("250", await ReplyAsync(rcpt));
+        Expect("354", await ReplyAsync("DATA"));
         return await ReplyAsync(data + "\r\n.");
     }
 
@@ -62,7 +62,7 @@ internal sealed class RawSmtpSession : IDisposable
     public async Task<(System.Security.Cryptography.X509Certificates.X509Certificate? Certificate, SslProtocols Protocol)> StartTlsAsync(
         SslProtocols protocols = SslProtocols.None, string command = "STARTTLS")
     {
-        Assert.StartsWith("220", await ReplyAsync(command));
+        Expect("220", await ReplyAsync(command));
         var tls = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "router.test", EnabledSslProtocols = protocols });
         _stream = tls;
@@ -84,4 +84,11 @@ internal sealed class RawSmtpSession : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    // An exception, not a test framework's assertion: this library depends on no test framework.
+    private static void Expect(string code, string reply)
+    {
+        if (!reply.StartsWith(code, StringComparison.Ordinal))
+            throw new InvalidOperationException($"expected a {code} reply, got \"{reply}\"");
+    }
 }
