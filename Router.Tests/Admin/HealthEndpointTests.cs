@@ -1,6 +1,8 @@
 using System.Net;
 using Router.Node.Admin;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 using Router.Tests.Integration;
 
 namespace Router.Tests.Admin;
