@@ -18,7 +18,8 @@ public static class Program
         }
         catch (RouterConfigException ex)
         {
-            return Fail($"configuration error: {ex.Message}");
+            // Every problem of the file, one line each, each naming its key.
+            return Fail(string.Join("\nrouter: ", ex.Errors.Select(error => $"configuration error: {error}")));
         }
         catch (ArgumentException ex)
         {

@@ -12,6 +12,21 @@ namespace Router.Actors.Configuration;
 /// </summary>
 internal sealed class HoconReader(Config config)
 {
+    private static readonly Lazy<HoconReader> ReferenceReader = new(() => new HoconReader(RouterConfig.Reference));
+
+    /// <summary>
+    /// The value at a dotted path, or the embedded reference configuration's when the file sets it to <c>null</c>:
+    /// the reference is the one place that holds the defaults.
+    /// </summary>
+    public HoconValue? AtOrDefault(string path) => At(path) ?? ReferenceReader.Value.At(path);
+
+    /// <summary>As <see cref="AtOrDefault"/>, for a key that the reference configuration sets.</summary>
+    public HoconValue Required(string path) =>
+        AtOrDefault(path) ?? throw new RouterConfigException(path, "is required");
+
+    /// <summary>The reference configuration's value at a dotted path.</summary>
+    public static HoconValue? Default(string path) => ReferenceReader.Value.At(path);
+
     /// <summary>The value at a dotted path (fallbacks included), or null when absent or <c>null</c>.</summary>
     public HoconValue? At(string path)
     {

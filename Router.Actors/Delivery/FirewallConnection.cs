@@ -1,9 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using MailKit;
 using MailKit.Net.Smtp;
-using MailKit.Security;
 using MimeKit;
 using Router.Actors.Configuration;
 using Router.Messages.Delivery;
@@ -14,25 +11,27 @@ namespace Router.Actors.Delivery;
 /// One SMTP connection to one firewall, kept open and reused across messages. Not thread-safe:
 /// a delivery worker owns exactly one. Every failure is classified into an
 /// <see cref="AttemptOutcome"/> so that health tracking can tell a sick firewall from a bad message.
+/// This type sends messages; <see cref="FirewallSessionOpener"/> sets the session up.
 /// </summary>
 public sealed class FirewallConnection : IAsyncDisposable
 {
     /// <summary>RFC 4954: 530 5.7.0 Authentication required.</summary>
     private const int AuthenticationRequired = 530;
 
-    /// <summary>SASL mechanisms in order of preference; the first the firewall offers is the one tried.</summary>
-    private static readonly string[] PreferredMechanisms =
-        ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"];
-
     /// <summary>How MailKit writes the message: CRLF, no headers of the wrapper (MailKit clones it per send).</summary>
     private static readonly FormatOptions Format = CreateFormat();
 
     private readonly FirewallOptions _firewall;
+    private readonly FirewallSessionOpener _opener;
     private (MimeMessage Message, RawMessagePart Part)? _raw;
     private RelaySmtpClient? _client;
     private Socket? _socket;
 
-    public FirewallConnection(FirewallOptions firewall) => _firewall = firewall;
+    public FirewallConnection(FirewallOptions firewall)
+    {
+        _firewall = firewall;
+        _opener = new FirewallSessionOpener(firewall);
+    }
 
     public bool IsConnected => _client?.IsConnected == true;
 
@@ -166,177 +165,19 @@ public sealed class FirewallConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
-    /// <c>tls</c>, AUTH when credentials are configured. Each step has its own timeout (MailKit alone
-    /// would fold them into one operation) and its own outcome: a refused port, a blackholed address, a
-    /// firewall that never greets, a TLS failure and refused credentials are different faults. The
+    /// Opens the session (<see cref="FirewallSessionOpener"/>) and keeps it for the deliveries that follow. The
     /// health probe opens its sessions here too.
     /// </summary>
     internal async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        var (outcome, code, detail, client, socket) = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome is null)
         {
-            using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                connectDeadline.CancelAfter(_firewall.ConnectTimeout);
-                try
-                {
-                    await socket.ConnectAsync(_firewall.Host, _firewall.Port, connectDeadline.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    socket.Dispose();
-                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {_firewall.ConnectTimeout.TotalSeconds:0.#}s");
-                }
-                catch (SocketException ex)
-                {
-                    socket.Dispose();
-                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}");
-                }
-            }
-
-            var phase = new SessionPhase();
-            var certificates = new FirewallCertificateValidator(_firewall.Tls, _firewall.TlsTrustAnchors);
-            var client = new RelaySmtpClient(phase)
-            {
-                LocalDomain = _firewall.HeloName,
-                CommandTimeoutMs = (int)_firewall.CommandTimeout.TotalMilliseconds,
-                DataTimeoutMs = (int)_firewall.DataTimeout.TotalMilliseconds,
-                Timeout = (int)Math.Max(_firewall.GreetingTimeout.TotalMilliseconds, _firewall.TlsHandshakeTimeout.TotalMilliseconds),
-                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                // Firewalls inside the perimeter rarely publish revocation lists; verify checks chain and name.
-                CheckCertificateRevocation = false,
-                ServerCertificateValidationCallback = certificates.Validate,
-            };
-            using var greetingDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            greetingDeadline.CancelAfter(_firewall.GreetingTimeout);
-            // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
-            phase.OnStartTls = () => greetingDeadline.CancelAfter(_firewall.TlsHandshakeTimeout);
-            try
-            {
-                // MailKit would wrap the socket in a stream that sends each 4 KB block on its own.
-                await client.ConnectAsync(new CoalescingSocketStream(socket), TlsServerName, _firewall.Port, SecureSocketOptions, greetingDeadline.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested)
-            {
-                client.Dispose();
-                socket.Dispose();
-                // MailKit wraps a cancelled handshake in SslHandshakeException: the attempt was abandoned all the same.
-                throw ex as OperationCanceledException ?? new OperationCanceledException("abandoned while opening the session", ex, cancellationToken);
-            }
-            catch (Exception ex)
-            {
-                client.Dispose();
-                socket.Dispose();
-                return phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required)
-                    ? TlsFailure(ex, certificates.LastFailure)
-                    : ex switch
-                    {
-                        OperationCanceledException or TimeoutException =>
-                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
-                        SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
-                        _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
-                    };
-            }
-            phase.Settled = true;
-
-            if (_firewall.Auth is { } credentials)
-            {
-                var failure = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
-                if (failure is not null)
-                {
-                    client.Dispose();
-                    socket.Dispose();
-                    return failure.Value;
-                }
-            }
-
-            client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
             _client = client;
             _socket = socket;
-            return (null, 0, string.Empty);
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
-    /// <summary>The name TLS is negotiated for: SNI and, under <c>tls = verify</c>, the name the certificate must carry.</summary>
-    private string TlsServerName => _firewall.TlsServerName ?? _firewall.Host;
-
-    private SecureSocketOptions SecureSocketOptions => _firewall.Tls switch
-    {
-        FirewallTls.None => SecureSocketOptions.None,
-        FirewallTls.Opportunistic => SecureSocketOptions.StartTlsWhenAvailable,
-        _ => SecureSocketOptions.StartTls,
-    };
-
-    private (AttemptOutcome?, int, string) TlsFailure(Exception ex, string? certificateProblem)
-    {
-        var mode = _firewall.Tls.ToString().ToLowerInvariant();
-        var detail = ex switch
-        {
-            NotSupportedException => $"the firewall does not offer STARTTLS (tls = {mode}); nothing is sent in clear text",
-            _ when certificateProblem is not null => $"certificate refused (tls = {mode}): {certificateProblem}",
-            OperationCanceledException or TimeoutException or SslHandshakeException { InnerException: OperationCanceledException or TimeoutException } =>
-                $"STARTTLS handshake did not complete within {_firewall.TlsHandshakeTimeout.TotalSeconds:0.#}s",
-            SmtpCommandException cmd => $"STARTTLS refused: {Describe(cmd)}",
-            SslHandshakeException { InnerException: { } inner } => $"TLS handshake failed: {inner.Message}",
-            _ => $"TLS handshake failed: {ex.Message}",
-        };
-        return (AttemptOutcome.TlsFailed, ex is SmtpCommandException command ? (int)command.StatusCode : 0, detail);
-    }
-
-    /// <summary>SMTP AUTH with the firewall's credentials; null on success. Never over plain text unless allowed.</summary>
-    private async Task<(AttemptOutcome?, int, string)?> AuthenticateAsync(RelaySmtpClient client, FirewallCredentials credentials, CancellationToken cancellationToken)
-    {
-        if (!client.IsSecure && !_firewall.AuthAllowInsecure)
-            return (AttemptOutcome.AuthFailed, 0,
-                "credentials not sent: the connection is not TLS (the firewall did not offer STARTTLS) and auth-allow-insecure is off");
-        if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
-            return (AttemptOutcome.AuthFailed, 0,
-                client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS");
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_firewall.CommandTimeout);
-        client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
-        // One mechanism only: MailKit would try each offered one in turn, and every try with a wrong password
-        // counts towards the firewall's lockout of the account.
-        if (PreferredMechanisms.FirstOrDefault(client.AuthenticationMechanisms.Contains) is { } mechanism)
-            client.AuthenticationMechanisms.IntersectWith([mechanism]);
-        try
-        {
-            await client.AuthenticateAsync(new NetworkCredential(credentials.User, credentials.Password), deadline.Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            client.Dispose();
-            throw;
-        }
-        catch (MailKit.Security.AuthenticationException ex)
-        {
-            return (AttemptOutcome.AuthFailed, 535, $"AUTH as {credentials.User} refused: {ex.Message}");
-        }
-        catch (SmtpCommandException ex)
-        {
-            return (AttemptOutcome.AuthFailed, (int)ex.StatusCode, $"AUTH as {credentials.User} refused: {Describe(ex)}");
-        }
-        catch (NotSupportedException ex)
-        {
-            return (AttemptOutcome.AuthFailed, 0, $"AUTH as {credentials.User} impossible: {ex.Message}");
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
-        {
-            return (AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {_firewall.CommandTimeout.TotalSeconds:0.#}s");
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
-        {
-            return (AttemptOutcome.ConnectionLost, 0, $"connection lost during AUTH: {ex.Message}");
-        }
+        return (outcome, code, detail);
     }
 
     /// <summary>Whether the open session is encrypted (STARTTLS succeeded).</summary>
@@ -409,7 +250,7 @@ public sealed class FirewallConnection : IAsyncDisposable
         return new DeliveryResult(AttemptOutcome.Completed, results, reply, dataSent);
     }
 
-    private static string Describe(SmtpCommandException ex) => $"{(int)ex.StatusCode} {ex.Message}";
+    private static string Describe(SmtpCommandException ex) => FirewallSessionOpener.Describe(ex);
 
     private static MailboxAddress ToMailbox(string address) => address.Length == 0
         ? new MailboxAddress(string.Empty, string.Empty)

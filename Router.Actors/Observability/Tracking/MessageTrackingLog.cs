@@ -1,11 +1,11 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Router.Actors.Configuration;
+using Router.Actors.Threading;
 
 namespace Router.Actors.Observability.Tracking;
 
@@ -16,12 +16,10 @@ namespace Router.Actors.Observability.Tracking;
 /// batches (no fsync: the log is for people, the spool is the record). When the writer's queue is
 /// full, because the disk cannot keep up, the event is dropped and counted
 /// (<c>router_tracking_events_dropped_total</c>) so that the mail never waits for its own log.
-/// <see cref="FindAsync"/> answers "what happened to this message" from the files.
+/// <see cref="FindAsync"/> answers "what happened to this message" from the files (<see cref="TrackingLogSearch"/>).
 /// </summary>
 public sealed class MessageTrackingLog : IAsyncDisposable
 {
-    private const string FilePrefix = "tracking-";
-    private const string FileSuffix = ".jsonl";
     private const int MaxBatch = 4096;
 
     private static readonly JsonWriterOptions WriterOptions = new()
@@ -37,11 +35,9 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Func<string, Stream> _openFile;
     private readonly Channel<Item> _queue;
-    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<(long Sequence, string Path)> _files = [];
+    private readonly DedicatedWriterThread<Item>? _writer;
+    private readonly List<(long Sequence, string Path)> _files;
     private long _dropped;
-    private readonly ManualResetEventSlim _writerWake = new(false, spinCount: 0);
-    private Action? _wakeWriter;
     private Stream? _file;
     private long _fileLength;
     private DateTime _lastErrorLogged = DateTime.MinValue;
@@ -54,7 +50,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         _logger = NullLogger.Instance;
         _openFile = _ => Stream.Null;
         _queue = Channel.CreateBounded<Item>(1);
-        _writerStopped.TrySetResult();
+        _files = [];
     }
 
     /// <summary>Opens (or continues) the log in <see cref="TrackingOptions.Directory"/> and starts its writer.</summary>
@@ -83,13 +79,9 @@ public sealed class MessageTrackingLog : IAsyncDisposable
             AllowSynchronousContinuations = false,
         });
         System.IO.Directory.CreateDirectory(options.Directory);
-        foreach (var path in System.IO.Directory.EnumerateFiles(options.Directory, FilePrefix + "*" + FileSuffix))
-        {
-            if (SequenceOf(path) is { } sequence)
-                _files.Add((sequence, path));
-        }
-        _files.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        new Thread(RunWriter) { IsBackground = true, Name = "tracking-writer" }.Start();
+        _files = TrackingLogFiles.List(options.Directory);
+        _writer = new DedicatedWriterThread<Item>("tracking-writer", _queue.Reader, RunWriter);
+        _writer.Start();
     }
 
     /// <summary>A log that writes nothing and finds nothing (<c>router.tracking.enabled = off</c>).</summary>
@@ -148,7 +140,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         if (!Enabled)
             return [];
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        return await Task.Run(() => Search(messageIdOrQueueId.Trim(), cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => TrackingLogSearch.Find(_options.Directory, messageIdOrQueueId.Trim(), cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes what is queued, then closes the file.</summary>
@@ -157,88 +149,8 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || !Enabled)
             return;
         _queue.Writer.TryComplete();
-        await _writerStopped.Task.ConfigureAwait(false);
+        await _writer!.Stopped.ConfigureAwait(false);
     }
-
-    private List<TrackingEvent> Search(string id, CancellationToken cancellationToken)
-    {
-        var bare = BareMessageId(id);
-        // A pre-filter on the raw line; JSON would escape a quote or a backslash, so such an id is looked for in every line.
-        var filterable = !bare.Any(c => c is '"' or '\\' || char.IsControl(c));
-        var queueIds = new HashSet<string>(StringComparer.Ordinal) { id };
-        var found = new List<TrackingEvent>();
-        foreach (var path in ListFiles())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            StreamReader reader;
-            try
-            {
-                reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // Rotated away meanwhile.
-            }
-
-            using (reader)
-            {
-                while (reader.ReadLine() is { } line)
-                {
-                    if (filterable && !line.Contains(bare, StringComparison.Ordinal) && !ContainsAny(line, queueIds))
-                        continue;
-                    TrackingEvent? entry;
-                    try
-                    {
-                        entry = JsonSerializer.Deserialize(line, TrackingJsonContext.Default.TrackingEvent);
-                    }
-                    catch (JsonException)
-                    {
-                        continue; // A line torn by a crash, or not ours.
-                    }
-
-                    if (entry is null)
-                        continue;
-                    if (entry.Event == TrackingEventKind.Received && entry.MessageId is { } messageId && BareMessageId(messageId) == bare)
-                        queueIds.Add(entry.QueueId);
-                    if (queueIds.Contains(entry.QueueId))
-                        found.Add(entry);
-                }
-            }
-        }
-        return found;
-    }
-
-    private static bool ContainsAny(string line, HashSet<string> values)
-    {
-        foreach (var value in values)
-        {
-            if (line.Contains(value, StringComparison.Ordinal))
-                return true;
-        }
-        return false;
-    }
-
-    private static string BareMessageId(string id) => id.Trim().TrimStart('<').TrimEnd('>');
-
-    private IEnumerable<string> ListFiles() =>
-        System.IO.Directory.EnumerateFiles(_options.Directory, FilePrefix + "*" + FileSuffix)
-            .Select(p => (Sequence: SequenceOf(p), Path: p))
-            .Where(f => f.Sequence is not null)
-            .OrderBy(f => f.Sequence)
-            .Select(f => f.Path)
-            .ToArray();
-
-    private static long? SequenceOf(string path)
-    {
-        var name = Path.GetFileName(path);
-        return name.StartsWith(FilePrefix, StringComparison.Ordinal) && name.EndsWith(FileSuffix, StringComparison.Ordinal)
-            && long.TryParse(name.AsSpan(FilePrefix.Length, name.Length - FilePrefix.Length - FileSuffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
-                ? sequence
-                : null;
-    }
-
-    private string FileName(long sequence) =>
-        Path.Combine(_options.Directory, $"{FilePrefix}{sequence.ToString("D6", CultureInfo.InvariantCulture)}{FileSuffix}");
 
     private static Stream OpenForAppend(string path) =>
         new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 64 * 1024);
@@ -250,7 +162,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         var barriers = new List<TaskCompletionSource>();
         try
         {
-            while (WaitForEvents())
+            while (_writer!.WaitToRead())
             {
                 var written = 0;
                 try
@@ -318,21 +230,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
             // Events still queued after a fault: release anyone waiting on a barrier behind them.
             while (_queue.Reader.TryRead(out var item))
                 item.Barrier?.TrySetResult();
-            _writerStopped.TrySetResult();
         }
-    }
-
-    private bool WaitForEvents()
-    {
-        var wait = _queue.Reader.WaitToReadAsync();
-        if (!wait.IsCompleted)
-        {
-            // Sleeps without spinning: a blocking Task wait spun and yielded the CPU first, on every wake-up.
-            _writerWake.Reset();
-            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter ??= _writerWake.Set);
-            _writerWake.Wait();
-        }
-        return wait.GetAwaiter().GetResult();
     }
 
     /// <summary>Appends one line to the current file, starting the next file first when this one would pass max-file-size.</summary>
@@ -362,7 +260,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     {
         CloseFile();
         var sequence = _files.Count == 0 ? 1 : _files[^1].Sequence + 1;
-        var path = FileName(sequence);
+        var path = TrackingLogFiles.PathOf(_options.Directory, sequence);
         _file = _openFile(path);
         _fileLength = 0;
         _files.Add((sequence, path));

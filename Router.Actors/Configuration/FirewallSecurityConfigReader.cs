@@ -4,48 +4,63 @@ using Akka.Configuration.Hocon;
 
 namespace Router.Actors.Configuration;
 
-/// <summary>The TLS and AUTH keys of a firewall block (and of <c>router.firewall-defaults</c>).</summary>
-public static partial class RouterConfig
+/// <summary>
+/// Reads the TLS and AUTH keys of a firewall block (and of <c>router.firewall-defaults</c>). Secrets are read here,
+/// at start-up, so that a missing file stops the node with its key.
+/// </summary>
+internal static class FirewallSecurityConfigReader
 {
     private static readonly HashSet<string> AuthBlockKeys = ["user", "password-file", "password-env"];
 
     /// <summary>
     /// Reads <c>tls</c>, <c>tls-ca-file</c>, <c>tls-server-name</c>, <c>auth</c> (or <c>auth-user</c> with
-    /// <c>auth-password-file</c> / <c>auth-password-env</c>) and <c>auth-allow-insecure</c> over what the block
-    /// inherits. Secrets are read here, at start-up, so that a missing file stops the node with its key.
+    /// <c>auth-password-file</c> / <c>auth-password-env</c>) and <c>auth-allow-insecure</c> over what the block inherits.
     /// </summary>
-    private static FirewallOptions ReadFirewallSecurity(HoconObject block, string key, FirewallOptions inherited, bool isDefaults)
+    /// <param name="get">A key of the block, with any fallback the block has.</param>
+    public static FirewallOptions Read(
+        Func<string, HoconValue?> get, HoconObject block, string key, FirewallOptions inherited, bool isDefaults, ConfigErrors errors)
     {
-        HoconValue? Get(string name) => HoconReader.Child(block, name);
-
         var tlsKey = $"{key}.tls";
-        var tls = HoconReader.String(Get("tls"), tlsKey) is { } tlsText ? ParseTls(tlsText, tlsKey) : inherited.Tls;
+        // A CA file or server name is checked against tls only when tls itself was read.
+        var tlsRead = errors.TryRead(
+            () => HoconReader.String(get("tls"), tlsKey) is { } tlsText ? ParseTls(tlsText, tlsKey) : inherited.Tls, inherited.Tls, out var tls);
 
         var caKey = $"{key}.tls-ca-file";
-        var caFile = inherited.TlsCaFile;
-        var anchors = inherited.TlsTrustAnchors;
-        if (HoconReader.String(Get("tls-ca-file"), caKey) is { } caText)
-        {
-            RequireVerify(tls, caKey, isDefaults);
-            caFile = string.IsNullOrWhiteSpace(caText) ? throw new RouterConfigException(caKey, "must name a PEM file") : caText.Trim();
-            anchors = LoadTrustAnchors(caFile, caKey);
-        }
+        var (caFile, anchors) = errors.Read(
+            () =>
+            {
+                if (HoconReader.String(get("tls-ca-file"), caKey) is not { } caText)
+                {
+                    return (inherited.TlsCaFile, inherited.TlsTrustAnchors);
+                }
+
+                RequireVerify(tls, caKey, isDefaults || !tlsRead);
+                var path = string.IsNullOrWhiteSpace(caText) ? throw new RouterConfigException(caKey, "must name a PEM file") : caText.Trim();
+                return (path, LoadTrustAnchors(path, caKey));
+            },
+            (inherited.TlsCaFile, inherited.TlsTrustAnchors));
 
         var serverNameKey = $"{key}.tls-server-name";
-        var serverName = inherited.TlsServerName;
-        if (HoconReader.String(Get("tls-server-name"), serverNameKey) is { } serverNameText)
-        {
-            RequireVerify(tls, serverNameKey, isDefaults);
-            serverName = HostName(serverNameText, serverNameKey);
-        }
+        var serverName = errors.Read(
+            () =>
+            {
+                if (HoconReader.String(get("tls-server-name"), serverNameKey) is not { } serverNameText)
+                {
+                    return inherited.TlsServerName;
+                }
+
+                RequireVerify(tls, serverNameKey, isDefaults || !tlsRead);
+                return ConfigRules.HostName(serverNameText, serverNameKey);
+            },
+            inherited.TlsServerName);
 
         var allowInsecureKey = $"{key}.auth-allow-insecure";
-        var allowInsecure = Switch(Get("auth-allow-insecure"), allowInsecureKey, inherited.AuthAllowInsecure);
-        var auth = ReadAuth(block, key, inherited.Auth);
-        if (auth is not null && tls == FirewallTls.None && !allowInsecure)
+        var allowInsecure = errors.Read(() => ConfigRules.Switch(get("auth-allow-insecure"), allowInsecureKey, inherited.AuthAllowInsecure), inherited.AuthAllowInsecure);
+        var authRead = errors.TryRead(() => ReadAuth(block, key, inherited.Auth), inherited.Auth, out var auth);
+        if (authRead && auth is not null && tls == FirewallTls.None && !allowInsecure)
         {
-            throw new RouterConfigException(
-                Get("auth") is not null ? $"{key}.auth" : $"{key}.auth-user",
+            errors.Add(
+                get("auth") is not null ? $"{key}.auth" : $"{key}.auth-user",
                 "credentials would travel in clear text with tls = none; use TLS or set auth-allow-insecure = on");
         }
 
@@ -69,10 +84,11 @@ public static partial class RouterConfig
         _ => throw new RouterConfigException(key, $"expected none, opportunistic, required or verify, got \"{text}\""),
     };
 
-    // In firewall-defaults a CA file or server name may serve only the firewalls that set tls = verify themselves.
-    private static void RequireVerify(FirewallTls tls, string key, bool isDefaults)
+    // In firewall-defaults a CA file or server name may serve only the firewalls that set tls = verify themselves;
+    // and when tls could not be read, its own error says enough.
+    private static void RequireVerify(FirewallTls tls, string key, bool exempt)
     {
-        if (tls != FirewallTls.Verify && !isDefaults)
+        if (tls != FirewallTls.Verify && !exempt)
         {
             throw new RouterConfigException(key, $"is only used with tls = verify (tls is {tls.ToString().ToLowerInvariant()})");
         }
@@ -190,13 +206,4 @@ public static partial class RouterConfig
             ? throw new RouterConfigException(envKey, $"the environment variable {variable} is not set or empty")
             : new FirewallCredentials(user.Trim(), secret, $"env {variable}");
     }
-
-    private static bool Switch(HoconValue? value, string key, bool fallback) =>
-        HoconReader.String(value, key)?.Trim().ToLowerInvariant() switch
-        {
-            null => fallback,
-            "on" or "true" or "yes" => true,
-            "off" or "false" or "no" => false,
-            var other => throw new RouterConfigException(key, $"expected on or off, got \"{other}\""),
-        };
 }

@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Router.Actors.Observability;
+using Router.Actors.Threading;
+
+namespace Router.Actors.Spool;
+
+/// <summary>
+/// The spool's one writer: a dedicated thread that takes every waiting request (up to the batch caps), appends
+/// them to the head segment with relocations first, fsyncs once, then updates the index and completes the
+/// requests. Every request that arrives while an fsync runs shares the next one (group commit). It also starts
+/// new segments and hands finished ones to the reaper. Everything but <see cref="Enqueue"/> and
+/// <see cref="Complete"/> runs on its thread. Over 400 lines on purpose: the group commit (collect, linger, write,
+/// fsync, apply, acknowledge) is performance-critical and stays in one piece, as it was measured.
+/// </summary>
+internal sealed class GroupCommitWriter
+{
+    private const int CopyChunkSize = 1 << 20;
+
+    // pwritev takes at most IOV_MAX (1024 on Linux) buffers per call.
+    private const int MaxBuffersPerWrite = 512;
+
+    private readonly SpoolOptions _options;
+    private readonly string _directory;
+    private readonly ILogger _logger;
+    private readonly RouterMetrics? _metrics;
+    private readonly SpoolIndex _index;
+    private readonly SpoolCompactor _compactor;
+    private readonly SpoolSegmentReaper _reaper;
+    private readonly SpoolCounters _counters;
+
+    // Synchronous continuations: the only one is the writer's wake-up (WaitToRead), which a producer
+    // then signals directly instead of through a thread-pool work item.
+    private readonly Channel<SpoolRequest> _requests = Channel.CreateUnbounded<SpoolRequest>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+
+    private readonly DedicatedWriterThread<SpoolRequest> _thread;
+
+    // Set when a request arrives that someone waits on (an accept, a barrier): ends a finish-only linger.
+    private readonly ManualResetEventSlim _urgentArrived = new(false, spinCount: 0);
+    private int _completed;
+
+    // Owned by the writer thread.
+    private SpoolSegment _head = null!;
+    private SafeFileHandle _headFile = null!;
+    private long _headLength;
+    private long _lastSegmentId;
+    private Exception? _fault;
+
+    public GroupCommitWriter(
+        SpoolOptions options,
+        string directory,
+        long lastSegmentId,
+        SpoolIndex index,
+        SpoolCompactor compactor,
+        SpoolSegmentReaper reaper,
+        SpoolCounters counters,
+        ILogger logger,
+        RouterMetrics? metrics)
+    {
+        _options = options;
+        _directory = directory;
+        _lastSegmentId = lastSegmentId;
+        _index = index;
+        _compactor = compactor;
+        _reaper = reaper;
+        _counters = counters;
+        _logger = logger;
+        _metrics = metrics;
+        _thread = new DedicatedWriterThread<SpoolRequest>("spool-writer", _requests.Reader, RunWriter);
+    }
+
+    /// <summary>Raised on the writer thread, after the commit, with the queue ids of messages that left the spool.</summary>
+    public event Action<IReadOnlyList<string>>? MessagesLeft;
+
+    /// <summary>Completes once the writer thread has finished every request queued before <see cref="Complete"/>.</summary>
+    public Task Stopped => _thread.Stopped;
+
+    /// <summary>Starts the first head segment, then the thread.</summary>
+    public void Start()
+    {
+        Roll();
+        _thread.Start();
+    }
+
+    /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
+    public void Enqueue(SpoolRequest request)
+    {
+        if (!_requests.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(MessageSpool));
+        }
+
+        if (request is not (FinishRequest or DeferRequest))
+            _urgentArrived.Set();
+    }
+
+    /// <summary>Takes no more requests; the thread writes what is queued, then stops (<see cref="Stopped"/>).</summary>
+    public void Complete()
+    {
+        Volatile.Write(ref _completed, 1);
+        _requests.Writer.TryComplete();
+        _urgentArrived.Set();
+    }
+
+    /// <summary>Closes the head segment; only once <see cref="Stopped"/> completed.</summary>
+    public void CloseHead() => _headFile.Dispose();
+
+    private void RunWriter()
+    {
+        var batch = new List<SpoolRequest>();
+        var buffer = new byte[CopyChunkSize];
+        while (true)
+        {
+            try
+            {
+                var relocations = _fault is null ? _compactor.Plan(_head) : [];
+                if (relocations.Count == 0 && !_thread.WaitToRead())
+                {
+                    break;
+                }
+
+                CollectBatch(batch, relocations.Sum(r => r.From.RecordLength));
+                if (relocations.Count == 0)
+                    LingerForUrgent(batch);
+                if (batch.Count > 0 || relocations.Count > 0)
+                {
+                    Commit(relocations, batch, buffer);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Commit handles failed writes itself; reaching here means the log's state is unknown, so
+                // accepting more mail would risk acknowledging what recovery cannot find.
+                _fault ??= ex;
+                _logger.LogCritical(ex, "Spool writer failed; the spool {Directory} refuses further writes", _directory);
+                foreach (var request in batch)
+                {
+                    request.Fail(new IOException("The spool writer failed.", ex));
+                }
+            }
+            finally
+            {
+                batch.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A batch of only finish and defer records holds no client's reply: it waits up to
+    /// <see cref="SpoolOptions.FinishLinger"/> for an accept to share its fsync, instead of starting an fsync that the
+    /// next accept would have to wait behind (at low rates that was every other fsync and doubled the accept latency).
+    /// </summary>
+    private void LingerForUrgent(List<SpoolRequest> batch)
+    {
+        if (_options.FinishLinger <= TimeSpan.Zero || batch.Count == 0 || !batch.TrueForAll(r => r is FinishRequest or DeferRequest))
+            return;
+        _urgentArrived.Reset();
+        var bytes = batch.Sum(r => r.Size);
+        CollectBatch(batch, bytes);
+        if (batch.TrueForAll(r => r is FinishRequest or DeferRequest) && Volatile.Read(ref _completed) == 0)
+        {
+            _urgentArrived.Wait(_options.FinishLinger);
+            CollectBatch(batch, batch.Sum(r => r.Size));
+        }
+    }
+
+    /// <summary>Takes every waiting request up to the batch caps and the room left in the segment.</summary>
+    private void CollectBatch(List<SpoolRequest> batch, long bytes)
+    {
+        var room = _headLength >= _options.SegmentSize ? _options.SegmentSize : _options.SegmentSize - _headLength;
+        while (batch.Count < _options.MaxBatchCount
+            && bytes < _options.MaxBatchBytes
+            && bytes < room
+            && _requests.Reader.TryRead(out var request))
+        {
+            if (request.TryTake())
+            {
+                batch.Add(request);
+                bytes += request.Size;
+            }
+        }
+    }
+
+    /// <summary>Writes one group: relocations first, then the requests; one fsync; then applies and acknowledges.</summary>
+    private void Commit(List<SpoolCompactor.Relocation> relocations, List<SpoolRequest> batch, byte[] buffer)
+    {
+        if (_fault is not null)
+        {
+            foreach (var request in batch)
+            {
+                request.Fail(new IOException("The spool refuses writes after an earlier failure.", _fault));
+            }
+
+            return;
+        }
+
+        if (relocations.Count == 0 && batch.TrueForAll(r => r is BarrierRequest))
+        {
+            // Nothing to write: no roll, no fsync; the barriers only wait for the clean-up of earlier batches.
+            CompleteBarriers(batch);
+            return;
+        }
+
+        if (_headLength >= _options.SegmentSize)
+        {
+            try
+            {
+                Roll();
+            }
+            catch (IOException ex)
+            {
+                // The current segment is still sound; only this batch fails.
+                _logger.LogError(ex, "Spool {Directory} cannot start a new segment", _directory);
+                foreach (var request in batch)
+                {
+                    request.Fail(ex);
+                }
+
+                return;
+            }
+        }
+
+        var start = _headLength;
+        var offset = start;
+        var highWater = start;
+        var committed = new List<CommittedRecord>(relocations.Count + batch.Count);
+        var records = 0;
+        try
+        {
+            // Relocations precede this batch's Finished records, so that recovery sees a relocated message
+            // before any later finish of it.
+            records += _compactor.CopyForward(relocations, _head, _headFile, ref offset, ref highWater, committed, buffer);
+
+            var buffers = new List<ReadOnlyMemory<byte>>();
+            var position = offset;
+            foreach (var request in batch)
+            {
+                switch (request)
+                {
+                    case AcceptRequest accept:
+                        committed.Add(new CommittedRecord(accept, null, new SpoolLocation(
+                            _head, position, accept.Size, position + accept.Head.Length, accept.StoredLength)));
+                        buffers.Add(accept.Head);
+                        if (!accept.Prefix.IsEmpty)
+                        {
+                            buffers.Add(accept.Prefix);
+                        }
+
+                        foreach (var segment in accept.Body)
+                        {
+                            if (!segment.IsEmpty)
+                            {
+                                buffers.Add(segment);
+                            }
+                        }
+
+                        break;
+
+                    case FinishRequest finish:
+                        committed.Add(new CommittedRecord(finish, null, default));
+                        buffers.Add(finish.Record);
+                        break;
+
+                    case DeferRequest defer:
+                        committed.Add(new CommittedRecord(defer, null, default));
+                        buffers.Add(defer.Record);
+                        break;
+
+                    case BarrierRequest:
+                        continue;
+                }
+
+                position += request.Size;
+                records++;
+            }
+
+            WriteGathered(buffers, offset);
+            offset = position;
+            if (highWater > offset)
+            {
+                // A relocation abandoned halfway left bytes past the end of the log.
+                RandomAccess.SetLength(_headFile, offset);
+            }
+
+            var fsyncStarted = Stopwatch.GetTimestamp();
+            RandomAccess.FlushToDisk(_headFile);
+            _metrics?.SpoolCommitted(records, Stopwatch.GetElapsedTime(fsyncStarted));
+            _counters.Fsynced();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Rollback(start, ex);
+            foreach (var request in batch)
+            {
+                request.Fail(new IOException("The spool could not store the record.", ex));
+            }
+
+            return;
+        }
+
+        _headLength = offset;
+        _counters.Committed(records);
+        var left = _index.Apply(committed);
+        foreach (var item in committed)
+        {
+            switch (item.Request)
+            {
+                case AcceptRequest accept:
+                    accept.Completion.TrySetResult(item.Message!);
+                    break;
+                case FinishRequest finish:
+                    finish.Completion.TrySetResult();
+                    break;
+                case DeferRequest defer:
+                    defer.Completion.TrySetResult();
+                    break;
+            }
+        }
+
+        if (left is not null)
+        {
+            RaiseMessagesLeft(left);
+        }
+
+        _reaper.Reap(_index.RemoveFinishedPrefix(_head));
+        CompleteBarriers(batch);
+    }
+
+    private void RaiseMessagesLeft(List<string> left)
+    {
+        try
+        {
+            MessagesLeft?.Invoke(left);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A MessagesLeft handler failed");
+        }
+    }
+
+    /// <summary>Barriers complete once the segments deleted so far are gone as well (tests and shutdown rely on it).</summary>
+    private void CompleteBarriers(List<SpoolRequest> batch)
+    {
+        List<BarrierRequest>? barriers = null;
+        foreach (var request in batch)
+        {
+            if (request is BarrierRequest barrier)
+            {
+                (barriers ??= []).Add(barrier);
+            }
+        }
+
+        if (barriers is null)
+        {
+            return;
+        }
+
+        var unlinking = _reaper.Unlinking;
+        if (unlinking.IsCompleted)
+        {
+            barriers.ForEach(b => b.Completion.TrySetResult());
+        }
+        else
+        {
+            unlinking.ContinueWith(_ => barriers.ForEach(b => b.Completion.TrySetResult()), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void WriteGathered(List<ReadOnlyMemory<byte>> buffers, long offset)
+    {
+        for (var first = 0; first < buffers.Count; first += MaxBuffersPerWrite)
+        {
+            var slice = buffers.GetRange(first, Math.Min(MaxBuffersPerWrite, buffers.Count - first));
+            RandomAccess.Write(_headFile, slice, offset);
+            foreach (var memory in slice)
+            {
+                offset += memory.Length;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cuts a failed batch off the log, so that nothing its callers were told failed can come back at recovery,
+    /// and later records do not sit behind a torn one.
+    /// </summary>
+    private void Rollback(long start, Exception cause)
+    {
+        _logger.LogError(cause, "Spool write to segment {Segment} failed; rolling back to offset {Offset}", _head.ToString(), start);
+        try
+        {
+            RandomAccess.SetLength(_headFile, start);
+            RandomAccess.FlushToDisk(_headFile);
+            _headLength = start;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _fault = ex;
+            _logger.LogCritical(ex, "Spool segment {Segment} could not be rolled back; the spool refuses further writes", _head.ToString());
+        }
+    }
+
+    /// <summary>Starts a new head segment; its directory entry is durable before any record in it is acknowledged.</summary>
+    private void Roll()
+    {
+        var id = _lastSegmentId + 1;
+        var path = Path.Combine(_directory, SpoolSegment.FileName(id));
+        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        try
+        {
+            DirectorySync.Flush(_directory);
+            _counters.DirectoryFsynced();
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
+
+        _lastSegmentId = id;
+        var segment = new SpoolSegment(id, path);
+        var previous = _headFile;
+        _index.AddSegment(segment);
+        _head = segment;
+        _headFile = file;
+        _headLength = 0;
+        previous?.Dispose();
+    }
+}
