@@ -55,6 +55,9 @@ public static partial class RouterConfig
             roles.Add(role);
         }
 
+        // Cluster Bootstrap: RouterConfig.Bootstrap.cs
+        var bootstrap = ReadBootstrap(reader, enabled, seeds.Count > 0, port);
+
         return new ClusterSettings
         {
             Enabled = enabled,
@@ -66,6 +69,7 @@ public static partial class RouterConfig
             MinNrOfMembers = AtLeastOne(reader, $"{ClusterKey}.min-nr-of-members", defaults.MinNrOfMembers),
             SpillOver = ReadSpillOver(reader),
             DrainTimeout = Positive(reader, $"{ClusterKey}.drain-timeout", defaults.DrainTimeout),
+            Bootstrap = bootstrap,
         };
     }
 

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Router.Node.Demo;
+using Router.Tests.Integration;
+using Xunit.Abstractions;
+
+namespace Router.Tests.Cluster;
+
+/// <summary>
+/// Cluster Bootstrap across real processes (issue 15): three `router` processes with no seed nodes, each
+/// serving its Akka.Management endpoint, find each other through config discovery and form one cluster.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Three_processes_without_seed_nodes_form_one_cluster_through_bootstrap_with_config_discovery()
+    {
+        await using var firewall = await FakeFirewall.StartAsync("fw-a");
+        var dir = TestRouter.NewSpoolPath();
+        Directory.CreateDirectory(dir);
+        var management = FreePorts(3);
+        var configs = Enumerable.Range(1, 3).Select(n => WriteConfig(dir, n, management, firewall.Port)).ToArray();
+        var nodes = new List<RouterProcess>();
+        try
+        {
+            // All three at once, as an orchestrator starts them: none can know which comes up first.
+            nodes.AddRange(await Task.WhenAll(configs.Select(c => RouterProcess.StartAsync(c, TimeSpan.FromSeconds(60)))));
+            foreach (var node in nodes)
+                await Eventually.TrueAsync(() => AdminLine().IsMatch(node.Output), TimeSpan.FromSeconds(30), () => node.Output);
+            var clients = nodes.Select(node => new HttpClient { BaseAddress = new Uri(AdminLine().Match(node.Output).Groups[1].Value) }).ToArray();
+            try
+            {
+                // Every node sees the same three members Up: one cluster, not three of one.
+                await Eventually.TrueAsync(
+                    async () => (await Task.WhenAll(clients.Select(UpMembersAsync))).All(up => up.Count == 3),
+                    TimeSpan.FromSeconds(90),
+                    () => string.Join("\n", nodes.Select((node, i) => $"--- node{i + 1}\n{node.Output}")));
+                var views = await Task.WhenAll(clients.Select(UpMembersAsync));
+                Assert.All(views, view => Assert.Equal(views[0].Order(), view.Order()));
+                output.WriteLine($"Up on every node: {string.Join(", ", views[0].Order())}");
+
+                // It was Cluster Bootstrap that formed it: each node ran the bootstrap through config discovery.
+                Assert.All(nodes, node => Assert.Contains("Initiating bootstrap procedure using akka.discovery method", node.Output, StringComparison.Ordinal));
+            }
+            finally
+            {
+                foreach (var client in clients)
+                    client.Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                await node.DisposeAsync();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>A clustered node with no seed nodes, bootstrap on, and the three management endpoints as config discovery.</summary>
+    private static string WriteConfig(string dir, int n, int[] management, int firewallPort)
+    {
+        var path = Path.Combine(dir, $"node{n}.conf");
+        var endpoints = string.Join(", ", management.Select(port => $"\"127.0.0.1:{port}\""));
+        File.WriteAllText(path, $$"""
+            router {
+              node-name = "node{{n}}"
+              spool.path = "{{Path.Combine(dir, $"node{n}", "spool")}}"
+              admin.listen = "127.0.0.1:0"
+              smtp {
+                listen = ["127.0.0.1:0"]
+                hostname = "node{{n}}.router.test"
+              }
+              firewalls { fw-a { host = "127.0.0.1", port = {{firewallPort}} } }
+              connectors { outbound { address-spaces = ["*;1"], firewalls = [fw-a] } }
+              cluster {
+                enabled = on
+                hostname = "127.0.0.1"
+                # Bootstrap joins the nodes by the addresses their management endpoints report: any free port will do.
+                port = 0
+                bootstrap {
+                  enabled = on
+                  discovery = config
+                  service-name = "router-test"
+                  required-contact-points = 3
+                  management { hostname = "127.0.0.1", port = {{management[n - 1]}} }
+                  config.endpoints = [{{endpoints}}]
+                }
+              }
+            }
+            """);
+        return path;
+    }
+
+    /// <summary>The addresses of the members Up as one node's admin endpoint (GET /api/cluster) reports them.</summary>
+    private static async Task<List<string>> UpMembersAsync(HttpClient http)
+    {
+        using var json = JsonDocument.Parse(await http.GetStringAsync("/api/cluster"));
+        return [.. json.RootElement.GetProperty("members").EnumerateArray()
+            .Where(m => string.Equals(m.GetProperty("status").GetString(), "up", StringComparison.OrdinalIgnoreCase))
+            .Select(m => m.GetProperty("address").GetString()!)];
+    }
+
+    [GeneratedRegex(@"Admin endpoint listening on (http://\S+)")]
+    private static partial Regex AdminLine();
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}
