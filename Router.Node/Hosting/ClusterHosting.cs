@@ -2,7 +2,6 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Discovery.Config.Hosting;
-using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
@@ -87,17 +86,26 @@ public static class ClusterHosting
                 });
                 break;
             case DiscoveryMethod.Kubernetes:
-                akka.WithKubernetesDiscovery(new KubernetesDiscoveryOptions
-                {
-                    PodLabelSelector = bootstrap.PodLabelSelector,
-                    // Null: the namespace of the pod's service account.
-                    PodNamespace = bootstrap.PodNamespace,
-                });
+                akka.AddHocon($$"""
+                    akka.discovery.method = {{KubernetesPodDiscovery.MethodName}}
+                    {{KubernetesPodDiscovery.ConfigPath}} {
+                      class = {{Quoted(typeof(KubernetesPodDiscovery).AssemblyQualifiedName!)}}
+                      # Empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the API server seen from a pod.
+                      api-url = ""
+                      token-path = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+                      ca-path = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+                      namespace-path = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+                      pod-namespace = {{Quoted(bootstrap.PodNamespace ?? string.Empty)}}
+                      pod-label-selector = {{Quoted(bootstrap.PodLabelSelector)}}
+                    }
+                    """, HoconAddMode.Prepend);
                 break;
         }
 
         akka.AddStartup(async (system, _) => await ContactPointEndpoint.StartAsync(system, bootstrap));
     }
+
+    private static string Quoted(string text) => System.Text.Json.JsonSerializer.Serialize(text);
 
     /// <summary>
     /// The <c>akka</c> section of the node's configuration file, if it has one, over everything the
