@@ -114,6 +114,54 @@ public sealed class ClusterBootstrapConfigTests
         Rejects(ConfigDiscovery + "\nport = 8558", "router.cluster.bootstrap.management.port", "8558 is also router.cluster.port");
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_shipped_three_node_bootstrap_example_loads(int node)
+    {
+        var options = RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("hocon", "bootstrap", $"node{node}.conf")));
+        Assert.Equal($"node{node}", options.NodeName);
+        Assert.Empty(options.Cluster.SeedNodes);
+        var bootstrap = options.Cluster.Bootstrap;
+        Assert.True(bootstrap.Enabled);
+        Assert.Equal((DiscoveryMethod.Config, 3), (bootstrap.Discovery, bootstrap.RequiredContactPoints));
+        Assert.Equal(8550 + node, bootstrap.ManagementPort);
+        Assert.Contains($"127.0.0.1:{bootstrap.ManagementPort}", bootstrap.ConfigEndpoints);
+    }
+
+    [Fact]
+    public void The_kubernetes_example_loads_with_what_the_pod_appends_at_start()
+    {
+        // deploy/kubernetes/statefulset.yaml appends these three lines to the ConfigMap's file.
+        var text = File.ReadAllText(RepositoryFile("deploy", "kubernetes", "router.conf")) + """
+
+            router.cluster.public-hostname = "10.1.0.10"
+            router.cluster.bootstrap.management.public-hostname = "10.1.0.10"
+            router.admin.token = "0123456789abcdef0123456789abcdef"
+            """;
+        var options = RouterConfig.ToOptions(RouterConfig.Parse(text));
+        var bootstrap = options.Cluster.Bootstrap;
+        Assert.True(bootstrap.Enabled);
+        Assert.Equal(DiscoveryMethod.Kubernetes, bootstrap.Discovery);
+        Assert.Equal(("0.0.0.0", "10.1.0.10", 8558), (bootstrap.ManagementHostname, bootstrap.AdvertisedManagementHostname, bootstrap.ManagementPort));
+        Assert.Equal("10.1.0.10", options.Cluster.PublicHostname);
+        Assert.Equal(9110, options.Admin.Listen.Port);
+    }
+
+    [Fact]
+    public void The_kubernetes_example_alone_is_refused_for_want_of_the_pod_ip() =>
+        Assert.Equal("router.cluster.bootstrap.management.public-hostname",
+            Assert.Throws<RouterConfigException>(() => RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("deploy", "kubernetes", "router.conf")))).Key);
+
+    [Fact]
+    public void The_container_image_config_loads()
+    {
+        var options = RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("deploy", "docker", "router.conf")));
+        Assert.Equal("/var/lib/router/spool", options.Spool.Path);
+        Assert.Equal(2525, options.Smtp.Listen[0].Port);
+    }
+
+    [Theory]
     [InlineData("bootstrap.enabled = perhaps", "router.cluster.bootstrap.enabled", "expected on or off")]
     [InlineData("bootstrap.discovery = dns", "router.cluster.bootstrap.discovery", "expected config or kubernetes, got \"dns\"")]
     [InlineData("bootstrap.service-name = \"Mail Router\"", "router.cluster.bootstrap.service-name", "is not a valid service name")]
@@ -130,4 +178,15 @@ public sealed class ClusterBootstrapConfigTests
     [InlineData("bootstrap.kubernetes.pod-namespace = \"Mail_NS\"", "router.cluster.bootstrap.kubernetes.pod-namespace", "is not a Kubernetes namespace name")]
     public void Bad_values_are_rejected_naming_the_key(string cluster, string key, string problem) =>
         Rejects(cluster, key, problem);
+
+    private static string RepositoryFile(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Router.sln")))
+                return Path.Combine([dir.FullName, .. parts]);
+        }
+
+        throw new FileNotFoundException(Path.Combine(parts));
+    }
 }
