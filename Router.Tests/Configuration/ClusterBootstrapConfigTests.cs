@@ -41,6 +41,15 @@ public sealed class ClusterBootstrapConfigTests
     }
 
     [Fact]
+    public void The_shipped_router_conf_states_the_same_bootstrap_defaults_as_the_reference()
+    {
+        var shipped = RouterConfig.ToOptions(RouterConfig.Load(RepositoryFile("hocon", "router.conf"))).Cluster.Bootstrap;
+        var builtIn = Read(string.Empty);
+        Assert.Equal(builtIn with { ConfigEndpoints = [] }, shipped with { ConfigEndpoints = [] });
+        Assert.Equal(builtIn.ConfigEndpoints, shipped.ConfigEndpoints);
+    }
+
+    [Fact]
     public void A_config_discovery_block_is_read()
     {
         var bootstrap = Read(ConfigDiscovery + """
