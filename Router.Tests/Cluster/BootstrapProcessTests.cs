@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
 using Router.Node.Demo;
+using Router.Tests.Delivery;
 using Router.Tests.Integration;
 using Xunit.Abstractions;
 
@@ -18,11 +20,57 @@ public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_processes_without_seed_nodes_form_one_cluster_through_bootstrap_with_config_discovery()
     {
+        var management = FreePorts(3);
+        var endpoints = string.Join(", ", management.Select(port => $"\"127.0.0.1:{port}\""));
+        await FormClusterAsync(management, """
+            discovery = config
+            config.endpoints = [ENDPOINTS]
+            """.Replace("ENDPOINTS", endpoints, StringComparison.Ordinal), string.Empty, "ConfigServiceDiscovery");
+    }
+
+    [Fact]
+    public async Task Three_processes_form_one_cluster_through_bootstrap_with_kubernetes_api_discovery()
+    {
+        // The API server a pod would ask, here on localhost with a CA of the test's own; it lists three running
+        // pods at 127.0.0.1 whose container ports named "management" are the three nodes' endpoints.
+        var management = FreePorts(3);
+        using var ca = TestCertificates.CreateCa("test kubernetes ca");
+        using var serverCertificate = TestCertificates.CreateLeaf(ca, "localhost");
+        var caPath = TestCertificates.WritePem(ca);
+        var tokenPath = Path.GetTempFileName();
+        await File.WriteAllTextAsync(tokenPath, "pod-token");
+        var selectors = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await using var api = await FakeKubernetesApi.StartAsync(serverCertificate, context =>
+        {
+            selectors.Add(context.Request.Query["labelSelector"].ToString());
+            return Results.Text(FakeKubernetesApi.RunningPods(management), "application/json");
+        });
+        try
+        {
+            await FormClusterAsync(management, "discovery = kubernetes", $$"""
+                akka.discovery.kubernetes-pods {
+                  api-url = "{{api.Url}}"
+                  token-path = {{JsonSerializer.Serialize(tokenPath)}}
+                  ca-path = {{JsonSerializer.Serialize(caPath)}}
+                }
+                """, "KubernetesPodDiscovery");
+            Assert.NotEmpty(selectors);
+            Assert.All(selectors, selector => Assert.Equal("app=router-test", selector));
+        }
+        finally
+        {
+            File.Delete(caPath);
+            File.Delete(tokenPath);
+        }
+    }
+
+    /// <summary>Starts three nodes with bootstrap on and <paramref name="discovery"/>, and waits for one cluster of three Up members.</summary>
+    private async Task FormClusterAsync(int[] management, string discovery, string akka, string discoveryClass)
+    {
         await using var firewall = await FakeFirewall.StartAsync("fw-a");
         var dir = TestRouter.NewSpoolPath();
         Directory.CreateDirectory(dir);
-        var management = FreePorts(3);
-        var configs = Enumerable.Range(1, 3).Select(n => WriteConfig(dir, n, management, firewall.Port)).ToArray();
+        var configs = Enumerable.Range(1, 3).Select(n => WriteConfig(dir, n, management[n - 1], discovery, akka, firewall.Port)).ToArray();
         var nodes = new List<RouterProcess>();
         try
         {
@@ -42,8 +90,8 @@ public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
                 Assert.All(views, view => Assert.Equal(views[0].Order(), view.Order()));
                 output.WriteLine($"Up on every node: {string.Join(", ", views[0].Order())}");
 
-                // It was Cluster Bootstrap that formed it: each node ran the bootstrap through config discovery.
-                Assert.All(nodes, node => Assert.Contains("Initiating bootstrap procedure using akka.discovery method", node.Output, StringComparison.Ordinal));
+                // It was Cluster Bootstrap, through the discovery configured, that formed it.
+                Assert.All(nodes, node => Assert.Contains($"Bootstrap using default `akka.discovery` method: {discoveryClass}", node.Output, StringComparison.Ordinal));
             }
             finally
             {
@@ -65,11 +113,10 @@ public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A clustered node with no seed nodes, bootstrap on, and the three management endpoints as config discovery.</summary>
-    private static string WriteConfig(string dir, int n, int[] management, int firewallPort)
+    /// <summary>A clustered node with no seed nodes and bootstrap on, its management endpoint on <paramref name="managementPort"/>.</summary>
+    private static string WriteConfig(string dir, int n, int managementPort, string discovery, string akka, int firewallPort)
     {
         var path = Path.Combine(dir, $"node{n}.conf");
-        var endpoints = string.Join(", ", management.Select(port => $"\"127.0.0.1:{port}\""));
         File.WriteAllText(path, $$"""
             router {
               node-name = "node{{n}}"
@@ -88,14 +135,14 @@ public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
                 port = 0
                 bootstrap {
                   enabled = on
-                  discovery = config
                   service-name = "router-test"
                   required-contact-points = 3
-                  management { hostname = "127.0.0.1", port = {{management[n - 1]}} }
-                  config.endpoints = [{{endpoints}}]
+                  management { hostname = "127.0.0.1", port = {{managementPort}} }
+                  {{discovery}}
                 }
               }
             }
+            {{akka}}
             """);
         return path;
     }

@@ -3,13 +3,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Discovery;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Router.Node.Hosting;
 using Router.Tests.Delivery;
 
@@ -57,7 +51,7 @@ public sealed class KubernetesPodDiscoveryTests
         var tokenPath = Path.GetTempFileName();
         await File.WriteAllTextAsync(tokenPath, "token-123\n");
         var requests = new List<(string Path, string Query, string Authorization)>();
-        await using var api = await StartApiServerAsync(serverCertificate, context =>
+        await using var api = await FakeKubernetesApi.StartAsync(serverCertificate, context =>
         {
             lock (requests)
                 requests.Add((context.Request.Path, context.Request.QueryString.Value ?? string.Empty, context.Request.Headers.Authorization.ToString()));
@@ -92,7 +86,7 @@ public sealed class KubernetesPodDiscoveryTests
         var tokenPath = Path.GetTempFileName();
         await File.WriteAllTextAsync(tokenPath, "token-123");
         var asked = 0;
-        await using var api = await StartApiServerAsync(impostor, _ =>
+        await using var api = await FakeKubernetesApi.StartAsync(impostor, _ =>
         {
             Interlocked.Increment(ref asked);
             return Results.Text(PodList, "application/json");
@@ -121,21 +115,4 @@ public sealed class KubernetesPodDiscoveryTests
             pod-namespace = "mail"
             pod-label-selector = "app={0}"
             """));
-
-    private static async Task<ApiServer> StartApiServerAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, Func<HttpContext, IResult> pods)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
-        var app = builder.Build();
-        app.MapGet("/api/v1/namespaces/{ns}/pods", pods);
-        await app.StartAsync();
-        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new ApiServer(app, $"https://localhost:{bound.Port}");
-    }
-
-    private sealed record ApiServer(WebApplication App, string Url) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => App.DisposeAsync();
-    }
 }
