@@ -78,6 +78,7 @@ internal static class ClusterConfigReader
             MinNrOfMembers = errors.Read(() => ConfigRules.AtLeastOne(reader, $"{ClusterKey}.min-nr-of-members"), 1),
             SpillOver = ReadSpillOver(reader, errors),
             DrainTimeout = errors.Read(() => ConfigRules.Positive(reader, $"{ClusterKey}.drain-timeout"), TimeSpan.MaxValue),
+            Bootstrap = errors.Read(() => BootstrapConfigReader.Read(reader, enabled, seeds.Count > 0, port), new BootstrapSettings()),
         };
     }
 

@@ -40,6 +40,9 @@ public sealed record ClusterSettings
 
     /// <summary><c>drain-timeout</c>: how long a leaving node tries to hand its queue to peers before it leaves anyway. Default 5m.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>bootstrap</c>: forming the cluster through Cluster Bootstrap and Akka.Discovery instead of seed nodes (issue 15).</summary>
+    public BootstrapSettings Bootstrap { get; init; } = new();
 }
 
 /// <summary><c>router.cluster.spill-over</c>.</summary>
