@@ -10,10 +10,13 @@ WORKDIR /src
 COPY Directory.Build.props ./
 COPY Router.Messages/Router.Messages.csproj Router.Messages/
 COPY Router.Actors/Router.Actors.csproj Router.Actors/
+COPY Router.Testing/Router.Testing.csproj Router.Testing/
 COPY Router.Node/Router.Node.csproj Router.Node/
 RUN dotnet restore Router.Node/Router.Node.csproj
 COPY Router.Messages/ Router.Messages/
 COPY Router.Actors/ Router.Actors/
+# The demo's fake firewalls (router demo) live in Router.Testing.
+COPY Router.Testing/ Router.Testing/
 COPY Router.Node/ Router.Node/
 RUN dotnet publish Router.Node/Router.Node.csproj -c Release --no-restore -o /app
 
