@@ -18,6 +18,9 @@ namespace Router.Testing.Firewalls;
 /// The firewall owns its listening socket and accepts connections itself; those it serves go to SmtpServer through
 /// <see cref="FirewallEndpointListener"/>. That is what lets it refuse, stall or answer 421 before SmtpServer sees a
 /// connection, reset every open connection at once, and listen again on the same port.
+/// Why one file of ~480 lines: the accept loop, the behaviour switch and stop/restart all work on the same
+/// listening socket, connection table and lock; the per-connection and per-session parts are already
+/// their own types (FakeConnection, FirewallSink, FirewallReplies).
 /// </remarks>
 public sealed class FakeFirewall : IAsyncDisposable
 {
