@@ -1,3 +1,6 @@
+using Router.Messages.Delivery;
+using Router.Messages.Routing;
+
 namespace Router.Messages.Health;
 
 /// <summary>Connector → firewall: send me your status now and whenever it changes.</summary>
@@ -9,8 +12,19 @@ public sealed record SubscribeFirewall(string ConnectorId) : IRouterProtocol;
 /// </summary>
 public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol;
 
-/// <summary>Connector → router: whether any firewall of this connector takes work.</summary>
-public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterProtocol;
+/// <summary>
+/// Connector → router: whether any firewall of this connector takes work. A connector that is not
+/// usable hands its waiting jobs back in the same message (<see cref="Returned"/>), so the router
+/// marks it down and places them elsewhere in one turn.
+/// </summary>
+public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterProtocol
+{
+    /// <summary>Jobs the connector can no longer deliver, to be placed elsewhere at once (empty when usable).</summary>
+    public IReadOnlyList<DeliveryJob> Returned { get; init; } = [];
+
+    /// <summary>The connector's load after the jobs were returned.</summary>
+    public ConnectorLoad Load { get; init; } = ConnectorLoad.None;
+}
 
 /// <summary>
 /// Published on the event stream (and later to the cluster) on every health transition of a

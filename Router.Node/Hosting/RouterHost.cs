@@ -85,7 +85,7 @@ public static class RouterHost
                     id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
                 var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
                 var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
-                    Path.Combine(options.Spool.Path, "operator-state.json")), "routing");
+                    Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -95,8 +95,8 @@ public static class RouterHost
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter,
-                            loggerFactory.CreateLogger("Router.Delivery")),
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool,
+                            new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: loggerFactory.CreateLogger("Router.Delivery")),
                         $"connector-{c.Id}"));
                 router.Tell(new RoutingActor.AttachConnectors(connectors,
                     options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
