@@ -58,7 +58,7 @@ public sealed class LeaveActor : ReceiveActor, IWithTimers
             _log.Warning("Leaving the cluster (asked by {RequestedBy}): taking no more mail; handing {Queued} queued message(s) to the other nodes, for up to {Timeout}",
                 request.RequestedBy, queued, drainTimeout);
             ingress.Tell(new IngressActor.StopListening(smtpGrace));
-            routing.Tell(RoutingActor.StartDrain.Instance);
+            routing.Tell(StartDrain.Instance);
             Timers.StartPeriodicTimer("check", Check.Instance, TimeSpan.FromMilliseconds(250));
             Timers.StartSingleTimer("timeout", TimedOut.Instance, drainTimeout);
             Sender.Tell(new LeaveStarted(address, queued, AlreadyLeaving: false));

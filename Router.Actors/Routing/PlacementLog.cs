@@ -36,11 +36,11 @@ public sealed class PlacementLog(EventStream events, RouterTelemetry telemetry, 
     }
 
     /// <summary>A part placed on a connector, with its tier ("pattern;cost"; null after an operator redirect outside its route).</summary>
-    public void Routed(DeliveryJob job, string connector, IReadOnlyList<RouteTier>? tiers)
+    public void Routed(DeliveryJob job, string connector, PathSelector paths)
     {
         if (!telemetry.Tracking.Enabled)
             return;
-        var tier = tiers?.FirstOrDefault(t => t.ConnectorIds.Contains(connector));
+        var tier = paths.TierOf(job, connector);
         Track(TrackingEventKind.Routed, job, connector, tier is null ? null : $"{tier.Pattern};{tier.Cost}");
     }
 
@@ -95,6 +95,19 @@ public sealed class PlacementLog(EventStream events, RouterTelemetry telemetry, 
             job.QueueId, job.Recipients.Count, peer, remoteQueueId, reason);
         Track(TrackingEventKind.HandedOver, job, reply: $"handed over to {peer} as {remoteQueueId}: {reason}");
         Publish("handed-over", peer, job.Recipients.Count, $"{job.QueueId} is {remoteQueueId} there: {reason}");
+    }
+
+    /// <summary>Keeps what operators decided across restarts; a failure is logged, the decision stays in force until then.</summary>
+    public void SaveOperatorState(string? path, OperatorState state)
+    {
+        try
+        {
+            OperatorState.Save(path, state);
+        }
+        catch (IOException ex)
+        {
+            log.Error(ex, "Could not save the operator state to {File}; it will not survive a restart", path);
+        }
     }
 
     /// <summary>The words operators see for a hand-back they caused (the tail and the tracking log).</summary>

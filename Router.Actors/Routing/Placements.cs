@@ -1,4 +1,5 @@
 using Router.Messages.Delivery;
+using Router.Messages.Queue;
 
 namespace Router.Actors.Routing;
 
@@ -66,6 +67,34 @@ public sealed class Placements
         foreach (var job in taken)
             _byKey.Remove(KeyOf(job));
         return taken;
+    }
+
+    /// <summary>Takes every part that matches out of the table (parked ones out of their order too).</summary>
+    public IReadOnlyList<Placement> Take(Func<Placement, bool> which)
+    {
+        var taken = _byKey.Values.Where(which).ToArray();
+        foreach (var placement in taken)
+            Remove(placement.Job);
+        return taken;
+    }
+
+    /// <summary>
+    /// The operator's queue listing: every filter optional; a firewall filter keeps the parts queued on
+    /// its connectors; an unknown state lists nothing. States are named as operators know them.
+    /// </summary>
+    public IReadOnlyList<QueueEntry> Listing(ListQueue query, IReadOnlyDictionary<string, IReadOnlyList<string>> firewallConnectors)
+    {
+        PlacementState? state = null;
+        if (query.State is not null)
+        {
+            if (!PlacementStateNames.TryParse(query.State, out var parsed))
+                return [];
+            state = parsed;
+        }
+        IReadOnlyCollection<string>? connectors = query.Firewall is null ? null : firewallConnectors.GetValueOrDefault(query.Firewall) ?? [];
+        return List(query.Connector, connectors, state, query.Sender)
+            .Select(p => new QueueEntry(p.Job.QueueId, p.Job.Sender, p.Job.Recipients, p.State.Name(), p.Connector, p.NextAttempt, p.Job.Attempts))
+            .ToArray();
     }
 
     /// <summary>Operator listing: every filter optional; <paramref name="connectors"/> limits queued parts to those connectors.</summary>

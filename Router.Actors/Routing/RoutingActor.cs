@@ -23,24 +23,6 @@ namespace Router.Actors.Routing;
 /// </summary>
 public sealed class RoutingActor : ReceiveActor, IWithTimers
 {
-    /// <summary>Registers the connector actors once they exist (they need the router's ref first).</summary>
-    /// <param name="FirewallConnectors">For each firewall, the connectors that deliver through it.</param>
-    public sealed record AttachConnectors(IReadOnlyDictionary<string, IActorRef> Connectors, IReadOnlyDictionary<string, IReadOnlyList<string>> FirewallConnectors);
-
-    /// <summary>
-    /// Clustered: lets the router hand mail to peers (spill-over) through <paramref name="Handovers"/>
-    /// (a <see cref="HandoverSender"/>), choosing them from <paramref name="HealthView"/>'s cluster view.
-    /// </summary>
-    public sealed record AttachSpillOver(IActorRef HealthView, IActorRef Handovers, SpillOverSettings Settings, string SelfAddress)
-        : INoSerializationVerificationNeeded;
-
-    /// <summary>This node is leaving: place nothing locally any more, hand every part to peers.</summary>
-    public sealed class StartDrain : INoSerializationVerificationNeeded
-    {
-        public static readonly StartDrain Instance = new();
-        private StartDrain() { }
-    }
-
     private sealed class PollClusterView : INoSerializationVerificationNeeded
     {
         public static readonly PollClusterView Instance = new();
@@ -64,19 +46,13 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private readonly IActorRef _bounces;
     private readonly RetryPolicy _retry;
     private readonly TimeProvider _clock;
-    private readonly ConnectorChooser _chooser = new(new Random());
     private readonly Dictionary<string, IActorRef> _connectors = new(StringComparer.Ordinal);
-    private readonly ConnectorLoads _loads = new();
-    private readonly HashSet<string> _unusable = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<RouteTier>> _plans = new(StringComparer.Ordinal);
+    private readonly PathSelector _paths;
     private readonly Placements _placements = new();
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
     private readonly string? _stateFile;
-    private OperatorOverrides _operator;
     // Spill-over (clustered only): null until attached.
     private AttachSpillOver? _spill;
-    private SpillOverPlanner? _planner;
-    private bool _draining;
 
     /// <param name="spool">Where a deferred part's retry position is journaled; null in protocol tests that keep no spool.</param>
     public RoutingActor(AddressSpaceTable table, IActorRef bounces, RetryPolicy retry, string? stateFile, MessageSpool? spool, TimeProvider clock)
@@ -87,15 +63,16 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         _stateFile = stateFile;
         _clock = clock;
         _record = new PlacementLog(Context.System.EventStream, RouterTelemetry.Get(Context.System), _log, spool, clock);
-        _operator = new OperatorOverrides(OperatorState.Load(stateFile), new Dictionary<string, IReadOnlyList<string>>());
+        _paths = new PathSelector(table, new ConnectorChooser(new Random()),
+            new OperatorOverrides(OperatorState.Load(stateFile), new Dictionary<string, IReadOnlyList<string>>()));
 
         Receive<AttachConnectors>(m =>
         {
             foreach (var (id, actor) in m.Connectors)
                 _connectors[id] = actor;
-            _operator = _operator.With(m.FirewallConnectors);
-            if (_operator.Suspended.Count > 0)
-                _log.Warning("Connectors suspended by an operator (kept across restarts): {Connectors}", string.Join(",", _operator.Suspended));
+            _paths.Attach(m.Connectors.Keys, m.FirewallConnectors);
+            if (_paths.Operator.Suspended.Count > 0)
+                _log.Warning("Connectors suspended by an operator (kept across restarts): {Connectors}", string.Join(",", _paths.Operator.Suspended));
         });
         Receive<MessageSpooled>(OnSpooled);
         Receive<JobReleased>(OnReleased);
@@ -138,9 +115,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         var now = _clock.GetUtcNow();
         foreach (var (job, plan) in jobs)
         {
-            _plans[job.RouteKey] = plan.Tiers;
+            _paths.Remember(job.RouteKey, plan.Tiers);
             // Recovered mail that was waiting for its retry keeps waiting: a restart is no reason to retry everything at once.
-            if (message.NextAttempt is { } due && due > now && !_draining)
+            if (message.NextAttempt is { } due && due > now && !_paths.Leaving)
                 Wait(job, due);
             else
                 Place(job);
@@ -151,25 +128,20 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     {
         if (_deleted.Contains(job.QueueId))
             return;
-        if (!_plans.TryGetValue(job.RouteKey, out var tiers))
-        {
-            tiers = _table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
-            _plans[job.RouteKey] = tiers;
-        }
-        var (picked, target) = Decide(tiers, job.AvoidConnector);
-        if (SpillFor(job.Handovers, tiers, picked) is { } spill)
+        var choice = _paths.Choose(job, _clock.GetUtcNow());
+        if (choice.Handover is { } spill)
         {
             _placements.HandingOver(job);
             _spill!.Handovers.Tell(new HandoverSender.HandOver(job, spill.Peer, spill.Reason));
             return;
         }
-        if (_draining)
+        if (_paths.Leaving)
         {
             // Leaving with no peer to take it now: try again shortly; the drain timeout bounds the wait.
             Wait(job, _clock.GetUtcNow() + DrainRetry);
             return;
         }
-        if (target is null)
+        if (choice.Connector is not { } target)
         {
             _placements.Parked(job);
             _record.Track(TrackingEventKind.Parked, job, reply: "no usable connector: waiting for a path to recover");
@@ -184,25 +156,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         PlaceOn(target, job);
     }
 
-    private bool IsUsable(string id) => _connectors.ContainsKey(id) && !_unusable.Contains(id) && !_operator.IsSuspended(id);
-
-    /// <summary>The connector the tiers pick now, and where the job goes after operator redirects (null, null: park it).</summary>
-    private (string? Picked, string? Target) Decide(IReadOnlyList<RouteTier> tiers, string? avoid = null)
-    {
-        var connector = _chooser.Choose(tiers, IsUsable, _loads.Of, avoid);
-        return (connector, connector is null ? null : _operator.RedirectedTarget(connector, IsUsable) ?? connector);
-    }
-
-    private Handover? SpillFor(int handovers, IReadOnlyList<RouteTier> tiers, string? picked) =>
-        _planner is null || _spill is null
-            ? null
-            : SpillOverDecision.Decide(_planner, _spill.Settings, _draining, handovers, tiers, picked, IsUsable, _loads.Of, _clock.GetUtcNow());
-
     private void PlaceOn(string connector, DeliveryJob job)
     {
         _placements.Queued(job, connector);
-        _record.Routed(job, connector, _plans.GetValueOrDefault(job.RouteKey));
-        _loads.Sent(connector);
+        _record.Routed(job, connector, _paths);
+        _paths.Loads.Sent(connector);
         _connectors[connector].Tell(new EnqueueJob(job));
     }
 
@@ -215,7 +173,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void OnReleased(JobReleased released)
     {
-        _loads.Reported(released.ConnectorId, released.Load);
+        _paths.Loads.Reported(released.ConnectorId, released.Load);
         _placements.Remove(released.Job);
         if (released.Next is not { } next || _deleted.Contains(next.QueueId))
             return;
@@ -248,15 +206,15 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void OnConnectorStatus(ConnectorStatus status)
     {
-        _loads.Reported(status.ConnectorId, status.Load);
+        _paths.Loads.Reported(status.ConnectorId, status.Load);
         if (!status.Usable)
         {
-            if (_unusable.Add(status.ConnectorId))
-                _record.Publish("connector-down", status.ConnectorId, _loads.Of(status.ConnectorId) + status.Returned.Count, "no firewall of the connector takes work");
+            if (_paths.MarkDown(status.ConnectorId))
+                _record.Publish("connector-down", status.ConnectorId, _paths.Loads.Of(status.ConnectorId) + status.Returned.Count, "no firewall of the connector takes work");
             Reroute(status.ConnectorId, status.Returned, "no firewall of the connector takes work", null);
             return;
         }
-        if (!_unusable.Remove(status.ConnectorId))
+        if (!_paths.MarkUsable(status.ConnectorId))
             return;
         _record.Publish("connector-usable", status.ConnectorId, _placements.ParkedCount, "a firewall of the connector takes work again");
         if (_placements.ParkedCount == 0)
@@ -267,7 +225,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void OnHandedBack(JobsHandedBack handedBack)
     {
-        _loads.Reported(handedBack.ConnectorId, handedBack.Load);
+        _paths.Loads.Reported(handedBack.ConnectorId, handedBack.Load);
         Reroute(handedBack.ConnectorId, handedBack.Jobs, PlacementLog.Describe(handedBack.Reason, handedBack.RedirectTo), handedBack.RedirectTo);
     }
 
@@ -310,107 +268,91 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     /// <summary>Deferred parts (of one message or all) are placed now instead of at their retry time.</summary>
     private int PlaceDeferredNow(string? queueId = null)
     {
-        var deferred = _placements.InState(PlacementState.Deferred, queueId);
+        var deferred = Take(p => p.State == PlacementState.Deferred && (queueId is null || p.Job.QueueId == queueId));
         foreach (var placement in deferred)
-        {
-            Timers.Cancel(Placements.KeyOf(placement.Job));
-            _placements.Remove(placement.Job);
             Place(placement.Job);
-        }
         return deferred.Count;
+    }
+
+    /// <summary>Takes parts out of the table, and the retry timers of the deferred ones with them.</summary>
+    private IReadOnlyList<Placement> Take(Func<Placement, bool> which)
+    {
+        var taken = _placements.Take(which);
+        foreach (var placement in taken.Where(p => p.State == PlacementState.Deferred))
+            Timers.Cancel(Placements.KeyOf(placement.Job));
+        return taken;
+    }
+
+    /// <summary>False, and the sender told why, when no connector has this id.</summary>
+    private bool Known(string connector)
+    {
+        if (_connectors.ContainsKey(connector))
+            return true;
+        Sender.Tell(new Status.Failure(new ArgumentException($"unknown connector '{connector}'")));
+        return false;
     }
 
     // ---- Operator commands and queries ----
 
     private void ReceiveOperatorCommands()
     {
-        Receive<ListQueue>(OnList);
+        Receive<ListQueue>(q => Sender.Tell(new QueueListing(_placements.Listing(q, _paths.Operator.FirewallConnectors))));
         Receive<RetryQueue>(OnRetryNow);
         Receive<SuspendConnector>(OnSuspend);
         Receive<ResumeConnector>(OnResume);
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
-        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, StateOf, Decide, ExplainSpill)));
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill)));
         Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
-            _connectors.Keys.Order(StringComparer.Ordinal).Select(StateOf).ToArray(),
-            new Dictionary<string, string>(_operator.Redirects, StringComparer.Ordinal),
+            _connectors.Keys.Order(StringComparer.Ordinal).Select(_paths.StateOf).ToArray(),
+            new Dictionary<string, string>(_paths.Operator.Redirects, StringComparer.Ordinal),
             _placements.ParkedCount)));
     }
 
-    private ConnectorState StateOf(string id)
-    {
-        var state = !_connectors.ContainsKey(id) ? "detached"
-            : _operator.IsSuspended(id) ? "suspended"
-            : _unusable.Contains(id) ? "down"
-            : "usable";
-        return new ConnectorState(id, state, _loads.Of(id), _operator.FirewallsOf(id), _connectors.ContainsKey(id) ? _operator.RedirectedTarget(id, IsUsable) : null);
-    }
-
     private string? ExplainSpill(IReadOnlyList<RouteTier> tiers, string? picked) =>
-        SpillFor(0, tiers, picked) is { } spill ? $"hand over to {spill.Peer}: {spill.Reason}" : null;
-
-    private void OnList(ListQueue query)
-    {
-        PlacementState? state = null;
-        if (query.State is not null)
-            state = PlacementStateNames.TryParse(query.State, out var parsed) ? parsed : null;
-        var viaFirewall = query.Firewall is { } fw && _operator.FirewallConnectors.TryGetValue(fw, out var ids) ? ids : null;
-        var entries = query.State is not null && state is null
-            ? []
-            : _placements.List(query.Connector, query.Firewall is null ? null : viaFirewall ?? [], state, query.Sender)
-                .Select(p => new QueueEntry(p.Job.QueueId, p.Job.Sender, p.Job.Recipients, p.State.Name(), p.Connector, p.NextAttempt, p.Job.Attempts))
-                .ToArray();
-        Sender.Tell(new QueueListing(entries));
-    }
+        _paths.SpillFor(0, tiers, picked, _clock.GetUtcNow()) is { } spill ? $"hand over to {spill.Peer}: {spill.Reason}" : null;
 
     private void OnRetryNow(RetryQueue retry)
     {
         var count = PlaceDeferredNow(retry.QueueId) + PlaceParked(retry.QueueId);
         _log.Info("Operator: retry now{Which}: {Count} part(s)", retry.QueueId is null ? string.Empty : $" for {retry.QueueId}", count);
-        _record.Publish("operator", retry.QueueId ?? "queue", count, "retry now");
-        Sender.Tell(new QueueCommandDone("retry", count));
+        Done("retry", retry.QueueId ?? "queue", count, "retry now");
     }
 
     private void OnSuspend(SuspendConnector suspend)
     {
-        if (!_connectors.TryGetValue(suspend.ConnectorId, out var connector))
-        {
-            Sender.Tell(new Status.Failure(new ArgumentException($"unknown connector '{suspend.ConnectorId}'")));
+        if (!Known(suspend.ConnectorId))
             return;
-        }
-        var affected = _loads.Of(suspend.ConnectorId);
-        if (_operator.Suspend(suspend.ConnectorId))
+        var affected = _paths.Loads.Of(suspend.ConnectorId);
+        if (_paths.Operator.Suspend(suspend.ConnectorId))
         {
             SaveState();
             _log.Warning("Operator: connector {Connector} suspended; its backlog is placed elsewhere", suspend.ConnectorId);
-            _record.Publish("operator", suspend.ConnectorId, affected, "connector suspended");
-            connector.Tell(new HandBackJobs(HandBackReason.ConnectorSuspended));
+            _connectors[suspend.ConnectorId].Tell(new HandBackJobs(HandBackReason.ConnectorSuspended));
+            Done("suspend", suspend.ConnectorId, affected, "connector suspended");
         }
-        Sender.Tell(new QueueCommandDone("suspend", affected));
+        else
+            Sender.Tell(new QueueCommandDone("suspend", affected));
     }
 
     private void OnResume(ResumeConnector resume)
     {
-        if (!_connectors.ContainsKey(resume.ConnectorId))
+        if (!Known(resume.ConnectorId))
+            return;
+        if (!_paths.Operator.Resume(resume.ConnectorId))
         {
-            Sender.Tell(new Status.Failure(new ArgumentException($"unknown connector '{resume.ConnectorId}'")));
+            Sender.Tell(new QueueCommandDone("resume", 0));
             return;
         }
-        var placed = 0;
-        if (_operator.Resume(resume.ConnectorId))
-        {
-            SaveState();
-            _log.Info("Operator: connector {Connector} resumed", resume.ConnectorId);
-            placed = PlaceParked();
-            _record.Publish("operator", resume.ConnectorId, placed, "connector resumed");
-        }
-        Sender.Tell(new QueueCommandDone("resume", placed));
+        SaveState();
+        _log.Info("Operator: connector {Connector} resumed", resume.ConnectorId);
+        Done("resume", resume.ConnectorId, PlaceParked(), "connector resumed");
     }
 
     private void OnRedirect(RedirectFirewall redirect)
     {
-        if (!_connectors.ContainsKey(redirect.ConnectorId) || !_operator.FirewallConnectors.TryGetValue(redirect.FirewallId, out var sources))
+        if (!_connectors.ContainsKey(redirect.ConnectorId) || !_paths.Operator.FirewallConnectors.TryGetValue(redirect.FirewallId, out var sources))
         {
             Sender.Tell(new Status.Failure(new ArgumentException($"unknown firewall '{redirect.FirewallId}' or connector '{redirect.ConnectorId}'")));
             return;
@@ -419,70 +361,51 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         var from = sources.Where(s => s != redirect.ConnectorId).ToHashSet(StringComparer.Ordinal);
         foreach (var source in from)
         {
-            affected += _loads.Of(source);
+            affected += _paths.Loads.Of(source);
             _connectors[source].Tell(new HandBackJobs(HandBackReason.FirewallRedirected, redirect.ConnectorId));
         }
         // Mail waiting for its retry or for a path, whose route runs through that firewall, goes now.
-        bool ThroughFirewall(DeliveryJob job) =>
-            _plans.TryGetValue(job.RouteKey, out var tiers) && tiers.Any(t => t.ConnectorIds.Any(from.Contains));
-        var deferred = _placements.InState(PlacementState.Deferred).Where(p => ThroughFirewall(p.Job)).Select(p => p.Job).ToArray();
-        foreach (var job in deferred)
-        {
-            Timers.Cancel(Placements.KeyOf(job));
-            _placements.Remove(job);
-        }
-        var waiting = deferred.Concat(_placements.TakeParked(ThroughFirewall)).ToArray();
-        foreach (var job in waiting)
-            PlaceOn(redirect.ConnectorId, job);
-        affected += waiting.Length;
-        _operator.Redirect(redirect.FirewallId, redirect.ConnectorId);
+        var waiting = Take(p => p.State is PlacementState.Deferred or PlacementState.Parked && _paths.RoutesThrough(p.Job, from));
+        foreach (var placement in waiting)
+            PlaceOn(redirect.ConnectorId, placement.Job);
+        affected += waiting.Count;
+        _paths.Operator.Redirect(redirect.FirewallId, redirect.ConnectorId);
         SaveState();
         _log.Warning("Operator: mail for firewall {Firewall} redirected to connector {Connector} until cancelled", redirect.FirewallId, redirect.ConnectorId);
-        _record.Publish("operator", redirect.FirewallId, affected, $"redirected to connector {redirect.ConnectorId}");
-        Sender.Tell(new QueueCommandDone("redirect", affected));
+        Done("redirect", redirect.FirewallId, affected, $"redirected to connector {redirect.ConnectorId}");
     }
 
     private void OnDelete(DeleteMessage delete)
     {
         _deleted.Add(delete.QueueId);
-        var waiting = _placements.OfMessage(delete.QueueId);
-        foreach (var placement in waiting)
-        {
-            if (placement.State == PlacementState.Deferred)
-                Timers.Cancel(Placements.KeyOf(placement.Job));
-            _placements.Remove(placement.Job);
-        }
+        var waiting = Take(p => p.Job.QueueId == delete.QueueId);
         foreach (var connector in _connectors.Values)
             connector.Tell(new HandBackJobs(HandBackReason.MessageDeleted, OnlyQueueId: delete.QueueId));
         _bounces.Tell(new RecipientsFailed(delete.QueueId, []) { Bounce = delete.Bounce, AllPending = new FailedRecipient(0, "5.0.0", "deleted by the operator", null) });
         _log.Warning("Operator: message {QueueId} deleted ({Bounce})", delete.QueueId, delete.Bounce ? "sender notified" : "no bounce");
         _record.Deleted(delete.QueueId, delete.Bounce);
-        _record.Publish("operator", delete.QueueId, waiting.Count, delete.Bounce ? "deleted, sender notified" : "deleted, no bounce");
-        Sender.Tell(new QueueCommandDone("delete", waiting.Count));
+        Done("delete", delete.QueueId, waiting.Count, delete.Bounce ? "deleted, sender notified" : "deleted, no bounce");
     }
 
     private void OnCancelRedirect(CancelRedirect cancel)
     {
-        var removed = _operator.CancelRedirect(cancel.FirewallId);
-        if (removed)
+        if (!_paths.Operator.CancelRedirect(cancel.FirewallId))
         {
-            SaveState();
-            _log.Info("Operator: redirect of firewall {Firewall} cancelled", cancel.FirewallId);
-            _record.Publish("operator", cancel.FirewallId, 1, "redirect cancelled");
+            Sender.Tell(new QueueCommandDone("cancel-redirect", 0));
+            return;
         }
-        Sender.Tell(new QueueCommandDone("cancel-redirect", removed ? 1 : 0));
+        SaveState();
+        _log.Info("Operator: redirect of firewall {Firewall} cancelled", cancel.FirewallId);
+        Done("cancel-redirect", cancel.FirewallId, 1, "redirect cancelled");
     }
 
-    private void SaveState()
+    private void SaveState() => _record.SaveOperatorState(_stateFile, _paths.Operator.ToState());
+
+    /// <summary>An operator command is done: the event for the tail, and the reply with the parts it touched.</summary>
+    private void Done(string command, string subject, int affected, string detail)
     {
-        try
-        {
-            OperatorState.Save(_stateFile, _operator.ToState());
-        }
-        catch (IOException ex)
-        {
-            _log.Error(ex, "Could not save the operator state to {File}; it will not survive a restart", _stateFile);
-        }
+        _record.Publish("operator", subject, affected, detail);
+        Sender.Tell(new QueueCommandDone(command, affected));
     }
 
     // ---- Spill-over and drain (cluster) ----
@@ -490,7 +413,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnAttachSpillOver(AttachSpillOver attach)
     {
         _spill = attach;
-        _planner = new SpillOverPlanner(_connectors.Keys.ToDictionary(c => c, c => (IReadOnlyList<string>)_operator.FirewallsOf(c)), attach.SelfAddress);
+        _paths.AttachSpillOver(attach.Settings, attach.SelfAddress);
         Timers.StartPeriodicTimer("cluster-view", PollClusterView.Instance, TimeSpan.FromSeconds(1));
         Self.Tell(PollClusterView.Instance);
     }
@@ -498,7 +421,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnClusterView(ClusterHealthView view)
     {
         // Mail waiting for a path may have one on a peer now.
-        if (_planner is not null && _planner.Update(view) && _placements.ParkedCount > 0 && (_spill!.Settings.Enabled || _draining))
+        if (_paths.Update(view) && _placements.ParkedCount > 0 && _paths.SpillsOver)
             PlaceParked();
     }
 
@@ -513,15 +436,15 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         _placements.Remove(failed.Job);
         _log.Warning("Could not hand {QueueId} to {Peer}: {Error}; it stays here (that node gets no handovers for {Avoid})",
             failed.Job.QueueId, failed.Peer, failed.Error, SpillOverPlanner.AvoidFor);
-        _planner?.Avoid(failed.Peer, _clock.GetUtcNow() + SpillOverPlanner.AvoidFor);
+        _paths.AvoidPeer(failed.Peer, _clock.GetUtcNow() + SpillOverPlanner.AvoidFor);
         Place(failed.Job);
     }
 
     private void OnStartDrain()
     {
-        if (_draining)
+        if (_paths.Leaving)
             return;
-        _draining = true;
+        _paths.Leaving = true;
         var waiting = _placements.InState(PlacementState.Deferred).Count + _placements.ParkedCount;
         _log.Warning("Leaving: no mail is delivered here any more; {Count} waiting part(s) and every connector's backlog go to the other nodes", waiting);
         _record.Publish("leaving", "node", waiting, "handing the queue to the other nodes");

@@ -98,7 +98,7 @@ public static class RouterHost
                         ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool,
                             new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: loggerFactory.CreateLogger("Router.Delivery")),
                         $"connector-{c.Id}"));
-                router.Tell(new RoutingActor.AttachConnectors(connectors,
+                router.Tell(new AttachConnectors(connectors,
                     options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
 
                 var recovered = spool.Recovered;
@@ -156,7 +156,7 @@ public static class RouterHost
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
                     var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver), HandoverSender.Name);
-                    router.Tell(new RoutingActor.AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
+                    router.Tell(new AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
                     registry.Register<LeaveActor>(system.ActorOf(
                         LeaveActor.Props(ingress, router, spool, leaveState, options.Cluster.DrainTimeout, options.Smtp.ShutdownGrace), LeaveActor.Name));

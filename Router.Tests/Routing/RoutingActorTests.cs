@@ -49,7 +49,7 @@ public sealed class RoutingActorTests : TestKit
         _backup = CreateTestProbe();
         _bounces = CreateTestProbe();
         _router = Sys.ActorOf(RoutingActor.Props(options.BuildAddressSpaceTable(), _bounces, Retry));
-        _router.Tell(new RoutingActor.AttachConnectors(
+        _router.Tell(new AttachConnectors(
             new Dictionary<string, IActorRef> { ["a"] = _a, ["b"] = _b, ["backup"] = _backup },
             new Dictionary<string, IReadOnlyList<string>> { ["fw-a"] = ["a"], ["fw-b"] = ["b"], ["fw-c"] = ["backup"] }));
     }
