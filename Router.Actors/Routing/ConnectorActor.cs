@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
-using Router.Actors.Spool;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Routing;
@@ -12,7 +11,8 @@ namespace Router.Actors.Routing;
 /// <summary>
 /// One per connector per node. Owns the connector's backlog (a mailbox cannot be moved, a list
 /// can) and its count, feeds its healthy firewalls as their capacity allows, asks
-/// <see cref="AttemptTriage"/> what each ended attempt means, journals the deliveries, and hands
+/// <see cref="AttemptTriage"/> what each ended attempt means, tells the outcome actor (which alone
+/// journals what became of recipients) the delivered and failed ones, and hands
 /// its waiting jobs back to the router the moment none of its firewalls can take work. Every
 /// message it sends the router carries its <see cref="ConnectorLoad"/>: the router never counts it.
 /// </summary>
@@ -38,8 +38,7 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly Dictionary<string, RouterMetrics.PathMetrics> _metrics;
     private readonly string _id;
     private readonly IActorRef _router;
-    private readonly MessageSpool? _spool;
-    private readonly IActorRef _bounces;
+    private readonly IActorRef _outcomes;
     private readonly AttemptPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, FirewallView> _firewalls;
@@ -48,17 +47,17 @@ public sealed class ConnectorActor : ReceiveActor
     private long _enqueued;
     private long _duplicatesPossible;
 
-    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool? spool,
+    /// <param name="outcomes">The <see cref="Delivery.OutcomeActor"/>: it journals delivered recipients and bounces failed ones.</param>
+    public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef outcomes,
         AttemptPolicy policy, TimeProvider clock, Microsoft.Extensions.Logging.ILogger? mailLog)
     {
         // The host passes its logger; actors built without one (tests) log these lines nowhere.
         _mailLog = mailLog ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _policy = policy;
         _clock = clock;
-        _bounces = bounces;
+        _outcomes = outcomes;
         _id = id;
         _router = router;
-        _spool = spool;
         _firewalls = firewalls.ToDictionary(f => f.Key, f => new FirewallView(f.Value));
         var metrics = RouterTelemetry.Get(Context.System).Metrics;
         _metrics = firewalls.Keys.ToDictionary(f => f, f => metrics.Path(id, f));
@@ -75,10 +74,9 @@ public sealed class ConnectorActor : ReceiveActor
         Receive<HandBackJobs>(OnHandBack);
     }
 
-    /// <param name="spool">Where deliveries are journaled; null in protocol tests that keep no spool.</param>
-    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef bounces, MessageSpool? spool,
+    public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef outcomes,
         AttemptPolicy policy, TimeProvider? clock = null, Microsoft.Extensions.Logging.ILogger? mailLog = null) =>
-        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, bounces, spool, policy, clock ?? TimeProvider.System, mailLog));
+        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, outcomes, policy, clock ?? TimeProvider.System, mailLog));
 
     /// <summary>Jobs taken and not finished: waiting here, queued at or running on a firewall.</summary>
     private ConnectorLoad Load
@@ -145,12 +143,12 @@ public sealed class ConnectorActor : ReceiveActor
         if (verdict.Delivered.Count > 0)
         {
             ConnectorLog.Delivered(_mailLog, job.QueueId, verdict.Delivered.Count, _id, attempted.FirewallId, result.Detail);
-            Journal(job.QueueId, verdict.Delivered);
+            _outcomes.Tell(new RecipientsDelivered(job.QueueId, verdict.Delivered));
             path?.Delivered(verdict.Delivered.Count, job.ReceivedAt == default ? null : _clock.GetUtcNow() - job.ReceivedAt);
             TrackDelivered(job, attempted.FirewallId, verdict.Delivered, result);
         }
         if (verdict.Failed.Count > 0)
-            _bounces.Tell(new RecipientsFailed(job.QueueId, verdict.Failed));
+            _outcomes.Tell(new RecipientsFailed(job.QueueId, verdict.Failed));
         if (verdict.RecipientDeferrals > 0)
             ConnectorLog.Deferred(_mailLog, job.QueueId, verdict.RecipientDeferrals, _id, attempted.FirewallId, result.Detail);
         _router.Tell(new JobReleased(_id, job, verdict.Release, verdict.Next, result.Detail, Load) { FirewallId = attempted.FirewallId });
@@ -223,16 +221,6 @@ public sealed class ConnectorActor : ReceiveActor
                 best = view;
         }
         return best;
-    }
-
-    private void Journal(string queueId, IReadOnlyList<int> recipients)
-    {
-        if (_spool is null)
-            return;
-        var log = _log;
-        _spool.FinishAsync(queueId, recipients, RecipientOutcome.Delivered).ContinueWith(
-            t => log.Error(t.Exception, "Could not journal {Outcome} for {QueueId}; it may be delivered again after a restart", RecipientOutcome.Delivered, queueId),
-            TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>The attempt's line in the tracking log: how the transaction ended and what the firewall said.</summary>

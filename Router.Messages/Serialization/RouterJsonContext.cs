@@ -23,6 +23,7 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(FailedRecipient))]
 [JsonSerializable(typeof(RecipientsFailed))]
 [JsonSerializable(typeof(RecipientsDelayed))]
+[JsonSerializable(typeof(RecipientsDelivered))]
 [JsonSerializable(typeof(DeliverJob))]
 [JsonSerializable(typeof(DeliveryAttempted))]
 [JsonSerializable(typeof(JobsReturned))]

@@ -56,6 +56,7 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(FailedRecipient)] = "frcp",
         [typeof(RecipientsFailed)] = "rfail",
         [typeof(RecipientsDelayed)] = "rdly",
+        [typeof(RecipientsDelivered)] = "rdlv",
         [typeof(DeliverJob)] = "dj",
         [typeof(DeliveryAttempted)] = "datt",
         [typeof(JobsReturned)] = "jret",

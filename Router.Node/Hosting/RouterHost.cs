@@ -83,7 +83,7 @@ public static class RouterHost
                 IActorRef? routing = null;
                 var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
                     id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
-                var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
+                var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
@@ -95,7 +95,7 @@ public static class RouterHost
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool,
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces,
                             new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: loggerFactory.CreateLogger("Router.Delivery")),
                         $"connector-{c.Id}"));
                 router.Tell(new AttachConnectors(connectors,

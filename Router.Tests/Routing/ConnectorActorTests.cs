@@ -8,13 +8,13 @@ using Router.Messages.Routing;
 
 namespace Router.Tests.Routing;
 
-/// <summary>The connector's protocol, with probes for its two firewalls, the router and the bounce actor.</summary>
+/// <summary>The connector's protocol, with probes for its two firewalls, the router and the outcome actor.</summary>
 public sealed class ConnectorActorTests : TestKit
 {
     private readonly TestProbe _fwA;
     private readonly TestProbe _fwB;
     private readonly TestProbe _router;
-    private readonly TestProbe _bounces;
+    private readonly TestProbe _outcomes;
     private readonly IActorRef _connector;
 
     public ConnectorActorTests()
@@ -22,9 +22,9 @@ public sealed class ConnectorActorTests : TestKit
         _fwA = CreateTestProbe();
         _fwB = CreateTestProbe();
         _router = CreateTestProbe();
-        _bounces = CreateTestProbe();
+        _outcomes = CreateTestProbe();
         _connector = Sys.ActorOf(ConnectorActor.Props("out", new Dictionary<string, IActorRef> { ["fw-a"] = _fwA, ["fw-b"] = _fwB },
-            _router, _bounces, spool: null, new AttemptPolicy(PoisonAfter: 3)));
+            _router, _outcomes, new AttemptPolicy(PoisonAfter: 3)));
         Assert.Equal("out", _fwA.ExpectMsg<SubscribeFirewall>().ConnectorId);
         Assert.Equal("out", _fwB.ExpectMsg<SubscribeFirewall>().ConnectorId);
     }
@@ -44,7 +44,7 @@ public sealed class ConnectorActorTests : TestKit
     }
 
     [Fact]
-    public void A_job_goes_to_a_firewall_with_room_and_its_delivery_releases_it_with_the_connectors_own_load()
+    public void A_job_goes_to_a_firewall_with_room_and_its_delivery_goes_to_the_outcome_actor_and_releases_it_with_the_connectors_own_load()
     {
         OnlyFirewallAUp();
         var job = Job("Q1");
@@ -53,6 +53,8 @@ public sealed class ConnectorActorTests : TestKit
         var sent = (Firewall: "fw-a", _fwA.ExpectMsg<DeliverJob>().Job);
         _connector.Tell(new DeliveryAttempted(sent.Firewall, job, new DeliveryResult(AttemptOutcome.Completed, [new RecipientResult(0, 250, "250 ok")], "250 ok", true)));
 
+        var delivered = _outcomes.ExpectMsg<RecipientsDelivered>();
+        Assert.Equal(("Q1", 0), (delivered.QueueId, Assert.Single(delivered.Recipients)));
         var released = _router.ExpectMsg<JobReleased>();
         Assert.Equal(("out", JobRelease.Finished, (DeliveryJob?)null, sent.Firewall), (released.ConnectorId, released.Release, released.Next, released.FirewallId));
         Assert.Equal(new ConnectorLoad(0, 1), released.Load);
@@ -69,7 +71,7 @@ public sealed class ConnectorActorTests : TestKit
         _connector.Tell(new DeliveryAttempted(sent.Firewall, job, new DeliveryResult(AttemptOutcome.Completed,
             [new RecipientResult(0, 451, "451 4.7.1 later"), new RecipientResult(1, 550, "550 5.1.1 no such user")], "mixed", true)));
 
-        var failed = _bounces.ExpectMsg<RecipientsFailed>();
+        var failed = _outcomes.ExpectMsg<RecipientsFailed>();
         Assert.Equal((1, "5.1.1"), (Assert.Single(failed.Recipients).RecipientIndex, failed.Recipients[0].Status));
         var released = _router.ExpectMsg<JobReleased>();
         Assert.Equal(JobRelease.Deferred, released.Release);

@@ -59,6 +59,7 @@ internal static class MessageSamples
         Failed,
         new RecipientsFailed("Q1A2B3", [Failed]) { Bounce = true, AllPending = Failed },
         new RecipientsDelayed("Q1A2B3", [Failed], At),
+        new RecipientsDelivered("Q1A2B3", [0, 1]),
         new DeliverJob(Job),
         new DeliveryAttempted("fw-a", Job, Delivery),
         new JobsReturned("fw-a", [Job], "firewall tripped"),
