@@ -191,9 +191,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         var now = _clock.GetUtcNow();
         var next = command.Action switch
         {
-            "trip" => _health.TripNow("tripped by operator", now, _policy),
-            "reset" => _health.Reset(now, "reset by operator"),
-            "drain" => _health.Drain(now, "drained by operator"),
+            FirewallAction.Trip => _health.TripNow("tripped by operator", now, _policy),
+            FirewallAction.Reset => _health.Reset(now, "reset by operator"),
+            FirewallAction.Drain => _health.Drain(now, "drained by operator"),
             _ => null,
         };
         if (next is null)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Router.Messages.Delivery;
 using Router.Messages.Routing;
 
@@ -40,8 +41,24 @@ public sealed record FirewallStateChanged(
     DateTimeOffset At,
     TimeSpan? OpenFor) : IRouterProtocol;
 
-/// <summary>Operator commands for one firewall. <see cref="Action"/> is trip, reset or drain.</summary>
-public sealed record FirewallCommand(string FirewallId, string Action) : IRouterProtocol;
+/// <summary>What an operator does to a firewall. On the wire (and for operators) by its lowercase name.</summary>
+public enum FirewallAction
+{
+    /// <summary>Open the circuit now: no new work until it has been open its time and a probe succeeds.</summary>
+    [JsonStringEnumMemberName("trip")]
+    Trip,
+
+    /// <summary>Back to healthy now, counters cleared.</summary>
+    [JsonStringEnumMemberName("reset")]
+    Reset,
+
+    /// <summary>No new work; deliveries in flight finish.</summary>
+    [JsonStringEnumMemberName("drain")]
+    Drain,
+}
+
+/// <summary>Operator command for one firewall; the reply is its <see cref="FirewallSnapshot"/>.</summary>
+public sealed record FirewallCommand(string FirewallId, FirewallAction Action) : IRouterProtocol;
 
 /// <summary>Reply to any request for a firewall's state.</summary>
 public sealed record FirewallSnapshot(

@@ -67,7 +67,7 @@ internal static class MessageSamples
         new FirewallStatus("fw-a", "suspect", true, 4),
         new ConnectorStatus("out-a", true) { Returned = [Job], Load = new ConnectorLoad(3, 17) },
         new FirewallStateChanged("fw-a", "node1", ["out-a", "out-b"], "healthy", "tripped", "3 failures", At, TimeSpan.FromSeconds(10)),
-        new FirewallCommand("fw-a", "trip"),
+        new FirewallCommand("fw-a", FirewallAction.Drain),
         Snapshot,
         GetFirewallSnapshot.Instance,
         HealthEntry,
