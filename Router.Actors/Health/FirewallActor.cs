@@ -227,6 +227,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since,
             next.State == HealthState.Tripped ? next.OpenUntil - next.Since : null));
 
+        // The connectors hear that this firewall takes no work before they get its jobs back: a job
+        // returned first would be sent straight back here, and returned again.
+        PublishStatusIfChanged();
         if (!next.AcceptsWork)
             ReturnQueued($"firewall {to}");
         if (next.State == HealthState.Tripped && _busy.Count > 0)
@@ -237,7 +240,6 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             // Not disposed: a Deliver already in a worker's mailbox may still link to its token.
             abandoned.Cancel();
         }
-        PublishStatusIfChanged();
     }
 
     /// <summary>Jobs not yet started go back to their connectors, to be placed elsewhere at once.</summary>

@@ -21,6 +21,11 @@ namespace Router.Actors.Routing;
 /// <see cref="ConnectorChooser"/>, <see cref="SpillOverDecision"/>, <see cref="RetrySchedule"/>,
 /// <see cref="OperatorOverrides"/>, kept in <see cref="Placements"/> and <see cref="ConnectorLoads"/>.
 /// </summary>
+/// <remarks>
+/// About 450 lines: the mail path, the waiting parts' timers and the operator commands all act on
+/// the one placement table this actor owns, so they stay together; what each decides is in the
+/// pure types above, and what it records in <see cref="PlacementLog"/>.
+/// </remarks>
 public sealed class RoutingActor : ReceiveActor, IWithTimers
 {
     private sealed class PollClusterView : INoSerializationVerificationNeeded
