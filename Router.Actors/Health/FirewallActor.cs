@@ -191,9 +191,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         var now = _clock.GetUtcNow();
         var next = command.Action switch
         {
-            "trip" => _health.TripNow("tripped by operator", now, _policy),
-            "reset" => _health.Reset(now, "reset by operator"),
-            "drain" => _health.Drain(now, "drained by operator"),
+            FirewallAction.Trip => _health.TripNow("tripped by operator", now, _policy),
+            FirewallAction.Reset => _health.Reset(now, "reset by operator"),
+            FirewallAction.Drain => _health.Drain(now, "drained by operator"),
             _ => null,
         };
         if (next is null)
@@ -227,6 +227,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(new FirewallStateChanged(_firewall.Id, _node, _connectorIds, from, to, next.Reason, next.Since,
             next.State == HealthState.Tripped ? next.OpenUntil - next.Since : null));
 
+        // The connectors hear that this firewall takes no work before they get its jobs back: a job
+        // returned first would be sent straight back here, and returned again.
+        PublishStatusIfChanged();
         if (!next.AcceptsWork)
             ReturnQueued($"firewall {to}");
         if (next.State == HealthState.Tripped && _busy.Count > 0)
@@ -237,7 +240,6 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             // Not disposed: a Deliver already in a worker's mailbox may still link to its token.
             abandoned.Cancel();
         }
-        PublishStatusIfChanged();
     }
 
     /// <summary>Jobs not yet started go back to their connectors, to be placed elsewhere at once.</summary>

@@ -34,14 +34,16 @@ public sealed class LeaveActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MessageSpool _spool;
+    private readonly TimeProvider _clock;
     private bool _leaving;
     private bool _listenerClosed;
     private bool _left;
     private DateTimeOffset _since;
 
-    public LeaveActor(IActorRef ingress, IActorRef routing, MessageSpool spool, LeaveState state, TimeSpan drainTimeout, TimeSpan smtpGrace)
+    public LeaveActor(IActorRef ingress, IActorRef routing, MessageSpool spool, LeaveState state, TimeSpan drainTimeout, TimeSpan smtpGrace, TimeProvider clock)
     {
         _spool = spool;
+        _clock = clock;
         Receive<LeaveNode>(request =>
         {
             var address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
@@ -53,12 +55,12 @@ public sealed class LeaveActor : ReceiveActor, IWithTimers
             }
 
             _leaving = true;
-            _since = DateTimeOffset.UtcNow;
+            _since = _clock.GetUtcNow();
             state.Begin();
             _log.Warning("Leaving the cluster (asked by {RequestedBy}): taking no more mail; handing {Queued} queued message(s) to the other nodes, for up to {Timeout}",
                 request.RequestedBy, queued, drainTimeout);
             ingress.Tell(new IngressActor.StopListening(smtpGrace));
-            routing.Tell(RoutingActor.StartDrain.Instance);
+            routing.Tell(StartDrain.Instance);
             Timers.StartPeriodicTimer("check", Check.Instance, TimeSpan.FromMilliseconds(250));
             Timers.StartSingleTimer("timeout", TimedOut.Instance, drainTimeout);
             Sender.Tell(new LeaveStarted(address, queued, AlreadyLeaving: false));
@@ -67,7 +69,7 @@ public sealed class LeaveActor : ReceiveActor, IWithTimers
         Receive<Check>(_ =>
         {
             if (_listenerClosed && _spool.Statistics.MessagesQueued == 0)
-                Leave($"queue handed over in {(DateTimeOffset.UtcNow - _since).TotalSeconds:0.#}s");
+                Leave($"queue handed over in {(_clock.GetUtcNow() - _since).TotalSeconds:0.#}s");
         });
         Receive<TimedOut>(_ =>
         {
@@ -79,8 +81,9 @@ public sealed class LeaveActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef ingress, IActorRef routing, MessageSpool spool, LeaveState state, TimeSpan drainTimeout, TimeSpan smtpGrace) =>
-        Akka.Actor.Props.Create(() => new LeaveActor(ingress, routing, spool, state, drainTimeout, smtpGrace));
+    public static Props Props(IActorRef ingress, IActorRef routing, MessageSpool spool, LeaveState state, TimeSpan drainTimeout, TimeSpan smtpGrace,
+        TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new LeaveActor(ingress, routing, spool, state, drainTimeout, smtpGrace, clock ?? TimeProvider.System));
 
     private void Leave(string why)
     {

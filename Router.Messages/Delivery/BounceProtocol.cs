@@ -30,3 +30,6 @@ public sealed record RecipientsFailed(string QueueId, IReadOnlyList<FailedRecipi
     /// <summary>Every recipient still pending, whatever <see cref="Recipients"/> lists (an operator deleted the message).</summary>
     public FailedRecipient? AllPending { get; init; }
 }
+
+/// <summary>Connector → outcome actor: a firewall accepted these recipients of one message (indexes into its envelope); they are journaled as delivered.</summary>
+public sealed record RecipientsDelivered(string QueueId, IReadOnlyList<int> Recipients) : IRouterProtocol;

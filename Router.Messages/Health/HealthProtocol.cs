@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using Router.Messages.Delivery;
+using Router.Messages.Routing;
+
 namespace Router.Messages.Health;
 
 /// <summary>Connector → firewall: send me your status now and whenever it changes.</summary>
@@ -9,8 +13,19 @@ public sealed record SubscribeFirewall(string ConnectorId) : IRouterProtocol;
 /// </summary>
 public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol;
 
-/// <summary>Connector → router: whether any firewall of this connector takes work.</summary>
-public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterProtocol;
+/// <summary>
+/// Connector → router: whether any firewall of this connector takes work. A connector that is not
+/// usable hands its waiting jobs back in the same message (<see cref="Returned"/>), so the router
+/// marks it down and places them elsewhere in one turn.
+/// </summary>
+public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterProtocol
+{
+    /// <summary>Jobs the connector can no longer deliver, to be placed elsewhere at once (empty when usable).</summary>
+    public IReadOnlyList<DeliveryJob> Returned { get; init; } = [];
+
+    /// <summary>The connector's load after the jobs were returned.</summary>
+    public ConnectorLoad Load { get; init; } = ConnectorLoad.None;
+}
 
 /// <summary>
 /// Published on the event stream (and later to the cluster) on every health transition of a
@@ -26,8 +41,24 @@ public sealed record FirewallStateChanged(
     DateTimeOffset At,
     TimeSpan? OpenFor) : IRouterProtocol;
 
-/// <summary>Operator commands for one firewall. <see cref="Action"/> is trip, reset or drain.</summary>
-public sealed record FirewallCommand(string FirewallId, string Action) : IRouterProtocol;
+/// <summary>What an operator does to a firewall. On the wire (and for operators) by its lowercase name.</summary>
+public enum FirewallAction
+{
+    /// <summary>Open the circuit now: no new work until it has been open its time and a probe succeeds.</summary>
+    [JsonStringEnumMemberName("trip")]
+    Trip,
+
+    /// <summary>Back to healthy now, counters cleared.</summary>
+    [JsonStringEnumMemberName("reset")]
+    Reset,
+
+    /// <summary>No new work; deliveries in flight finish.</summary>
+    [JsonStringEnumMemberName("drain")]
+    Drain,
+}
+
+/// <summary>Operator command for one firewall; the reply is its <see cref="FirewallSnapshot"/>.</summary>
+public sealed record FirewallCommand(string FirewallId, FirewallAction Action) : IRouterProtocol;
 
 /// <summary>Reply to any request for a firewall's state.</summary>
 public sealed record FirewallSnapshot(

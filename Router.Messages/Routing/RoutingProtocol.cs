@@ -19,24 +19,67 @@ public sealed record MessageSpooled(string QueueId, Envelope Envelope, long Leng
 public sealed record EnqueueJob(DeliveryJob Job) : IRouterProtocol;
 
 /// <summary>
-/// Connector → router: the connector is done with a job it was given. <paramref name="Retry"/>
-/// holds the recipients that still need delivering (a transient failure), to be placed again after
-/// <paramref name="RetryAfter"/>; null when every recipient is finished.
+/// A connector's load as the connector itself counts it, sent with every message it sends the
+/// router. The router adds the jobs it placed there since (<c>its EnqueueJob count − Enqueued</c>),
+/// which are still in the connector's mailbox; it never counts the backlog itself.
 /// </summary>
-public sealed record JobReleased(string ConnectorId, DeliveryJob Job, DeliveryJob? Retry, TimeSpan RetryAfter, string Reason) : IRouterProtocol;
+/// <param name="Backlog">Jobs taken and not yet finished: waiting here, queued at or running on a firewall.</param>
+/// <param name="Enqueued">Every <see cref="EnqueueJob"/> the connector has taken since it started.</param>
+public sealed record ConnectorLoad(int Backlog, long Enqueued) : IRouterProtocol
+{
+    public static ConnectorLoad None { get; } = new(0, 0);
+}
+
+/// <summary>How a job left its connector.</summary>
+public enum JobRelease
+{
+    /// <summary>No recipient of the job is pending at the connector any more (delivered, failed or set aside to the bounce).</summary>
+    Finished,
+
+    /// <summary>Some recipients were deferred: <see cref="JobReleased.Next"/> waits for its retry, which the router schedules.</summary>
+    Deferred,
+
+    /// <summary>The firewall failed, not the message: <see cref="JobReleased.Next"/> is placed again at once, elsewhere when possible.</summary>
+    PlaceElsewhere,
+}
 
 /// <summary>
-/// Connector → router: these jobs cannot be delivered through this connector now (no firewall of
-/// it can take them); place them again at once on another connector.
+/// Connector → router: the connector is done with a job it was given. <paramref name="Next"/> is the
+/// part still to deliver (null when <paramref name="Release"/> is <see cref="JobRelease.Finished"/>).
 /// </summary>
-public sealed record JobsRerouted(string ConnectorId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol
+/// <param name="Detail">The last reply or local error, for the retry's and the bounce's texts.</param>
+public sealed record JobReleased(string ConnectorId, DeliveryJob Job, JobRelease Release, DeliveryJob? Next, string Detail, ConnectorLoad Load) : IRouterProtocol
+{
+    /// <summary>The firewall of the attempt that released the job.</summary>
+    public string? FirewallId { get; init; }
+}
+
+/// <summary>Why a router asks a connector for its waiting jobs back.</summary>
+public enum HandBackReason
+{
+    /// <summary>An operator suspended the connector.</summary>
+    ConnectorSuspended,
+
+    /// <summary>An operator redirected the mail of one of the connector's firewalls to another connector.</summary>
+    FirewallRedirected,
+
+    /// <summary>An operator deleted a message.</summary>
+    MessageDeleted,
+
+    /// <summary>The node is leaving the cluster: everything goes to the other nodes.</summary>
+    NodeLeaving,
+}
+
+/// <summary>
+/// Router → connector: give back the jobs you have not yet sent to a firewall, as a
+/// <see cref="JobsHandedBack"/>. Only operators and a leaving node ask; none of it says anything
+/// about the connector's health.
+/// </summary>
+public sealed record HandBackJobs(HandBackReason Reason, string? RedirectTo = null, string? OnlyQueueId = null) : IRouterProtocol;
+
+/// <summary>Connector → router: the jobs a <see cref="HandBackJobs"/> asked for; the router places them again at once.</summary>
+public sealed record JobsHandedBack(string ConnectorId, IReadOnlyList<DeliveryJob> Jobs, HandBackReason Reason, ConnectorLoad Load) : IRouterProtocol
 {
     /// <summary>Set when an operator redirected this backlog: place it on this connector.</summary>
     public string? RedirectTo { get; init; }
 }
-
-/// <summary>
-/// Router → connector: give back the jobs you have not yet sent to a firewall (the connector was
-/// suspended, its mail redirected, or a message deleted), as a <see cref="JobsRerouted"/>.
-/// </summary>
-public sealed record HandBackJobs(string Reason, string? RedirectTo = null, string? OnlyQueueId = null) : IRouterProtocol;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Router.Actors.Configuration;
 using Router.Actors.Peers;
+using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Health;
@@ -148,13 +149,18 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>
     public async Task<FirewallView> FirewallCommandAsync(string id, string action, string? node, CancellationToken cancellationToken)
     {
-        if (!FirewallActions.Contains(action))
-            throw AdminException.BadRequest($"unknown firewall action '{action}' (expected {string.Join(", ", FirewallActions)})");
+        var command = action switch
+        {
+            "trip" => FirewallAction.Trip,
+            "reset" => FirewallAction.Reset,
+            "drain" => FirewallAction.Drain,
+            _ => throw AdminException.BadRequest($"unknown firewall action '{action}' (expected {string.Join(", ", FirewallActions)})"),
+        };
         if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
-            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), new FirewallCommand(id, action),
+            return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), new FirewallCommand(id, command),
                 $"firewall {id} on {remote.Node}", cancellationToken));
         var firewall = Firewall(id, node);
-        var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), new FirewallCommand(firewall.Id, action),
+        var snapshot = await AskAsync<FirewallSnapshot>(system.ActorSelection($"/user/firewall-{firewall.Id}"), new FirewallCommand(firewall.Id, command),
             $"firewall {firewall.Id}", cancellationToken);
         return View(firewall, snapshot);
     }
@@ -183,7 +189,7 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
             Connector(connector);
         if (query.Firewall is { } firewall)
             Firewall(firewall, null);
-        if (query.State is { } state && state is not ("queued" or "deferred" or "parked" or "handing-over"))
+        if (query.State is { } state && !PlacementStateNames.TryParse(state, out _))
             throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred, parked or handing-over)");
         var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
         return new QueueView(listing.Entries.Count, listing.Entries);

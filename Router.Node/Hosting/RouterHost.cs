@@ -83,9 +83,9 @@ public static class RouterHost
                 IActorRef? routing = null;
                 var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
                     id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
-                var bounces = system.ActorOf(BounceActor.Props(spool, bounceSender), "bounces");
+                var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
-                    Path.Combine(options.Spool.Path, "operator-state.json")), "routing");
+                    Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -95,10 +95,10 @@ public static class RouterHost
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
                     c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces, spool, options.Delivery.Retry, options.Delivery.PoisonAfter,
-                            loggerFactory.CreateLogger("Router.Delivery")),
+                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces,
+                            new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: loggerFactory.CreateLogger("Router.Delivery")),
                         $"connector-{c.Id}"));
-                router.Tell(new RoutingActor.AttachConnectors(connectors,
+                router.Tell(new AttachConnectors(connectors,
                     options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
 
                 var recovered = spool.Recovered;
@@ -156,7 +156,7 @@ public static class RouterHost
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
                     var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver), HandoverSender.Name);
-                    router.Tell(new RoutingActor.AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
+                    router.Tell(new AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
                     registry.Register<LeaveActor>(system.ActorOf(
                         LeaveActor.Props(ingress, router, spool, leaveState, options.Cluster.DrainTimeout, options.Smtp.ShutdownGrace), LeaveActor.Name));

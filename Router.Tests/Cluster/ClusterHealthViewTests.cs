@@ -70,7 +70,7 @@ public sealed class ClusterHealthViewTests : IAsyncLifetime
             () => $"node3 does not see node1's firewall healthy: {Describe(ClusterNodes.ViewAsync(_cluster[2]).Result)}");
 
         var snapshot = await _cluster[0].Node.System.ActorSelection("/user/firewall-fw")
-            .Ask<FirewallSnapshot>(new FirewallCommand("fw", "trip"), TimeSpan.FromSeconds(5));
+            .Ask<FirewallSnapshot>(new FirewallCommand("fw", FirewallAction.Trip), TimeSpan.FromSeconds(5));
         Assert.Equal("tripped", snapshot.State);
         var clock = Stopwatch.StartNew();
 

@@ -53,7 +53,7 @@ public sealed class HealthViewSerializationTests : IAsyncLifetime
         _first.ActorOf(HealthViewActor.Props(new Dictionary<string, IActorRef> { ["fw"] = firewall }, "first", clustered: true), "health-view");
         var secondView = _second.ActorOf(HealthViewActor.Props(new Dictionary<string, IActorRef>(), "second", clustered: true), "health-view");
 
-        firewall.Tell(new FirewallCommand("fw", "trip"));
+        firewall.Tell(new FirewallCommand("fw", FirewallAction.Trip));
         _first.EventStream.Publish(new FirewallStateChanged("fw", "first", ["out"], "healthy", "tripped", "test", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(10)));
 
         await Eventually.TrueAsync(
@@ -70,7 +70,7 @@ public sealed class HealthViewSerializationTests : IAsyncLifetime
 
         public StubFirewall()
         {
-            Receive<FirewallCommand>(c => _state = c.Action == "trip" ? "tripped" : "healthy");
+            Receive<FirewallCommand>(c => _state = c.Action == FirewallAction.Trip ? "tripped" : "healthy");
             Receive<GetFirewallSnapshot>(_ => Sender.Tell(new FirewallSnapshot("fw", "first", _state, DateTimeOffset.UtcNow, 0, 1, 0, 0, 0, 0, "test")));
         }
     }

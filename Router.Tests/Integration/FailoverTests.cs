@@ -228,7 +228,7 @@ public sealed class FailoverTests
         await AssertAllArrivedAsync(before, TimeSpan.FromSeconds(30), fwA, fwB);
 
         var firewall = await FirewallActorAsync(router, "fw-a");
-        var snapshot = await firewall.Ask<FirewallSnapshot>(new FirewallCommand("fw-a", "drain"), TimeSpan.FromSeconds(5));
+        var snapshot = await firewall.Ask<FirewallSnapshot>(new FirewallCommand("fw-a", FirewallAction.Drain), TimeSpan.FromSeconds(5));
         Assert.Equal("drained", snapshot.State);
         await Eventually.TrueAsync(() => firewall.Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance).Result.Busy == 0,
             TimeSpan.FromSeconds(10), "fw-a still busy after drain");

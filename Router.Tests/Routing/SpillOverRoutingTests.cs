@@ -43,10 +43,10 @@ public sealed class SpillOverRoutingTests : TestKit
         _backup = CreateTestProbe();
         _handovers = CreateTestProbe();
         _router = Sys.ActorOf(RoutingActor.Props(options.BuildAddressSpaceTable(), CreateTestProbe(), options.Delivery.Retry));
-        _router.Tell(new RoutingActor.AttachConnectors(
+        _router.Tell(new AttachConnectors(
             new Dictionary<string, IActorRef> { ["primary"] = _primary, ["backup"] = _backup },
             new Dictionary<string, IReadOnlyList<string>> { ["fw-a"] = ["primary"], ["fw-b"] = ["backup"] }));
-        _router.Tell(new RoutingActor.AttachSpillOver(CreateTestProbe(), _handovers,
+        _router.Tell(new AttachSpillOver(CreateTestProbe(), _handovers,
             new SpillOverSettings { BacklogThreshold = 2, MaxHandovers = 2 }, Self));
     }
 
@@ -152,7 +152,7 @@ public sealed class SpillOverRoutingTests : TestKit
     public void Leaving_every_part_goes_to_a_peer_even_when_local_connectors_work_and_connectors_give_their_backlog_back()
     {
         PeerShows(("fw-b", "healthy"));
-        _router.Tell(RoutingActor.StartDrain.Instance);
+        _router.Tell(StartDrain.Instance);
 
         _primary.ExpectMsg<HandBackJobs>();
         _backup.ExpectMsg<HandBackJobs>();

@@ -56,6 +56,18 @@ public sealed class RouterMessageSerializerTests : IDisposable
     }
 
     [Fact]
+    public void A_firewall_command_names_its_action_in_lowercase_on_the_wire_as_before_it_was_an_enum()
+    {
+        var serializer = new RouterMessageSerializer((ExtendedActorSystem)_system);
+
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new Router.Messages.Health.FirewallCommand("fw-a", Router.Messages.Health.FirewallAction.Drain)));
+        var fromOlderNode = serializer.FromBinary("""{"firewallId":"fw-a","action":"trip"}"""u8.ToArray(), "fwcmd");
+
+        Assert.Equal("""{"firewallId":"fw-a","action":"drain"}""", json);
+        Assert.Equal(new Router.Messages.Health.FirewallCommand("fw-a", Router.Messages.Health.FirewallAction.Trip), fromOlderNode);
+    }
+
+    [Fact]
     public void Manifests_are_short_and_distinct()
     {
         var manifests = RouterMessageSerializer.Manifests.Values.ToList();

@@ -8,26 +8,74 @@ using Router.Messages.Delivery;
 namespace Router.Actors.Delivery;
 
 /// <summary>
-/// Finishes recipients that failed for good. A bounce to the sender comes first (when the sender
-/// is not the null sender), the failure is journaled after, so a crash in between can send the
-/// bounce twice but never lose it.
+/// The one place that journals what became of recipients: delivered (at once), failed for good and
+/// cancelled. A bounce to the sender comes first (when the sender is not the null sender), the
+/// failure is journaled after, so a crash in between can send the bounce twice but never lose it.
+/// The work runs outside the mailbox and comes back as a message (<see cref="Done"/>): failures and
+/// delay notices are handled one at a time, in order; deliveries never wait behind them.
 /// </summary>
-public sealed class BounceActor : ReceiveActor
+public sealed class OutcomeActor : ReceiveActor
 {
+    /// <summary>A failure or a delay notice is finished; the next waiting one may start.</summary>
+    private sealed class Done
+    {
+        public static readonly Done Instance = new();
+        private Done() { }
+    }
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MessageSpool _spool;
     private readonly IBounceSender? _bounces;
+    private readonly TimeProvider _clock;
     private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
+    private readonly Queue<object> _waiting = new();
+    private bool _busy;
 
-    public BounceActor(MessageSpool spool, IBounceSender? bounces)
+    public OutcomeActor(MessageSpool spool, IBounceSender? bounces, TimeProvider clock)
     {
         _spool = spool;
         _bounces = bounces;
-        ReceiveAsync<RecipientsFailed>(OnFailedAsync);
-        ReceiveAsync<RecipientsDelayed>(OnDelayedAsync);
+        _clock = clock;
+        Receive<RecipientsDelivered>(OnDelivered);
+        Receive<RecipientsFailed>(Start);
+        Receive<RecipientsDelayed>(Start);
+        Receive<Done>(_ =>
+        {
+            _busy = false;
+            if (_waiting.TryDequeue(out var next))
+                Start(next);
+        });
     }
 
-    private async Task OnDelayedAsync(RecipientsDelayed delayed)
+    public static Props Props(MessageSpool spool, IBounceSender? bounces, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new OutcomeActor(spool, bounces, clock ?? TimeProvider.System));
+
+    private void OnDelivered(RecipientsDelivered delivered)
+    {
+        var log = _log;
+        _spool.FinishAsync(delivered.QueueId, delivered.Recipients, RecipientOutcome.Delivered).ContinueWith(
+            t => log.Error(t.Exception, "Could not journal {Outcome} for {QueueId}; it may be delivered again after a restart", RecipientOutcome.Delivered, delivered.QueueId),
+            TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    private void Start(object message)
+    {
+        if (_busy)
+        {
+            _waiting.Enqueue(message);
+            return;
+        }
+        _busy = true;
+        var work = message is RecipientsFailed failed ? FailAsync(failed) : DelayAsync((RecipientsDelayed)message);
+        work.ContinueWith(t =>
+        {
+            if (t.IsFaulted)
+                _log.Error(t.Exception?.GetBaseException(), "Could not finish the recipients of {Message}", message);
+            return Done.Instance;
+        }, TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private async Task DelayAsync(RecipientsDelayed delayed)
     {
         var message = _spool.Find(delayed.QueueId);
         if (message is null || message.Envelope.Sender.Length == 0 || _bounces is null)
@@ -40,7 +88,7 @@ public sealed class BounceActor : ReceiveActor
             return;
         try
         {
-            await _bounces.SendDelayAsync(message, told, delayed.WillRetryUntil);
+            await _bounces.SendDelayAsync(message, told, delayed.WillRetryUntil).ConfigureAwait(false);
             _log.Info("{QueueId}: delay notice sent to {Sender} for {Count} recipient(s)", delayed.QueueId, message.Envelope.Sender, told.Length);
         }
         catch (Exception ex)
@@ -49,10 +97,7 @@ public sealed class BounceActor : ReceiveActor
         }
     }
 
-    public static Props Props(MessageSpool spool, IBounceSender? bounces) =>
-        Akka.Actor.Props.Create(() => new BounceActor(spool, bounces));
-
-    private async Task OnFailedAsync(RecipientsFailed failed)
+    private async Task FailAsync(RecipientsFailed failed)
     {
         var message = _spool.Find(failed.QueueId);
         if (message is null)
@@ -65,7 +110,7 @@ public sealed class BounceActor : ReceiveActor
         if (!failed.Bounce)
         {
             _log.Info("{QueueId}: {Count} recipient(s) cancelled without a bounce: {Diagnostic}", failed.QueueId, pending.Length, pending[0].Diagnostic);
-            await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Cancelled);
+            await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Cancelled).ConfigureAwait(false);
             Track(TrackingEventKind.Cancelled, message, pending);
             return;
         }
@@ -82,7 +127,7 @@ public sealed class BounceActor : ReceiveActor
         {
             try
             {
-                await _bounces.SendAsync(message, reported);
+                await _bounces.SendAsync(message, reported).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -91,7 +136,7 @@ public sealed class BounceActor : ReceiveActor
                 return;
             }
         }
-        await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Failed);
+        await _spool.FinishAsync(failed.QueueId, pending.Select(r => r.RecipientIndex).ToArray(), RecipientOutcome.Failed).ConfigureAwait(false);
         foreach (var path in pending.GroupBy(r => (r.Connector, r.RemoteMta)))
             _telemetry.Metrics.Bounced(path.Key.Connector, path.Key.RemoteMta, path.Count());
         Track(TrackingEventKind.Bounced, message, pending);
@@ -102,7 +147,7 @@ public sealed class BounceActor : ReceiveActor
     {
         if (!_telemetry.Tracking.Enabled)
             return;
-        var now = DateTimeOffset.UtcNow;
+        var now = _clock.GetUtcNow();
         foreach (var r in recipients)
             _telemetry.Tracking.Write(new TrackingEvent
             {
