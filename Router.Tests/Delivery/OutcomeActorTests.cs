@@ -3,7 +3,7 @@ using Akka.TestKit.Xunit2;
 using Router.Actors.Delivery;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
-using Router.Tests.Integration;
+using Router.Testing;
 using Router.Tests.Spool;
 
 namespace Router.Tests.Delivery;
