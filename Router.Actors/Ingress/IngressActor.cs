@@ -7,7 +7,7 @@ using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
 using Router.Actors.Observability;
 using Router.Actors.Routing;
-using Router.Actors.Shadow;
+using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
 using SmtpServer;
 using SmtpServer.Net;

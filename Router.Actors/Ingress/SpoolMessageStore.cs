@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Actors.Configuration;
-using Router.Actors.Shadow;
+using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
 using Router.Messages;
 using Envelope = Router.Messages.Envelope;

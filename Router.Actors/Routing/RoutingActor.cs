@@ -1,10 +1,11 @@
+using Router.Actors.Cluster;
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
 using Router.Messages.Health;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Router.Actors.Configuration;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 
 namespace Router.Actors.Routing;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Router.Actors.Configuration;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;

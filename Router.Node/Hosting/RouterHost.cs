@@ -1,3 +1,4 @@
+using Router.Actors.Cluster;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,9 +10,9 @@ using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Routing;
-using Router.Actors.Shadow;
+using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Routing;

@@ -1,3 +1,4 @@
+using Router.Actors.Cluster;
 using System.Net;
 using Akka.Actor;
 using Akka.Hosting;
@@ -9,7 +10,7 @@ using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Node.Admin;
@@ -52,7 +53,7 @@ public sealed class RouterNode : IAsyncDisposable
     public IActorRef PeerOutbox => Host.Services.GetRequiredService<ActorRegistry>().Get<PeerOutbox>();
 
     /// <summary>Clustered only: the shadow copies this node holds for its peers.</summary>
-    public Router.Actors.Shadow.ShadowStore? Shadows => Host.Services.GetService<Router.Actors.Shadow.ShadowStore>();
+    public Router.Actors.Cluster.Shadow.ShadowStore? Shadows => Host.Services.GetService<Router.Actors.Cluster.Shadow.ShadowStore>();
 
     public static async Task<RouterNode> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {

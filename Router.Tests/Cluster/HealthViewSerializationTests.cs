@@ -1,3 +1,4 @@
+using Router.Actors.Cluster;
 using Akka.Actor;
 using Akka.Configuration;
 using Router.Actors.Health;

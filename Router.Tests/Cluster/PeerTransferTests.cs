@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Envelope = Router.Messages.Envelope;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;

@@ -1,3 +1,4 @@
+using Router.Actors.Cluster;
 using Router.Actors.Configuration;
 using Router.Actors.Routing;
 using Router.Messages.Health;

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Router.Actors.Configuration;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Routing;
 using Router.Messages;
 using Envelope = Router.Messages.Envelope;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Akka.Actor;
 using Microsoft.Extensions.Logging.Abstractions;
-using Router.Actors.Shadow;
+using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Tests.Integration;

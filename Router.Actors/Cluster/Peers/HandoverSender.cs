@@ -6,7 +6,7 @@ using Router.Messages.Cluster;
 using Router.Messages.Delivery;
 using Router.Messages.Serialization;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// One per clustered node (<c>/user/handovers</c>): hands parts of queued messages to peers for the

@@ -1,4 +1,4 @@
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>Whether this node has begun to leave the cluster: it then takes no mail from peers either.</summary>
 public sealed class LeaveState

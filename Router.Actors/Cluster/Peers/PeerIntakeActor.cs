@@ -4,7 +4,7 @@ using Akka.Event;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// One per clustered node (<c>/user/peer-intake</c>): takes messages that peers send it, shadow copies

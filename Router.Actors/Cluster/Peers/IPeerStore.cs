@@ -2,7 +2,7 @@ using System.Buffers;
 using Router.Messages;
 using Router.Messages.Cluster;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>Where the receiving node keeps what a peer sends it, by <see cref="TransferKind"/>.</summary>
 public interface IPeerStore

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// The bytes a peer transfer sends: the envelope's JSON, then the stored body. Read at any offset, so

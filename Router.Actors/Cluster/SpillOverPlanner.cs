@@ -1,6 +1,8 @@
 using Router.Messages.Health;
 
-namespace Router.Actors.Routing;
+using Router.Actors.Routing;
+
+namespace Router.Actors.Cluster;
 
 /// <summary>
 /// Picks the peer that takes mail this node should not deliver itself, from the cluster's health

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Router.Messages.Cluster;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>The outcome of one transfer, as the sender sees it.</summary>
 /// <param name="RemoteQueueId">The message's queue id on the receiving node, when stored.</param>

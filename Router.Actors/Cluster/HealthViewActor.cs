@@ -5,7 +5,7 @@ using Akka.DistributedData;
 using Akka.Event;
 using Router.Messages.Health;
 
-namespace Router.Actors.Health;
+namespace Router.Actors.Cluster;
 
 /// <summary>
 /// One per node: keeps this node's firewalls' health in the cluster-wide health view and answers
@@ -31,7 +31,7 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IReadOnlyDictionary<string, IActorRef> _firewalls;
-    private readonly Cluster? _cluster;
+    private readonly Akka.Cluster.Cluster? _cluster;
     private readonly IActorRef? _replicator;
     private readonly string _address;
     private readonly Dictionary<string, FirewallHealthEntry> _own = [];
@@ -43,7 +43,7 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
         _firewalls = firewalls;
         if (clustered)
         {
-            _cluster = Cluster.Get(Context.System);
+            _cluster = Akka.Cluster.Cluster.Get(Context.System);
             _replicator = DistributedData.Get(Context.System).Replicator;
             _address = _cluster.SelfAddress.ToString();
         }

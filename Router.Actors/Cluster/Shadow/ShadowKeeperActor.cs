@@ -5,7 +5,7 @@ using Router.Actors.Configuration;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 
-namespace Router.Actors.Shadow;
+namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>
 /// One per clustered node (<c>/user/shadow-keeper</c>): looks after the shadow copies this node holds for others.

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>Joins pieces of memory (received chunks; a header before a body) into one <see cref="ReadOnlySequence{T}"/> without copying them.</summary>
 internal static class ChunkSequence

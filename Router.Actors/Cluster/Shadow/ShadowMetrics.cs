@@ -1,7 +1,7 @@
 using Prometheus;
 using Router.Actors.Observability;
 
-namespace Router.Actors.Shadow;
+namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>The shadow redundancy series of one node, in its <see cref="RouterMetrics"/> registry.</summary>
 public sealed class ShadowMetrics

@@ -1,8 +1,8 @@
 using Akka.Actor;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Messages.Cluster;
 
-namespace Router.Actors.Shadow;
+namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>
 /// One per clustered node (<c>/user/shadow-discards</c>): gathers the queue ids whose shadow copies can go, per

@@ -7,7 +7,7 @@ using Envelope = Router.Messages.Envelope;
 using Router.Messages.Cluster;
 using Router.Messages.Routing;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// Takes over a message a peer hands to this node: stores it in this node's spool under a new queue

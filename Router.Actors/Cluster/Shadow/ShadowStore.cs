@@ -3,13 +3,13 @@ using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Routing;
 using Envelope = Router.Messages.Envelope;
 
-namespace Router.Actors.Shadow;
+namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>
 /// The holder's side of shadow redundancy: the copies peers send this node, kept in a spool per owner incarnation

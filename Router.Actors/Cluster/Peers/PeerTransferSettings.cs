@@ -1,4 +1,4 @@
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// Sizes and limits of peer transfers. Akka remoting's frame is 128,000 bytes and chunks travel as

@@ -1,6 +1,8 @@
 using Router.Actors.Configuration;
 
-namespace Router.Actors.Routing;
+using Router.Actors.Routing;
+
+namespace Router.Actors.Cluster;
 
 /// <summary>A part goes to <paramref name="Peer"/> instead of a local connector, for <paramref name="Reason"/>.</summary>
 public sealed record Handover(string Peer, string Reason);

@@ -5,12 +5,12 @@ using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
-using Router.Actors.Peers;
+using Router.Actors.Cluster.Peers;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
 using Envelope = Router.Messages.Envelope;
 
-namespace Router.Actors.Shadow;
+namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>The outcome of one shadow copy, as the accepting node sees it.</summary>
 /// <param name="Holder">The peer that stored it, when stored.</param>

@@ -5,7 +5,7 @@ using Router.Actors.Routing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 
-namespace Router.Actors.Peers;
+namespace Router.Actors.Cluster.Peers;
 
 /// <summary>
 /// One per clustered node (<c>/user/leave</c>): a graceful leave. On <see cref="LeaveNode"/> the node
