@@ -26,10 +26,16 @@ internal sealed class SessionState
     /// </summary>
     public Action<string>? CommandCheck { get; set; }
 
+    /// <summary>What the session's EHLO reply offers now: MAIL and RCPT parameters outside it are refused (<see cref="ParameterPolicy"/>).</summary>
+    public Func<EsmtpOffer>? Offer { get; set; }
+
     /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
     public void OnCommandLine(string line)
     {
         CommandCheck?.Invoke(line);
+        // Refused here, the command never runs: a bad MAIL starts no transaction, a bad RCPT adds no recipient.
+        if (Offer is not null && EsmtpCommandLine.Parse(line) is { } command && ParameterPolicy.Check(command, Offer()) is { } refusal)
+            throw new SmtpServer.Protocol.SmtpResponseException(refusal);
         if (!line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
             return;
         _lastRcpt = DsnParameters.ParseRcpt(line);
