@@ -66,6 +66,9 @@ public static class ParameterPolicy
                 return value is not null && IsXtext(value) && value.Length <= MaxEnvelopeIdLength
                     ? null
                     : ParameterReplies.Malformed(keyword, $"expected ENVID=<xtext of at most {MaxEnvelopeIdLength} characters>");
+            case "SMTPUTF8":
+                // RFC 6531 §3.4: a keyword without a value.
+                return value is null ? null : ParameterReplies.Malformed(keyword, "SMTPUTF8 takes no value");
             case "AUTH":
                 // RFC 4954 §5: AUTH=<> or AUTH=<xtext mailbox>, known only where AUTH is offered.
                 if (!offer.Auth)
@@ -74,7 +77,7 @@ public static class ParameterPolicy
                     ? null
                     : ParameterReplies.Malformed(keyword, "expected AUTH=<> or AUTH=<xtext mailbox>");
             default:
-                // SMTPUTF8, REQUIRETLS, MT-PRIORITY, FOO=BAR...: nothing the EHLO reply offers.
+                // REQUIRETLS, MT-PRIORITY, FOO=BAR...: nothing the EHLO reply offers.
                 return ParameterReplies.NotOffered(keyword);
         }
     }

@@ -5,7 +5,7 @@ namespace Router.Tests.Integration;
 
 /// <summary>
 /// Issue 23: every MAIL and RCPT parameter is checked against what the EHLO reply offers
-/// (PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, DSN, SIZE; AUTH where configured). Unknown or
+/// (PIPELINING, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, DSN, SIZE; AUTH where configured). Unknown or
 /// not offered: 555 5.5.4 (RFC 5321 §4.1.1.11); malformed: 501 5.5.4; SIZE over the limit:
 /// 552 5.3.4 at MAIL (RFC 1870). One router serves every case; each case is its own session.
 /// </summary>
@@ -78,13 +78,14 @@ public sealed class StrictParameterTests(StrictParameterTests.Node node) : IClas
         Assert.Equal(expected, await MailAsync($"MAIL FROM:<a@example.org> {parameter}"));
 
     [Theory]
-    [InlineData("SMTPUTF8", "555 5.5.4 Parameter SMTPUTF8 is not supported here")]
+    [InlineData("SMTPUTF8", "250 2.0.0 Ok")]
+    [InlineData("SMTPUTF8=YES", "501 5.5.4 Bad SMTPUTF8 parameter: SMTPUTF8 takes no value")]
     [InlineData("REQUIRETLS", "555 5.5.4 Parameter REQUIRETLS is not supported here")]
     [InlineData("FOO=BAR", "555 5.5.4 Parameter FOO is not supported here")]
     [InlineData("X-UNKNOWN", "555 5.5.4 Parameter X-UNKNOWN is not supported here")]
     [InlineData("=BAR", "501 5.5.4 Bad parameter keyword \"\"")]
     [InlineData("F_O=1", "501 5.5.4 Bad parameter keyword \"F_O\"")]
-    public async Task Mail_parameters_of_extensions_not_offered_get_555_5_5_4(string parameter, string expected) =>
+    public async Task Mail_parameters_of_extensions_not_offered_get_555_5_5_4_and_smtputf8_which_is_offered_takes_no_value(string parameter, string expected) =>
         Assert.Equal(expected, await MailAsync($"MAIL FROM:<a@example.org> {parameter}"));
 
     [Theory]

@@ -22,6 +22,7 @@ internal static class MessageSamples
         Return = "HDRS",
         RecipientOptions = [new RecipientNotify("SUCCESS,DELAY", "rfc822;bob@example.com"), new RecipientNotify("NEVER", "rfc822;carol@example.net")],
         Handovers = 1,
+        Smtputf8 = true,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -36,6 +37,7 @@ internal static class MessageSamples
         EnvelopeId = "env-42",
         Return = "FULL",
         Handovers = 1,
+        Smtputf8 = true,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
