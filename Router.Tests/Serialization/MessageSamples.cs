@@ -46,7 +46,10 @@ internal static class MessageSamples
 
     private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
 
-    private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator");
+    private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator")
+    {
+        Capabilities = ["SMTPUTF8", "8BITMIME", "SIZE 1000"],
+    };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");
 
