@@ -27,6 +27,14 @@ public sealed record Envelope(
     /// <summary>NOTIFY and ORCPT per recipient, in the order of <see cref="Recipients"/>; null when the client gave none.</summary>
     public IReadOnlyList<RecipientNotify>? RecipientOptions { get; init; }
 
+    /// <summary>
+    /// Received with SMTPUTF8 (RFC 6531) and internationalised: a UTF-8 envelope address or header.
+    /// Such a message goes only to a firewall that offers SMTPUTF8; elsewhere its recipients fail
+    /// with 5.6.7. Absent in spools written before it existed: false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Smtputf8 { get; init; }
+
     /// <summary>Times the message moved from node to node (spill-over, drain): bounds ping-pong between nodes. 0 for mail accepted here.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Handovers { get; init; }

@@ -16,7 +16,8 @@ public sealed class DeliveryWorker : ReceiveActor
     public sealed record Deliver(DeliveryJob Job, CancellationToken Abandon);
 
     /// <summary>Worker → firewall: the attempt ended (also sent when the worker crashed mid-job).</summary>
-    public sealed record Finished(DeliveryJob Job, DeliveryResult Result);
+    /// <param name="Capabilities">What the firewall's EHLO offered on the session used, when one was open.</param>
+    public sealed record Finished(DeliveryJob Job, DeliveryResult Result, FirewallCapabilities? Capabilities = null);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly FirewallConnection _connection;
@@ -33,7 +34,7 @@ public sealed class DeliveryWorker : ReceiveActor
         {
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, deliver.Abandon);
             var result = await _connection.DeliverAsync(deliver.Job, () => _openBody(deliver.Job.QueueId), cancel.Token);
-            Sender.Tell(new Finished(deliver.Job, result));
+            Sender.Tell(new Finished(deliver.Job, result, _connection.Capabilities));
         });
         ReceiveAsync<ReceiveTimeout>(async _ =>
         {

@@ -21,6 +21,9 @@ public sealed class FirewallConnection : IAsyncDisposable
     /// <summary>How MailKit writes the message: CRLF, no headers of the wrapper (MailKit clones it per send).</summary>
     private static readonly FormatOptions Format = CreateFormat();
 
+    /// <summary>The same for a message that needs SMTPUTF8 (RFC 6531): MailKit then says SMTPUTF8 on MAIL.</summary>
+    private static readonly FormatOptions InternationalFormat = CreateFormat(international: true);
+
     private readonly FirewallOptions _firewall;
     private readonly FirewallSessionOpener _opener;
     private (MimeMessage Message, RawMessagePart Part)? _raw;
@@ -34,6 +37,9 @@ public sealed class FirewallConnection : IAsyncDisposable
     }
 
     public bool IsConnected => _client?.IsConnected == true;
+
+    /// <summary>What the firewall's EHLO reply offered on the open session; null while none is open.</summary>
+    public FirewallCapabilities? Capabilities => _client is { IsConnected: true } client ? FirewallCapabilities.From(client.Capabilities, client.MaxSize) : null;
 
     /// <summary>Delivers one job. Never throws for SMTP or network faults: they become the result.</summary>
     public async Task<DeliveryResult> DeliverAsync(DeliveryJob job, Func<Stream> openBody, CancellationToken cancellationToken)
@@ -82,9 +88,12 @@ public sealed class FirewallConnection : IAsyncDisposable
         }
 
         var client = _client!;
+        if (InternationalDelivery.Refuse(job, FirewallCapabilities.From(client.Capabilities, client.MaxSize), _firewall.Id) is { } refused)
+            return refused;
         var (message, part) = _raw ??= RawMessagePart.Wrap(body);
         part.Use(body);
-        var format = Format;
+        // SMTPUTF8 on MAIL even when only headers are UTF-8 (MailKit adds it by itself for UTF-8 addresses).
+        var format = job.Smtputf8 && client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime) ? InternationalFormat : Format;
 
         var recipients = job.Recipients.Select(ToMailbox).ToArray();
         client.BeginTransaction(job);
@@ -227,11 +236,11 @@ public sealed class FirewallConnection : IAsyncDisposable
         await CloseAsync(quitDeadline.Token).ConfigureAwait(false);
     }
 
-    private static FormatOptions CreateFormat()
+    private static FormatOptions CreateFormat(bool international = false)
     {
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
-        format.International = false;
+        format.International = international;
         foreach (var hidden in RawMessagePart.HiddenHeaders)
             format.HiddenHeaders.Add(hidden);
         return format;

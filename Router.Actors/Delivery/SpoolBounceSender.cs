@@ -48,9 +48,11 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
         await using (var body = spool.OpenBody(original.QueueId))
             dsn = DsnBuilder.Build(request, body, now, hostname);
 
-        var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname);
+        // The report of an internationalised message is one too when it goes to a UTF-8 sender or carries UTF-8 in its own headers.
+        var smtputf8 = original.Envelope.Smtputf8 && InternationalMail.Needs(string.Empty, [original.Envelope.Sender], new ReadOnlySequence<byte>(dsn));
+        var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname) { Smtputf8 = smtputf8 };
         var queueId = spool.NewQueueId();
-        var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now);
+        var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now, utf8: smtputf8);
         var spooled = await spool.AcceptAsync(queueId, envelope, received, new ReadOnlySequence<byte>(dsn)).ConfigureAwait(false);
         Track(original, failed, action, spooled, dsn, now);
         route(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));

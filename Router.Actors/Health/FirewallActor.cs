@@ -21,7 +21,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         private Tick() { }
     }
 
-    private sealed record ProbeFinished(bool Succeeded, string Detail);
+    private sealed record ProbeFinished(bool Succeeded, string Detail, FirewallCapabilities? Capabilities = null);
 
     /// <summary>How often time-driven health changes (open time over, probes, slow start) are checked.</summary>
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
@@ -48,6 +48,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private DateTimeOffset _lastProbe;
     private long _delivered;
     private long _failed;
+    private FirewallCapabilities? _capabilities;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
     {
@@ -111,6 +112,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     {
         if (!_busy.Remove(Sender, out var work))
             return;
+        _capabilities = finished.Capabilities ?? _capabilities;
         _idle.Push(Sender);
         var result = finished.Result;
         if (result.Recipients.Any(r => r.Delivered))
@@ -163,8 +165,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
             // so a broken certificate or refused credentials keep the firewall out, not only a dead port.
             var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, QUIT";
+            var capabilities = connection.Capabilities;
             await connection.CloseAsync().ConfigureAwait(false);
-            return new ProbeFinished(true, steps);
+            return new ProbeFinished(true, steps, capabilities);
         }
         catch (Exception ex)
         {
@@ -180,6 +183,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     {
         _probing = false;
         _lastProbe = _clock.GetUtcNow();
+        _capabilities = probe.Capabilities ?? _capabilities;
         if (!probe.Succeeded)
             _log.Debug("Probe of {Firewall} failed: {Detail}", _firewall.Id, probe.Detail);
         Apply(_health.OnProbe(probe.Succeeded, probe.Detail, _lastProbe, _policy));
@@ -281,5 +285,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     private FirewallSnapshot Snapshot() => new(
         _firewall.Id, _node, _health.State.ToString().ToLowerInvariant(), _health.Since, _health.ConsecutiveFailures,
-        _health.Trips, _busy.Count, _queue.Count, _delivered, _failed, _health.Reason);
+        _health.Trips, _busy.Count, _queue.Count, _delivered, _failed, _health.Reason)
+    {
+        Capabilities = _capabilities?.Keywords,
+    };
 }

@@ -64,7 +64,8 @@ internal sealed class CommandObservingReader(PipeReader inner, Action<string> ob
         // Command lines are short; a long consumed run is not one we care about.
         if (consumed.Length > 2048)
             return;
-        foreach (var line in Encoding.ASCII.GetString(consumed.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        // UTF-8: SMTPUTF8 addresses (RFC 6531) are read exactly; an invalid sequence becomes U+FFFD, which no address may hold.
+        foreach (var line in Encoding.UTF8.GetString(consumed.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
         {
             if (line.Equals("DATA", StringComparison.OrdinalIgnoreCase))
                 _inData = true;

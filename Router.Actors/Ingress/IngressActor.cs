@@ -195,7 +195,9 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
         _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
         server.SessionCreated += (_, e) => security.Attach(e.Context);
-        server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command);
+        server.SessionCreated += (_, e) => SessionState.Of(e.Context).Offer =
+            () => new EsmtpOffer(_smtp.MaxMessageSize, security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated);
+        server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command, SessionState.Of(e.Context));
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

@@ -21,9 +21,9 @@ public static class LimitReplies
     public static SmtpResponse TextLineTooLong(int max) =>
         new(SmtpReplyCode.MailboxUnavailable, $"5.6.0 Message refused: a line longer than {max} bytes with CRLF (RFC 5321 4.5.3.1.6)");
 
-    /// <summary>RFC 6531 §3.5: without SMTPUTF8 a non-ASCII address gets 553 5.6.7.</summary>
+    /// <summary>RFC 6531 §3.5: a non-ASCII address in a transaction whose MAIL did not say SMTPUTF8 gets 553 5.6.7.</summary>
     public static readonly SmtpResponse NonAsciiAddress =
-        new(SmtpReplyCode.MailboxNameNotAllowed, "5.6.7 Non-ASCII addresses are not permitted (SMTPUTF8 is not offered)");
+        new(SmtpReplyCode.MailboxNameNotAllowed, "5.6.7 Non-ASCII addresses need MAIL FROM with the SMTPUTF8 parameter");
 
     /// <summary>A control character in an address: no next hop would take it.</summary>
     public static readonly SmtpResponse BadSenderSyntax = new(SmtpReplyCode.SyntaxError, "5.1.7 Bad sender address syntax");

@@ -25,9 +25,7 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
             throw new SmtpResponseException(SmtpReplies.MessageTooBig(maxMessageSize));
         if (backPressure.Check() is not null)
             throw new SmtpResponseException(SmtpReplies.InsufficientStorage);
-        var session = SessionState.Of(context);
-        session.Recipients = 0;
-        session.AcceptedOptions.Clear();
+        SessionState.Of(context).BeginTransaction();
         return Task.FromResult(true);
     }
 
@@ -44,7 +42,9 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         if (IsRelayTrick(to.User) || session.LastRcptHadSourceRoute)
             throw new SmtpResponseException(SmtpReplies.RelayDenied);
 
-        var domain = to.Host;
+        // Routing compares domains in their A-label form (DomainName), so a U-label domain routes like its punycode.
+        var address = session.AddressOf(to, EsmtpVerb.Rcpt);
+        var domain = address.Contains('@') ? address[(address.LastIndexOf('@') + 1)..] : to.Host;
         if (string.IsNullOrEmpty(domain))
             throw new SmtpResponseException(SmtpReplies.BadRecipient);
         if (table.Resolve(domain).Count == 0)
@@ -53,7 +53,8 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         if (session.Recipients >= maxRecipients)
             throw new SmtpResponseException(SmtpReplies.TooManyRecipients(maxRecipients));
         session.Recipients++;
-        session.AcceptedOptions.Add(session.OptionsFor($"{to.User}@{to.Host}"));
+        session.AcceptedRecipients.Add(address);
+        session.AcceptedOptions.Add(session.OptionsFor(address));
         return Task.FromResult(true);
     }
 }

@@ -5,8 +5,10 @@ namespace Router.Actors.Ingress;
 
 /// <summary>
 /// EHLO with the extensions the router really offers: the library's list lacks
-/// ENHANCEDSTATUSCODES, offers SMTPUTF8 (which we cannot carry to a firewall that lacks it), and
-/// would advertise the library's internal size limit rather than ours.
+/// ENHANCEDSTATUSCODES and DSN, and would advertise the library's internal size limit rather than
+/// ours. SMTPUTF8 (RFC 6531) is offered: the router takes UTF-8 addresses with it, routes on the
+/// A-label form and hands such mail only to a firewall that offers SMTPUTF8 too (a DSN otherwise).
+/// Each MAIL and RCPT parameter is checked against this list (<see cref="ParameterPolicy"/>).
 /// </summary>
 internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : EhloCommand(domainOrAddress)
 {
@@ -16,6 +18,7 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
     {
         yield return "PIPELINING";
         yield return "8BITMIME";
+        yield return "SMTPUTF8";
         yield return "ENHANCEDSTATUSCODES";
         yield return "DSN";
         yield return $"SIZE {maxMessageSize}";

@@ -87,21 +87,33 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
 
     /// <summary>
     /// Called as the library starts a command: MAIL with a SIZE the in-flight budget cannot take,
-    /// and DATA while the budget is spent, are refused with 452 4.3.1. An address with non-ASCII
-    /// bytes is refused with 553 5.6.7: SMTPUTF8 is not offered, so no firewall could be handed it
-    /// (the library's parser lets such bytes through).
+    /// and DATA while the budget is spent, are refused with 452 4.3.1. A non-ASCII address (read
+    /// from the line as sent, <paramref name="session"/>) is refused with 553 5.6.7 unless the
+    /// transaction's MAIL carried SMTPUTF8 (RFC 6531 §3.5), and then must be valid UTF-8 with a
+    /// domain that converts to A-labels.
     /// </summary>
-    public void OnCommandExecuting(SmtpCommand command)
+    public void OnCommandExecuting(SmtpCommand command, SessionState? session = null)
     {
+        var international = false;
+        if (command is MailCommand or RcptCommand && session?.Pending is { } line && !Ascii.IsValid(line.Address))
+        {
+            var mail = line.Verb == EsmtpVerb.Mail;
+            var smtputf8 = mail ? line.Parameters.Any(p => p.Keyword.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase)) : session.Smtputf8;
+            if (!smtputf8)
+                throw new SmtpResponseException(LimitReplies.NonAsciiAddress);
+            if (!InternationalMail.IsValidAddress(line.Address))
+                throw new SmtpResponseException(mail ? LimitReplies.BadSenderSyntax : LimitReplies.BadRecipientSyntax);
+            international = true;
+        }
         switch (command)
         {
-            case MailCommand { Address: { } from } when !Ascii.IsValid(from.User) || !Ascii.IsValid(from.Host):
+            case MailCommand { Address: { } from } when !international && (!Ascii.IsValid(from.User) || !Ascii.IsValid(from.Host)):
                 throw new SmtpResponseException(LimitReplies.NonAsciiAddress);
-            case RcptCommand { Address: { } to } when !Ascii.IsValid(to.User) || !Ascii.IsValid(to.Host):
+            case RcptCommand { Address: { } to } when !international && (!Ascii.IsValid(to.User) || !Ascii.IsValid(to.Host)):
                 throw new SmtpResponseException(LimitReplies.NonAsciiAddress);
-            case MailCommand { Address: { } from } when HasControl(from.User) || BadDomain(from.Host):
+            case MailCommand { Address: { } from } when !international && (HasControl(from.User) || BadDomain(from.Host)):
                 throw new SmtpResponseException(LimitReplies.BadSenderSyntax);
-            case RcptCommand { Address: { } to } when HasControl(to.User) || BadDomain(to.Host):
+            case RcptCommand { Address: { } to } when !international && (HasControl(to.User) || BadDomain(to.Host)):
                 throw new SmtpResponseException(LimitReplies.BadRecipientSyntax);
             case MailCommand mail:
                 _declaredSize = mail.Parameters is not null && mail.Parameters.TryGetValue("SIZE", out var size)

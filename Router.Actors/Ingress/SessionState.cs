@@ -26,10 +26,17 @@ internal sealed class SessionState
     /// </summary>
     public Action<string>? CommandCheck { get; set; }
 
+    /// <summary>What the session's EHLO reply offers now: MAIL and RCPT parameters outside it are refused (<see cref="ParameterPolicy"/>).</summary>
+    public Func<EsmtpOffer>? Offer { get; set; }
+
     /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
     public void OnCommandLine(string line)
     {
         CommandCheck?.Invoke(line);
+        // Refused here, the command never runs: a bad MAIL starts no transaction, a bad RCPT adds no recipient.
+        Pending = EsmtpCommandLine.Parse(line);
+        if (Offer is not null && Pending is { } command && ParameterPolicy.Check(command, Offer()) is { } refusal)
+            throw new SmtpServer.Protocol.SmtpResponseException(refusal);
         if (!line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase))
             return;
         _lastRcpt = DsnParameters.ParseRcpt(line);
@@ -37,6 +44,38 @@ internal sealed class SessionState
         // must refuse the whole trick, so remember that there was one.
         var open = line.IndexOf('<');
         LastRcptHadSourceRoute = open >= 0 && open + 1 < line.Length && line[open + 1] == '@';
+    }
+
+    /// <summary>The MAIL or RCPT line about to run, as sent (null for other commands).</summary>
+    public EsmtpCommandLine? Pending { get; private set; }
+
+    /// <summary>The MAIL line of the transaction under way (set once the library has taken it).</summary>
+    public EsmtpCommandLine? Mail { get; private set; }
+
+    /// <summary>The transaction's MAIL carried SMTPUTF8 (RFC 6531 §3.4).</summary>
+    public bool Smtputf8 => Mail is { } mail && mail.Parameters.Any(p => p.Keyword.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The accepted recipients of the current transaction, in order, as the client wrote them.</summary>
+    public List<string> AcceptedRecipients { get; } = [];
+
+    /// <summary>A MAIL was taken: a new transaction starts.</summary>
+    public void BeginTransaction()
+    {
+        Mail = Pending is { Verb: EsmtpVerb.Mail } mail ? mail : null;
+        Recipients = 0;
+        AcceptedOptions.Clear();
+        AcceptedRecipients.Clear();
+    }
+
+    /// <summary>
+    /// The address the client wrote in the MAIL or RCPT being run. The library decodes a domain as
+    /// ASCII (a UTF-8 domain reaches it as '?'), so a non-ASCII address is taken from the line itself.
+    /// </summary>
+    public string AddressOf(SmtpServer.Mail.IMailbox? mailbox, EsmtpVerb verb)
+    {
+        if (Pending is { } line && line.Verb == verb && !System.Text.Ascii.IsValid(line.Address))
+            return line.Address;
+        return mailbox is null || (mailbox.User.Length == 0 && mailbox.Host.Length == 0) ? string.Empty : $"{mailbox.User}@{mailbox.Host}";
     }
 
     /// <summary>The RCPT being executed carried a source route.</summary>

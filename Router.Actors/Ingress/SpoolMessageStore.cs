@@ -52,9 +52,12 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             var session = SessionState.Of(context);
             var client = SessionState.ClientAddress(context);
             var now = clock.GetUtcNow();
-            var recipients = transaction.To.Select(Address).ToArray();
-            var envelope = new Envelope(Address(transaction.From), recipients, now, client?.ToString() ?? string.Empty, session.Helo)
+            // The addresses as the client wrote them (a UTF-8 domain included: the library's copy of it is ASCII-decoded).
+            var recipients = session.AcceptedRecipients.Count == transaction.To.Count ? session.AcceptedRecipients.ToArray() : transaction.To.Select(Address).ToArray();
+            var sender = session.Mail is { } mail && !System.Text.Ascii.IsValid(mail.Address) ? mail.Address : Address(transaction.From);
+            var envelope = new Envelope(sender, recipients, now, client?.ToString() ?? string.Empty, session.Helo)
             {
+                Smtputf8 = session.Smtputf8 && InternationalMail.Needs(sender, recipients, buffer),
                 EnvelopeId = Parameter(transaction, "ENVID") is { } envid ? DsnParameters.DecodeXtext(envid) : null,
                 Return = Parameter(transaction, "RET")?.ToUpperInvariant(),
                 RecipientOptions = session.AcceptedOptions.Count == recipients.Length && session.AcceptedOptions.Any(o => o is not null)
@@ -63,7 +66,7 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             };
             var queueId = spool.NewQueueId();
             var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now,
-                ReceivedHeader.Protocol(context.Pipe.IsSecure, context.Authentication.IsAuthenticated));
+                ReceivedHeader.Protocol(context.Pipe.IsSecure, context.Authentication.IsAuthenticated, session.Smtputf8), envelope.Smtputf8);
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.

@@ -49,6 +49,7 @@ public static class MessageSplitter
                 EnvelopeId = message.Envelope.EnvelopeId,
                 Return = message.Envelope.Return,
                 Handovers = message.Envelope.Handovers,
+                Smtputf8 = message.Envelope.Smtputf8,
             }, g.Plan))
             .ToArray();
     }

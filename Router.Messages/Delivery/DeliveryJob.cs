@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Router.Messages.Delivery;
 
 /// <summary>
@@ -61,6 +63,10 @@ public sealed record DeliveryJob(
 
     /// <summary>The client's RET (FULL or HDRS), passed on likewise.</summary>
     public string? Return { get; init; }
+
+    /// <summary>The message needs a firewall that offers SMTPUTF8 (its envelope's <see cref="Envelope.Smtputf8"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Smtputf8 { get; init; }
 
     /// <summary>Times the message came to this node from another one (its envelope's Handovers): bounds spill-over ping-pong.</summary>
     public int Handovers { get; init; }

@@ -72,7 +72,14 @@ public sealed record FirewallSnapshot(
     int Queued,
     long Delivered,
     long Failed,
-    string Reason) : IRouterProtocol;
+    string Reason) : IRouterProtocol
+{
+    /// <summary>
+    /// The EHLO keywords that decide delivery (SMTPUTF8, 8BITMIME, CHUNKING, DSN, SIZE n, REQUIRETLS)
+    /// the firewall offered on the last session this node opened to it; null before the first.
+    /// </summary>
+    public IReadOnlyList<string>? Capabilities { get; init; }
+}
 
 /// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>
 public sealed record GetFirewallSnapshot : IRouterProtocol

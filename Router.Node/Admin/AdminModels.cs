@@ -60,7 +60,11 @@ public sealed record FirewallView(
     int Queued,
     long Delivered,
     long Failed,
-    string Reason);
+    string Reason)
+{
+    /// <summary>The EHLO keywords that decide delivery, as the firewall last offered them to the node (null: no session yet).</summary>
+    public IReadOnlyList<string>? Capabilities { get; init; }
+}
 
 /// <summary>One connector: its routes and the router's view of it.</summary>
 /// <param name="AddressSpaces"><c>pattern;cost</c>, as configured.</param>

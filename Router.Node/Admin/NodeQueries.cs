@@ -301,7 +301,10 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     /// that node's configuration, not known here (empty, 0).
     /// </summary>
     private static FirewallView View(FirewallHealthEntry entry, FirewallSnapshot s) => new(
-        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason);
+        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
+    {
+        Capabilities = s.Capabilities,
+    };
 
     private ConnectorOptions Connector(string id) =>
         options.Connectors.FirstOrDefault(c => c.Id == id) ?? throw AdminException.NotFound($"unknown connector '{id}'");
@@ -328,7 +331,10 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     private FirewallView View(FirewallOptions firewall, FirewallSnapshot s) => new(
         firewall.Id, s.Node, firewall.Host, firewall.Port,
         options.Connectors.Where(c => c.FirewallIds.Contains(firewall.Id)).Select(c => c.Id).ToArray(),
-        s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason);
+        s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason)
+    {
+        Capabilities = s.Capabilities,
+    };
 
     private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>
         Answer<T>(actor.Ask<T>(message, AskTimeout, cancellationToken), who);

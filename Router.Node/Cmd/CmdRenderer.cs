@@ -29,7 +29,9 @@ public static class CmdRenderer
                 Firewalls(console, Read<FirewallView[]>(json));
                 break;
             case "firewall":
-                Firewalls(console, [Read<FirewallView>(json)]);
+                var firewall = Read<FirewallView>(json);
+                Firewalls(console, [firewall]);
+                console.WriteLine($"EHLO offers: {(firewall.Capabilities is { } offered ? string.Join(", ", offered) : "not known yet (no session opened)")}");
                 break;
             case "connectors":
                 Connectors(console, Read<ConnectorView[]>(json));

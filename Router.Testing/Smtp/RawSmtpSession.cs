@@ -23,9 +23,10 @@ public sealed class RawSmtpSession : IDisposable
     }
 
     /// <summary>Sends one line (or several, for DATA content); returns every line of the reply.</summary>
-    public async Task<List<string>> SendAsync(string line)
+    /// <param name="encoding">ASCII unless given: UTF-8 for SMTPUTF8 commands and content.</param>
+    public async Task<List<string>> SendAsync(string line, Encoding? encoding = null)
     {
-        await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+        await _stream.WriteAsync((encoding ?? Encoding.ASCII).GetBytes(line + "\r\n"));
         var lines = new List<string>();
         string reply;
         do
@@ -38,7 +39,7 @@ public sealed class RawSmtpSession : IDisposable
     }
 
     /// <summary>Sends one line; returns the last (or only) line of the reply.</summary>
-    public async Task<string> ReplyAsync(string line) => (await SendAsync(line)).Last();
+    public async Task<string> ReplyAsync(string line, Encoding? encoding = null) => (await SendAsync(line, encoding)).Last();
 
     /// <summary>One transaction: EHLO, the given MAIL and RCPT lines, DATA with <paramref name="data"/>; returns the reply to the final dot.</summary>
     public async Task<string> TransactionAsync(string mail, IEnumerable<string> rcpts, string data)

@@ -22,6 +22,7 @@ internal static class MessageSamples
         Return = "HDRS",
         RecipientOptions = [new RecipientNotify("SUCCESS,DELAY", "rfc822;bob@example.com"), new RecipientNotify("NEVER", "rfc822;carol@example.net")],
         Handovers = 1,
+        Smtputf8 = true,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -36,6 +37,7 @@ internal static class MessageSamples
         EnvelopeId = "env-42",
         Return = "FULL",
         Handovers = 1,
+        Smtputf8 = true,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -44,7 +46,10 @@ internal static class MessageSamples
 
     private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
 
-    private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator");
+    private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator")
+    {
+        Capabilities = ["SMTPUTF8", "8BITMIME", "SIZE 1000"],
+    };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");
 

@@ -1,0 +1,33 @@
+using System.Text;
+using System.Text.Json;
+using Router.Actors.Spool;
+using Router.Messages;
+
+namespace Router.Tests.Spool;
+
+/// <summary>Issue 23: the SMTPUTF8 flag is new in the spooled envelope; spools written before it must still load.</summary>
+public sealed class EnvelopeCompatibilityTests
+{
+    [Fact]
+    public void An_envelope_spooled_before_the_smtputf8_flag_existed_loads_as_not_internationalised()
+    {
+        const string old = """
+            {"Sender":"a@example.org","Recipients":["b@example.net"],"ReceivedAt":"2026-11-28T18:30:15.123+01:00","ClientAddress":"10.1.2.3","ClientHelo":"mx.example.org","EnvelopeId":"env-1"}
+            """;
+        var envelope = SpoolRecordFormat.ReadEnvelope(Encoding.UTF8.GetBytes(old));
+        Assert.False(envelope.Smtputf8);
+        Assert.Equal(["b@example.net"], envelope.Recipients);
+        Assert.Equal("env-1", envelope.EnvelopeId);
+    }
+
+    [Fact]
+    public void The_smtputf8_flag_is_spooled_when_set_and_left_out_when_not()
+    {
+        var envelope = new Envelope("jürgen@example.org", ["müller@bücher.example"], DateTimeOffset.UnixEpoch, "10.1.2.3", "mx") { Smtputf8 = true };
+        var json = JsonSerializer.SerializeToUtf8Bytes(envelope, SpoolJsonContext.Default.Envelope);
+        var read = SpoolRecordFormat.ReadEnvelope(json);
+        Assert.True(read.Smtputf8);
+        Assert.Equal(["müller@bücher.example"], read.Recipients);
+        Assert.DoesNotContain("Smtputf8", Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(envelope with { Smtputf8 = false }, SpoolJsonContext.Default.Envelope)));
+    }
+}
