@@ -1,3 +1,5 @@
+using Router.Testing;
+using Router.Testing.Smtp;
 using System.Net.Http.Json;
 using System.Text;
 using Router.Node.Admin;

@@ -1,5 +1,7 @@
 using System.Text;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 

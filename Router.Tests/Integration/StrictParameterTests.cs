@@ -1,5 +1,7 @@
 using Router.Actors.Ingress.Auth;
-using Router.Node.Demo;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
 
 namespace Router.Tests.Integration;
 
