@@ -3,7 +3,10 @@ using Xunit;
 
 namespace Router.Tests.Configuration;
 
-/// <summary>One test per rejected configuration: each checks that the one-line message starts with the offending key.</summary>
+/// <summary>
+/// One test per rejected configuration: each checks that the one-line message starts with the offending key.
+/// One file of ~420 lines on purpose: it is a flat catalogue of small cases, one per rule, easiest to scan together.
+/// </summary>
 public sealed class RouterConfigValidationTests
 {
     private static RouterConfigException Reject(string hocon)
