@@ -80,13 +80,14 @@ public static class RouterHost
                 var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
                 var table = options.BuildAddressSpaceTable();
 
-                // The bounce sender routes the DSNs it spools; the router needs the bounce actor first.
-                IActorRef? routing = null;
-                var bounceSender = new SpoolBounceSender(spool, m => routing!.Tell(m), options.Smtp.Hostname,
+                // The bounce sender routes the DSNs it spools through the router, which needs the outcome
+                // actor first: the sender finds the router in the registry when it has a DSN to route.
+                var bounceSender = new SpoolBounceSender(spool, m => registry.Get<RoutingActor>().Tell(m), options.Smtp.Hostname,
                     id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
                 var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
-                var router = routing = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
+                var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
+                registry.Register<RoutingActor>(router);
                 var firewalls = options.Firewalls.ToDictionary(
                     f => f.Id,
                     f => system.ActorOf(
@@ -129,7 +130,6 @@ public static class RouterHost
                 }
 
                 var ingress = system.ActorOf(IngressActor.Props(options.Smtp, options.Spool, spool, router, table, loggerFactory, shadow), "ingress");
-                registry.Register<RoutingActor>(router);
                 registry.Register<IngressActor>(ingress);
 
                 var healthView = system.ActorOf(HealthViewActor.Props(firewalls, options.NodeName, options.Cluster.Enabled), "health-view");
