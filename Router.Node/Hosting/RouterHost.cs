@@ -46,6 +46,8 @@ public static class RouterHost
             : MessageTrackingLog.Disabled);
         builder.Services.AddSingleton(sp => new RouterTelemetry(sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<MessageTrackingLog>(),
             new MessageTracing(options.NodeName)));
+        // OpenTelemetry export (router.telemetry): nothing is registered while it is off.
+        builder.Services.AddRouterTelemetry(options);
         builder.Services.AddSingleton(sp => MessageSpool.Open(
             new SpoolOptions(options.Spool.Path) { SegmentSize = options.Spool.SegmentSize },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Spool"),
