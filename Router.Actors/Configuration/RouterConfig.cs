@@ -67,6 +67,7 @@ public static partial class RouterConfig
         var shadow = ShadowConfigReader.Read(reader, cluster.Enabled, errors);
         var tracking = TrackingConfigReader.Read(reader, spool.Path, errors);
         var admin = AdminConfigReader.Read(reader, errors);
+        var telemetry = TelemetryConfigReader.Read(reader, errors);
         errors.ThrowIfAny();
 
         return new RouterOptions
@@ -82,6 +83,7 @@ public static partial class RouterConfig
             Hocon = config,
             Tracking = tracking,
             Admin = admin,
+            Telemetry = telemetry,
         };
     }
 
