@@ -34,6 +34,9 @@ usage: bench/run.sh [options]
   --unique-rcpt           smtp-source -N: a different recipient per message (1rcpt@, 2rcpt@, ...);
                           Postfix needs it to split the load over its two relays (see README)
   --no-build              do not run dotnet build (use the existing Release build)
+  --r2r                   run the router as published with ReadyToRun (dotnet publish -r linux-x64
+                          -p:PublishReadyToRun=true into bench/.tools/r2r): every assembly, Akka,
+                          SmtpServer and MailKit included, carries precompiled code, as a deployment would
   --timeout SEC           per-case limit, from the start of the load (default 180; env BENCH_TIMEOUT)
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
   --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
@@ -81,6 +84,7 @@ SMTP_OPTS=""
 TELEMETRY=""
 OTLP_PORT=""
 KEEP=0
+R2R=0
 LATENCY=0
 STOP_TIMEOUT=20
 QUICK=0
@@ -114,6 +118,7 @@ while [ $# -gt 0 ]; do
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
     --telemetry) TELEMETRY="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --r2r) R2R=1; shift ;;
     --latency) LATENCY=1; shift ;;
     --half-rate) HALF_RATE=1; shift ;;
     --warm-up) WARM_S="$2"; shift 2 ;;
@@ -203,7 +208,15 @@ if [ "$BUILD" = 1 ]; then
   mkdir -p "$TOOLS"
   ( cd "$REPO" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo '+dirty')" ) > "$TOOLS/built-from"
 fi
+if [ "$R2R" = 1 ]; then
+  DLL="$TOOLS/r2r/router.dll"
+  if [ "$BUILD" = 1 ] || [ ! -f "$DLL" ]; then
+    log "dotnet publish Router.Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o $TOOLS/r2r"
+    ( cd "$REPO" && dotnet publish Router.Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -nologo -v q -o "$TOOLS/r2r" ) >&2
+  fi
+fi
 BUILT_FROM="$(cat "$TOOLS/built-from" 2>/dev/null || echo 'unknown (built outside bench/run.sh)')"
+[ "$R2R" = 1 ] && BUILT_FROM="$BUILT_FROM, published ReadyToRun (linux-x64)"
 [ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || [ "$TARGETS" = postfix ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- output

@@ -68,6 +68,7 @@ public static partial class RouterConfig
         var tracking = TrackingConfigReader.Read(reader, spool.Path, errors);
         var admin = AdminConfigReader.Read(reader, errors);
         var telemetry = TelemetryConfigReader.Read(reader, errors);
+        var warmUp = WarmUpConfigReader.Read(reader, errors);
         errors.ThrowIfAny();
 
         return new RouterOptions
@@ -84,6 +85,7 @@ public static partial class RouterConfig
             Tracking = tracking,
             Admin = admin,
             Telemetry = telemetry,
+            WarmUp = warmUp,
         };
     }
 
