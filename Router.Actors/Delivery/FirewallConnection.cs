@@ -3,6 +3,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
 using Router.Actors.Configuration;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -30,10 +31,11 @@ public sealed class FirewallConnection : IAsyncDisposable
     private RelaySmtpClient? _client;
     private Socket? _socket;
 
-    public FirewallConnection(FirewallOptions firewall)
+    /// <param name="latencies">The firewall's latency history, shared by its connections and probe; a fresh one when not given.</param>
+    public FirewallConnection(FirewallOptions firewall, LatencyBook? latencies = null)
     {
         _firewall = firewall;
-        _opener = new FirewallSessionOpener(firewall);
+        _opener = new FirewallSessionOpener(firewall, latencies ?? new LatencyBook(firewall.Latency));
     }
 
     public bool IsConnected => _client?.IsConnected == true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -5,6 +6,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Router.Actors.Configuration;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -21,8 +23,13 @@ internal sealed class FirewallSessionOpener
         ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"];
 
     private readonly FirewallOptions _firewall;
+    private readonly LatencyBook _latencies;
 
-    public FirewallSessionOpener(FirewallOptions firewall) => _firewall = firewall;
+    public FirewallSessionOpener(FirewallOptions firewall, LatencyBook latencies)
+    {
+        _firewall = firewall;
+        _latencies = latencies;
+    }
 
     /// <summary>
     /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
@@ -37,9 +44,11 @@ internal sealed class FirewallSessionOpener
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            var connectStarted = Stopwatch.GetTimestamp();
             using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                connectDeadline.CancelAfter(_firewall.ConnectTimeout);
+                var connectLimit = _latencies.Deadline(DeliveryPhase.Connect, _firewall.ConnectTimeout);
+                connectDeadline.CancelAfter(connectLimit);
                 try
                 {
                     await socket.ConnectAsync(_firewall.Host, _firewall.Port, connectDeadline.Token).ConfigureAwait(false);
@@ -47,7 +56,7 @@ internal sealed class FirewallSessionOpener
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {_firewall.ConnectTimeout.TotalSeconds:0.#}s", null, null);
+                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null);
                 }
                 catch (SocketException ex)
                 {
@@ -56,6 +65,8 @@ internal sealed class FirewallSessionOpener
                 }
             }
 
+            var connected = Stopwatch.GetTimestamp();
+            _latencies.Record(DeliveryPhase.Connect, Stopwatch.GetElapsedTime(connectStarted, connected));
             var phase = new SessionPhase();
             var certificates = new FirewallCertificateValidator(_firewall.Tls, _firewall.TlsTrustAnchors);
             var client = new RelaySmtpClient(phase)
@@ -70,9 +81,17 @@ internal sealed class FirewallSessionOpener
                 ServerCertificateValidationCallback = certificates.Validate,
             };
             using var greetingDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            greetingDeadline.CancelAfter(_firewall.GreetingTimeout);
+            // Each wait has its own deadline: the firewall's history of that step (far outside it, the
+            // attempt is given up and its job placed elsewhere), never longer than the step's fixed timeout.
+            var greetingLimit = _latencies.Deadline(DeliveryPhase.Greeting, _firewall.GreetingTimeout);
+            // The EHLO has always been bounded by greeting-timeout too (MailKit sends it in the same call).
+            var ehloTimeout = _firewall.CommandTimeout < _firewall.GreetingTimeout ? _firewall.CommandTimeout : _firewall.GreetingTimeout;
+            var ehloLimit = _latencies.Deadline(DeliveryPhase.Ehlo, ehloTimeout);
+            var startTlsLimit = _latencies.Deadline(DeliveryPhase.StartTls, _firewall.TlsHandshakeTimeout);
+            greetingDeadline.CancelAfter(greetingLimit);
+            phase.OnGreeting = () => greetingDeadline.CancelAfter(ehloLimit);
             // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
-            phase.OnStartTls = () => greetingDeadline.CancelAfter(_firewall.TlsHandshakeTimeout);
+            phase.OnStartTls = () => greetingDeadline.CancelAfter(startTlsLimit);
             try
             {
                 // MailKit would wrap the socket in a stream that sends each 4 KB block on its own.
@@ -93,17 +112,21 @@ internal sealed class FirewallSessionOpener
                     ? TlsFailure(ex, certificates.LastFailure)
                     : ex switch
                     {
+                        OperationCanceledException or TimeoutException when phase.GreetingAt == 0 =>
+                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {Waited(greetingLimit, _firewall.GreetingTimeout)}"),
                         OperationCanceledException or TimeoutException =>
-                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
+                            (AttemptOutcome.CommandTimeout, 0, $"no reply to EHLO within {Waited(ehloLimit, ehloTimeout)}"),
                         SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
                         _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
                     };
                 return (outcome, code, detail, null, null);
             }
             phase.Settled = true;
+            RecordOpening(phase, connected, Stopwatch.GetTimestamp());
 
             if (_firewall.Auth is { } credentials)
             {
+                var authStarted = Stopwatch.GetTimestamp();
                 var failure = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                 {
@@ -112,6 +135,7 @@ internal sealed class FirewallSessionOpener
                     var (outcome, code, detail) = failure.Value;
                     return (outcome, code, detail, null, null);
                 }
+                _latencies.Record(DeliveryPhase.Auth, Stopwatch.GetElapsedTime(authStarted));
             }
 
             client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
@@ -123,6 +147,23 @@ internal sealed class FirewallSessionOpener
             throw;
         }
     }
+
+    /// <summary>Greeting, EHLO and STARTTLS (handshake and the EHLO after it) of a session that opened.</summary>
+    private void RecordOpening(SessionPhase phase, long connected, long opened)
+    {
+        if (phase.GreetingAt == 0)
+            return;
+        _latencies.Record(DeliveryPhase.Greeting, Stopwatch.GetElapsedTime(connected, phase.GreetingAt));
+        if (phase.EhloSentAt != 0)
+            _latencies.Record(DeliveryPhase.Ehlo, Stopwatch.GetElapsedTime(phase.EhloSentAt, phase.StartTlsSent ? phase.StartTlsAt : opened));
+        if (phase.StartTlsSent)
+            _latencies.Record(DeliveryPhase.StartTls, Stopwatch.GetElapsedTime(phase.StartTlsAt, opened));
+    }
+
+    /// <summary>"10s", or, when the firewall's history cut the wait short, "1.2s (far outside its history; timeout 10s)".</summary>
+    internal static string Waited(TimeSpan limit, TimeSpan fixedTimeout) => limit < fixedTimeout
+        ? $"{limit.TotalSeconds:0.###}s (far outside its history; timeout {fixedTimeout.TotalSeconds:0.#}s)"
+        : $"{fixedTimeout.TotalSeconds:0.#}s";
 
     /// <summary>The name TLS is negotiated for: SNI and, under <c>tls = verify</c>, the name the certificate must carry.</summary>
     private string TlsServerName => _firewall.TlsServerName ?? _firewall.Host;
@@ -161,7 +202,8 @@ internal sealed class FirewallSessionOpener
                 client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS");
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_firewall.CommandTimeout);
+        var authLimit = _latencies.Deadline(DeliveryPhase.Auth, _firewall.CommandTimeout);
+        deadline.CancelAfter(authLimit);
         client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
         // One mechanism only: MailKit would try each offered one in turn, and every try with a wrong password
         // counts towards the firewall's lockout of the account.
@@ -191,7 +233,7 @@ internal sealed class FirewallSessionOpener
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
-            return (AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {_firewall.CommandTimeout.TotalSeconds:0.#}s");
+            return (AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {Waited(authLimit, _firewall.CommandTimeout)}");
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
         {

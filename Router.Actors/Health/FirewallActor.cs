@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
+using Router.Actors.Health.Latency;
 using Router.Actors.Observability;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
@@ -40,6 +41,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
     private readonly HashSet<IActorRef> _subscribers = [];
     private FirewallHealth _health;
+    // The firewall's latency history per phase, fed by its workers and its probe (issue 18).
+    private readonly LatencyBook _latencies;
     // Cancelled when the firewall trips: attempts still waiting on it are abandoned and placed
     // elsewhere at once instead of each sitting out its timeout.
     private CancellationTokenSource _inFlight = new();
@@ -61,6 +64,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _policy = HealthPolicy.From(firewall);
         _metrics = RouterTelemetry.Get(Context.System).Metrics.Firewall(firewall.Id);
         _health = FirewallHealth.Initial(clock.GetUtcNow());
+        _latencies = new LatencyBook(firewall.Latency);
         _lastProbe = clock.GetUtcNow();
 
         Receive<SubscribeFirewall>(_ =>
@@ -84,7 +88,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         for (var i = 1; i <= _firewall.MaxConnections; i++)
-            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
+            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
@@ -151,12 +155,12 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _probing = true;
         _lastProbe = now;
         var firewall = _firewall;
-        ProbeAsync(firewall).PipeTo(Self);
+        ProbeAsync(firewall, _latencies).PipeTo(Self);
     }
 
-    private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall)
+    private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall, LatencyBook latencies)
     {
-        var connection = new FirewallConnection(firewall);
+        var connection = new FirewallConnection(firewall, latencies);
         try
         {
             var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
