@@ -292,5 +292,6 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _health.Trips, _busy.Count, _queue.Count, _delivered, _failed, _health.Reason)
     {
         Capabilities = _capabilities?.Keywords,
+        Latencies = FirewallLatencyView.From(_latencies, _firewall),
     };
 }

@@ -79,6 +79,9 @@ public sealed record FirewallSnapshot(
     /// the firewall offered on the last session this node opened to it; null before the first.
     /// </summary>
     public IReadOnlyList<string>? Capabilities { get; init; }
+
+    /// <summary>The learnt latencies and current thresholds per step (null from a node without the detector).</summary>
+    public IReadOnlyList<FirewallPhaseLatency>? Latencies { get; init; }
 }
 
 /// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>

@@ -304,6 +304,7 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
+        Latencies = s.Latencies,
     };
 
     private ConnectorOptions Connector(string id) =>
@@ -334,6 +335,7 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
+        Latencies = s.Latencies,
     };
 
     private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>

@@ -32,6 +32,8 @@ public static class CmdRenderer
                 var firewall = Read<FirewallView>(json);
                 Firewalls(console, [firewall]);
                 console.WriteLine($"EHLO offers: {(firewall.Capabilities is { } offered ? string.Join(", ", offered) : "not known yet (no session opened)")}");
+                if (firewall.Latencies is { } latencies)
+                    FirewallLatencyTable.Render(console, latencies);
                 break;
             case "connectors":
                 Connectors(console, Read<ConnectorView[]>(json));

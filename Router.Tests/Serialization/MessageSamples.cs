@@ -49,6 +49,7 @@ internal static class MessageSamples
     private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator")
     {
         Capabilities = ["SMTPUTF8", "8BITMIME", "SIZE 1000"],
+        Latencies = [new FirewallPhaseLatency("greeting", 20, 1.5, 4.25, 1012.5, true)],
     };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");
