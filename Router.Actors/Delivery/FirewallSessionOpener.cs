@@ -24,12 +24,23 @@ internal sealed class FirewallSessionOpener
 
     private readonly FirewallOptions _firewall;
     private readonly LatencyBook _latencies;
+    private readonly bool _judged;
 
-    public FirewallSessionOpener(FirewallOptions firewall, LatencyBook latencies)
+    /// <param name="judged">
+    /// Whether the firewall's history shortens the waits (delivery), or only the fixed timeouts apply (the health
+    /// probe: it asks whether the firewall is alive, so a slow but working firewall passes it and clears suspicion).
+    /// Both record what they measure.
+    /// </param>
+    public FirewallSessionOpener(FirewallOptions firewall, LatencyBook latencies, bool judged = true)
     {
         _firewall = firewall;
         _latencies = latencies;
+        _judged = judged;
     }
+
+    /// <summary>The wait allowed in <paramref name="phase"/>: the adaptive threshold capped by <paramref name="fixedTimeout"/>, or the fixed timeout alone.</summary>
+    private TimeSpan Deadline(DeliveryPhase phase, TimeSpan fixedTimeout) =>
+        _judged ? _latencies.Deadline(phase, fixedTimeout) : fixedTimeout;
 
     /// <summary>
     /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
@@ -39,7 +50,8 @@ internal sealed class FirewallSessionOpener
     /// health probe opens its sessions here too. On success the outcome is null and the caller owns the client
     /// and the socket; on failure both are disposed.
     /// </summary>
-    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket)> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks><c>Hedged</c> is set when a step was given up at its adaptive threshold, before its fixed timeout.</remarks>
+    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket, bool Hedged)> OpenAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -47,7 +59,7 @@ internal sealed class FirewallSessionOpener
             var connectStarted = Stopwatch.GetTimestamp();
             using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                var connectLimit = _latencies.Deadline(DeliveryPhase.Connect, _firewall.ConnectTimeout);
+                var connectLimit = Deadline(DeliveryPhase.Connect, _firewall.ConnectTimeout);
                 connectDeadline.CancelAfter(connectLimit);
                 try
                 {
@@ -56,12 +68,13 @@ internal sealed class FirewallSessionOpener
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null);
+                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null,
+                        connectLimit < _firewall.ConnectTimeout);
                 }
                 catch (SocketException ex)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null);
+                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null, false);
                 }
             }
 
@@ -83,11 +96,11 @@ internal sealed class FirewallSessionOpener
             using var greetingDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Each wait has its own deadline: the firewall's history of that step (far outside it, the
             // attempt is given up and its job placed elsewhere), never longer than the step's fixed timeout.
-            var greetingLimit = _latencies.Deadline(DeliveryPhase.Greeting, _firewall.GreetingTimeout);
+            var greetingLimit = Deadline(DeliveryPhase.Greeting, _firewall.GreetingTimeout);
             // The EHLO has always been bounded by greeting-timeout too (MailKit sends it in the same call).
             var ehloTimeout = _firewall.CommandTimeout < _firewall.GreetingTimeout ? _firewall.CommandTimeout : _firewall.GreetingTimeout;
-            var ehloLimit = _latencies.Deadline(DeliveryPhase.Ehlo, ehloTimeout);
-            var startTlsLimit = _latencies.Deadline(DeliveryPhase.StartTls, _firewall.TlsHandshakeTimeout);
+            var ehloLimit = Deadline(DeliveryPhase.Ehlo, ehloTimeout);
+            var startTlsLimit = Deadline(DeliveryPhase.StartTls, _firewall.TlsHandshakeTimeout);
             greetingDeadline.CancelAfter(greetingLimit);
             phase.OnGreeting = () => greetingDeadline.CancelAfter(ehloLimit);
             // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
@@ -108,8 +121,9 @@ internal sealed class FirewallSessionOpener
             {
                 client.Dispose();
                 socket.Dispose();
-                var (outcome, code, detail) = phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required)
-                    ? TlsFailure(ex, certificates.LastFailure)
+                var tls = phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required);
+                var (outcome, code, detail) = tls
+                    ? TlsFailure(ex, certificates.LastFailure, startTlsLimit)
                     : ex switch
                     {
                         OperationCanceledException or TimeoutException when phase.GreetingAt == 0 =>
@@ -119,7 +133,13 @@ internal sealed class FirewallSessionOpener
                         SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
                         _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
                     };
-                return (outcome, code, detail, null, null);
+                // Given up at the learnt threshold of the step it was waiting in, short of that step's fixed timeout.
+                var timedOut = ex is OperationCanceledException or TimeoutException
+                    || ex is SslHandshakeException { InnerException: OperationCanceledException or TimeoutException };
+                var hedged = timedOut && (phase.StartTlsSent
+                    ? startTlsLimit < _firewall.TlsHandshakeTimeout
+                    : phase.GreetingAt == 0 ? greetingLimit < _firewall.GreetingTimeout : ehloLimit < ehloTimeout);
+                return (outcome, code, detail, null, null, hedged);
             }
             phase.Settled = true;
             RecordOpening(phase, connected, Stopwatch.GetTimestamp());
@@ -127,19 +147,19 @@ internal sealed class FirewallSessionOpener
             if (_firewall.Auth is { } credentials)
             {
                 var authStarted = Stopwatch.GetTimestamp();
-                var failure = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
+                var (failure, authHedged) = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                 {
                     client.Dispose();
                     socket.Dispose();
                     var (outcome, code, detail) = failure.Value;
-                    return (outcome, code, detail, null, null);
+                    return (outcome, code, detail, null, null, authHedged);
                 }
                 _latencies.Record(DeliveryPhase.Auth, Stopwatch.GetElapsedTime(authStarted));
             }
 
             client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
-            return (null, 0, string.Empty, client, socket);
+            return (null, 0, string.Empty, client, socket, false);
         }
         catch
         {
@@ -175,7 +195,7 @@ internal sealed class FirewallSessionOpener
         _ => SecureSocketOptions.StartTls,
     };
 
-    private (AttemptOutcome?, int, string) TlsFailure(Exception ex, string? certificateProblem)
+    private (AttemptOutcome?, int, string) TlsFailure(Exception ex, string? certificateProblem, TimeSpan limit)
     {
         var mode = _firewall.Tls.ToString().ToLowerInvariant();
         var detail = ex switch
@@ -183,7 +203,7 @@ internal sealed class FirewallSessionOpener
             NotSupportedException => $"the firewall does not offer STARTTLS (tls = {mode}); nothing is sent in clear text",
             _ when certificateProblem is not null => $"certificate refused (tls = {mode}): {certificateProblem}",
             OperationCanceledException or TimeoutException or SslHandshakeException { InnerException: OperationCanceledException or TimeoutException } =>
-                $"STARTTLS handshake did not complete within {_firewall.TlsHandshakeTimeout.TotalSeconds:0.#}s",
+                $"STARTTLS handshake did not complete within {Waited(limit, _firewall.TlsHandshakeTimeout)}",
             SmtpCommandException cmd => $"STARTTLS refused: {Describe(cmd)}",
             SslHandshakeException { InnerException: { } inner } => $"TLS handshake failed: {inner.Message}",
             _ => $"TLS handshake failed: {ex.Message}",
@@ -192,17 +212,17 @@ internal sealed class FirewallSessionOpener
     }
 
     /// <summary>SMTP AUTH with the firewall's credentials; null on success. Never over plain text unless allowed.</summary>
-    private async Task<(AttemptOutcome?, int, string)?> AuthenticateAsync(RelaySmtpClient client, FirewallCredentials credentials, CancellationToken cancellationToken)
+    private async Task<((AttemptOutcome?, int, string)? Failure, bool Hedged)> AuthenticateAsync(RelaySmtpClient client, FirewallCredentials credentials, CancellationToken cancellationToken)
     {
         if (!client.IsSecure && !_firewall.AuthAllowInsecure)
-            return (AttemptOutcome.AuthFailed, 0,
-                "credentials not sent: the connection is not TLS (the firewall did not offer STARTTLS) and auth-allow-insecure is off");
+            return ((AttemptOutcome.AuthFailed, 0,
+                "credentials not sent: the connection is not TLS (the firewall did not offer STARTTLS) and auth-allow-insecure is off"), false);
         if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
-            return (AttemptOutcome.AuthFailed, 0,
-                client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS");
+            return ((AttemptOutcome.AuthFailed, 0,
+                client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS"), false);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var authLimit = _latencies.Deadline(DeliveryPhase.Auth, _firewall.CommandTimeout);
+        var authLimit = Deadline(DeliveryPhase.Auth, _firewall.CommandTimeout);
         deadline.CancelAfter(authLimit);
         client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
         // One mechanism only: MailKit would try each offered one in turn, and every try with a wrong password
@@ -212,7 +232,7 @@ internal sealed class FirewallSessionOpener
         try
         {
             await client.AuthenticateAsync(new NetworkCredential(credentials.User, credentials.Password), deadline.Token).ConfigureAwait(false);
-            return null;
+            return (null, false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -221,23 +241,24 @@ internal sealed class FirewallSessionOpener
         }
         catch (MailKit.Security.AuthenticationException ex)
         {
-            return (AttemptOutcome.AuthFailed, 535, $"AUTH as {credentials.User} refused: {ex.Message}");
+            return ((AttemptOutcome.AuthFailed, 535, $"AUTH as {credentials.User} refused: {ex.Message}"), false);
         }
         catch (SmtpCommandException ex)
         {
-            return (AttemptOutcome.AuthFailed, (int)ex.StatusCode, $"AUTH as {credentials.User} refused: {Describe(ex)}");
+            return ((AttemptOutcome.AuthFailed, (int)ex.StatusCode, $"AUTH as {credentials.User} refused: {Describe(ex)}"), false);
         }
         catch (NotSupportedException ex)
         {
-            return (AttemptOutcome.AuthFailed, 0, $"AUTH as {credentials.User} impossible: {ex.Message}");
+            return ((AttemptOutcome.AuthFailed, 0, $"AUTH as {credentials.User} impossible: {ex.Message}"), false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
-            return (AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {Waited(authLimit, _firewall.CommandTimeout)}");
+            return ((AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {Waited(authLimit, _firewall.CommandTimeout)}"),
+                authLimit < _firewall.CommandTimeout);
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
         {
-            return (AttemptOutcome.ConnectionLost, 0, $"connection lost during AUTH: {ex.Message}");
+            return ((AttemptOutcome.ConnectionLost, 0, $"connection lost during AUTH: {ex.Message}"), false);
         }
     }
 

@@ -51,6 +51,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private DateTimeOffset _lastProbe;
     private long _delivered;
     private long _failed;
+    private long _hedged;
     private FirewallCapabilities? _capabilities;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
@@ -128,13 +129,25 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
-        if (result.Outcome == AttemptOutcome.AuthFailed)
+        if (result.Hedged)
+        {
+            // Far outside the firewall's history before any data was sent: the job is placed elsewhere at once (by
+            // its connector, as for any firewall fault), the firewall is suspect, and a probe with the fixed
+            // timeouts asks at once whether it is dead or only slow (a probe that succeeds clears the suspicion).
+            _hedged++;
+            _metrics.Hedged();
+            _log.Warning("Hedged {QueueId} away from firewall {Firewall}: {Outcome} {Detail}; the job is placed elsewhere, the firewall is probed",
+                finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
+        }
+        else if (result.Outcome == AttemptOutcome.AuthFailed)
             _log.Error("AUTH towards firewall {Firewall} failed (credentials {Credentials}) delivering {QueueId}: {Detail}; check its auth settings. Counted as a firewall failure: its mail goes elsewhere",
                 _firewall.Id, _firewall.Auth?.ToString() ?? "none configured", finished.Job.QueueId, result.Detail);
         else if (attempt == AttemptClass.FirewallFailure)
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
         Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
+        if (result.Hedged && !_probing && _health.State is HealthState.Suspect or HealthState.Healthy)
+            StartProbe(_clock.GetUtcNow());
         Dispatch();
     }
 
@@ -160,10 +173,12 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall, LatencyBook latencies)
     {
-        var connection = new FirewallConnection(firewall, latencies);
+        // The probe waits the fixed timeouts: it asks whether the firewall is alive, not whether it is as fast as
+        // usual, and what it measures is learnt too (a firewall that became slower is followed, not tripped).
+        var connection = new FirewallConnection(firewall, latencies, judged: false);
         try
         {
-            var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            var (outcome, code, detail, _) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is not null)
                 return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
             // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
@@ -293,5 +308,6 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     {
         Capabilities = _capabilities?.Keywords,
         Latencies = FirewallLatencyView.From(_latencies, _firewall),
+        Hedged = _hedged,
     };
 }

@@ -82,6 +82,9 @@ public sealed record FirewallSnapshot(
 
     /// <summary>The learnt latencies and current thresholds per step (null from a node without the detector).</summary>
     public IReadOnlyList<FirewallPhaseLatency>? Latencies { get; init; }
+
+    /// <summary>Jobs this node hedged away from the firewall: a wait before any data ran far past its history (issue 18).</summary>
+    public long Hedged { get; init; }
 }
 
 /// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>

@@ -305,6 +305,7 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     {
         Capabilities = s.Capabilities,
         Latencies = s.Latencies,
+        Hedged = s.Hedged,
     };
 
     private ConnectorOptions Connector(string id) =>
@@ -336,6 +337,7 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     {
         Capabilities = s.Capabilities,
         Latencies = s.Latencies,
+        Hedged = s.Hedged,
     };
 
     private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>

@@ -31,7 +31,7 @@ public sealed class LatencyDetectionTests
         for (var i = 0; i < sessions; i++)
         {
             await using var connection = new FirewallConnection(options, book);
-            var (outcome, _, detail) = await connection.OpenAsync(CancellationToken.None);
+            var (outcome, _, detail, _) = await connection.OpenAsync(CancellationToken.None);
             Assert.True(outcome is null, detail);
             await connection.CloseAsync();
         }
@@ -65,9 +65,10 @@ public sealed class LatencyDetectionTests
         fake.Behavior = FirewallBehavior.StallBeforeGreeting;
         await using var connection = new FirewallConnection(options, book);
         var watch = Stopwatch.StartNew();
-        var (outcome, _, detail) = await connection.OpenAsync(CancellationToken.None);
+        var (outcome, _, detail, hedged) = await connection.OpenAsync(CancellationToken.None);
 
         Assert.Equal(AttemptOutcome.GreetingTimeout, outcome);
+        Assert.True(hedged);
         Assert.Contains("far outside its history", detail);
         // The learnt threshold is about a second on loopback; half the fixed timeout leaves room for a loaded machine.
         Assert.True(watch.Elapsed < greetingTimeout / 2, $"gave up after {watch.Elapsed}");
@@ -81,9 +82,10 @@ public sealed class LatencyDetectionTests
         var greetingTimeout = TimeSpan.FromSeconds(2);
         await using var connection = new FirewallConnection(Options(fake, greetingTimeout), new LatencyBook(Quick));
         var watch = Stopwatch.StartNew();
-        var (outcome, _, detail) = await connection.OpenAsync(CancellationToken.None);
+        var (outcome, _, detail, hedged) = await connection.OpenAsync(CancellationToken.None);
 
         Assert.Equal(AttemptOutcome.GreetingTimeout, outcome);
+        Assert.False(hedged);
         Assert.DoesNotContain("far outside", detail);
         Assert.True(watch.Elapsed >= greetingTimeout - TimeSpan.FromMilliseconds(100), $"gave up after {watch.Elapsed}");
     }
