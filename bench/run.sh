@@ -38,6 +38,12 @@ usage: bench/run.sh [options]
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
   --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
                           noaccept: fw-b never accepts (backlog 4), later connects time out
+  --blackhole-when WHEN   start: fw-b is a blackhole from the start (default; the node never saw it
+                          answer, so only the fixed timeouts can judge it);
+                          midrun: fw-b is a working sink behind a relay that dies after --die-after
+                          MAIL FROMs (its open sessions freeze, new connections as --blackhole-mode);
+                          the healthy run goes through the same relay, which then never dies (issue 18)
+  --die-after N           midrun: MAIL FROMs relayed to fw-b before it dies (default: messages/8)
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
@@ -72,6 +78,8 @@ BUILD=1
 CASE_TIMEOUT="${BENCH_TIMEOUT:-180}"
 STALL=30
 BLACKHOLE_MODE=accept
+BLACKHOLE_WHEN=start
+DIE_AFTER=""
 MAX_CONN=16
 FW_OPTS=""
 SMTP_OPTS=""
@@ -104,6 +112,8 @@ while [ $# -gt 0 ]; do
     --timeout) CASE_TIMEOUT="$2"; shift 2 ;;
     --stall) STALL="$2"; shift 2 ;;
     --blackhole-mode) BLACKHOLE_MODE="$2"; shift 2 ;;
+    --blackhole-when) BLACKHOLE_WHEN="$2"; shift 2 ;;
+    --die-after) DIE_AFTER="$2"; shift 2 ;;
     --max-connections) MAX_CONN="$2"; shift 2 ;;
     --fw-opts) FW_OPTS="$2"; shift 2 ;;
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
@@ -132,6 +142,7 @@ case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
 if [ "$QUEUED" != 0 ] && [ "$CASES_GIVEN" = 0 ] && [ "$COMPARE" = 0 ]; then CASES=""; fi  # --queued alone: just that case
 if [ "$QUEUED" != 0 ] && [ "$FAILOVER_GIVEN" = 0 ]; then FAILOVER=""; fi
 case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
+case "$BLACKHOLE_WHEN" in start|midrun) ;; *) echo "--blackhole-when: start|midrun" >&2; exit 2 ;; esac
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -398,10 +409,27 @@ run_case() {
   read -r pr pa pb pbh <<<"$(python3 "$LIB" freeports 4)"
   log "case $name: $target, $sessions sessions, $count x $size B, conn=$conn${role:+, $role}${rate:+, paced at $rate msg/s}"
 
-  local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
+  local sink_a sink_b="" hole="" relay_a="" firewalls="fw-a, fw-b"
   start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
-  local fwb_port="$pb"
-  if [ "$role" = blackholed ]; then
+  local fwb_port="$pb" fwa_port="$pa"
+  if [ -n "$role" ] && [ "$BLACKHOLE_WHEN" = midrun ]; then
+    # Each sink behind a relay of ours (the same cost for both paths in both runs); fw-b's relay dies part-way
+    # through the blackholed run, after the node has learnt how fw-b answers.
+    local pra
+    pra="$(python3 "$LIB" freeports 1)"
+    python3 -u "$LIB" dying 127.0.0.1 "$pra" "$pa" "$BLACKHOLE_MODE" 0 > "$dir/relay-a.log" 2>&1 &
+    relay_a=$!; PIDS+=("$relay_a")
+    fwa_port="$pra"
+    start_sink "$pb" "$dir/fw-b.out"; sink_b=$SINK_PID
+    local die_after=0
+    [ "$role" = blackholed ] && die_after="${DIE_AFTER:-$(( count / 8 ))}"
+    python3 -u "$LIB" dying 127.0.0.1 "$pbh" "$pb" "$BLACKHOLE_MODE" "$die_after" > "$dir/blackhole.log" 2>&1 &
+    hole=$!; PIDS+=("$hole")
+    fwb_port="$pbh"
+    [ "$role" = blackholed ] && firewalls="fw-a, fw-b dies after $die_after MAIL FROM ($BLACKHOLE_MODE)" || firewalls="fw-a, fw-b (through the relay)"
+    python3 "$LIB" waitsmtp 127.0.0.1 "$pbh" 10
+    python3 "$LIB" waitsmtp 127.0.0.1 "$pra" 10
+  elif [ "$role" = blackholed ]; then
     python3 -u "$LIB" blackhole 127.0.0.1 "$pbh" "$BLACKHOLE_MODE" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
     fwb_port="$pbh"
@@ -416,7 +444,7 @@ run_case() {
     run_postfix_case; return 0
   fi
 
-  write_config "$dir/router.conf" "$spool" "$pr" "$pa" "$fwb_port"
+  write_config "$dir/router.conf" "$spool" "$pr" "$fwa_port" "$fwb_port"
   if [ -n "${BENCH_ROUTER_CMD:-}" ]; then  # only for testing this script without the router
     ( cd "$TMP_ROOT" && exec $BENCH_ROUTER_CMD --config "$dir/router.conf" ) > "$dir/router.log" 2>&1 &
   else
@@ -428,7 +456,7 @@ run_case() {
     log "router did not answer on 127.0.0.1:$pr; last log lines:"; tail -n 20 "$dir/router.log" >&2
     printf '%s\n' "{\"case\": \"$name\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": \"$role\", \"status\": \"ROUTER DID NOT START\", \"notes\": [\"see $dir/router.log\"]}" >> "$RESULTS"
     stop_pid "$rpid" 5 || true
-    for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+    for p in $sink_a $sink_b $hole $relay_a; do stop_pid "$p" 2 || true; done
     return 0
   fi
 
@@ -464,7 +492,7 @@ run_case() {
     stop_note="router did not stop within $STOP_TIMEOUT s of SIGTERM; killed"
     log "  $stop_note"
   fi
-  for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+  for p in $sink_a $sink_b $hole $relay_a; do stop_pid "$p" 2 || true; done
 
   # What the router itself still holds: reopen the spool with both firewalls pointed at a
   # closed port and read its "Spool ... opened: N messages" line. Delivered mail must be gone.

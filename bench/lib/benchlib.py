@@ -5,6 +5,9 @@ Subcommands:
   freeports N                      print N free loopback TCP ports
   waitsmtp HOST PORT TIMEOUT       wait until HOST:PORT answers with a 220 greeting
   blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
+  dying HOST PORT SINK MODE N      a proxy to the sink on port SINK that dies after N MAIL FROM (0: never):
+                                   its sessions freeze, new connections are held (accept) or get no SYN-ACK
+                                   (noaccept); logs "died at EPOCH"
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
@@ -82,6 +85,76 @@ def blackhole(host, port, mode):
         conn, _ = srv.accept()
         held.append(conn)  # never read, never write, never close
         print(f"blackhole: holding {len(held)} connections", flush=True)
+
+
+def dying(host, port, sink_port, mode, after):
+    """Issue 18's mid-run blackhole: relays to an smtp-sink until it has relayed AFTER MAIL FROM commands,
+    then dies the way a hung appliance or a vanished host does: every open session freezes (nothing more is
+    relayed either way, the sockets stay open), and new connections are accepted and never greeted (accept)
+    or never accepted, their SYNs unanswered (noaccept: the port listens with a full backlog of 0 + 1 filler)."""
+    import asyncio
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    state = {"mails": 0, "dead": False, "held": []}
+    forever = None
+
+    async def main():
+        nonlocal forever
+        loop = asyncio.get_running_loop()
+        forever = loop.create_future()
+        server = None
+
+        def die():
+            if state["dead"]:
+                return
+            state["dead"] = True
+            print(f"dying: died at {time.time():.3f} after {state['mails']} MAIL FROM ({mode})", flush=True)
+            if mode == "noaccept":
+                server.close()
+                choked = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                choked.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                choked.bind((host, port))
+                choked.listen(0)
+                filler = socket.create_connection((host, port), timeout=5)
+                state["held"] += [choked, filler]
+
+        async def relay(reader, writer, count):
+            try:
+                while True:
+                    data = await reader.read(65536)
+                    if not data or state["dead"]:
+                        break
+                    if count:
+                        state["mails"] += data.count(b"MAIL FROM:")
+                        if after and state["mails"] >= after:
+                            die()
+                            break
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                return
+            if state["dead"]:
+                await forever  # frozen: the socket stays open, nothing more is relayed
+
+        async def serve(reader, writer):
+            if state["dead"]:
+                state["held"].append(writer)  # accepted, never greeted
+                await forever
+            try:
+                up_r, up_w = await asyncio.open_connection("127.0.0.1", sink_port)
+            except OSError:
+                writer.close()
+                return
+            await asyncio.gather(relay(reader, up_w, True), relay(up_r, writer, False))
+            if not state["dead"]:
+                for w in (writer, up_w):
+                    w.close()
+
+        server = await asyncio.start_server(serve, host, port, backlog=1024)
+        print(f"dying: relaying {host}:{port} -> 127.0.0.1:{sink_port}, dies after {after or 'no'} MAIL FROM ({mode})", flush=True)
+        await forever
+
+    asyncio.run(main())
+    return 0
 
 
 def latency_probe(host, port, rate, size, stop_file, out):
@@ -699,6 +772,14 @@ def report(a):
             out.append(f"| seconds until {p}% delivered | {_fmt(hv, 1)} | {_fmt(bv, 1)} | | |")
         out.append(f"| seconds until 100% delivered | {_fmt(h.get('delivery_wall_s'), 1)} | "
                    f"{_fmt(b.get('delivery_wall_s'), 1)} | | |")
+        hw, bw = h.get("delivery_wall_s"), b.get("delivery_wall_s")
+        if hw and bw:
+            out.append(f"| **seconds lost to the blackhole** (issue 18) | | {bw - hw:.1f} | {bw / hw:.2f}x | ≤ 1 s (floor 2 s) |")
+        if b.get("died_after_s") is not None:
+            out.append(f"| fw-b died, s after the load started | | {_fmt(b['died_after_s'], 2)} | | |")
+        if b.get("trip_after_death_s") is not None:
+            out.append(f"| s from fw-b's death (first stalled connection) to its trip | | {_fmt(b['trip_after_death_s'], 2)} | | |")
+        out.append(f"| jobs hedged away from fw-b | {h.get('hedged', 'n/a')} | {b.get('hedged', 'n/a')} | | |")
         out.append("")
         if b.get("trip_line"):
             out.append(f"First trip log line ({b.get('trip_after_s', 'n/a')} s after the load started): "
@@ -832,6 +913,7 @@ def summarize(a):
     first_err = None
     trip_line = loose_trip = None
     transitions = []
+    hedged = 0
     if os.path.exists(a.log):
         for line in open(a.log, errors="replace"):
             if " ERR " in line or " FTL " in line:
@@ -839,6 +921,8 @@ def summarize(a):
                 first_err = first_err or line.strip()
             elif " WRN " in line:
                 warn += 1
+            if "fw-b" in line and "Hedged " in line:
+                hedged += 1
             if "fw-b" in line and re.search(r"->\s*Tripped", line):
                 trip_line = trip_line or line.strip()
             elif "fw-b" in line and re.search(r"trip", line, re.I):
@@ -859,10 +943,16 @@ def summarize(a):
         if m:
             ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + float(m.group(1)[19:])
             r["trip_after_s"] = round(ts - t0, 1)
+    r["hedged"] = hedged
     if a.blackhole_log and os.path.exists(a.blackhole_log):
         text = open(a.blackhole_log).read()
+        died = re.search(r"died at (\d+\.\d+)", text)
+        if died:
+            r["died_after_s"] = round(float(died.group(1)) - t0, 2)
+            if "trip_after_s" in r:
+                r["trip_after_death_s"] = round(ts - float(died.group(1)), 2)
         found = re.findall(r"holding (\d+)", text)
-        if found or "never accepting" not in text:
+        if "dying:" not in text and (found or "never accepting" not in text):
             r["blackhole_conns"] = int(found[-1]) if found else 0
     if a.latency and os.path.exists(a.latency):
         l = _latency_fields(r, a.latency)
@@ -882,6 +972,8 @@ def main():
     s = sub.add_parser("freeports"); s.add_argument("n", type=int)
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
+    s = sub.add_parser("dying"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("sink_port", type=int)
+    s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("after", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
@@ -931,6 +1023,8 @@ def main():
         return waitsmtp(a.host, a.port, a.timeout, a.pid)
     if a.cmd == "blackhole":
         return blackhole(a.host, a.port, a.mode)
+    if a.cmd == "dying":
+        return dying(a.host, a.port, a.sink_port, a.mode, a.after)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":
