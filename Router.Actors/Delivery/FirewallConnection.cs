@@ -216,6 +216,33 @@ public sealed class FirewallConnection : IAsyncDisposable
         return (outcome, code, detail, hedged);
     }
 
+    /// <summary>
+    /// The probe's check that the open session answers a transaction (<c>MAIL FROM:&lt;&gt;</c>, <c>RSET</c>) within
+    /// command-timeout: a firewall that greets and then stalls at MAIL fails it. Null when answered.
+    /// </summary>
+    internal async Task<string?> ProbeTransactionAsync(CancellationToken cancellationToken)
+    {
+        if (_client is not { IsConnected: true } client)
+            return "no session";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_firewall.CommandTimeout);
+        try
+        {
+            _latencies.Record(DeliveryPhase.Mail, await client.ProbeTransactionAsync(deadline.Token).ConfigureAwait(false));
+            return null;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return $"no reply to MAIL FROM:<> within {_firewall.CommandTimeout.TotalSeconds:0.#}s";
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or SmtpCommandException)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return $"MAIL FROM:<> failed: {ex.Message}";
+        }
+    }
+
     /// <summary>Whether the open session is encrypted (STARTTLS succeeded).</summary>
     public bool IsSecure => _client?.IsSecure == true;
 

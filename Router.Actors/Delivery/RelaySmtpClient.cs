@@ -35,6 +35,27 @@ internal sealed class RelaySmtpClient : SmtpClient
 
     public IReadOnlyList<(MailboxAddress Mailbox, SmtpResponse Response)> Rejected => _rejected;
 
+    /// <summary>
+    /// The health probe's transaction: <c>MAIL FROM:&lt;&gt;</c> then <c>RSET</c>, no recipient, no data. Any reply
+    /// to MAIL is an answer (a firewall may refuse the null sender); only silence or a broken connection is not.
+    /// </summary>
+    /// <returns>How long the reply to MAIL took.</returns>
+    public async Task<TimeSpan> ProbeTransactionAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await SendCommandAsync("MAIL FROM:<>", cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpCommandException)
+        {
+            // Refused, but answered.
+        }
+        var mail = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        await SendCommandAsync("RSET", cancellationToken).ConfigureAwait(false);
+        return mail;
+    }
+
     /// <summary>Called after each reply to MAIL FROM and RCPT TO is processed (the latency detector's <see cref="TransactionHedge"/>).</summary>
     public Action? ReplyReceived { get; set; }
 

@@ -181,9 +181,12 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
             var (outcome, code, detail, _) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is not null)
                 return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
+            // A firewall that greets and then stalls at MAIL (issue 18) must not pass: one transaction, no recipient.
+            if (await connection.ProbeTransactionAsync(CancellationToken.None).ConfigureAwait(false) is { } stalled)
+                return new ProbeFinished(false, stalled, connection.Capabilities);
             // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
             // so a broken certificate or refused credentials keep the firewall out, not only a dead port.
-            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, QUIT";
+            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, MAIL FROM:<>, RSET, QUIT";
             var capabilities = connection.Capabilities;
             await connection.CloseAsync().ConfigureAwait(false);
             return new ProbeFinished(true, steps, capabilities);

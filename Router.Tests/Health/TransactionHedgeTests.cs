@@ -105,4 +105,26 @@ public sealed class TransactionHedgeTests
         Assert.Equal(AttemptOutcome.CommandTimeout, result.Outcome);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.9), $"gave up after {watch.Elapsed}");
     }
+
+    [Fact]
+    public async Task The_probe_transaction_passes_a_firewall_that_answers_mail_even_with_a_refusal_and_fails_one_that_stalls_there()
+    {
+        await using var fake = await FakeFirewall.StartAsync("fw");
+        var options = Options(fake) with { CommandTimeout = TimeSpan.FromSeconds(2) };
+
+        async Task<string?> ProbeAsync()
+        {
+            await using var connection = new FirewallConnection(options, new LatencyBook(Quick), judged: false);
+            var (outcome, _, detail, _) = await connection.OpenAsync(CancellationToken.None);
+            Assert.True(outcome is null, detail);
+            return await connection.ProbeTransactionAsync(CancellationToken.None);
+        }
+
+        Assert.Null(await ProbeAsync());
+        fake.Behavior = FirewallBehavior.Reject451OnMail;
+        Assert.Null(await ProbeAsync());
+        fake.Behavior = FirewallBehavior.StallAtMail;
+        Assert.Contains("no reply to MAIL FROM:<>", await ProbeAsync());
+        Assert.Equal(0, fake.Count);
+    }
 }
