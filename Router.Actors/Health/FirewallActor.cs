@@ -70,8 +70,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
         Receive<SubscribeFirewall>(_ =>
         {
+            // Bring the others up to date first, so the next tick does not send the new subscriber this status again.
+            PublishStatusIfChanged();
             _subscribers.Add(Sender);
-            Sender.Tell(CurrentStatus());
+            Sender.Tell(_lastStatus!);
         });
         Receive<DeliverJob>(OnDeliver);
         Receive<DeliveryWorker.Finished>(OnFinished);
