@@ -40,10 +40,10 @@ usage: bench/run.sh [options]
                           noaccept: fw-b never accepts (backlog 4), later connects time out
   --blackhole-when WHEN   start: fw-b is a blackhole from the start (default; the node never saw it
                           answer, so only the fixed timeouts can judge it);
-                          midrun: fw-b is a working sink behind a relay that dies after --die-after
-                          MAIL FROMs (its open sessions freeze, new connections as --blackhole-mode);
-                          the healthy run goes through the same relay, which then never dies (issue 18)
-  --die-after N           midrun: MAIL FROMs relayed to fw-b before it dies (default: messages/8)
+                          midrun: fw-b is a working smtp-sink that hangs (SIGSTOP) once it has counted
+                          --die-after messages: its sessions get no more replies, new connections are
+                          never greeted (accept) or, with noaccept, get no SYN-ACK (issue 18)
+  --die-after N           midrun: messages fw-b takes before it hangs (default: messages/8)
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
@@ -409,26 +409,16 @@ run_case() {
   read -r pr pa pb pbh <<<"$(python3 "$LIB" freeports 4)"
   log "case $name: $target, $sessions sessions, $count x $size B, conn=$conn${role:+, $role}${rate:+, paced at $rate msg/s}"
 
-  local sink_a sink_b="" hole="" relay_a="" firewalls="fw-a, fw-b"
+  local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
   start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
-  local fwb_port="$pb" fwa_port="$pa"
-  if [ -n "$role" ] && [ "$BLACKHOLE_WHEN" = midrun ]; then
-    # Each sink behind a relay of ours (the same cost for both paths in both runs); fw-b's relay dies part-way
-    # through the blackholed run, after the node has learnt how fw-b answers.
-    local pra
-    pra="$(python3 "$LIB" freeports 1)"
-    python3 -u "$LIB" dying 127.0.0.1 "$pra" "$pa" "$BLACKHOLE_MODE" 0 > "$dir/relay-a.log" 2>&1 &
-    relay_a=$!; PIDS+=("$relay_a")
-    fwa_port="$pra"
+  local fwb_port="$pb"
+  if [ "$role" = blackholed ] && [ "$BLACKHOLE_WHEN" = midrun ]; then
+    # fw-b is a working sink that the node learns, then hangs (SIGSTOP) once it has counted --die-after messages.
     start_sink "$pb" "$dir/fw-b.out"; sink_b=$SINK_PID
-    local die_after=0
-    [ "$role" = blackholed ] && die_after="${DIE_AFTER:-$(( count / 8 ))}"
-    python3 -u "$LIB" dying 127.0.0.1 "$pbh" "$pb" "$BLACKHOLE_MODE" "$die_after" > "$dir/blackhole.log" 2>&1 &
+    local die_after="${DIE_AFTER:-$(( count / 8 ))}"
+    python3 -u "$LIB" freeze "$sink_b" "$dir/fw-b.out" "$die_after" "$BLACKHOLE_MODE" 127.0.0.1 "$pb" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
-    fwb_port="$pbh"
-    [ "$role" = blackholed ] && firewalls="fw-a, fw-b dies after $die_after MAIL FROM ($BLACKHOLE_MODE)" || firewalls="fw-a, fw-b (through the relay)"
-    python3 "$LIB" waitsmtp 127.0.0.1 "$pbh" 10
-    python3 "$LIB" waitsmtp 127.0.0.1 "$pra" 10
+    firewalls="fw-a, fw-b hangs after $die_after messages ($BLACKHOLE_MODE)"
   elif [ "$role" = blackholed ]; then
     python3 -u "$LIB" blackhole 127.0.0.1 "$pbh" "$BLACKHOLE_MODE" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
@@ -444,7 +434,7 @@ run_case() {
     run_postfix_case; return 0
   fi
 
-  write_config "$dir/router.conf" "$spool" "$pr" "$fwa_port" "$fwb_port"
+  write_config "$dir/router.conf" "$spool" "$pr" "$pa" "$fwb_port"
   if [ -n "${BENCH_ROUTER_CMD:-}" ]; then  # only for testing this script without the router
     ( cd "$TMP_ROOT" && exec $BENCH_ROUTER_CMD --config "$dir/router.conf" ) > "$dir/router.log" 2>&1 &
   else
@@ -456,7 +446,7 @@ run_case() {
     log "router did not answer on 127.0.0.1:$pr; last log lines:"; tail -n 20 "$dir/router.log" >&2
     printf '%s\n' "{\"case\": \"$name\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": \"$role\", \"status\": \"ROUTER DID NOT START\", \"notes\": [\"see $dir/router.log\"]}" >> "$RESULTS"
     stop_pid "$rpid" 5 || true
-    for p in $sink_a $sink_b $hole $relay_a; do stop_pid "$p" 2 || true; done
+    for p in $hole $sink_a $sink_b; do stop_pid "$p" 2 || true; done
     return 0
   fi
 
@@ -492,7 +482,7 @@ run_case() {
     stop_note="router did not stop within $STOP_TIMEOUT s of SIGTERM; killed"
     log "  $stop_note"
   fi
-  for p in $sink_a $sink_b $hole $relay_a; do stop_pid "$p" 2 || true; done
+  for p in $hole $sink_a $sink_b; do stop_pid "$p" 2 || true; done
 
   # What the router itself still holds: reopen the spool with both firewalls pointed at a
   # closed port and read its "Spool ... opened: N messages" line. Delivered mail must be gone.

@@ -5,9 +5,9 @@ Subcommands:
   freeports N                      print N free loopback TCP ports
   waitsmtp HOST PORT TIMEOUT       wait until HOST:PORT answers with a 220 greeting
   blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
-  dying HOST PORT SINK MODE N      a proxy to the sink on port SINK that dies after N MAIL FROM (0: never):
-                                   its sessions freeze, new connections are held (accept) or get no SYN-ACK
-                                   (noaccept); logs "died at EPOCH"
+  freeze PID OUT N MODE HOST PORT  stop the smtp-sink PID once it counted N messages (SIGSTOP: sessions hang,
+                                   new connections never greeted; noaccept: its backlog filled, SYNs
+                                   unanswered); logs "died at EPOCH"
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import select
 import signal
 import socket
 import sys
@@ -87,74 +88,42 @@ def blackhole(host, port, mode):
         print(f"blackhole: holding {len(held)} connections", flush=True)
 
 
-def dying(host, port, sink_port, mode, after):
-    """Issue 18's mid-run blackhole: relays to an smtp-sink until it has relayed AFTER MAIL FROM commands,
-    then dies the way a hung appliance or a vanished host does: every open session freezes (nothing more is
-    relayed either way, the sockets stay open), and new connections are accepted and never greeted (accept)
-    or never accepted, their SYNs unanswered (noaccept: the port listens with a full backlog of 0 + 1 filler)."""
-    import asyncio
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    state = {"mails": 0, "dead": False, "held": []}
-    forever = None
+def freeze(pid, out, after, mode, host, port):
+    """Issue 18's mid-run blackhole: once the smtp-sink PID (stdout OUT) has counted AFTER messages, it is
+    stopped (SIGSTOP), the way a hung appliance stops: its open sessions get no more replies, and new
+    connections complete in the kernel and are never greeted (accept). With noaccept its listen backlog is
+    then filled with connections of ours, so every further SYN goes unanswered (connects time out).
+    The sink is continued (SIGCONT) on SIGTERM, so it can be stopped as usual."""
+    held = []
 
-    async def main():
-        nonlocal forever
-        loop = asyncio.get_running_loop()
-        forever = loop.create_future()
-        server = None
+    def done(*_):
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+        os._exit(0)
 
-        def die():
-            if state["dead"]:
-                return
-            state["dead"] = True
-            print(f"dying: died at {time.time():.3f} after {state['mails']} MAIL FROM ({mode})", flush=True)
-            if mode == "noaccept":
-                server.close()
-                choked = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                choked.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                choked.bind((host, port))
-                choked.listen(0)
-                filler = socket.create_connection((host, port), timeout=5)
-                state["held"] += [choked, filler]
-
-        async def relay(reader, writer, count):
-            try:
-                while True:
-                    data = await reader.read(65536)
-                    if not data or state["dead"]:
-                        break
-                    if count:
-                        state["mails"] += data.count(b"MAIL FROM:")
-                        if after and state["mails"] >= after:
-                            die()
-                            break
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, OSError):
-                return
-            if state["dead"]:
-                await forever  # frozen: the socket stays open, nothing more is relayed
-
-        async def serve(reader, writer):
-            if state["dead"]:
-                state["held"].append(writer)  # accepted, never greeted
-                await forever
-            try:
-                up_r, up_w = await asyncio.open_connection("127.0.0.1", sink_port)
-            except OSError:
-                writer.close()
-                return
-            await asyncio.gather(relay(reader, up_w, True), relay(up_r, writer, False))
-            if not state["dead"]:
-                for w in (writer, up_w):
-                    w.close()
-
-        server = await asyncio.start_server(serve, host, port, backlog=1024)
-        print(f"dying: relaying {host}:{port} -> 127.0.0.1:{sink_port}, dies after {after or 'no'} MAIL FROM ({mode})", flush=True)
-        await forever
-
-    asyncio.run(main())
-    return 0
+    signal.signal(signal.SIGTERM, done)
+    while sink_count(out) < after:
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGSTOP)
+    died = time.time()
+    if mode == "noaccept":
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        for _ in range(min(hard - 64, 20000)):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            c.connect_ex((host, port))
+            held.append(c)
+            poller = select.poll()
+            poller.register(c, select.POLLOUT)
+            if not poller.poll(300):
+                break  # this SYN was dropped: the queue is full
+    print(f"dying: died at {died:.3f} after {after} messages ({mode}; {len(held)} connections fill the backlog)", flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def latency_probe(host, port, rate, size, stop_file, out):
@@ -972,8 +941,8 @@ def main():
     s = sub.add_parser("freeports"); s.add_argument("n", type=int)
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
-    s = sub.add_parser("dying"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("sink_port", type=int)
-    s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("after", type=int)
+    s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
+    s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
@@ -1023,8 +992,8 @@ def main():
         return waitsmtp(a.host, a.port, a.timeout, a.pid)
     if a.cmd == "blackhole":
         return blackhole(a.host, a.port, a.mode)
-    if a.cmd == "dying":
-        return dying(a.host, a.port, a.sink_port, a.mode, a.after)
+    if a.cmd == "freeze":
+        return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":
