@@ -41,6 +41,12 @@ usage: bench/run.sh [options]
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
   --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
                           noaccept: fw-b never accepts (backlog 4), later connects time out
+  --blackhole-when WHEN   start: fw-b is a blackhole from the start (default; the node never saw it
+                          answer, so only the fixed timeouts can judge it);
+                          midrun: fw-b is a working smtp-sink that hangs (SIGSTOP) once it has counted
+                          --die-after messages: its sessions get no more replies, new connections are
+                          never greeted (accept) or, with noaccept, get no SYN-ACK (issue 18)
+  --die-after N           midrun: messages fw-b takes before it hangs (default: messages/8)
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
@@ -78,6 +84,8 @@ BUILD=1
 CASE_TIMEOUT="${BENCH_TIMEOUT:-180}"
 STALL=30
 BLACKHOLE_MODE=accept
+BLACKHOLE_WHEN=start
+DIE_AFTER=""
 MAX_CONN=16
 FW_OPTS=""
 SMTP_OPTS=""
@@ -113,6 +121,8 @@ while [ $# -gt 0 ]; do
     --timeout) CASE_TIMEOUT="$2"; shift 2 ;;
     --stall) STALL="$2"; shift 2 ;;
     --blackhole-mode) BLACKHOLE_MODE="$2"; shift 2 ;;
+    --blackhole-when) BLACKHOLE_WHEN="$2"; shift 2 ;;
+    --die-after) DIE_AFTER="$2"; shift 2 ;;
     --max-connections) MAX_CONN="$2"; shift 2 ;;
     --fw-opts) FW_OPTS="$2"; shift 2 ;;
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
@@ -143,6 +153,7 @@ case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
 if [ "$QUEUED" != 0 ] && [ "$CASES_GIVEN" = 0 ] && [ "$COMPARE" = 0 ]; then CASES=""; fi  # --queued alone: just that case
 if [ "$QUEUED" != 0 ] && [ "$FAILOVER_GIVEN" = 0 ]; then FAILOVER=""; fi
 case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
+case "$BLACKHOLE_WHEN" in start|midrun) ;; *) echo "--blackhole-when: start|midrun" >&2; exit 2 ;; esac
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -428,7 +439,14 @@ run_case() {
   local sink_a sink_b="" hole="" firewalls="fw-a, fw-b"
   start_sink "$pa" "$dir/fw-a.out"; sink_a=$SINK_PID
   local fwb_port="$pb"
-  if [ "$role" = blackholed ]; then
+  if [ "$role" = blackholed ] && [ "$BLACKHOLE_WHEN" = midrun ]; then
+    # fw-b is a working sink that the node learns, then hangs (SIGSTOP) once it has counted --die-after messages.
+    start_sink "$pb" "$dir/fw-b.out"; sink_b=$SINK_PID
+    local die_after="${DIE_AFTER:-$(( count / 8 ))}"
+    python3 -u "$LIB" freeze "$sink_b" "$dir/fw-b.out" "$die_after" "$BLACKHOLE_MODE" 127.0.0.1 "$pb" > "$dir/blackhole.log" 2>&1 &
+    hole=$!; PIDS+=("$hole")
+    firewalls="fw-a, fw-b hangs after $die_after messages ($BLACKHOLE_MODE)"
+  elif [ "$role" = blackholed ]; then
     python3 -u "$LIB" blackhole 127.0.0.1 "$pbh" "$BLACKHOLE_MODE" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
     fwb_port="$pbh"
@@ -455,7 +473,7 @@ run_case() {
     log "router did not answer on 127.0.0.1:$pr; last log lines:"; tail -n 20 "$dir/router.log" >&2
     printf '%s\n' "{\"case\": \"$name\", \"sessions\": $sessions, \"count\": $count, \"size\": $size, \"reuse\": $([ $reuse = 1 ] && echo true || echo false), \"firewalls\": \"$firewalls\", \"failover_role\": \"$role\", \"status\": \"ROUTER DID NOT START\", \"notes\": [\"see $dir/router.log\"]}" >> "$RESULTS"
     stop_pid "$rpid" 5 || true
-    for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+    for p in $hole $sink_a $sink_b; do stop_pid "$p" 2 || true; done
     return 0
   fi
 
@@ -491,7 +509,7 @@ run_case() {
     stop_note="router did not stop within $STOP_TIMEOUT s of SIGTERM; killed"
     log "  $stop_note"
   fi
-  for p in $sink_a $sink_b $hole; do stop_pid "$p" 2 || true; done
+  for p in $hole $sink_a $sink_b; do stop_pid "$p" 2 || true; done
 
   # What the router itself still holds: reopen the spool with both firewalls pointed at a
   # closed port and read its "Spool ... opened: N messages" line. Delivered mail must be gone.

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Router.Actors.Health.Latency;
 
 namespace Router.Actors.Configuration;
 
@@ -53,6 +54,9 @@ public sealed record FirewallOptions
 
     /// <summary><c>slow-start</c>: a recovered firewall's share of load ramps up over this time; zero disables. Default 5 s.</summary>
     public TimeSpan SlowStart { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>detector</c>: how the firewall's latency history judges a wait (phi threshold, minimum history, window).</summary>
+    public LatencyPolicy Latency { get; init; } = LatencyPolicy.Default;
 
     /// <summary><c>helo-name</c>: the name sent in EHLO to this firewall. Default <c>router.smtp.hostname</c>.</summary>
     public string HeloName { get; init; } = "router.localdomain";

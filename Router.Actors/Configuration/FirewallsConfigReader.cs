@@ -21,6 +21,8 @@ internal static class FirewallsConfigReader
         // TLS and AUTH towards the firewall: FirewallSecurityConfigReader
         "tls", "tls-ca-file", "tls-server-name", "auth", "auth-user", "auth-password-file", "auth-password-env",
         "auth-allow-insecure",
+        // the latency detector: FirewallDetectorConfigReader
+        "detector-phi-threshold", "detector-min-samples", "detector-window", "detector-min-deviation", "detector-acceptable-pause",
     ];
 
     /// <summary>The firewalls, in file order.</summary>
@@ -144,6 +146,7 @@ internal static class FirewallsConfigReader
             SlowStart = slowStart,
             HeloName = helo,
             IdleTimeout = Timeout("idle-timeout", inherited.IdleTimeout),
+            Latency = FirewallDetectorConfigReader.Read(get, key, inherited.Latency, errors),
         };
         return FirewallSecurityConfigReader.Read(get, block, key, firewall, isDefaults: !hostRequired, errors);
     }

@@ -3,6 +3,7 @@ using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracing;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -27,9 +28,9 @@ public sealed class DeliveryWorker : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
     private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
 
-    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout)
+    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null)
     {
-        _connection = new FirewallConnection(firewall);
+        _connection = new FirewallConnection(firewall, latencies);
         _openBody = openBody;
         SetReceiveTimeout(idleTimeout);
 
@@ -51,8 +52,8 @@ public sealed class DeliveryWorker : ReceiveActor
         });
     }
 
-    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout) =>
-        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout));
+    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null) =>
+        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout, latencies));
 
     // A crash mid-job must not lose the job: report it as a local failure so it is placed again.
     protected override void PreRestart(Exception reason, object message)

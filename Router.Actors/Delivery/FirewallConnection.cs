@@ -3,6 +3,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
 using Router.Actors.Configuration;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -26,14 +27,23 @@ public sealed class FirewallConnection : IAsyncDisposable
 
     private readonly FirewallOptions _firewall;
     private readonly FirewallSessionOpener _opener;
+    private readonly LatencyBook _latencies;
+    private readonly bool _judged;
     private (MimeMessage Message, RawMessagePart Part)? _raw;
     private RelaySmtpClient? _client;
     private Socket? _socket;
 
-    public FirewallConnection(FirewallOptions firewall)
+    /// <param name="latencies">The firewall's latency history, shared by its connections and probe; a fresh one when not given.</param>
+    /// <param name="judged">
+    /// True for delivery: a wait before any data is sent that runs far past the history is given up and the job
+    /// hedged elsewhere. False for the health probe: only the fixed timeouts apply (latencies are still recorded).
+    /// </param>
+    public FirewallConnection(FirewallOptions firewall, LatencyBook? latencies = null, bool judged = true)
     {
         _firewall = firewall;
-        _opener = new FirewallSessionOpener(firewall);
+        _latencies = latencies ?? new LatencyBook(firewall.Latency);
+        _judged = judged;
+        _opener = new FirewallSessionOpener(firewall, _latencies, judged);
     }
 
     public bool IsConnected => _client?.IsConnected == true;
@@ -100,9 +110,13 @@ public sealed class FirewallConnection : IAsyncDisposable
         client.MessageSize = body.Length;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_firewall.CommandTimeout * 2 + _firewall.DataTimeout);
+        using var hedge = new TransactionHedge(_latencies, _judged, _firewall.CommandTimeout, recipients.Length, deadline.Token);
+        client.ReplyReceived = hedge.OnReply;
         try
         {
-            var reply = await client.SendAsync(format, message, ToMailbox(job.Sender), recipients, deadline.Token).ConfigureAwait(false);
+            hedge.Start();
+            var reply = await client.SendAsync(format, message, ToMailbox(job.Sender), recipients, hedge.Token).ConfigureAwait(false);
+            hedge.OnDataAnswered();
             return Completed(job, client, 250, reply, dataSent: true);
         }
         catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.MessageNotAccepted && !part.Written && client.Rejected.Count > 0)
@@ -143,6 +157,14 @@ public sealed class FirewallConnection : IAsyncDisposable
             await DropAsync().ConfigureAwait(false);
             return DeliveryResult.ForAll(job, AttemptOutcome.Aborted, 0, "attempt abandoned in flight", part.Written);
         }
+        catch (Exception ex) when (hedge.GivenUp is { } givenUp && ex is OperationCanceledException or IOException or TimeoutException)
+        {
+            // Far outside the history before any data went out: the session is dropped (the firewall is not
+            // waited on for a QUIT) and the job goes elsewhere at once.
+            await DropAsync().ConfigureAwait(false);
+            var detail = $"no reply to {(givenUp.Phase == DeliveryPhase.Mail ? "MAIL FROM" : "RCPT TO")} within {FirewallSessionOpener.Waited(givenUp.Limit, _firewall.CommandTimeout)}";
+            return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, detail, part.Written) with { Hedged = !part.Written };
+        }
         catch (OperationCanceledException)
         {
             await DropAsync().ConfigureAwait(false);
@@ -163,30 +185,62 @@ public sealed class FirewallConnection : IAsyncDisposable
             await DropAsync().ConfigureAwait(false);
             return DeliveryResult.ForAll(job, AttemptOutcome.ProtocolError, 0, ex.Message, part.Written);
         }
+        finally
+        {
+            client.ReplyReceived = null;
+        }
     }
 
     /// <summary>Opens the TCP connection and reads the greeting; null on success.</summary>
     private async Task<DeliveryResult?> ConnectAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         await DropAsync().ConfigureAwait(false);
-        var (outcome, code, detail) = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return outcome is null ? null : DeliveryResult.ForAll(job, outcome.Value, code, detail);
+        var (outcome, code, detail, hedged) = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return outcome is null ? null : DeliveryResult.ForAll(job, outcome.Value, code, detail) with { Hedged = hedged };
     }
 
     /// <summary>
     /// Opens the session (<see cref="FirewallSessionOpener"/>) and keeps it for the deliveries that follow. The
     /// health probe opens its sessions here too.
     /// </summary>
-    internal async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks><c>Hedged</c>: a step was given up at the firewall's learnt threshold, short of its fixed timeout.</remarks>
+    internal async Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(CancellationToken cancellationToken)
     {
-        var (outcome, code, detail, client, socket) = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var (outcome, code, detail, client, socket, hedged) = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is null)
         {
             _client = client;
             _socket = socket;
         }
 
-        return (outcome, code, detail);
+        return (outcome, code, detail, hedged);
+    }
+
+    /// <summary>
+    /// The probe's check that the open session answers a transaction (<c>MAIL FROM:&lt;&gt;</c>, <c>RSET</c>) within
+    /// command-timeout: a firewall that greets and then stalls at MAIL fails it. Null when answered.
+    /// </summary>
+    internal async Task<string?> ProbeTransactionAsync(CancellationToken cancellationToken)
+    {
+        if (_client is not { IsConnected: true } client)
+            return "no session";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_firewall.CommandTimeout);
+        try
+        {
+            _latencies.Record(DeliveryPhase.Mail, await client.ProbeTransactionAsync(deadline.Token).ConfigureAwait(false));
+            return null;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return $"no reply to MAIL FROM:<> within {_firewall.CommandTimeout.TotalSeconds:0.#}s";
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or SmtpCommandException)
+        {
+            await DropAsync().ConfigureAwait(false);
+            return $"MAIL FROM:<> failed: {ex.Message}";
+        }
     }
 
     /// <summary>Whether the open session is encrypted (STARTTLS succeeded).</summary>

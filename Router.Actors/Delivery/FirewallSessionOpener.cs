@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -5,6 +6,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Router.Actors.Configuration;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -21,8 +23,24 @@ internal sealed class FirewallSessionOpener
         ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"];
 
     private readonly FirewallOptions _firewall;
+    private readonly LatencyBook _latencies;
+    private readonly bool _judged;
 
-    public FirewallSessionOpener(FirewallOptions firewall) => _firewall = firewall;
+    /// <param name="judged">
+    /// Whether the firewall's history shortens the waits (delivery), or only the fixed timeouts apply (the health
+    /// probe: it asks whether the firewall is alive, so a slow but working firewall passes it and clears suspicion).
+    /// Both record what they measure.
+    /// </param>
+    public FirewallSessionOpener(FirewallOptions firewall, LatencyBook latencies, bool judged = true)
+    {
+        _firewall = firewall;
+        _latencies = latencies;
+        _judged = judged;
+    }
+
+    /// <summary>The wait allowed in <paramref name="phase"/>: the adaptive threshold capped by <paramref name="fixedTimeout"/>, or the fixed timeout alone.</summary>
+    private TimeSpan Deadline(DeliveryPhase phase, TimeSpan fixedTimeout) =>
+        _judged ? _latencies.Deadline(phase, fixedTimeout) : fixedTimeout;
 
     /// <summary>
     /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
@@ -32,14 +50,17 @@ internal sealed class FirewallSessionOpener
     /// health probe opens its sessions here too. On success the outcome is null and the caller owns the client
     /// and the socket; on failure both are disposed.
     /// </summary>
-    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket)> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks><c>Hedged</c> is set when a step was given up at its adaptive threshold, before its fixed timeout.</remarks>
+    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket, bool Hedged)> OpenAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            var connectStarted = Stopwatch.GetTimestamp();
             using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                connectDeadline.CancelAfter(_firewall.ConnectTimeout);
+                var connectLimit = Deadline(DeliveryPhase.Connect, _firewall.ConnectTimeout);
+                connectDeadline.CancelAfter(connectLimit);
                 try
                 {
                     await socket.ConnectAsync(_firewall.Host, _firewall.Port, connectDeadline.Token).ConfigureAwait(false);
@@ -47,15 +68,18 @@ internal sealed class FirewallSessionOpener
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {_firewall.ConnectTimeout.TotalSeconds:0.#}s", null, null);
+                    return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null,
+                        connectLimit < _firewall.ConnectTimeout);
                 }
                 catch (SocketException ex)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null);
+                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null, false);
                 }
             }
 
+            var connected = Stopwatch.GetTimestamp();
+            _latencies.Record(DeliveryPhase.Connect, Stopwatch.GetElapsedTime(connectStarted, connected));
             var phase = new SessionPhase();
             var certificates = new FirewallCertificateValidator(_firewall.Tls, _firewall.TlsTrustAnchors);
             var client = new RelaySmtpClient(phase)
@@ -70,9 +94,17 @@ internal sealed class FirewallSessionOpener
                 ServerCertificateValidationCallback = certificates.Validate,
             };
             using var greetingDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            greetingDeadline.CancelAfter(_firewall.GreetingTimeout);
+            // Each wait has its own deadline: the firewall's history of that step (far outside it, the
+            // attempt is given up and its job placed elsewhere), never longer than the step's fixed timeout.
+            var greetingLimit = Deadline(DeliveryPhase.Greeting, _firewall.GreetingTimeout);
+            // The EHLO has always been bounded by greeting-timeout too (MailKit sends it in the same call).
+            var ehloTimeout = _firewall.CommandTimeout < _firewall.GreetingTimeout ? _firewall.CommandTimeout : _firewall.GreetingTimeout;
+            var ehloLimit = Deadline(DeliveryPhase.Ehlo, ehloTimeout);
+            var startTlsLimit = Deadline(DeliveryPhase.StartTls, _firewall.TlsHandshakeTimeout);
+            greetingDeadline.CancelAfter(greetingLimit);
+            phase.OnGreeting = () => greetingDeadline.CancelAfter(ehloLimit);
             // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
-            phase.OnStartTls = () => greetingDeadline.CancelAfter(_firewall.TlsHandshakeTimeout);
+            phase.OnStartTls = () => greetingDeadline.CancelAfter(startTlsLimit);
             try
             {
                 // MailKit would wrap the socket in a stream that sends each 4 KB block on its own.
@@ -89,33 +121,45 @@ internal sealed class FirewallSessionOpener
             {
                 client.Dispose();
                 socket.Dispose();
-                var (outcome, code, detail) = phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required)
-                    ? TlsFailure(ex, certificates.LastFailure)
+                var tls = phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required);
+                var (outcome, code, detail) = tls
+                    ? TlsFailure(ex, certificates.LastFailure, startTlsLimit)
                     : ex switch
                     {
+                        OperationCanceledException or TimeoutException when phase.GreetingAt == 0 =>
+                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {Waited(greetingLimit, _firewall.GreetingTimeout)}"),
                         OperationCanceledException or TimeoutException =>
-                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {_firewall.GreetingTimeout.TotalSeconds:0.#}s"),
+                            (AttemptOutcome.CommandTimeout, 0, $"no reply to EHLO within {Waited(ehloLimit, ehloTimeout)}"),
                         SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),
                         _ => (AttemptOutcome.SessionRefused, 0, $"session failed: {ex.Message}"),
                     };
-                return (outcome, code, detail, null, null);
+                // Given up at the learnt threshold of the step it was waiting in, short of that step's fixed timeout.
+                var timedOut = ex is OperationCanceledException or TimeoutException
+                    || ex is SslHandshakeException { InnerException: OperationCanceledException or TimeoutException };
+                var hedged = timedOut && (phase.StartTlsSent
+                    ? startTlsLimit < _firewall.TlsHandshakeTimeout
+                    : phase.GreetingAt == 0 ? greetingLimit < _firewall.GreetingTimeout : ehloLimit < ehloTimeout);
+                return (outcome, code, detail, null, null, hedged);
             }
             phase.Settled = true;
+            RecordOpening(phase, connected, Stopwatch.GetTimestamp());
 
             if (_firewall.Auth is { } credentials)
             {
-                var failure = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
+                var authStarted = Stopwatch.GetTimestamp();
+                var (failure, authHedged) = await AuthenticateAsync(client, credentials, cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                 {
                     client.Dispose();
                     socket.Dispose();
                     var (outcome, code, detail) = failure.Value;
-                    return (outcome, code, detail, null, null);
+                    return (outcome, code, detail, null, null, authHedged);
                 }
+                _latencies.Record(DeliveryPhase.Auth, Stopwatch.GetElapsedTime(authStarted));
             }
 
             client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
-            return (null, 0, string.Empty, client, socket);
+            return (null, 0, string.Empty, client, socket, false);
         }
         catch
         {
@@ -123,6 +167,23 @@ internal sealed class FirewallSessionOpener
             throw;
         }
     }
+
+    /// <summary>Greeting, EHLO and STARTTLS (handshake and the EHLO after it) of a session that opened.</summary>
+    private void RecordOpening(SessionPhase phase, long connected, long opened)
+    {
+        if (phase.GreetingAt == 0)
+            return;
+        _latencies.Record(DeliveryPhase.Greeting, Stopwatch.GetElapsedTime(connected, phase.GreetingAt));
+        if (phase.EhloSentAt != 0)
+            _latencies.Record(DeliveryPhase.Ehlo, Stopwatch.GetElapsedTime(phase.EhloSentAt, phase.StartTlsSent ? phase.StartTlsAt : opened));
+        if (phase.StartTlsSent)
+            _latencies.Record(DeliveryPhase.StartTls, Stopwatch.GetElapsedTime(phase.StartTlsAt, opened));
+    }
+
+    /// <summary>"10s", or, when the firewall's history cut the wait short, "1.2s (far outside its history; timeout 10s)".</summary>
+    internal static string Waited(TimeSpan limit, TimeSpan fixedTimeout) => limit < fixedTimeout
+        ? $"{limit.TotalSeconds:0.###}s (far outside its history; timeout {fixedTimeout.TotalSeconds:0.#}s)"
+        : $"{fixedTimeout.TotalSeconds:0.#}s";
 
     /// <summary>The name TLS is negotiated for: SNI and, under <c>tls = verify</c>, the name the certificate must carry.</summary>
     private string TlsServerName => _firewall.TlsServerName ?? _firewall.Host;
@@ -134,7 +195,7 @@ internal sealed class FirewallSessionOpener
         _ => SecureSocketOptions.StartTls,
     };
 
-    private (AttemptOutcome?, int, string) TlsFailure(Exception ex, string? certificateProblem)
+    private (AttemptOutcome?, int, string) TlsFailure(Exception ex, string? certificateProblem, TimeSpan limit)
     {
         var mode = _firewall.Tls.ToString().ToLowerInvariant();
         var detail = ex switch
@@ -142,7 +203,7 @@ internal sealed class FirewallSessionOpener
             NotSupportedException => $"the firewall does not offer STARTTLS (tls = {mode}); nothing is sent in clear text",
             _ when certificateProblem is not null => $"certificate refused (tls = {mode}): {certificateProblem}",
             OperationCanceledException or TimeoutException or SslHandshakeException { InnerException: OperationCanceledException or TimeoutException } =>
-                $"STARTTLS handshake did not complete within {_firewall.TlsHandshakeTimeout.TotalSeconds:0.#}s",
+                $"STARTTLS handshake did not complete within {Waited(limit, _firewall.TlsHandshakeTimeout)}",
             SmtpCommandException cmd => $"STARTTLS refused: {Describe(cmd)}",
             SslHandshakeException { InnerException: { } inner } => $"TLS handshake failed: {inner.Message}",
             _ => $"TLS handshake failed: {ex.Message}",
@@ -151,17 +212,18 @@ internal sealed class FirewallSessionOpener
     }
 
     /// <summary>SMTP AUTH with the firewall's credentials; null on success. Never over plain text unless allowed.</summary>
-    private async Task<(AttemptOutcome?, int, string)?> AuthenticateAsync(RelaySmtpClient client, FirewallCredentials credentials, CancellationToken cancellationToken)
+    private async Task<((AttemptOutcome?, int, string)? Failure, bool Hedged)> AuthenticateAsync(RelaySmtpClient client, FirewallCredentials credentials, CancellationToken cancellationToken)
     {
         if (!client.IsSecure && !_firewall.AuthAllowInsecure)
-            return (AttemptOutcome.AuthFailed, 0,
-                "credentials not sent: the connection is not TLS (the firewall did not offer STARTTLS) and auth-allow-insecure is off");
+            return ((AttemptOutcome.AuthFailed, 0,
+                "credentials not sent: the connection is not TLS (the firewall did not offer STARTTLS) and auth-allow-insecure is off"), false);
         if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
-            return (AttemptOutcome.AuthFailed, 0,
-                client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS");
+            return ((AttemptOutcome.AuthFailed, 0,
+                client.IsSecure ? "the firewall does not offer AUTH" : "the firewall does not offer AUTH on a connection without TLS"), false);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_firewall.CommandTimeout);
+        var authLimit = Deadline(DeliveryPhase.Auth, _firewall.CommandTimeout);
+        deadline.CancelAfter(authLimit);
         client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
         // One mechanism only: MailKit would try each offered one in turn, and every try with a wrong password
         // counts towards the firewall's lockout of the account.
@@ -170,7 +232,7 @@ internal sealed class FirewallSessionOpener
         try
         {
             await client.AuthenticateAsync(new NetworkCredential(credentials.User, credentials.Password), deadline.Token).ConfigureAwait(false);
-            return null;
+            return (null, false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -179,23 +241,24 @@ internal sealed class FirewallSessionOpener
         }
         catch (MailKit.Security.AuthenticationException ex)
         {
-            return (AttemptOutcome.AuthFailed, 535, $"AUTH as {credentials.User} refused: {ex.Message}");
+            return ((AttemptOutcome.AuthFailed, 535, $"AUTH as {credentials.User} refused: {ex.Message}"), false);
         }
         catch (SmtpCommandException ex)
         {
-            return (AttemptOutcome.AuthFailed, (int)ex.StatusCode, $"AUTH as {credentials.User} refused: {Describe(ex)}");
+            return ((AttemptOutcome.AuthFailed, (int)ex.StatusCode, $"AUTH as {credentials.User} refused: {Describe(ex)}"), false);
         }
         catch (NotSupportedException ex)
         {
-            return (AttemptOutcome.AuthFailed, 0, $"AUTH as {credentials.User} impossible: {ex.Message}");
+            return ((AttemptOutcome.AuthFailed, 0, $"AUTH as {credentials.User} impossible: {ex.Message}"), false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
-            return (AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {_firewall.CommandTimeout.TotalSeconds:0.#}s");
+            return ((AttemptOutcome.CommandTimeout, 0, $"no reply to AUTH within {Waited(authLimit, _firewall.CommandTimeout)}"),
+                authLimit < _firewall.CommandTimeout);
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
         {
-            return (AttemptOutcome.ConnectionLost, 0, $"connection lost during AUTH: {ex.Message}");
+            return ((AttemptOutcome.ConnectionLost, 0, $"connection lost during AUTH: {ex.Message}"), false);
         }
     }
 

@@ -35,6 +35,30 @@ internal sealed class RelaySmtpClient : SmtpClient
 
     public IReadOnlyList<(MailboxAddress Mailbox, SmtpResponse Response)> Rejected => _rejected;
 
+    /// <summary>
+    /// The health probe's transaction: <c>MAIL FROM:&lt;&gt;</c> then <c>RSET</c>, no recipient, no data. Any reply
+    /// to MAIL is an answer (a firewall may refuse the null sender); only silence or a broken connection is not.
+    /// </summary>
+    /// <returns>How long the reply to MAIL took.</returns>
+    public async Task<TimeSpan> ProbeTransactionAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await SendCommandAsync("MAIL FROM:<>", cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpCommandException)
+        {
+            // Refused, but answered.
+        }
+        var mail = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        await SendCommandAsync("RSET", cancellationToken).ConfigureAwait(false);
+        return mail;
+    }
+
+    /// <summary>Called after each reply to MAIL FROM and RCPT TO is processed (the latency detector's <see cref="TransactionHedge"/>).</summary>
+    public Action? ReplyReceived { get; set; }
+
     private Dictionary<string, DeliveryStatusNotification>? _notify;
     private string? _envelopeId;
 
@@ -93,16 +117,29 @@ internal sealed class RelaySmtpClient : SmtpClient
     // Measuring would serialise the whole message once more just to count it.
     protected override long GetSize(FormatOptions options, MimeMessage message, CancellationToken cancellationToken) => MessageSize;
 
+    // The same for SendAsync, which asks GetSizeAsync: without this the whole message was written once to a
+    // measuring stream before MAIL FROM, which also marked it as sent (DataSent) before any data went out.
+    protected override Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken) =>
+        Task.FromResult(MessageSize);
+
     // Firewalls that scan content can take minutes to answer the final dot (RFC 5321 §4.5.3.2.6
     // allows 10 minutes), while MAIL/RCPT should answer fast. MailKit has one timeout, so it is
     // raised once the recipients are through.
     protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
     {
         Timeout = DataTimeoutMs;
+        ReplyReceived?.Invoke();
     }
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
     {
         _rejected.Add((mailbox, response));
+        ReplyReceived?.Invoke();
+    }
+
+    protected override void OnSenderAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        base.OnSenderAccepted(message, mailbox, response);
+        ReplyReceived?.Invoke();
     }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
+using Router.Actors.Health.Latency;
 using Router.Actors.Observability;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
@@ -40,6 +41,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly LinkedList<(DeliveryJob Job, IActorRef Connector)> _queue = new();
     private readonly HashSet<IActorRef> _subscribers = [];
     private FirewallHealth _health;
+    // The firewall's latency history per phase, fed by its workers and its probe (issue 18).
+    private readonly LatencyBook _latencies;
     // Cancelled when the firewall trips: attempts still waiting on it are abandoned and placed
     // elsewhere at once instead of each sitting out its timeout.
     private CancellationTokenSource _inFlight = new();
@@ -48,6 +51,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private DateTimeOffset _lastProbe;
     private long _delivered;
     private long _failed;
+    private long _hedged;
     private FirewallCapabilities? _capabilities;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
@@ -61,12 +65,15 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _policy = HealthPolicy.From(firewall);
         _metrics = RouterTelemetry.Get(Context.System).Metrics.Firewall(firewall.Id);
         _health = FirewallHealth.Initial(clock.GetUtcNow());
+        _latencies = new LatencyBook(firewall.Latency);
         _lastProbe = clock.GetUtcNow();
 
         Receive<SubscribeFirewall>(_ =>
         {
+            // Bring the others up to date first, so the next tick does not send the new subscriber this status again.
+            PublishStatusIfChanged();
             _subscribers.Add(Sender);
-            Sender.Tell(CurrentStatus());
+            Sender.Tell(_lastStatus!);
         });
         Receive<DeliverJob>(OnDeliver);
         Receive<DeliveryWorker.Finished>(OnFinished);
@@ -84,7 +91,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         for (var i = 1; i <= _firewall.MaxConnections; i++)
-            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
+            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
@@ -124,13 +131,25 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
-        if (result.Outcome == AttemptOutcome.AuthFailed)
+        if (result.Hedged)
+        {
+            // Far outside the firewall's history before any data was sent: the job is placed elsewhere at once (by
+            // its connector, as for any firewall fault), the firewall is suspect, and a probe with the fixed
+            // timeouts asks at once whether it is dead or only slow (a probe that succeeds clears the suspicion).
+            _hedged++;
+            _metrics.Hedged();
+            _log.Warning("Hedged {QueueId} away from firewall {Firewall}: {Outcome} {Detail}; the job is placed elsewhere, the firewall is probed",
+                finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
+        }
+        else if (result.Outcome == AttemptOutcome.AuthFailed)
             _log.Error("AUTH towards firewall {Firewall} failed (credentials {Credentials}) delivering {QueueId}: {Detail}; check its auth settings. Counted as a firewall failure: its mail goes elsewhere",
                 _firewall.Id, _firewall.Auth?.ToString() ?? "none configured", finished.Job.QueueId, result.Detail);
         else if (attempt == AttemptClass.FirewallFailure)
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
         Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
+        if (result.Hedged && !_probing && _health.State is HealthState.Suspect or HealthState.Healthy)
+            StartProbe(_clock.GetUtcNow());
         Dispatch();
     }
 
@@ -151,20 +170,25 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _probing = true;
         _lastProbe = now;
         var firewall = _firewall;
-        ProbeAsync(firewall).PipeTo(Self);
+        ProbeAsync(firewall, _latencies).PipeTo(Self);
     }
 
-    private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall)
+    private static async Task<ProbeFinished> ProbeAsync(FirewallOptions firewall, LatencyBook latencies)
     {
-        var connection = new FirewallConnection(firewall);
+        // The probe waits the fixed timeouts: it asks whether the firewall is alive, not whether it is as fast as
+        // usual, and what it measures is learnt too (a firewall that became slower is followed, not tripped).
+        var connection = new FirewallConnection(firewall, latencies, judged: false);
         try
         {
-            var (outcome, code, detail) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            var (outcome, code, detail, _) = await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is not null)
                 return new ProbeFinished(false, $"{outcome} {(code > 0 ? code.ToString() : string.Empty)} {detail}".Trim());
+            // A firewall that greets and then stalls at MAIL (issue 18) must not pass: one transaction, no recipient.
+            if (await connection.ProbeTransactionAsync(CancellationToken.None).ConfigureAwait(false) is { } stalled)
+                return new ProbeFinished(false, stalled, connection.Capabilities);
             // The session is opened exactly as for delivery: STARTTLS per the tls mode and AUTH when configured,
             // so a broken certificate or refused credentials keep the firewall out, not only a dead port.
-            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, QUIT";
+            var steps = $"220, EHLO{(connection.IsSecure ? ", STARTTLS" : string.Empty)}{(connection.IsAuthenticated ? ", AUTH" : string.Empty)}, MAIL FROM:<>, RSET, QUIT";
             var capabilities = connection.Capabilities;
             await connection.CloseAsync().ConfigureAwait(false);
             return new ProbeFinished(true, steps, capabilities);
@@ -288,5 +312,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _health.Trips, _busy.Count, _queue.Count, _delivered, _failed, _health.Reason)
     {
         Capabilities = _capabilities?.Keywords,
+        Latencies = FirewallLatencyView.From(_latencies, _firewall),
+        Hedged = _hedged,
     };
 }

@@ -55,7 +55,7 @@ public sealed record FirewallHealth(
         }
     }
 
-    /// <summary>Active input: a probe (connect, 220, EHLO, QUIT) ended.</summary>
+    /// <summary>Active input: a probe (connect, 220, EHLO, MAIL FROM:<>, RSET, QUIT) ended.</summary>
     public FirewallHealth OnProbe(bool succeeded, string reason, DateTimeOffset now, HealthPolicy policy)
     {
         if (State == HealthState.Drained)

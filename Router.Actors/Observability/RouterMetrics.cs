@@ -35,6 +35,7 @@ public sealed class RouterMetrics
     private readonly Histogram _deliveryLatency;
     private readonly Gauge _firewallState;
     private readonly Counter _trips;
+    private readonly Counter _hedged;
     private readonly Gauge _sessionsOpen;
     private readonly Counter _sessions;
     private readonly Gauge _queueMessages;
@@ -68,6 +69,8 @@ public sealed class RouterMetrics
             new HistogramConfiguration { Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400] });
         _firewallState = factory.CreateGauge("router_firewall_health_state", "1 for the state each firewall's circuit breaker is in, 0 for the others.", ["firewall", "state"]);
         _trips = factory.CreateCounter("router_firewall_trips_total", "Times each firewall's circuit breaker tripped (opened).", ["firewall"]);
+        _hedged = factory.CreateCounter("router_firewall_hedged_total",
+            "Jobs placed elsewhere because a wait before any data was sent (connect to RCPT) ran far past the firewall's latency history.", ["firewall"]);
         _sessionsOpen = factory.CreateGauge("router_smtp_sessions_open", "SMTP sessions open at the edge now.");
         _sessions = factory.CreateCounter("router_smtp_sessions_total", "SMTP sessions opened at the edge.");
         var refused = factory.CreateCounter("router_smtp_refused_total",
@@ -204,11 +207,13 @@ public sealed class RouterMetrics
     {
         private readonly Gauge.Child[] _states;
         private readonly Counter.Child _trips;
+        private readonly Counter.Child _hedged;
 
         internal FirewallMetrics(RouterMetrics owner, string firewall)
         {
             _states = States.Select(s => owner._firewallState.WithLabels(firewall, StateLabel(s))).ToArray();
             _trips = owner._trips.WithLabels(firewall);
+            _hedged = owner._hedged.WithLabels(firewall);
         }
 
         public void State(HealthState state)
@@ -218,6 +223,9 @@ public sealed class RouterMetrics
         }
 
         public void Tripped() => _trips.Inc();
+
+        /// <summary>A job left this firewall because a wait before any data ran far past its latency history.</summary>
+        public void Hedged() => _hedged.Inc();
     }
 
     /// <summary>The label value of a health state: its name in lower case, as the logs and the operator client write it.</summary>

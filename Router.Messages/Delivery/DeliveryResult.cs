@@ -12,6 +12,13 @@ public sealed record DeliveryResult(
     string Detail,
     bool DataSent) : IRouterProtocol
 {
+    /// <summary>
+    /// The attempt was given up because a wait before any data was sent (connect, greeting, EHLO, STARTTLS,
+    /// AUTH, MAIL, RCPT) ran far past the firewall's own latency history, well before the fixed timeout: the
+    /// job is placed elsewhere at once (no duplicate is possible) and the firewall is suspect (issue 18).
+    /// </summary>
+    public bool Hedged { get; init; }
+
     /// <summary>Every recipient gets the same code: used for failures before or at MAIL/DATA.</summary>
     public static DeliveryResult ForAll(DeliveryJob job, AttemptOutcome outcome, int code, string detail, bool dataSent = false) =>
         new(outcome, job.RecipientIndexes.Select(i => new RecipientResult(i, code, detail)).ToArray(), detail, dataSent);

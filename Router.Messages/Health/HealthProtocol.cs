@@ -79,6 +79,12 @@ public sealed record FirewallSnapshot(
     /// the firewall offered on the last session this node opened to it; null before the first.
     /// </summary>
     public IReadOnlyList<string>? Capabilities { get; init; }
+
+    /// <summary>The learnt latencies and current thresholds per step (null from a node without the detector).</summary>
+    public IReadOnlyList<FirewallPhaseLatency>? Latencies { get; init; }
+
+    /// <summary>Jobs this node hedged away from the firewall: a wait before any data ran far past its history (issue 18).</summary>
+    public long Hedged { get; init; }
 }
 
 /// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>

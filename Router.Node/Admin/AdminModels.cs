@@ -64,6 +64,12 @@ public sealed record FirewallView(
 {
     /// <summary>The EHLO keywords that decide delivery, as the firewall last offered them to the node (null: no session yet).</summary>
     public IReadOnlyList<string>? Capabilities { get; init; }
+
+    /// <summary>Learnt latencies (p50/p99) and current thresholds per step of a delivery attempt.</summary>
+    public IReadOnlyList<Router.Messages.Health.FirewallPhaseLatency>? Latencies { get; init; }
+
+    /// <summary>Jobs hedged away from the firewall: a wait before any data ran far past its latency history.</summary>
+    public long Hedged { get; init; }
 }
 
 /// <summary>One connector: its routes and the router's view of it.</summary>

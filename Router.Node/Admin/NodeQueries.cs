@@ -304,6 +304,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
+        Latencies = s.Latencies,
+        Hedged = s.Hedged,
     };
 
     private ConnectorOptions Connector(string id) =>
@@ -334,6 +336,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
+        Latencies = s.Latencies,
+        Hedged = s.Hedged,
     };
 
     private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>

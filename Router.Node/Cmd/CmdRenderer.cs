@@ -32,6 +32,9 @@ public static class CmdRenderer
                 var firewall = Read<FirewallView>(json);
                 Firewalls(console, [firewall]);
                 console.WriteLine($"EHLO offers: {(firewall.Capabilities is { } offered ? string.Join(", ", offered) : "not known yet (no session opened)")}");
+                console.WriteLine($"Hedged: {firewall.Hedged} job(s) placed elsewhere after a wait far outside the firewall's latency history");
+                if (firewall.Latencies is { } latencies)
+                    FirewallLatencyTable.Render(console, latencies);
                 break;
             case "connectors":
                 Connectors(console, Read<ConnectorView[]>(json));

@@ -22,7 +22,7 @@ namespace Router.Testing.Firewalls;
 /// listening socket, connection table and lock; the per-connection and per-session parts are already
 /// their own types (FakeConnection, FirewallSink, FirewallReplies).
 /// </remarks>
-public sealed class FakeFirewall : IAsyncDisposable
+public sealed partial class FakeFirewall : IAsyncDisposable
 {
     /// <summary>Large enough for any test message; enforced while DATA is read, not only against SIZE=.</summary>
     public const int MaxMessageSize = 64 * 1024 * 1024;
@@ -118,15 +118,27 @@ public sealed class FakeFirewall : IAsyncDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                var wasRefusing = _behavior.Mode == FirewallMode.Refuse;
-                if (value.Mode == FirewallMode.Refuse && !wasRefusing)
+                // Refuse and NeverAccept both take the listener away (NeverAccept puts a choked one in its place).
+                var wasRefusing = _behavior.Mode is FirewallMode.Refuse or FirewallMode.NeverAccept;
+                var refusing = value.Mode is FirewallMode.Refuse or FirewallMode.NeverAccept;
+                if (refusing && !wasRefusing)
                 {
                     CloseListenerLocked();
                     AbortAllConnections();
                 }
-                else if (value.Mode != FirewallMode.Refuse && wasRefusing)
+                else if (!refusing && wasRefusing)
                 {
+                    CloseChokedLocked();
                     OpenListenerLocked();
+                }
+
+                if (value.Mode == FirewallMode.NeverAccept && _behavior.Mode != FirewallMode.NeverAccept)
+                {
+                    OpenChokedLocked();
+                }
+                else if (value.Mode == FirewallMode.Refuse)
+                {
+                    CloseChokedLocked();
                 }
 
                 Volatile.Write(ref _behavior, value);
@@ -222,6 +234,7 @@ public sealed class FakeFirewall : IAsyncDisposable
 
             _disposed = true;
             CloseListenerLocked();
+            CloseChokedLocked();
             acceptLoop = _acceptLoop;
         }
 
@@ -338,7 +351,7 @@ public sealed class FakeFirewall : IAsyncDisposable
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            AllowRebindOverTimeWait(listener);
+            AllowRebind(listener);
             listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
             listener.Listen(ListenBacklog);
             return listener;
@@ -355,7 +368,7 @@ public sealed class FakeFirewall : IAsyncDisposable
     /// <see cref="SocketOptionName.ReuseAddress"/>: on Unix .NET maps that to SO_REUSEPORT as well, which would let
     /// two live listeners share a port silently instead of failing.
     /// </summary>
-    static void AllowRebindOverTimeWait(Socket listener)
+    internal static void AllowRebind(Socket listener)
     {
         Span<byte> on = stackalloc byte[sizeof(int)];
         BitConverter.TryWriteBytes(on, 1);
@@ -419,6 +432,15 @@ public sealed class FakeFirewall : IAsyncDisposable
                     break;
                 case FirewallMode.Greeting421:
                     _ = AnswerGreeting421Async(connection);
+                    break;
+                case FirewallMode.StallAtEhlo:
+                    _ = GreetThenHoldAsync(connection);
+                    break;
+                case FirewallMode.ResetAfterGreeting:
+                    _ = GreetThenResetAsync(connection);
+                    break;
+                case FirewallMode.Slow:
+                    _ = ServeAfterAsync(connection, behavior.GreetingDelay);
                     break;
                 default:
                     _served.Writer.TryWrite(connection);

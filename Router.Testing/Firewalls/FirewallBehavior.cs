@@ -29,6 +29,24 @@ public enum FirewallMode
     /// and without keeping it (a poisonous message); every other message is accepted.
     /// </summary>
     DropOnMarker,
+
+    /// <summary>Slow but alive: each new connection is greeted after a delay, each final dot answered after another (issue 18).</summary>
+    Slow,
+
+    /// <summary>New connections are greeted, then nothing more is answered (a firewall that stalls at EHLO).</summary>
+    StallAtEhlo,
+
+    /// <summary>Sessions are greeted and EHLO answered; MAIL FROM on any session is never answered.</summary>
+    StallAtMail,
+
+    /// <summary>New connections are greeted, then reset.</summary>
+    ResetAfterGreeting,
+
+    /// <summary>
+    /// Nothing is accepted and SYNs go unanswered: the port listens with a full backlog (see
+    /// <see cref="ChokedListener"/>), so connects time out instead of being refused. Open connections are reset.
+    /// </summary>
+    NeverAccept,
 }
 
 /// <summary>
@@ -69,6 +87,28 @@ public sealed record FirewallBehavior
     public static FirewallBehavior Reject451OnMail { get; } = new(FirewallMode.Reject451OnMail);
 
     public static FirewallBehavior DropAfterData { get; } = new(FirewallMode.DropAfterData);
+
+    public static FirewallBehavior StallAtEhlo { get; } = new(FirewallMode.StallAtEhlo);
+
+    public static FirewallBehavior StallAtMail { get; } = new(FirewallMode.StallAtMail);
+
+    public static FirewallBehavior ResetAfterGreeting { get; } = new(FirewallMode.ResetAfterGreeting);
+
+    public static FirewallBehavior NeverAccept { get; } = new(FirewallMode.NeverAccept);
+
+    /// <summary>Greets each new connection after <paramref name="greeting"/> and answers each final dot after <paramref name="endOfData"/>.</summary>
+    public static FirewallBehavior Slow(TimeSpan greeting, TimeSpan endOfData)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(greeting, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(endOfData, TimeSpan.Zero);
+        return new(FirewallMode.Slow) { GreetingDelay = greeting, EndOfDataDelay = endOfData };
+    }
+
+    /// <summary>Set only for <see cref="FirewallMode.Slow"/>.</summary>
+    public TimeSpan GreetingDelay { get; private init; }
+
+    /// <summary>Set only for <see cref="FirewallMode.Slow"/>.</summary>
+    public TimeSpan EndOfDataDelay { get; private init; }
 
     public static FirewallBehavior Reject550Recipient(string localPartPrefix)
     {

@@ -8,6 +8,9 @@ internal static class FirewallReplies
 {
     public static readonly byte[] Greeting421 = Encoding.ASCII.GetBytes("421 4.3.2 Service not available\r\n");
 
+    /// <summary>The greeting SmtpServer would send, for the shapes that greet and then misbehave.</summary>
+    public static byte[] Greeting(string name) => Encoding.ASCII.GetBytes($"220 {name} ESMTP ready\r\n");
+
     // SmtpServer appends ", N retry(ies) remaining." to the text of a thrown response; code and enhanced code stay exact.
     public static readonly SmtpResponse TryAgainLater = new(SmtpReplyCode.Aborted, "4.3.0 Try again later");
 

@@ -18,7 +18,7 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
 
     public FirewallSink(FakeFirewall firewall) => _firewall = firewall;
 
-    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         _firewall.OnMailCommand();
         if (_firewall.Behavior.Mode == FirewallMode.Reject451OnMail)
@@ -26,7 +26,14 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             throw new SmtpResponseException(FirewallReplies.TryAgainLater);
         }
 
-        return Task.FromResult(true);
+        if (_firewall.Behavior.Mode == FirewallMode.StallAtMail)
+        {
+            // Never answered: the session hangs here until the firewall stops, whatever the client does meanwhile
+            // (its data may already be buffered, so the socket is not watched for the client's close).
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
@@ -41,7 +48,7 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
         return Task.FromResult(true);
     }
 
-    public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         // SmtpServer hands over the content without the CRLF that precedes the terminating ".": put it back, so
         // Data is byte for byte what the client sent as its message.
@@ -71,6 +78,12 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             throw new SmtpResponseException(FirewallReplies.Dropped);
         }
 
+        if (_firewall.Behavior is { Mode: FirewallMode.Slow, EndOfDataDelay: var delay } && delay > TimeSpan.Zero)
+        {
+            // A content scanner taking its time: the message is kept only once the reply goes out.
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+
         // The firewall keeps the message even when it then drops the connection: that is the lost-250 case, and
         // the router's retry shows up here as a duplicate.
         _firewall.Record(message);
@@ -83,7 +96,7 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             throw new SmtpResponseException(FirewallReplies.Dropped);
         }
 
-        return Task.FromResult(SmtpResponse.Ok);
+        return SmtpResponse.Ok;
     }
 
     public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)

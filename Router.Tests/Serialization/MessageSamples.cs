@@ -47,13 +47,15 @@ internal static class MessageSamples
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
 
-    private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true);
+    private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true) { Hedged = true };
 
     private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
 
     private static readonly FirewallSnapshot Snapshot = new("fw-a", "node1", "tripped", At, 3, 1, 2, 5, 100, 7, "tripped by operator")
     {
         Capabilities = ["SMTPUTF8", "8BITMIME", "SIZE 1000"],
+        Latencies = [new FirewallPhaseLatency("greeting", 20, 1.5, 4.25, 1012.5, true)],
+        Hedged = 4,
     };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");

@@ -6,6 +6,9 @@ Subcommands:
   waitsmtp HOST PORT TIMEOUT       wait until HOST:PORT answers with a 220 greeting
   blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
   otlpsink HOST PORT               an OTLP/HTTP collector that answers 200 and counts requests and bytes
+  freeze PID OUT N MODE HOST PORT  stop the smtp-sink PID once it counted N messages (SIGSTOP: sessions hang,
+                                   new connections never greeted; noaccept: its backlog filled, SYNs
+                                   unanswered); logs "died at EPOCH"
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import select
 import signal
 import socket
 import sys
@@ -111,6 +115,42 @@ def otlpsink(host, port):
             pass
 
     ThreadingHTTPServer((host, port), Handler).serve_forever()
+def freeze(pid, out, after, mode, host, port):
+    """Issue 18's mid-run blackhole: once the smtp-sink PID (stdout OUT) has counted AFTER messages, it is
+    stopped (SIGSTOP), the way a hung appliance stops: its open sessions get no more replies, and new
+    connections complete in the kernel and are never greeted (accept). With noaccept its listen backlog is
+    then filled with connections of ours, so every further SYN goes unanswered (connects time out).
+    The sink is continued (SIGCONT) on SIGTERM, so it can be stopped as usual."""
+    held = []
+
+    def done(*_):
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, done)
+    while sink_count(out) < after:
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGSTOP)
+    died = time.time()
+    if mode == "noaccept":
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        for _ in range(min(hard - 64, 20000)):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            c.connect_ex((host, port))
+            held.append(c)
+            poller = select.poll()
+            poller.register(c, select.POLLOUT)
+            if not poller.poll(300):
+                break  # this SYN was dropped: the queue is full
+    print(f"dying: died at {died:.3f} after {after} messages ({mode}; {len(held)} connections fill the backlog)", flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def latency_probe(host, port, rate, size, stop_file, out):
@@ -728,6 +768,14 @@ def report(a):
             out.append(f"| seconds until {p}% delivered | {_fmt(hv, 1)} | {_fmt(bv, 1)} | | |")
         out.append(f"| seconds until 100% delivered | {_fmt(h.get('delivery_wall_s'), 1)} | "
                    f"{_fmt(b.get('delivery_wall_s'), 1)} | | |")
+        hw, bw = h.get("delivery_wall_s"), b.get("delivery_wall_s")
+        if hw and bw:
+            out.append(f"| **seconds lost to the blackhole** (issue 18) | | {bw - hw:.1f} | {bw / hw:.2f}x | ≤ 1 s (floor 2 s) |")
+        if b.get("died_after_s") is not None:
+            out.append(f"| fw-b died, s after the load started | | {_fmt(b['died_after_s'], 2)} | | |")
+        if b.get("trip_after_death_s") is not None:
+            out.append(f"| s from fw-b's death (first stalled connection) to its trip | | {_fmt(b['trip_after_death_s'], 2)} | | |")
+        out.append(f"| jobs hedged away from fw-b | {h.get('hedged', 'n/a')} | {b.get('hedged', 'n/a')} | | |")
         out.append("")
         if b.get("trip_line"):
             out.append(f"First trip log line ({b.get('trip_after_s', 'n/a')} s after the load started): "
@@ -861,6 +909,7 @@ def summarize(a):
     first_err = None
     trip_line = loose_trip = None
     transitions = []
+    hedged = 0
     if os.path.exists(a.log):
         for line in open(a.log, errors="replace"):
             if " ERR " in line or " FTL " in line:
@@ -868,6 +917,8 @@ def summarize(a):
                 first_err = first_err or line.strip()
             elif " WRN " in line:
                 warn += 1
+            if "fw-b" in line and "Hedged " in line:
+                hedged += 1
             if "fw-b" in line and re.search(r"->\s*Tripped", line):
                 trip_line = trip_line or line.strip()
             elif "fw-b" in line and re.search(r"trip", line, re.I):
@@ -888,10 +939,16 @@ def summarize(a):
         if m:
             ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + float(m.group(1)[19:])
             r["trip_after_s"] = round(ts - t0, 1)
+    r["hedged"] = hedged
     if a.blackhole_log and os.path.exists(a.blackhole_log):
         text = open(a.blackhole_log).read()
+        died = re.search(r"died at (\d+\.\d+)", text)
+        if died:
+            r["died_after_s"] = round(float(died.group(1)) - t0, 2)
+            if "trip_after_s" in r:
+                r["trip_after_death_s"] = round(ts - float(died.group(1)), 2)
         found = re.findall(r"holding (\d+)", text)
-        if found or "never accepting" not in text:
+        if "dying:" not in text and (found or "never accepting" not in text):
             r["blackhole_conns"] = int(found[-1]) if found else 0
     if a.latency and os.path.exists(a.latency):
         l = _latency_fields(r, a.latency)
@@ -912,6 +969,8 @@ def main():
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
     s = sub.add_parser("otlpsink"); s.add_argument("host"); s.add_argument("port", type=int)
+    s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
+    s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
@@ -963,6 +1022,8 @@ def main():
         return blackhole(a.host, a.port, a.mode)
     if a.cmd == "otlpsink":
         return otlpsink(a.host, a.port)
+    if a.cmd == "freeze":
+        return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Router.Messages.Health;
+using Router.Testing;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
+
+namespace Router.Tests.Integration;
+
+/// <summary>
+/// Issue 18: every shape of a dead firewall, over real sockets, with fixed timeouts of 10 s. Once the node has
+/// learnt how fast fw-a answers, each shape costs about a second: the stalled attempts are hedged to fw-b,
+/// fw-a trips well before any fixed timeout, and every message arrives exactly once.
+/// </summary>
+public sealed class BlackholeShapeTests
+{
+    private const int Clients = 8;
+
+    /// <summary>What the detector's verdict is measured against: the fixed timeouts of every step.</summary>
+    private static readonly TimeSpan FixedTimeout = TimeSpan.FromSeconds(10);
+
+    // Probes every 250 ms while healthy give the opening steps a history in a second or two; five samples judge.
+    private const string Detector = """
+        firewall-defaults {
+          connect-timeout = 10s
+          greeting-timeout = 10s
+          command-timeout = 10s
+          tls-handshake-timeout = 10s
+          healthy-probe-interval = 250ms
+          detector-min-samples = 5
+        }
+        """;
+
+    public static TheoryData<string> Shapes => ["accept-never-greet", "never-accept", "stall-at-ehlo", "stall-at-mail", "reset-after-greeting"];
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task A_dead_firewall_of_any_shape_trips_well_before_its_fixed_timeouts_and_its_mail_goes_elsewhere_once(string shape)
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        await using var fwB = await FakeFirewall.StartAsync("fw-b");
+        await using var router = await TestRouter.StartAsync(Detector + TestRouter.EqualCost(fwA, fwB));
+        var events = HealthEvents.Attach(router.Node.System);
+        var firewall = await router.Node.System.ActorSelection("/user/firewall-fw-a").ResolveOne(TimeSpan.FromSeconds(5));
+
+        // Learn: mail through both, until fw-a's history judges every step the shapes stall in.
+        var warmUp = await SendAsync(router, 200, "w");
+        await AssertEachArrivedOnceAsync(warmUp, fwA, fwB);
+        var judged = new[] { "connect", "greeting", "ehlo", "mail" };
+        await Eventually.TrueAsync(async () => judged.All((await SnapshotAsync(firewall)).Latencies!.Where(p => p.Adaptive).Select(p => p.Phase).ToHashSet().Contains),
+            TimeSpan.FromSeconds(30), "fw-a's connect, greeting, EHLO and MAIL have history");
+        Assert.Equal(0, (await SnapshotAsync(firewall)).Hedged);
+
+        var died = DateTimeOffset.UtcNow;
+        Kill(fwA, shape);
+        var watch = Stopwatch.StartNew();
+        var sent = await SendAsync(router, 400, "b");
+
+        var tripped = await events.WaitForAsync("fw-a", "tripped", died, TimeSpan.FromSeconds(30));
+        var toTrip = tripped.At - died;
+        // About a second on an idle machine (the learnt thresholds); half the fixed timeout leaves room for a loaded one.
+        Assert.True(toTrip < FixedTimeout / 2, $"{shape}: tripped {toTrip.TotalSeconds:0.00}s after it died ({tripped.Reason})");
+        await AssertEachArrivedOnceAsync(sent, fwA, fwB);
+        Assert.DoesNotContain(fwA.Messages, m => TestMail.IdOf(m.Data).StartsWith('b'));
+
+        var snapshot = await SnapshotAsync(firewall);
+        if (shape == "reset-after-greeting")
+        {
+            // Reset at once: nothing to wait for, nothing to hedge (on loopback the reset can beat the connect's completion).
+            Assert.DoesNotContain("far outside", tripped.Reason);
+            Assert.Matches("Reset|SessionRefused|ConnectionLost", tripped.Reason);
+        }
+        else
+            Assert.True(snapshot.Hedged > 0, $"{shape}: no job hedged; trip reason: {tripped.Reason}");
+        Console.WriteLine($"{shape}: tripped after {toTrip.TotalSeconds:0.00}s, {snapshot.Hedged} hedged, 400 messages through in {watch.Elapsed.TotalSeconds:0.0}s: {tripped.Reason}");
+    }
+
+    /// <summary>Kills fw-a as the shape says. Open sessions are reset first where the shape is about new connections.</summary>
+    private static void Kill(FakeFirewall firewall, string shape)
+    {
+        switch (shape)
+        {
+            case "accept-never-greet":
+                firewall.Behavior = FirewallBehavior.Refuse;
+                firewall.Behavior = FirewallBehavior.StallBeforeGreeting;
+                break;
+            case "never-accept":
+                firewall.Behavior = FirewallBehavior.NeverAccept;
+                break;
+            case "stall-at-ehlo":
+                firewall.Behavior = FirewallBehavior.Refuse;
+                firewall.Behavior = FirewallBehavior.StallAtEhlo;
+                break;
+            case "stall-at-mail":
+                // The pooled sessions stay open and hang at their next MAIL FROM, as new ones do.
+                firewall.Behavior = FirewallBehavior.StallAtMail;
+                break;
+            case "reset-after-greeting":
+                firewall.Behavior = FirewallBehavior.Refuse;
+                firewall.Behavior = FirewallBehavior.ResetAfterGreeting;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(shape), shape, null);
+        }
+    }
+
+    private static Task<FirewallSnapshot> SnapshotAsync(IActorRef firewall) =>
+        firewall.Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(10));
+
+    /// <summary>Sends <paramref name="total"/> messages from 8 clients over reused sessions (a refusal throws).</summary>
+    internal static async Task<IReadOnlyList<byte[]>> SendAsync(TestRouter router, int total, string prefix)
+    {
+        var messages = Enumerable.Range(0, total).Select(i => TestMail.Build($"{prefix}{i:D5}")).ToArray();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c =>
+            TestMail.SendAsync(router.Smtp, messages.Where((_, i) => i % Clients == c))));
+        return messages;
+    }
+
+    /// <summary>Every message arrived, and none twice.</summary>
+    internal static async Task AssertEachArrivedOnceAsync(IReadOnlyList<byte[]> sent, params FakeFirewall[] firewalls)
+    {
+        var expected = sent.Select(TestMail.IdOf).ToHashSet();
+        IEnumerable<string> Arrived() => firewalls.SelectMany(f => f.Messages).Select(m => TestMail.IdOf(m.Data)).Where(expected.Contains);
+        await Eventually.TrueAsync(() => Arrived().Distinct().Count() >= expected.Count, TimeSpan.FromSeconds(90),
+            () => $"arrived {Arrived().Distinct().Count()} of {expected.Count}");
+        var twice = Arrived().GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(twice.Count == 0, $"delivered twice: {string.Join(", ", twice.Take(10))}");
+    }
+}
