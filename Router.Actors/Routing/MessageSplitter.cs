@@ -50,6 +50,8 @@ public static class MessageSplitter
                 Return = message.Envelope.Return,
                 Handovers = message.Envelope.Handovers,
                 Smtputf8 = message.Envelope.Smtputf8,
+                EightBit = message.Envelope.EightBit,
+                RequireTls = message.Envelope.RequireTls,
             }, g.Plan))
             .ToArray();
     }
