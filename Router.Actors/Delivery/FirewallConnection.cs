@@ -98,7 +98,11 @@ public sealed class FirewallConnection : IAsyncDisposable
         }
 
         var client = _client!;
-        if (InternationalDelivery.Refuse(job, FirewallCapabilities.From(client.Capabilities, client.MaxSize), _firewall.Id) is { } refused)
+        // What the firewall's EHLO (after STARTTLS) lacks is found before anything is sent: the job goes back to be
+        // placed where it is offered (REQUIRETLS counts only on a verified session, tls = verify).
+        var offered = ExtensionRequirements.Offered(FirewallCapabilities.From(client.Capabilities, client.MaxSize),
+            verifiedTls: _firewall.Tls == FirewallTls.Verify && client.IsSecure);
+        if (ExtensionRequirements.Refuse(job, offered, _firewall.Id) is { } refused)
             return refused;
         var (message, part) = _raw ??= RawMessagePart.Wrap(body);
         part.Use(body);
@@ -107,6 +111,8 @@ public sealed class FirewallConnection : IAsyncDisposable
 
         var recipients = job.Recipients.Select(ToMailbox).ToArray();
         client.BeginTransaction(job);
+        // RFC 8689: REQUIRETLS on MAIL FROM (MailKit adds it only where the EHLO offered it, checked above).
+        client.RequireTLS = job.RequireTls;
         client.MessageSize = body.Length;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_firewall.CommandTimeout * 2 + _firewall.DataTimeout);

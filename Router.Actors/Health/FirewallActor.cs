@@ -120,6 +120,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         if (!_busy.Remove(Sender, out var work))
             return;
         _capabilities = finished.Capabilities ?? _capabilities;
+        // What the session offered reaches the connectors before this attempt's outcome does: a job sent back for
+        // an extension this firewall lacks is placed again with that known.
+        PublishStatusIfChanged();
         _idle.Push(Sender);
         var result = finished.Result;
         if (result.Recipients.Any(r => r.Delivered))
@@ -208,6 +211,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _probing = false;
         _lastProbe = _clock.GetUtcNow();
         _capabilities = probe.Capabilities ?? _capabilities;
+        PublishStatusIfChanged();
         if (!probe.Succeeded)
             _log.Debug("Probe of {Firewall} failed: {Detail}", _firewall.Id, probe.Detail);
         Apply(_health.OnProbe(probe.Succeeded, probe.Detail, _lastProbe, _policy));
@@ -295,7 +299,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _firewall.Id,
         _health.State.ToString().ToLowerInvariant(),
         _health.AcceptsWork,
-        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy));
+        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy))
+    {
+        Offers = _capabilities is { } offered ? ExtensionRequirements.Offered(offered, verifiedTls: _firewall.Tls == FirewallTls.Verify) : null,
+    };
 
     private void PublishStatusIfChanged()
     {

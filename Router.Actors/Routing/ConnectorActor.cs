@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Delivery;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Delivery;
@@ -25,6 +26,8 @@ public sealed class ConnectorActor : ReceiveActor
         public bool AcceptsWork { get; set; }
         public int Capacity { get; set; }
         public int Outstanding { get; set; }
+        // What its last session offered of the extensions a message may need; null until one was opened.
+        public MailExtensions? Offers { get; set; }
         // Jobs beyond the running ones wait at the firewall so a freed connection never idles
         // for a round trip through this actor.
         public int Window => Capacity * 2;
@@ -102,8 +105,11 @@ public sealed class ConnectorActor : ReceiveActor
         if (!_firewalls.TryGetValue(status.FirewallId, out var view))
             return;
         view.Known = true;
+        // The router weighs what the firewalls offer and which take work for mail that needs SMTPUTF8, 8BITMIME or REQUIRETLS.
+        var offerChanged = view.AcceptsWork != status.AcceptsWork || view.Offers != status.Offers;
         view.AcceptsWork = status.AcceptsWork;
         view.Capacity = status.Capacity;
+        view.Offers = status.Offers;
         var usable = _firewalls.Values.Any(f => f.AcceptsWork);
         if (usable != _usable)
         {
@@ -115,8 +121,10 @@ public sealed class ConnectorActor : ReceiveActor
                 ReturnBacklog(_firewalls.Values.All(f => f.Known));
                 return;
             }
-            _router.Tell(new ConnectorStatus(_id, true) { Load = Load });
+            _router.Tell(new ConnectorStatus(_id, true) { Load = Load, Firewalls = Offers() });
         }
+        else if (offerChanged)
+            _router.Tell(new ConnectorStatus(_id, usable) { Load = Load, Firewalls = Offers() });
         Dispatch();
     }
 
@@ -188,7 +196,17 @@ public sealed class ConnectorActor : ReceiveActor
         while (_backlog.Count > 0)
         {
             var job = _backlog.First!.Value;
-            var best = PickFirewall(job.AvoidFirewall) ?? PickFirewall(null);
+            var needs = job.Needs;
+            if (needs != MailExtensions.None && !_firewalls.Values.Any(f => f.AcceptsWork && CapabilityPlacement.Fit(f.Offers, needs) != ExtensionFit.Lacking))
+            {
+                // None of the firewalls that take work offers what it needs: the router places it where one does (the router
+                // heard of these firewalls' offers before this).
+                _backlog.RemoveFirst();
+                _router.Tell(new JobReleased(_id, job, JobRelease.PlaceElsewhere, job,
+                    $"no firewall of connector {_id} that takes work offers {ExtensionRequirements.Keyword(ExtensionRequirements.First(needs))}", Load));
+                continue;
+            }
+            var best = PickFirewall(job.AvoidFirewall, needs) ?? PickFirewall(null, needs);
             if (best is null)
                 return;
             _backlog.RemoveFirst();
@@ -196,6 +214,10 @@ public sealed class ConnectorActor : ReceiveActor
             best.Actor.Tell(new DeliverJob(job));
         }
     }
+
+    /// <summary>Each firewall, whether it takes work and what its last session offered.</summary>
+    private IReadOnlyList<FirewallOffer> Offers() =>
+        _firewalls.Select(f => new FirewallOffer(f.Key, f.Value.AcceptsWork, f.Value.Offers)).ToArray();
 
     /// <summary>Tells the router this connector is down, with the waiting jobs when <paramref name="withBacklog"/>.</summary>
     private void ReturnBacklog(bool withBacklog)
@@ -206,19 +228,26 @@ public sealed class ConnectorActor : ReceiveActor
             jobs = _backlog.ToArray();
             _backlog.Clear();
         }
-        _router.Tell(new ConnectorStatus(_id, false) { Returned = jobs, Load = Load });
+        _router.Tell(new ConnectorStatus(_id, false) { Returned = jobs, Load = Load, Firewalls = Offers() });
     }
 
-    /// <summary>The firewall with the most free room in its window, other than <paramref name="avoid"/>.</summary>
-    private FirewallView? PickFirewall(string? avoid)
+    /// <summary>
+    /// The firewall with the most free room in its window, other than <paramref name="avoid"/>; for a job that needs
+    /// extensions, one known to offer them before one not known yet, never one known to lack them.
+    /// </summary>
+    private FirewallView? PickFirewall(string? avoid, MailExtensions needs)
     {
         FirewallView? best = null;
+        var bestFit = ExtensionFit.Lacking;
         foreach (var (id, view) in _firewalls)
         {
             if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
                 continue;
-            if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
-                best = view;
+            var fit = needs == MailExtensions.None ? ExtensionFit.Offered : CapabilityPlacement.Fit(view.Offers, needs);
+            if (fit == ExtensionFit.Lacking)
+                continue;
+            if (best is null || fit > bestFit || (fit == bestFit && view.Window - view.Outstanding > best.Window - best.Outstanding))
+                (best, bestFit) = (view, fit);
         }
         return best;
     }

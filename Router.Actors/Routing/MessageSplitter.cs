@@ -51,6 +51,8 @@ public static class MessageSplitter
                 Handovers = message.Envelope.Handovers,
                 Smtputf8 = message.Envelope.Smtputf8,
                 TraceParent = message.Envelope.TraceParent,
+                EightBit = message.Envelope.EightBit,
+                RequireTls = message.Envelope.RequireTls,
             }, g.Plan))
             .ToArray();
     }

@@ -137,6 +137,14 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         if (_deleted.Contains(job.QueueId))
             return;
         var choice = _paths.Choose(job, _clock.GetUtcNow());
+        if (choice.Failure is { } failure)
+        {
+            // No firewall of any allowed tier offers what the message needs (SMTPUTF8, 8BITMIME, REQUIRETLS): never downgraded.
+            _log.Warning("{QueueId}: {Count} recipient(s) fail: {Diagnostic}", job.QueueId, job.RecipientIndexes.Count, failure.Diagnostic);
+            _bounces.Tell(new RecipientsFailed(job.QueueId,
+                job.RecipientIndexes.Select(i => new FailedRecipient(i, failure.Status, failure.Diagnostic, null)).ToArray()));
+            return;
+        }
         _tracing.Routed(job, choice, _paths);
         if (choice.Handover is { } spill)
         {
@@ -216,6 +224,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnConnectorStatus(ConnectorStatus status)
     {
         _paths.Loads.Reported(status.ConnectorId, status.Load);
+        _paths.Capabilities.Report(status.ConnectorId, status.Firewalls);
         if (!status.Usable)
         {
             if (_paths.MarkDown(status.ConnectorId))
@@ -224,7 +233,12 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             return;
         }
         if (!_paths.MarkUsable(status.ConnectorId))
+        {
+            // Still usable, and what its firewalls offer changed: parts waiting for a firewall that offers what they need may have one.
+            if (status.Firewalls.Count > 0 && _placements.ParkedCount > 0)
+                PlaceParked();
             return;
+        }
         _record.Publish("connector-usable", status.ConnectorId, _placements.ParkedCount, "a firewall of the connector takes work again");
         if (_placements.ParkedCount == 0)
             return;

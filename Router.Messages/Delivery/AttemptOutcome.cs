@@ -42,4 +42,10 @@ public enum AttemptOutcome
     /// configured, or demands AUTH the router does not have (530). A fault of the path, not of the message.
     /// </summary>
     AuthFailed,
+    /// <summary>
+    /// The firewall's EHLO lacks an extension the message needs (SMTPUTF8, 8BITMIME, REQUIRETLS), found once
+    /// connected; nothing was sent. Says nothing about the firewall's health: the job is placed again at once,
+    /// now that the firewall's offer is known, on one that offers it, or returned to its sender when none does.
+    /// </summary>
+    ExtensionNotOffered,
 }

@@ -27,6 +27,8 @@ internal static class MessageSamples
         Handovers = 1,
         Smtputf8 = true,
         TraceParent = TraceParent,
+        EightBit = true,
+        RequireTls = true,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -43,6 +45,8 @@ internal static class MessageSamples
         Handovers = 1,
         Smtputf8 = true,
         TraceParent = TraceParent,
+        EightBit = true,
+        RequireTls = true,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -76,8 +80,13 @@ internal static class MessageSamples
         new DeliveryAttempted("fw-a", Job, Delivery),
         new JobsReturned("fw-a", [Job], "firewall tripped"),
         new SubscribeFirewall("out-a"),
-        new FirewallStatus("fw-a", "suspect", true, 4),
-        new ConnectorStatus("out-a", true) { Returned = [Job], Load = new ConnectorLoad(3, 17) },
+        new FirewallStatus("fw-a", "suspect", true, 4) { Offers = MailExtensions.Smtputf8 | MailExtensions.RequireTls },
+        new ConnectorStatus("out-a", true)
+        {
+            Returned = [Job],
+            Load = new ConnectorLoad(3, 17),
+            Firewalls = [new FirewallOffer("fw-a", true, MailExtensions.EightBitMime), new FirewallOffer("fw-b", true, MailExtensions.Smtputf8)],
+        },
         new FirewallStateChanged("fw-a", "node1", ["out-a", "out-b"], "healthy", "tripped", "3 failures", At, TimeSpan.FromSeconds(10)),
         new FirewallCommand("fw-a", FirewallAction.Drain),
         Snapshot,
