@@ -110,13 +110,22 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void OnSpooled(MessageSpooled message)
     {
-        var jobs = MessageSplitter.Split(message, _table, out var unroutable);
+        var jobs = MessageSplitter.Split(message, _table, out var unroutable, out var refused);
         if (unroutable.Count > 0)
         {
             // Accepted when a route existed; the address spaces changed since. Fail them rather than keep them forever.
             _log.Warning("{QueueId}: {Count} recipient(s) no longer have a route; returning them to the sender", message.QueueId, unroutable.Count);
+        }
+        if (refused.Count > 0)
+        {
+            // Every connector for these recipients refuses the message (connector max-message-size, senders).
+            _log.Warning("{QueueId}: no connector takes {Count} recipient(s) ({Status}: {Reason}); returning them to the sender",
+                message.QueueId, refused.Count, refused[0].Status, refused[0].Diagnostic);
+        }
+        if (unroutable.Count + refused.Count > 0)
+        {
             _bounces.Tell(new RecipientsFailed(message.QueueId,
-                unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)).ToArray()));
+                [.. unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)), .. refused]));
         }
         var now = _clock.GetUtcNow();
         foreach (var (job, plan) in jobs)

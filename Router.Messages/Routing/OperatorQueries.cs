@@ -20,9 +20,21 @@ public sealed record RouteExplanation(
     IReadOnlyList<RouteTierView> Tiers,
     string? Chosen,
     string? RedirectedFrom,
-    string Verdict) : IRouterProtocol;
+    string Verdict) : IRouterProtocol
+{
+    /// <summary>
+    /// The rule that decided which patterns may carry the mail: the most specific one and, when less specific
+    /// patterns also matched, whether mail is pinned to it (<c>fallback = off</c>) or may fall back to them.
+    /// Null when there is no route.
+    /// </summary>
+    public string? Rule { get; init; }
+}
 
-/// <summary>One connector's address space that matched the domain. <paramref name="Tier"/> is the 1-based tier it placed its connector in, or 0 when the connector already sits in a better tier.</summary>
+/// <summary>
+/// One connector's address space that matched the domain. <paramref name="Tier"/> is the 1-based tier it placed its
+/// connector in, 0 when the connector already sits in a better tier, -1 when it is not used because the mail is pinned
+/// to a more specific pattern (<c>fallback = off</c>).
+/// </summary>
 public sealed record AddressSpaceMatch(string Connector, string Pattern, int Cost, int Tier) : IRouterProtocol;
 
 /// <summary>One tier of a route: connectors that matched with the same pattern and cost and share the load.</summary>

@@ -142,7 +142,7 @@ public static class CmdRenderer
         if (route.Matches.Count == 0)
             console.WriteLine("   none");
         foreach (var m in route.Matches)
-            console.WriteLine($"   {m.Connector,-16} {m.Pattern};{m.Cost}{(m.Tier > 0 ? $"  -> tier {m.Tier}" : "  (connector already in a better tier)")}");
+            console.WriteLine($"   {m.Connector,-16} {m.Pattern};{m.Cost}{(m.Tier > 0 ? $"  -> tier {m.Tier}" : m.Tier < 0 ? "  (not used: pinned to a more specific pattern, fallback = off)" : "  (connector already in a better tier)")}");
         if (route.Tiers.Count > 0)
         {
             console.WriteLine("2. tiers and candidates:");
@@ -159,6 +159,8 @@ public static class CmdRenderer
             }
             console.Write(table);
         }
+        if (route.Rule is not null)
+            console.WriteLine($"   rule: {route.Rule}");
         console.MarkupLineInterpolated($"3. decision: [bold]{route.Verdict}[/]");
     }
 
