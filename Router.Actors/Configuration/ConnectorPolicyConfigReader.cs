@@ -1,10 +1,11 @@
 using Akka.Configuration.Hocon;
 using Router.Actors.Routing;
+using Router.Messages.Delivery;
 
 namespace Router.Actors.Configuration;
 
 /// <summary>
-/// Reads a connector's policy keys (<c>fallback</c>, <c>max-message-size</c>, <c>senders</c>, <c>reject-senders</c>)
+/// Reads a connector's policy keys (<c>fallback</c>, <c>max-message-size</c>, <c>senders</c>, <c>reject-senders</c>, <c>tls</c>)
 /// over <c>router.connector-defaults</c>, which is read the same way over the reference configuration's.
 /// </summary>
 internal static class ConnectorPolicyConfigReader
@@ -12,7 +13,7 @@ internal static class ConnectorPolicyConfigReader
     public const string DefaultsKey = RouterConfig.Root + ".connector-defaults";
 
     /// <summary>The keys this reader owns; a connector block may hold them besides its address spaces and firewalls.</summary>
-    public static readonly HashSet<string> Keys = ["fallback", "max-message-size", "senders", "reject-senders"];
+    public static readonly HashSet<string> Keys = ["fallback", "max-message-size", "senders", "reject-senders", "tls"];
 
     /// <summary><c>router.connector-defaults</c>: the file's keys over the reference configuration's.</summary>
     public static ConnectorPolicy ReadDefaults(HoconReader reader, ConfigErrors errors)
@@ -40,8 +41,21 @@ internal static class ConnectorPolicyConfigReader
             },
             inherited.MaxMessageSize);
 
+        var tlsKey = $"{key}.tls";
+        var tls = errors.Read(
+            () => HoconReader.String(get("tls"), tlsKey)?.Trim().ToLowerInvariant() switch
+            {
+                null => inherited.Tls,
+                "off" or "false" or "no" => RouteTls.None,
+                "required" => RouteTls.Required,
+                "verify" => RouteTls.Verify,
+                var other => throw new RouterConfigException(tlsKey, $"expected off, required or verify, got \"{other}\""),
+            },
+            inherited.Tls);
+
         return inherited with
         {
+            Tls = tls,
             Fallback = errors.Read(() => ConfigRules.Switch(get("fallback"), $"{key}.fallback", inherited.Fallback), inherited.Fallback),
             MaxMessageSize = maxSize,
             Senders = get("senders") is { } senders ? Patterns(senders, $"{key}.senders", errors) : inherited.Senders,

@@ -26,6 +26,10 @@ public sealed class FirewallConnection : IAsyncDisposable
 
     private readonly FirewallOptions _firewall;
     private readonly FirewallSessionOpener _opener;
+    // Sessions for parts whose connector demands stronger TLS than the firewall's own (RouteTls), made when first needed.
+    private readonly Dictionary<FirewallTls, FirewallSessionOpener> _strongerOpeners = [];
+    // The TLS mode the open session was set up with: a part that needs more does not travel on it.
+    private FirewallTls _sessionTls;
     private (MimeMessage Message, RawMessagePart Part)? _raw;
     private RelaySmtpClient? _client;
     private Socket? _socket;
@@ -60,6 +64,9 @@ public sealed class FirewallConnection : IAsyncDisposable
             // closed it (EOF/RST) or timed it out with a 421: do not send a message into it.
             if (IsConnected && _socket is { } socket && socket.Poll(0, SelectMode.SelectRead))
                 await DropAsync().ConfigureAwait(false);
+            // A session set up with weaker TLS than this part's route demands is closed; a new one is opened for it.
+            if (IsConnected && _sessionTls < TlsFor(job) && !(TlsFor(job) == FirewallTls.Required && IsSecure))
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
             var reused = IsConnected;
             var result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
             // A pooled connection the firewall closed while idle fails on its first command. That
@@ -169,21 +176,48 @@ public sealed class FirewallConnection : IAsyncDisposable
     private async Task<DeliveryResult?> ConnectAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         await DropAsync().ConfigureAwait(false);
-        var (outcome, code, detail) = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return outcome is null ? null : DeliveryResult.ForAll(job, outcome.Value, code, detail);
+        var tls = TlsFor(job);
+        var (outcome, code, detail) = await OpenAsync(tls, cancellationToken).ConfigureAwait(false);
+        if (outcome is null)
+            return null;
+        // TLS the firewall itself is not set to need failed: the route's policy, not the firewall's health (Postfix
+        // defers such mail the same way). Its other connectors keep using it.
+        if (outcome == AttemptOutcome.TlsFailed && tls > _firewall.Tls)
+            return DeliveryResult.ForAll(job, AttemptOutcome.RouteTlsFailed, 0,
+                $"the connector demands tls {tls.ToString().ToLowerInvariant()}, which {_firewall.Id} did not give: {detail}");
+        return DeliveryResult.ForAll(job, outcome.Value, code, detail);
+    }
+
+    /// <summary>The TLS a part needs: its connector's demand when that is stronger than the firewall's own <c>tls</c>.</summary>
+    private FirewallTls TlsFor(DeliveryJob job)
+    {
+        var route = job.Tls switch
+        {
+            RouteTls.Verify => FirewallTls.Verify,
+            RouteTls.Required => FirewallTls.Required,
+            _ => FirewallTls.None,
+        };
+        return route > _firewall.Tls ? route : _firewall.Tls;
     }
 
     /// <summary>
     /// Opens the session (<see cref="FirewallSessionOpener"/>) and keeps it for the deliveries that follow. The
     /// health probe opens its sessions here too.
     /// </summary>
-    internal async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken)
+    internal Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(_firewall.Tls, cancellationToken);
+
+    private async Task<(AttemptOutcome? Outcome, int Code, string Detail)> OpenAsync(FirewallTls tls, CancellationToken cancellationToken)
     {
-        var (outcome, code, detail, client, socket) = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var opener = tls <= _firewall.Tls ? _opener
+            : _strongerOpeners.TryGetValue(tls, out var stronger) ? stronger
+            : _strongerOpeners[tls] = new FirewallSessionOpener(_firewall with { Tls = tls });
+        var (outcome, code, detail, client, socket) = await opener.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is null)
         {
             _client = client;
             _socket = socket;
+            _sessionTls = tls <= _firewall.Tls ? _firewall.Tls : tls;
         }
 
         return (outcome, code, detail);

@@ -35,6 +35,12 @@ public sealed record ConnectorPolicy
     /// <summary><c>reject-senders</c>: mail from these senders never goes through this connector.</summary>
     public IReadOnlyList<SenderPattern> RejectSenders { get; init; } = [];
 
+    /// <summary>
+    /// <c>tls</c>: the least TLS the firewall sessions carrying this connector's mail must have (<c>required</c> or
+    /// <c>verify</c>), over a weaker <c>tls</c> of the firewall itself. <c>off</c> (None, the default): each firewall's own.
+    /// </summary>
+    public Router.Messages.Delivery.RouteTls Tls { get; init; }
+
     /// <summary>True when this connector has restrictions that depend on the message.</summary>
     public bool Restricts => MaxMessageSize is not null || Senders.Count > 0 || RejectSenders.Count > 0;
 

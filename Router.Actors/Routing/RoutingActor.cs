@@ -173,6 +173,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void PlaceOn(string connector, DeliveryJob job)
     {
+        // The connector's TLS demand travels with the part to the firewall session that carries it.
+        if (job.Tls != _table.PolicyOf(connector).Tls)
+            job = job with { Tls = _table.PolicyOf(connector).Tls };
         _placements.Queued(job, connector);
         _record.Routed(job, connector, _paths);
         _paths.Loads.Sent(connector);

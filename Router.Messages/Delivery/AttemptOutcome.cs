@@ -42,4 +42,11 @@ public enum AttemptOutcome
     /// configured, or demands AUTH the router does not have (530). A fault of the path, not of the message.
     /// </summary>
     AuthFailed,
+
+    /// <summary>
+    /// The part's connector demands TLS (<c>tls = required|verify</c> in its block) that this firewall's session could
+    /// not give (STARTTLS not offered, handshake or certificate refused). The route's policy, not the firewall's
+    /// health: the firewall keeps its other work and the part waits for its retry.
+    /// </summary>
+    RouteTlsFailed,
 }

@@ -30,9 +30,9 @@ public sealed class ConnectorPolicyConfigTests
     public void Every_key_is_read_and_a_connector_block_wins_over_the_defaults()
     {
         var options = Options("""
-            a { address-spaces = ["*;1"], firewalls = [fw-a], max-message-size = 10 MiB, senders = ["corp.example", "<>"], reject-senders = ["bad@corp.example"] }
+            a { address-spaces = ["*;1"], firewalls = [fw-a], max-message-size = 10 MiB, senders = ["corp.example", "<>"], reject-senders = ["bad@corp.example"], tls = verify }
             b { address-spaces = ["*;2"], firewalls = [fw-a], fallback = off, max-message-size = unlimited }
-            """, "connector-defaults { fallback = on, max-message-size = 1 MiB }");
+            """, "connector-defaults { fallback = on, max-message-size = 1 MiB, tls = required }");
 
         var a = options.Connectors[0].Policy;
         var b = options.Connectors[1].Policy;
@@ -40,8 +40,10 @@ public sealed class ConnectorPolicyConfigTests
         Assert.Equal(10L * 1024 * 1024, a.MaxMessageSize);
         Assert.Equal(["corp.example", "<>"], a.Senders.Select(p => p.Text));
         Assert.Equal(["bad@corp.example"], a.RejectSenders.Select(p => p.Text));
+        Assert.Equal(Router.Messages.Delivery.RouteTls.Verify, a.Tls);
         Assert.False(b.Fallback);
         Assert.Null(b.MaxMessageSize);
+        Assert.Equal(Router.Messages.Delivery.RouteTls.Required, b.Tls);
     }
 
     [Theory]
@@ -52,6 +54,7 @@ public sealed class ConnectorPolicyConfigTests
     [InlineData("reject-senders = [\"ok.example\", \"bad domain\"]", "router.connectors.out.reject-senders[1]", "bad domain")]
     [InlineData("senders = \"corp.example\"", "router.connectors.out.senders", "expected a list")]
     [InlineData("fallbak = on", "router.connectors.out.fallbak", "unknown key")]
+    [InlineData("tls = opportunistic", "router.connectors.out.tls", "expected off, required or verify")]
     public void A_bad_value_is_refused_naming_the_key(string keys, string key, string problem)
     {
         var error = Reject($"out {{ address-spaces = [\"*;1\"], firewalls = [fw-a], {keys} }}");

@@ -5,6 +5,7 @@ using Router.Messages.Queue;
 using Router.Testing;
 using Router.Testing.Firewalls;
 using Router.Testing.Smtp;
+using Router.Testing.Tls;
 
 namespace Router.Tests.Integration;
 
@@ -152,5 +153,43 @@ public sealed class ConnectorPolicyTests
         Assert.Contains("Status: 5.7.1", Encoding.UTF8.GetString(dsn.Data));
         Assert.Equal(["mail0", "mail1", "mail2", "mail3", "mail4", "not-ceo"],
             general.Messages.Where(m => m.MailFrom.Length > 0).Select(m => TestMail.IdOf(m.Data)).Order());
+    }
+}
+
+/// <summary>Issue 20: <c>tls = required</c> on a connector, over firewalls whose own tls is opportunistic.</summary>
+public sealed class ConnectorTlsTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_connector_demanding_tls_sends_only_over_tls_and_a_firewall_without_it_keeps_its_other_mail_and_its_health()
+    {
+        using var certificate = TestCertificates.CreateSelfSigned("fw.router.test");
+        await using var plain = await FakeFirewall.StartAsync("fw-plain");
+        await using var secure = await FakeFirewall.StartAsync("fw-tls", new FirewallSecurity { Certificate = certificate });
+        await using var router = await TestRouter.StartAsync($$"""
+            firewalls {
+              fw-plain { host = "127.0.0.1", port = {{plain.Port}} }
+              fw-tls { host = "127.0.0.1", port = {{secure.Port}} }
+            }
+            connectors {
+              partner { address-spaces = ["partner.example;1"], firewalls = [fw-plain, fw-tls], tls = required }
+              internet { address-spaces = ["*;1"], firewalls = [fw-plain] }
+            }
+            """);
+        var events = HealthEvents.Attach(router.Node.System);
+
+        var partnerMail = Enumerable.Range(0, 10).Select(i => TestMail.Build($"tls{i:D2}", "bob@partner.example")).ToArray();
+        var otherMail = Enumerable.Range(0, 10).Select(i => TestMail.Build($"net{i:D2}")).ToArray();
+        await TestMail.SendAsync(router.Smtp, partnerMail, to: "bob@partner.example");
+        await TestMail.SendAsync(router.Smtp, otherMail, to: "carol@example.net");
+
+        await Eventually.TrueAsync(() => secure.Messages.Select(m => TestMail.IdOf(m.Data)).Distinct().Count() == 10, Deadline,
+            () => $"fw-tls has {secure.Count} of 10");
+        await plain.WaitForCountAsync(10, Deadline);
+        Assert.All(secure.Messages, m => Assert.True(m.OverTls));
+        Assert.Equal(otherMail.Select(TestMail.IdOf).Order(), plain.Messages.Select(m => TestMail.IdOf(m.Data)).Order());
+        // The partner route's demand is not fw-plain's health: it never tripped.
+        Assert.DoesNotContain(events.All, e => e.FirewallId == "fw-plain" && e.To == "tripped");
     }
 }

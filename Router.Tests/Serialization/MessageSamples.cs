@@ -38,6 +38,7 @@ internal static class MessageSamples
         Return = "FULL",
         Handovers = 1,
         Smtputf8 = true,
+        Tls = RouteTls.Verify,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -99,7 +100,7 @@ internal static class MessageSamples
         new RouteExplanation("bob@partner.example", "partner.example", "no error",
             [new AddressSpaceMatch("partner", "partner.example", 1, 1)],
             [new RouteTierView(1, "partner.example", 1, [new ConnectorState("partner", "usable", 2, ["fw-a"], "out-b")])],
-            "partner", "out-a", "partner takes the mail"),
+            "partner", "out-a", "partner takes the mail") { Rule = "most specific matching pattern: partner.example" },
         new AddressSpaceMatch("out-a", "*", 5, 2),
         new RouteTierView(2, "*", 5, [new ConnectorState("out-a", "down", 1, ["fw-a", "fw-b"], "out-c")]),
         GetConnectorStates.Instance,
