@@ -21,6 +21,8 @@ internal static class FirewallsConfigReader
         // TLS and AUTH towards the firewall: FirewallSecurityConfigReader
         "tls", "tls-ca-file", "tls-server-name", "auth", "auth-user", "auth-password-file", "auth-password-env",
         "auth-allow-insecure",
+        // Share and sending limits: FirewallLimitsConfigReader
+        .. FirewallLimitsConfigReader.Keys,
     ];
 
     /// <summary>The firewalls, in file order.</summary>
@@ -145,6 +147,7 @@ internal static class FirewallsConfigReader
             HeloName = helo,
             IdleTimeout = Timeout("idle-timeout", inherited.IdleTimeout),
         };
+        firewall = FirewallLimitsConfigReader.Read(get, key, firewall, errors);
         return FirewallSecurityConfigReader.Read(get, block, key, firewall, isDefaults: !hostRequired, errors);
     }
 }

@@ -24,9 +24,10 @@ public sealed class DeliveryWorker : ReceiveActor
     private readonly Func<string, Stream> _openBody;
     private readonly CancellationTokenSource _stopping = new();
 
-    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout)
+    /// <param name="connectionRate">The firewall's <c>max-connection-rate</c> bucket, shared by its workers; null when unlimited.</param>
+    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, Health.TokenBucket? connectionRate)
     {
-        _connection = new FirewallConnection(firewall);
+        _connection = new FirewallConnection(firewall, connectionRate);
         _openBody = openBody;
         SetReceiveTimeout(idleTimeout);
 
@@ -46,8 +47,8 @@ public sealed class DeliveryWorker : ReceiveActor
         });
     }
 
-    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout) =>
-        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout));
+    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, Health.TokenBucket? connectionRate = null) =>
+        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout, connectionRate));
 
     // A crash mid-job must not lose the job: report it as a local failure so it is placed again.
     protected override void PreRestart(Exception reason, object message)

@@ -34,10 +34,16 @@ public sealed class FirewallConnection : IAsyncDisposable
     private RelaySmtpClient? _client;
     private Socket? _socket;
 
-    public FirewallConnection(FirewallOptions firewall)
+    // max-connection-rate: shared by the firewall's workers; null when unlimited (and for probes).
+    private readonly Health.TokenBucket? _connectionRate;
+    // Transactions on the open session, for max-messages-per-connection.
+    private int _sessionMessages;
+
+    public FirewallConnection(FirewallOptions firewall, Health.TokenBucket? connectionRate = null)
     {
         _firewall = firewall;
         _opener = new FirewallSessionOpener(firewall);
+        _connectionRate = connectionRate;
     }
 
     public bool IsConnected => _client?.IsConnected == true;
@@ -73,6 +79,9 @@ public sealed class FirewallConnection : IAsyncDisposable
             // says nothing about the firewall or the message: try once more on a fresh connection.
             if (reused && !result.DataSent && result.Outcome is AttemptOutcome.ConnectionLost or AttemptOutcome.ServiceClosing)
                 result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
+            // max-messages-per-connection: the session has carried its share; the next job opens a new one.
+            if (IsConnected && _firewall.MaxMessagesPerConnection is { } limit && ++_sessionMessages >= limit)
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
             return result;
         }
     }
@@ -83,6 +92,9 @@ public sealed class FirewallConnection : IAsyncDisposable
         {
             try
             {
+                // max-connection-rate: wait for a token before opening a connection (the wait is abandoned with the attempt).
+                if (_connectionRate is { } rate)
+                    await rate.TakeAsync(cancellationToken).ConfigureAwait(false);
                 var failure = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                     return failure;
@@ -218,6 +230,7 @@ public sealed class FirewallConnection : IAsyncDisposable
             _client = client;
             _socket = socket;
             _sessionTls = tls <= _firewall.Tls ? _firewall.Tls : tls;
+            _sessionMessages = 0;
         }
 
         return (outcome, code, detail);

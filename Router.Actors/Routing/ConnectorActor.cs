@@ -25,6 +25,7 @@ public sealed class ConnectorActor : ReceiveActor
         public bool AcceptsWork { get; set; }
         public int Capacity { get; set; }
         public int Outstanding { get; set; }
+        public int Weight { get; set; } = 1;
         // Jobs beyond the running ones wait at the firewall so a freed connection never idles
         // for a round trip through this actor.
         public int Window => Capacity * 2;
@@ -43,6 +44,7 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
+    private readonly WeightedRoundRobin _shares = new();
     private bool _usable;
     private long _enqueued;
     private long _duplicatesPossible;
@@ -104,6 +106,7 @@ public sealed class ConnectorActor : ReceiveActor
         view.Known = true;
         view.AcceptsWork = status.AcceptsWork;
         view.Capacity = status.Capacity;
+        view.Weight = status.Weight;
         var usable = _firewalls.Values.Any(f => f.AcceptsWork);
         if (usable != _usable)
         {
@@ -209,18 +212,19 @@ public sealed class ConnectorActor : ReceiveActor
         _router.Tell(new ConnectorStatus(_id, false) { Returned = jobs, Load = Load });
     }
 
-    /// <summary>The firewall with the most free room in its window, other than <paramref name="avoid"/>.</summary>
+    /// <summary>
+    /// Among the firewalls with free room in their window, other than <paramref name="avoid"/>, the next by their
+    /// weights (smooth weighted round robin: each gets its <c>weight</c>'s share of the jobs).
+    /// </summary>
     private FirewallView? PickFirewall(string? avoid)
     {
-        FirewallView? best = null;
+        var candidates = new List<(string, int)>(_firewalls.Count);
         foreach (var (id, view) in _firewalls)
         {
-            if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
-                continue;
-            if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
-                best = view;
+            if (id != avoid && view.AcceptsWork && view.Outstanding < view.Window)
+                candidates.Add((id, view.Weight));
         }
-        return best;
+        return _shares.Next(candidates) is { } next ? _firewalls[next] : null;
     }
 
     /// <summary>The attempt's line in the tracking log: how the transaction ended and what the firewall said.</summary>

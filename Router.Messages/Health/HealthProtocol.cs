@@ -11,7 +11,11 @@ public sealed record SubscribeFirewall(string ConnectorId) : IRouterProtocol;
 /// Firewall → its connectors: whether it takes new work and how many deliveries it runs at once
 /// (less than its pool during slow start, zero when tripped or drained).
 /// </summary>
-public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol;
+public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol
+{
+    /// <summary>The firewall's <c>weight</c>: its share of each of its connectors' jobs against their other firewalls.</summary>
+    public int Weight { get; init; } = 1;
+}
 
 /// <summary>
 /// Connector → router: whether any firewall of this connector takes work. A connector that is not

@@ -82,4 +82,46 @@ public sealed class ConnectorPolicyConfigTests
         Assert.Equal("partner", Assert.Single(Assert.Single(table.Resolve("partner.example", "a@corp.example", 1024, out _)).ConnectorIds));
         Assert.Equal("out", Assert.Single(Assert.Single(table.Resolve("partner.example", "a@corp.example", 1025, out _)).ConnectorIds));
     }
+
+    private static RouterOptions FirewallOptions(string keys, string defaults = "") =>
+        RouterConfig.ToOptions(RouterConfig.Parse($$"""
+            router {
+              firewall-defaults { {{defaults}} }
+              firewalls { fw-a { host = "127.0.0.1", {{keys}} } }
+              connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
+            }
+            """));
+
+    [Fact]
+    public void A_firewalls_share_and_limits_default_to_weight_1_and_unlimited_and_are_read_over_the_defaults()
+    {
+        var plain = RouterConfig.ToOptions(RouterConfig.Parse("""
+            router {
+              firewalls { fw-a { host = "127.0.0.1" } }
+              connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
+            }
+            """)).Firewalls.Single();
+        Assert.Equal((1, null, null, null), (plain.Weight, plain.MaxMessagesPerConnection, plain.MaxMessageRate, plain.MaxConnectionRate));
+
+        var set = FirewallOptions("weight = 3, max-messages-per-connection = 100, max-message-rate = 600/m", "max-connection-rate = 5/s, max-message-rate = 1/s").Firewalls.Single();
+        Assert.Equal(3, set.Weight);
+        Assert.Equal(100, set.MaxMessagesPerConnection);
+        Assert.Equal(10.0, set.MaxMessageRate!.PerSecond);
+        Assert.Equal(5.0, set.MaxConnectionRate!.PerSecond);
+        Assert.Null(FirewallOptions("max-message-rate = unlimited", "max-message-rate = 1/s").Firewalls.Single().MaxMessageRate);
+    }
+
+    [Theory]
+    [InlineData("weight = 0", "router.firewalls.fw-a.weight", "must be at least 1")]
+    [InlineData("weight = 1001", "router.firewalls.fw-a.weight", "out of range 1-1000")]
+    [InlineData("max-messages-per-connection = 0", "router.firewalls.fw-a.max-messages-per-connection", "must be at least 1")]
+    [InlineData("max-message-rate = 50", "router.firewalls.fw-a.max-message-rate", "expected a rate such as 50/s")]
+    [InlineData("max-connection-rate = \"0/s\"", "router.firewalls.fw-a.max-connection-rate", "must be greater than zero")]
+    public void A_bad_firewall_limit_is_refused_naming_the_key(string keys, string key, string problem)
+    {
+        var error = Assert.Throws<RouterConfigException>(() => FirewallOptions(keys));
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
 }

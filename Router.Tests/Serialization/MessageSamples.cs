@@ -70,7 +70,7 @@ internal static class MessageSamples
         new DeliveryAttempted("fw-a", Job, Delivery),
         new JobsReturned("fw-a", [Job], "firewall tripped"),
         new SubscribeFirewall("out-a"),
-        new FirewallStatus("fw-a", "suspect", true, 4),
+        new FirewallStatus("fw-a", "suspect", true, 4) { Weight = 3 },
         new ConnectorStatus("out-a", true) { Returned = [Job], Load = new ConnectorLoad(3, 17) },
         new FirewallStateChanged("fw-a", "node1", ["out-a", "out-b"], "healthy", "tripped", "3 failures", At, TimeSpan.FromSeconds(10)),
         new FirewallCommand("fw-a", FirewallAction.Drain),
