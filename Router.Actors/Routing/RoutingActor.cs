@@ -27,7 +27,7 @@ namespace Router.Actors.Routing;
 /// the one placement table this actor owns, so they stay together; what each decides is in the
 /// pure types above, and what it records in <see cref="PlacementLog"/>.
 /// </remarks>
-public sealed class RoutingActor : ReceiveActor, IWithTimers
+public sealed partial class RoutingActor : ReceiveActor, IWithTimers
 {
     private sealed class PollClusterView : INoSerializationVerificationNeeded
     {
@@ -141,7 +141,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void Place(DeliveryJob job)
     {
-        if (_deleted.Contains(job.QueueId))
+        if (_deleted.Contains(job.QueueId) || HoldsInstead(job, null))
             return;
         var choice = _paths.Choose(job, _clock.GetUtcNow());
         if (choice.Handover is { } spill)
@@ -173,6 +173,8 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void PlaceOn(string connector, DeliveryJob job)
     {
+        if (HoldsInstead(job, connector))
+            return;
         // The connector's TLS demand travels with the part to the firewall session that carries it.
         if (job.Tls != _table.PolicyOf(connector).Tls)
             job = job with { Tls = _table.PolicyOf(connector).Tls };
@@ -244,6 +246,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnHandedBack(JobsHandedBack handedBack)
     {
         _paths.Loads.Reported(handedBack.ConnectorId, handedBack.Load);
+        if (handedBack.Reason == HandBackReason.ConnectorHeld)
+        {
+            KeepHeld(handedBack.ConnectorId, handedBack.Jobs);
+            return;
+        }
         Reroute(handedBack.ConnectorId, handedBack.Jobs, PlacementLog.Describe(handedBack.Reason, handedBack.RedirectTo), handedBack.RedirectTo);
     }
 
@@ -316,6 +323,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     {
         Receive<ListQueue>(q => Sender.Tell(new QueueListing(_placements.Listing(q, _paths.Operator.FirewallConnectors))));
         Receive<RetryQueue>(OnRetryNow);
+        Receive<HoldCommand>(OnHold);
         Receive<SuspendConnector>(OnSuspend);
         Receive<ResumeConnector>(OnResume);
         Receive<RedirectFirewall>(OnRedirect);
@@ -396,6 +404,8 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnDelete(DeleteMessage delete)
     {
         _deleted.Add(delete.QueueId);
+        if (_paths.Operator.HoldMessage(delete.QueueId, false))
+            SaveState();
         var waiting = Take(p => p.Job.QueueId == delete.QueueId);
         foreach (var connector in _connectors.Values)
             connector.Tell(new HandBackJobs(HandBackReason.MessageDeleted, OnlyQueueId: delete.QueueId));

@@ -38,6 +38,7 @@ public static class AdminApi
         "GET /api/queue?connector=C&firewall=F&state=S&sender=A",
         "POST /api/queue/retry?id=Q",
         "DELETE /api/queue/{id}?bounce=true",
+        .. QueueHoldApi.Routes,
         "GET /api/route/{address}",
         "GET /api/tail",
         "GET /api/track/{message-id or queue-id}",

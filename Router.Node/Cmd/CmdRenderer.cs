@@ -42,6 +42,9 @@ public static class CmdRenderer
             case "route":
                 Route(console, Read<RouteTest>(json));
                 break;
+            case "message":
+                Message(console, Read<MessageView>(json));
+                break;
             case "track":
                 Track(console, JsonSerializer.Deserialize(json, TrackingJsonContext.Default.IReadOnlyListTrackingEvent) ?? []);
                 break;
@@ -50,6 +53,20 @@ public static class CmdRenderer
                 console.MarkupLineInterpolated($"{result.Command}: {result.Message} ({result.Affected} part(s) affected)");
                 break;
         }
+    }
+
+    /// <summary><c>queue show</c>: the envelope, the parts, the headers and the history of one message.</summary>
+    private static void Message(IAnsiConsole console, MessageView m)
+    {
+        console.MarkupLineInterpolated($"[bold]{m.QueueId}[/]: {m.Size} bytes from {(m.Sender.Length == 0 ? "<>" : m.Sender)}, received {m.ReceivedAt:u} from {m.Client} ({m.Helo})");
+        for (var i = 0; i < m.Recipients.Count; i++)
+            console.WriteLine($"  to {m.Recipients[i]}{(m.Pending[i] ? string.Empty : " (done)")}");
+        foreach (var part in m.Parts)
+            console.WriteLine($"  part [{string.Join(", ", part.Recipients)}]: {part.State}{(part.Connector is { } c ? $" on {c}" : string.Empty)}{(part.NextAttempt is { } next ? $", next attempt {next:u}" : string.Empty)}");
+        console.WriteLine("headers:");
+        console.WriteLine(m.Headers.TrimEnd());
+        if (m.History.Count > 0)
+            Track(console, m.History);
     }
 
     /// <summary>One <c>tail</c> event as a line.</summary>

@@ -84,6 +84,7 @@ internal static class MessageSamples
         new QueueListing([QueueEntry]),
         new RetryQueue("Q1A2B3"),
         new SuspendConnector("out-a"),
+        new HoldCommand(HoldTarget.Connector, "out-a", true),
         new ResumeConnector("out-a"),
         new RedirectFirewall("fw-a", "out-b"),
         new CancelRedirect("fw-a"),
