@@ -57,7 +57,8 @@ public sealed partial class RoutingActor
                 SaveState();
                 if (command.Hold)
                 {
-                    var affected = HoldWaiting(p => p.Job.QueueId == queueId) + _placements.InState(PlacementState.Queued, queueId).Count;
+                    HoldWaiting(p => p.Job.QueueId == queueId);
+                    var affected = _placements.OfMessage(queueId).Count;
                     foreach (var connector in _connectors.Values)
                         connector.Tell(new HandBackJobs(HandBackReason.MessageHeld, OnlyQueueId: queueId));
                     _log.Warning("Operator: message {QueueId} held; it is not sent until released", queueId);

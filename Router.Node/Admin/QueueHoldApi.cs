@@ -79,8 +79,28 @@ public static class QueueHoldApi
         {
             if (!spool.Contains(id))
                 throw AdminException.NotFound($"no message '{id}' in the queue");
-            // The stored bytes as received (our Received: header first), unchanged: what the firewalls get.
-            return Results.Stream(spool.OpenBody(id), "message/rfc822", $"{id}.eml");
+            // The stored bytes as received (our Received: header first), byte for byte what the firewalls get: the
+            // spool keeps the data without the CRLF that ends its last line (it belongs to the end-of-data mark),
+            // and delivery puts it back; so does the export.
+            return Results.Stream(async output =>
+            {
+                await using var body = spool.OpenBody(id);
+                var buffer = new byte[64 * 1024];
+                var last = new byte[2];
+                long total = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, read));
+                    if (read >= 2)
+                        buffer.AsSpan(read - 2, 2).CopyTo(last);
+                    else
+                        (last[0], last[1]) = (last[1], buffer[0]);
+                    total += read;
+                }
+                if (total > 0 && !(last[0] == '\r' && last[1] == '\n'))
+                    await output.WriteAsync("\r\n"u8.ToArray());
+            }, "message/rfc822", $"{id}.eml");
         });
     }
 
