@@ -18,7 +18,9 @@ public static class RouteExplainer
         AddressSpaceTable table,
         Func<string, ConnectorState> stateOf,
         Func<IReadOnlyList<RouteTier>, string?, (string? Picked, string? Target)> decide,
-        Func<IReadOnlyList<RouteTier>, string?, string?>? spill = null)
+        Func<IReadOnlyList<RouteTier>, string?, string?>? spill = null,
+        string? sender = null,
+        long? size = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         var domainText = AddressSpaceTable.DomainOf(address);
@@ -27,9 +29,10 @@ public static class RouteExplainer
         if (!DomainName.TryNormalize(domainText, out var domain, out var error))
             return NoRoute(address, domainText, $"invalid domain: {error}");
 
-        var resolution = table.Explain(domain);
-        // The cached tiers, the very list the router decides on.
-        var tiers = table.Resolve(domain);
+        var message = sender is not null || size is not null;
+        var resolution = table.Explain(domain, sender, size);
+        // The cached tiers, the very list the router decides on (for one message: without the connectors it refuses).
+        var tiers = message ? resolution.Tiers : table.Resolve(domain);
         var tierOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < tiers.Count; i++)
         {
@@ -44,10 +47,19 @@ public static class RouteExplainer
                 : 0))
             .ToArray();
         var views = tiers.Select((t, i) => new RouteTierView(i + 1, t.Pattern, t.Cost, t.ConnectorIds.Select(stateOf).ToArray())).ToArray();
+        var excluded = resolution.Excluded.Count == 0 ? string.Empty
+            : "; left out for this message: " + string.Join(", ", resolution.Excluded.Select(e =>
+                $"{e.Connector} ({(e.Why == Restriction.Size ? "max-message-size" : "senders/reject-senders")})"));
+        if (resolution.Refused is { } refused)
+            return new RouteExplanation(address, domain, null, matches, views, null, null,
+                refused == Restriction.Size
+                    ? "no connector for the domain takes a message this large: the recipient is returned to the sender (5.3.4)"
+                    : "no connector for the domain carries mail from this sender: the recipient is returned to the sender (5.7.1)")
+            { Rule = excluded.TrimStart(';', ' ') };
         if (tiers.Count == 0)
             return new RouteExplanation(address, domain, null, matches, views, null, null,
                 "no route: no address space matches the domain; the router refuses the recipient (550 5.7.1)");
-        var rule = RuleOf(table, tiers, resolution.PinnedTo, matches);
+        var rule = RuleOf(table, tiers, resolution.PinnedTo, matches) + excluded;
 
         var (picked, target) = decide(tiers, null);
         // Clustered: a peer takes the mail instead when this node has no path in a better tier, or too much backlog.

@@ -329,7 +329,7 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
-        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill)));
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill, m.Sender, m.Size)));
         Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
             _connectors.Keys.Order(StringComparer.Ordinal).Select(_paths.StateOf).ToArray(),
             new Dictionary<string, string>(_paths.Operator.Redirects, StringComparer.Ordinal),

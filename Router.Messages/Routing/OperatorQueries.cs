@@ -1,7 +1,14 @@
 namespace Router.Messages.Routing;
 
 /// <summary>Operator → router: how would mail for this address be routed right now, step by step?</summary>
-public sealed record ExplainRoute(string Address) : IRouterProtocol;
+public sealed record ExplainRoute(string Address) : IRouterProtocol
+{
+    /// <summary>The envelope sender of the message to route (<c>""</c> for the null sender): connectors' sender restrictions apply.</summary>
+    public string? Sender { get; init; }
+
+    /// <summary>The message's size in bytes: connectors' <c>max-message-size</c> applies.</summary>
+    public long? Size { get; init; }
+}
 
 /// <summary>
 /// The router's answer to <see cref="ExplainRoute"/>: every address space that matched, the tiers

@@ -257,8 +257,11 @@ public sealed partial class OperatorCommands
     {
         var route = new Command("route", "routing");
         var address = Required<string>("address", "a recipient address", "route test <address>");
-        var test = new Command("test", "how mail for this recipient is routed now, step by step") { address };
-        _calls[test] = r => new ApiCall("GET", $"/api/route/{ApiCall.Segment(r.GetValue(address)!)}", "route");
+        var sender = new Option<string?>("--sender") { Description = "for a message from this envelope sender (connectors' senders / reject-senders apply; \"\" for <>)" };
+        var size = new Option<long?>("--size") { Description = "for a message of this many bytes (connectors' max-message-size applies)" };
+        var test = new Command("test", "how mail for this recipient is routed now, step by step") { address, sender, size };
+        _calls[test] = r => new ApiCall("GET", ApiCall.WithQuery($"/api/route/{ApiCall.Segment(r.GetValue(address)!)}",
+            ("sender", r.GetValue(sender)), ("size", r.GetValue(size)?.ToString(System.Globalization.CultureInfo.InvariantCulture))), "route");
         route.Add(test);
         return route;
     }

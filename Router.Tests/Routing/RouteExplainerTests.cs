@@ -98,4 +98,22 @@ public sealed class RouteExplainerTests
 
         Assert.Equal("most specific matching pattern: partner.example; falls back to * (fallback = on on partner)", explanation.Rule);
     }
+
+    [Fact]
+    public void For_one_message_the_connectors_its_restrictions_leave_out_are_named_and_none_left_says_the_dsn_status()
+    {
+        var table = new AddressSpaceTable(
+        [
+            ("partner", [AddressSpace.Parse("partner.example;1")]),
+            ("out-a", [AddressSpace.Parse("*;1")]),
+        ], new Dictionary<string, ConnectorPolicy> { ["partner"] = new() { MaxMessageSize = 1000 }, ["out-a"] = new() { MaxMessageSize = 5000 } });
+
+        var big = RouteExplainer.Explain("bob@partner.example", table, id => State(id), (tiers, _) => (tiers[0].ConnectorIds[0], tiers[0].ConnectorIds[0]), size: 2000);
+        Assert.Equal("out-a", big.Chosen);
+        Assert.Equal("most specific matching pattern: *; left out for this message: partner (max-message-size)", big.Rule);
+
+        var huge = RouteExplainer.Explain("bob@partner.example", table, id => State(id), (_, _) => throw new InvalidOperationException("not asked"), size: 9000);
+        Assert.Null(huge.Chosen);
+        Assert.EndsWith("(5.3.4)", huge.Verdict);
+    }
 }

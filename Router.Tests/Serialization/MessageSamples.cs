@@ -97,7 +97,7 @@ internal static class MessageSamples
             new ConnectorLoad(3, 17)) { FirewallId = "fw-a" },
         new JobsHandedBack("out-a", [Job], HandBackReason.FirewallRedirected, new ConnectorLoad(2, 9)) { RedirectTo = "out-b" },
         new HandBackJobs(HandBackReason.MessageDeleted, "out-b", "Q1A2B3"),
-        new ExplainRoute("bob@partner.example"),
+        new ExplainRoute("bob@partner.example") { Sender = "alice@corp.example", Size = 20_000_000 },
         new RouteExplanation("bob@partner.example", "partner.example", "no error",
             [new AddressSpaceMatch("partner", "partner.example", 1, 1)],
             [new RouteTierView(1, "partner.example", 1, [new ConnectorState("partner", "usable", 2, ["fw-a"], "out-b")])],
