@@ -73,7 +73,7 @@ public sealed class LineEditorTests
     [InlineData("queue redirect ", new[] { "--cancel", "fw-a", "fw-b", "mailhub" })]
     [InlineData("queue redirect fw-a o", new[] { "out-a", "out-b" })]
     [InlineData("route ", new[] { "test" })]
-    [InlineData("route test ", new string[0])]
+    [InlineData("route test ", new[] { "--sender", "--size" })]
     public void Completions_depend_on_the_words_before(string line, string[] expected) =>
         Assert.Equal(expected, Completer.Complete(line));
 }
