@@ -77,6 +77,8 @@ public static partial class AttemptTriage
         {
             Attempts = job.Attempts + 1,
             AvoidConnector = connectorId,
+            // A firewall that could not give the TLS the connector demands is passed over next time when the connector has another.
+            AvoidFirewall = result.Outcome == AttemptOutcome.RouteTlsFailed ? firewallId : job.AvoidFirewall,
             FirewallFaults = 0,
             Deferrals = job.Deferrals + 1,
         };

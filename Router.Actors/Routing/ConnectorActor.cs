@@ -28,6 +28,7 @@ public sealed class ConnectorActor : ReceiveActor
         public int Outstanding { get; set; }
         // What its last session offered of the extensions a message may need; null until one was opened.
         public MailExtensions? Offers { get; set; }
+        public int Weight { get; set; } = 1;
         // Jobs beyond the running ones wait at the firewall so a freed connection never idles
         // for a round trip through this actor.
         public int Window => Capacity * 2;
@@ -46,6 +47,7 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
+    private readonly WeightedRoundRobin _shares = new();
     private bool _usable;
     private long _enqueued;
     private long _duplicatesPossible;
@@ -110,6 +112,7 @@ public sealed class ConnectorActor : ReceiveActor
         view.AcceptsWork = status.AcceptsWork;
         view.Capacity = status.Capacity;
         view.Offers = status.Offers;
+        view.Weight = status.Weight;
         var usable = _firewalls.Values.Any(f => f.AcceptsWork);
         if (usable != _usable)
         {
@@ -232,24 +235,30 @@ public sealed class ConnectorActor : ReceiveActor
     }
 
     /// <summary>
-    /// The firewall with the most free room in its window, other than <paramref name="avoid"/>; for a job that needs
-    /// extensions, one known to offer them before one not known yet, never one known to lack them.
+    /// Among the firewalls with free room in their window, other than <paramref name="avoid"/>, the next by their
+    /// weights (smooth weighted round robin: each gets its <c>weight</c>'s share of the jobs); for a job that needs
+    /// extensions, only among those known to offer them if there are any, else those not known yet, never one known
+    /// to lack them.
     /// </summary>
     private FirewallView? PickFirewall(string? avoid, MailExtensions needs)
     {
-        FirewallView? best = null;
+        var candidates = new List<(string, int)>(_firewalls.Count);
         var bestFit = ExtensionFit.Lacking;
         foreach (var (id, view) in _firewalls)
         {
             if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
                 continue;
             var fit = needs == MailExtensions.None ? ExtensionFit.Offered : CapabilityPlacement.Fit(view.Offers, needs);
-            if (fit == ExtensionFit.Lacking)
+            if (fit == ExtensionFit.Lacking || fit < bestFit)
                 continue;
-            if (best is null || fit > bestFit || (fit == bestFit && view.Window - view.Outstanding > best.Window - best.Outstanding))
-                (best, bestFit) = (view, fit);
+            if (fit > bestFit)
+            {
+                candidates.Clear();
+                bestFit = fit;
+            }
+            candidates.Add((id, view.Weight));
         }
-        return best;
+        return _shares.Next(candidates) is { } next ? _firewalls[next] : null;
     }
 
     /// <summary>The attempt's line in the tracking log: how the transaction ended and what the firewall said.</summary>

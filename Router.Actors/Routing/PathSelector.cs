@@ -71,7 +71,7 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     public IReadOnlyList<RouteTier> TiersOf(DeliveryJob job)
     {
         if (!_plans.TryGetValue(job.RouteKey, out var tiers))
-            _plans[job.RouteKey] = tiers = table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
+            _plans[job.RouteKey] = tiers = table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]), job.Sender, job.Length, out _);
         return tiers;
     }
 

@@ -48,4 +48,11 @@ public enum AttemptOutcome
     /// now that the firewall's offer is known, on one that offers it, or returned to its sender when none does.
     /// </summary>
     ExtensionNotOffered,
+
+    /// <summary>
+    /// The part's connector demands TLS (<c>tls = required|verify</c> in its block) that this firewall's session could
+    /// not give (STARTTLS not offered, handshake or certificate refused). The route's policy, not the firewall's
+    /// health: the firewall keeps its other work and the part waits for its retry.
+    /// </summary>
+    RouteTlsFailed,
 }

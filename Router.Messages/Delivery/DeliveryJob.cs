@@ -83,6 +83,10 @@ public sealed record DeliveryJob(
         | (EightBit ? MailExtensions.EightBitMime : MailExtensions.None)
         | (RequireTls ? MailExtensions.RequireTls : MailExtensions.None);
 
+    /// <summary>The TLS its connector demands (<c>tls</c> in the connector block), set when the part is placed on it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public RouteTls Tls { get; init; }
+
     /// <summary>Times the message came to this node from another one (its envelope's Handovers): bounds spill-over ping-pong.</summary>
     public int Handovers { get; init; }
 

@@ -18,6 +18,9 @@ public sealed record FirewallStatus(string FirewallId, string State, bool Accept
     /// session this node opened to it; null until one was opened.
     /// </summary>
     public MailExtensions? Offers { get; init; }
+
+    /// <summary>The firewall's <c>weight</c>: its share of each of its connectors' jobs against their other firewalls.</summary>
+    public int Weight { get; init; } = 1;
 }
 
 /// <summary>One firewall of a connector as the router weighs it for a message that needs extensions.</summary>
