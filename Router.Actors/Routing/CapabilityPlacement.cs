@@ -29,8 +29,8 @@ public sealed record FailedRecipientReason(int Code, string Status, string Diagn
 /// Places a message that needs SMTPUTF8, 8BITMIME or REQUIRETLS (<see cref="DeliveryJob.Needs"/>) on a
 /// connector with a firewall that offers it, as the connectors report their firewalls' EHLO
 /// (<see cref="ConnectorStatus.Firewalls"/>). In tier order, the first tier with a usable connector
-/// that offers it, or failing that one whose firewalls are not known yet (tried: a firewall that turns out
-/// to lack it sends the message straight back, and is known then), is narrowed to those connectors. When no
+/// that offers it or whose firewalls are not known yet (tried: a firewall that turns out to lack it sends the
+/// message straight back, and is known then) is narrowed to those connectors. When no
 /// usable connector can take it but a firewall that offers it (or is not known yet) is only down, the part
 /// waits for a path like any other. When every firewall of every allowed tier is known to lack it, the part
 /// fails (5.6.7, 5.6.9, 5.6.3, 5.7.30) and the sender gets a DSN: never a downgrade. Pure, no actors.
@@ -72,13 +72,12 @@ public sealed class CapabilityPlacement
             return new CapabilityDecision(tiers, null);
         foreach (var tier in tiers)
         {
-            var candidates = tier.ConnectorIds.Where(usable).ToArray();
-            foreach (var fit in (ReadOnlySpan<ExtensionFit>)[ExtensionFit.Offered, ExtensionFit.Unknown])
-            {
-                var fitting = candidates.Where(c => FitOf(c, needs) == fit).ToArray();
-                if (fitting.Length > 0)
-                    return new CapabilityDecision([tier with { ConnectorIds = fitting }], null);
-            }
+            // Those known to offer it and those not known yet share the tier as equal-cost connectors do: preferring
+            // the known ones would starve a connector that has not opened a session yet (one held, suspended or just
+            // added) for as long as the others take 8-bit mail, which is most mail.
+            var fitting = tier.ConnectorIds.Where(usable).Where(c => FitOf(c, needs) != ExtensionFit.Lacking).ToArray();
+            if (fitting.Length > 0)
+                return new CapabilityDecision([tier with { ConnectorIds = fitting }], null);
         }
         var connectors = tiers.SelectMany(t => t.ConnectorIds).Distinct(StringComparer.Ordinal).ToArray();
         // A firewall that might take it is down (or its connector suspended): wait for it, as for any path.

@@ -237,25 +237,18 @@ public sealed class ConnectorActor : ReceiveActor
     /// <summary>
     /// Among the firewalls with free room in their window, other than <paramref name="avoid"/>, the next by their
     /// weights (smooth weighted round robin: each gets its <c>weight</c>'s share of the jobs); for a job that needs
-    /// extensions, only among those known to offer them if there are any, else those not known yet, never one known
-    /// to lack them.
+    /// extensions, never one known to lack them.
     /// </summary>
     private FirewallView? PickFirewall(string? avoid, MailExtensions needs)
     {
         var candidates = new List<(string, int)>(_firewalls.Count);
-        var bestFit = ExtensionFit.Lacking;
         foreach (var (id, view) in _firewalls)
         {
             if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
                 continue;
-            var fit = needs == MailExtensions.None ? ExtensionFit.Offered : CapabilityPlacement.Fit(view.Offers, needs);
-            if (fit == ExtensionFit.Lacking || fit < bestFit)
+            // Never one known to lack what the job needs; one not known yet is tried like one known to offer it.
+            if (needs != MailExtensions.None && CapabilityPlacement.Fit(view.Offers, needs) == ExtensionFit.Lacking)
                 continue;
-            if (fit > bestFit)
-            {
-                candidates.Clear();
-                bestFit = fit;
-            }
             candidates.Add((id, view.Weight));
         }
         return _shares.Next(candidates) is { } next ? _firewalls[next] : null;

@@ -53,13 +53,18 @@ public sealed class CapabilityPlacementTests
     }
 
     [Fact]
-    public void A_known_offer_is_preferred_to_a_firewall_not_tried_yet_and_an_unknown_one_to_a_known_lack()
+    public void A_firewall_not_tried_yet_shares_the_tier_with_a_known_offer_and_is_preferred_to_a_known_lack()
     {
         Offers("a", "fw-a", MailExtensions.EightBitMime);
         Assert.Equal("b", _paths.Choose(EightBit with { Smtputf8 = true }, Now).Connector);
 
+        // Known to offer it and not known yet share the tier by load, as equal-cost connectors do: the known one is
+        // not preferred, or a connector that has opened no session yet would get none of the (mostly 8-bit) mail.
         Offers("a", "fw-a", MailExtensions.EightBitMime | MailExtensions.Smtputf8);
         _paths.Loads.Reported("a", new ConnectorLoad(50, 0));
+        Assert.Equal("b", _paths.Choose(Utf8, Now).Connector);
+
+        Offers("b", "fw-b", MailExtensions.EightBitMime);
         Assert.Equal("a", _paths.Choose(Utf8, Now).Connector);
     }
 
