@@ -13,7 +13,7 @@ namespace Router.Actors.Health;
 /// each), its circuit breaker and its probe. Connectors send it jobs; it runs as many at once as
 /// its health allows and hands back the ones it cannot run when it trips or is drained.
 /// </summary>
-public sealed class FirewallActor : ReceiveActor, IWithTimers
+public sealed partial class FirewallActor : ReceiveActor, IWithTimers
 {
     private sealed class Tick
     {
@@ -27,11 +27,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly FirewallOptions _firewall;
-    private readonly IReadOnlyList<string> _connectorIds;
+    private FirewallOptions _firewall;
+    private IReadOnlyList<string> _connectorIds;
     private readonly string _node;
     private readonly Func<string, Stream> _openBody;
-    private readonly HealthPolicy _policy;
+    private HealthPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly int _poisonAfter;
     private readonly RouterMetrics.FirewallMetrics _metrics;
@@ -49,6 +49,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private long _delivered;
     private long _failed;
     private FirewallCapabilities? _capabilities;
+    // Reloads (see FirewallReload.cs): workers of the settings before, closed when their attempt ends.
+    private readonly HashSet<IActorRef> _retiring = [];
+    private int _generation;
+    private bool _removed;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
     {
@@ -74,6 +78,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Receive<ProbeFinished>(OnProbeFinished);
         Receive<FirewallCommand>(OnCommand);
         Receive<GetFirewallSnapshot>(_ => Sender.Tell(Snapshot()));
+        Receive<Reconfigure>(OnReconfigure);
+        Receive<Remove>(_ => OnRemove());
+        Receive<UnsubscribeFirewall>(OnUnsubscribe);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -83,8 +90,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        for (var i = 1; i <= _firewall.MaxConnections; i++)
-            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout), $"worker-{i}"));
+        StartWorkers();
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
@@ -99,9 +105,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     private void OnDeliver(DeliverJob message)
     {
-        if (!_health.AcceptsWork)
+        if (_removed || !_health.AcceptsWork)
         {
-            Sender.Tell(new JobsReturned(_firewall.Id, [message.Job], $"firewall {_health.State.ToString().ToLowerInvariant()}"));
+            Sender.Tell(new JobsReturned(_firewall.Id, [message.Job], _removed ? RemovedReason : $"firewall {_health.State.ToString().ToLowerInvariant()}"));
             return;
         }
         _queue.AddLast((message.Job, Sender));
@@ -113,7 +119,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         if (!_busy.Remove(Sender, out var work))
             return;
         _capabilities = finished.Capabilities ?? _capabilities;
-        _idle.Push(Sender);
+        ReleaseWorker(Sender);
         var result = finished.Result;
         if (result.Recipients.Any(r => r.Delivered))
             _delivered++;
@@ -140,7 +146,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Apply(_health.OnTick(now));
         var interval = _health.State == HealthState.Healthy ? _firewall.HealthyProbeInterval : _firewall.ProbeInterval;
         var due = _health.State == HealthState.Probing || now - _lastProbe >= interval;
-        if (!_probing && due && _health.State != HealthState.Drained && _health.State != HealthState.Tripped)
+        if (!_removed && !_probing && due && _health.State != HealthState.Drained && _health.State != HealthState.Tripped)
             StartProbe(now);
         PublishStatusIfChanged();
         Dispatch();
@@ -270,7 +276,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private FirewallStatus CurrentStatus() => new(
         _firewall.Id,
         _health.State.ToString().ToLowerInvariant(),
-        _health.AcceptsWork,
+        _health.AcceptsWork && !_removed,
         _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy));
 
     private void PublishStatusIfChanged()

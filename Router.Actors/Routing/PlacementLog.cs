@@ -117,6 +117,7 @@ public sealed class PlacementLog(EventStream events, RouterTelemetry telemetry, 
         HandBackReason.FirewallRedirected => $"operator: redirected to {redirectTo}",
         HandBackReason.MessageDeleted => "operator: message deleted",
         HandBackReason.NodeLeaving => "operator: node leaving",
+        HandBackReason.ConfigReloaded => "operator: configuration reloaded",
         _ => reason.ToString(),
     };
 }

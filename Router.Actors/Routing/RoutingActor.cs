@@ -27,7 +27,7 @@ namespace Router.Actors.Routing;
 /// the one placement table this actor owns, so they stay together; what each decides is in the
 /// pure types above, and what it records in <see cref="PlacementLog"/>.
 /// </remarks>
-public sealed class RoutingActor : ReceiveActor, IWithTimers
+public sealed partial class RoutingActor : ReceiveActor, IWithTimers
 {
     private sealed class PollClusterView : INoSerializationVerificationNeeded
     {
@@ -48,9 +48,9 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PlacementLog _record;
-    private readonly AddressSpaceTable _table;
+    private AddressSpaceTable _table;
     private readonly IActorRef _bounces;
-    private readonly RetryPolicy _retry;
+    private RetryPolicy _retry;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, IActorRef> _connectors = new(StringComparer.Ordinal);
     private readonly PathSelector _paths;
@@ -97,6 +97,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         Receive<HandoverSender.Failed>(OnHandoverFailed);
         Receive<HandoverSender.Gone>(g => _placements.Remove(g.Job));
         Receive<StartDrain>(_ => OnStartDrain());
+        Receive<ReloadRoutes>(OnReloadRoutes);
         ReceiveOperatorCommands();
     }
 
@@ -134,6 +135,18 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     {
         if (_deleted.Contains(job.QueueId))
             return;
+        // After a reload a part split under the old address spaces may route differently now, in pieces.
+        if (_reloaded && Resplit(job) is { } parts)
+        {
+            foreach (var part in parts)
+                PlaceResolved(part);
+            return;
+        }
+        PlaceResolved(job);
+    }
+
+    private void PlaceResolved(DeliveryJob job)
+    {
         var choice = _paths.Choose(job, _clock.GetUtcNow());
         if (choice.Handover is { } spill)
         {

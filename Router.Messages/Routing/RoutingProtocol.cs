@@ -68,6 +68,9 @@ public enum HandBackReason
 
     /// <summary>The node is leaving the cluster: everything goes to the other nodes.</summary>
     NodeLeaving,
+
+    /// <summary>A configuration reload: queued mail is placed again under the new routing.</summary>
+    ConfigReloaded,
 }
 
 /// <summary>

@@ -1,0 +1,105 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Configuration;
+using Router.Actors.Delivery;
+using Router.Messages.Delivery;
+
+namespace Router.Actors.Health;
+
+/// <summary>A connector no longer uses this firewall (a reload): its jobs waiting here go back to it, and it hears no more status.</summary>
+public sealed record UnsubscribeFirewall(string ConnectorId);
+
+/// <summary>
+/// A configuration reload, the firewall's side: new settings (host, port, TLS, AUTH, pool size,
+/// timeouts, health settings) or removal. Attempts in flight finish on their old connection; idle
+/// pooled connections are closed and the pool is built again from the new settings. The circuit
+/// breaker keeps its state; its thresholds are the new ones from the next event on.
+/// </summary>
+public sealed partial class FirewallActor
+{
+    private const string RemovedReason = "firewall removed by a configuration reload";
+
+    /// <summary>Take these settings; <paramref name="ConnectorIds"/> are the connectors that use the firewall now.</summary>
+    public sealed record Reconfigure(FirewallOptions Firewall, IReadOnlyList<string> ConnectorIds);
+
+    /// <summary>The firewall is gone from the configuration: take no work, give back what waits, stop once the attempts in flight ended.</summary>
+    public sealed class Remove
+    {
+        public static readonly Remove Instance = new();
+        private Remove() { }
+    }
+
+    private void OnReconfigure(Reconfigure reconfigure)
+    {
+        var wasRemoved = _removed;
+        _removed = false;
+        _firewall = reconfigure.Firewall;
+        _connectorIds = reconfigure.ConnectorIds;
+        _policy = HealthPolicy.From(_firewall);
+        RetireWorkers();
+        StartWorkers();
+        _log.Info("Firewall {Firewall} reconfigured{Back}: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}; {Busy} attempt(s) in flight finish on their old connection",
+            [_firewall.Id, wasRemoved ? " (added back)" : string.Empty, _firewall.Host, _firewall.Port, _firewall.MaxConnections,
+             _firewall.Tls.ToString().ToLowerInvariant(), _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds), _busy.Count]);
+        PublishStatusIfChanged();
+        Dispatch();
+    }
+
+    private void OnRemove()
+    {
+        _removed = true;
+        _log.Info("Firewall {Firewall} removed by a configuration reload; {Busy} attempt(s) in flight finish first", _firewall.Id, _busy.Count);
+        PublishStatusIfChanged();
+        ReturnQueued(RemovedReason);
+        RetireWorkers();
+        StopIfRemovedAndIdle();
+    }
+
+    private void OnUnsubscribe(UnsubscribeFirewall unsubscribe)
+    {
+        _subscribers.Remove(Sender);
+        var mine = _queue.Where(w => w.Connector.Equals(Sender)).ToArray();
+        foreach (var work in mine)
+            _queue.Remove(work);
+        if (mine.Length > 0)
+            Sender.Tell(new JobsReturned(_firewall.Id, mine.Select(w => w.Job).ToArray(), $"connector {unsubscribe.ConnectorId} no longer uses firewall {_firewall.Id}"));
+    }
+
+    /// <summary>A pool of <c>max-connections</c> workers of the current settings (named by generation: stopped ones may still hold their names).</summary>
+    private void StartWorkers()
+    {
+        for (var i = 1; i <= _firewall.MaxConnections; i++)
+            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout),
+                _generation == 0 ? $"worker-{i}" : $"worker-{_generation}-{i}"));
+        _generation++;
+    }
+
+    /// <summary>Idle workers stop now (their connection is closed); busy ones when their attempt ends.</summary>
+    private void RetireWorkers()
+    {
+        while (_idle.Count > 0)
+            Context.Stop(_idle.Pop());
+        _retiring.UnionWith(_busy.Keys);
+    }
+
+    /// <summary>A worker whose attempt ended goes back to the pool, or stops when it belongs to settings that were replaced.</summary>
+    private void ReleaseWorker(IActorRef worker)
+    {
+        if (_retiring.Remove(worker) || _removed)
+        {
+            Context.Stop(worker);
+            StopIfRemovedAndIdle();
+            return;
+        }
+        _idle.Push(worker);
+    }
+
+    private void StopIfRemovedAndIdle()
+    {
+        if (_removed && _busy.Count == 0)
+        {
+            _log.Info("Firewall {Firewall} stopped: removed by a configuration reload, no attempt in flight", _firewall.Id);
+            Context.Stop(Self);
+        }
+    }
+}
