@@ -1,5 +1,6 @@
 using Router.Messages;
 using Router.Messages.Cluster;
+using Router.Messages.Configuration;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -113,6 +114,9 @@ internal static class MessageSamples
         new PeerRefused("t-1", "the spool is full"),
         new LeaveNode("operator via node2"),
         new LeaveStarted("akka.tcp://router@10.0.0.1:4053", 12, AlreadyLeaving: true),
+        new ReloadConfig("operator via node2"),
+        new ConfigReloadResult("node-1", "akka.tcp://router@10.0.0.1:4053", ConfigReloadOutcome.Refused,
+            "router.spool.path: the spool is opened at start-up: a restart is needed to change it", null, "ab12", DateTimeOffset.Parse("2026-12-03T23:00:00Z")),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
     }.ToDictionary(m => m.GetType());
 }
