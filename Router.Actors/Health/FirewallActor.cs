@@ -81,6 +81,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         Receive<Reconfigure>(OnReconfigure);
         Receive<Remove>(_ => OnRemove());
         Receive<UnsubscribeFirewall>(OnUnsubscribe);
+        Receive<ReturnQueuedJobs>(r => ReturnQueuedOf(Sender, "configuration reloaded: routed again"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -253,10 +254,10 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Jobs not yet started go back to their connectors, to be placed elsewhere at once.</summary>
-    private void ReturnQueued(string reason)
+    private void ReturnQueued(string reason, bool reroute = false)
     {
         foreach (var group in _queue.GroupBy(w => w.Connector))
-            group.Key.Tell(new JobsReturned(_firewall.Id, group.Select(w => w.Job).ToArray(), reason));
+            group.Key.Tell(new JobsReturned(_firewall.Id, group.Select(w => w.Job).ToArray(), reason) { Reroute = reroute });
         _queue.Clear();
     }
 

@@ -9,6 +9,9 @@ namespace Router.Actors.Health;
 /// <summary>A connector no longer uses this firewall (a reload): its jobs waiting here go back to it, and it hears no more status.</summary>
 public sealed record UnsubscribeFirewall(string ConnectorId);
 
+/// <summary>A reload: the connector's jobs waiting here (not started) go back to it, to be routed again by the router.</summary>
+public sealed record ReturnQueuedJobs(string ConnectorId);
+
 /// <summary>
 /// A configuration reload, the firewall's side: new settings (host, port, TLS, AUTH, pool size,
 /// timeouts, health settings) or removal. Attempts in flight finish on their old connection; idle
@@ -50,7 +53,7 @@ public sealed partial class FirewallActor
         _removed = true;
         _log.Info("Firewall {Firewall} removed by a configuration reload; {Busy} attempt(s) in flight finish first", _firewall.Id, _busy.Count);
         PublishStatusIfChanged();
-        ReturnQueued(RemovedReason);
+        ReturnQueued(RemovedReason, reroute: true);
         RetireWorkers();
         StopIfRemovedAndIdle();
     }
@@ -58,11 +61,16 @@ public sealed partial class FirewallActor
     private void OnUnsubscribe(UnsubscribeFirewall unsubscribe)
     {
         _subscribers.Remove(Sender);
-        var mine = _queue.Where(w => w.Connector.Equals(Sender)).ToArray();
+        ReturnQueuedOf(Sender, $"connector {unsubscribe.ConnectorId} no longer uses firewall {_firewall.Id}");
+    }
+
+    private void ReturnQueuedOf(IActorRef connector, string reason)
+    {
+        var mine = _queue.Where(w => w.Connector.Equals(connector)).ToArray();
         foreach (var work in mine)
             _queue.Remove(work);
         if (mine.Length > 0)
-            Sender.Tell(new JobsReturned(_firewall.Id, mine.Select(w => w.Job).ToArray(), $"connector {unsubscribe.ConnectorId} no longer uses firewall {_firewall.Id}"));
+            connector.Tell(new JobsReturned(_firewall.Id, mine.Select(w => w.Job).ToArray(), reason) { Reroute = true });
     }
 
     /// <summary>A pool of <c>max-connections</c> workers of the current settings (named by generation: stopped ones may still hold their names).</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Health;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Delivery;
@@ -163,9 +164,11 @@ public sealed partial class ConnectorActor : ReceiveActor
     {
         if (_firewalls.TryGetValue(returned.FirewallId, out var view))
             view.Outstanding -= returned.Jobs.Count;
-        if (_removed)
+        if (_removed || returned.Reroute)
         {
-            HandBackRemoved(returned.Jobs);
+            // A reload: the router places them under the new routing.
+            HandBackForReroute(returned.Jobs);
+            Dispatch();
             return;
         }
         for (var i = returned.Jobs.Count - 1; i >= 0; i--)
@@ -175,6 +178,12 @@ public sealed partial class ConnectorActor : ReceiveActor
 
     private void OnHandBack(HandBackJobs handBack)
     {
+        // A reload: the jobs waiting at the firewalls come back too (as JobsReturned with Reroute).
+        if (handBack.Reason == HandBackReason.ConfigReloaded)
+        {
+            foreach (var firewall in _firewalls.Values)
+                firewall.Actor.Tell(new ReturnQueuedJobs(_id));
+        }
         var jobs = _backlog.Where(j => handBack.OnlyQueueId is null || j.QueueId == handBack.OnlyQueueId).ToArray();
         foreach (var job in jobs)
             _backlog.Remove(job);

@@ -60,12 +60,12 @@ public sealed partial class ConnectorActor
         var jobs = _backlog.ToArray();
         _backlog.Clear();
         _log.Info("Connector {Connector} removed by a configuration reload: {Count} waiting job(s) placed elsewhere; attempts in flight finish first", _id, jobs.Length);
-        HandBackRemoved(jobs);
+        HandBackForReroute(jobs);
         StopIfRemovedAndIdle();
     }
 
     /// <summary>A removed connector's jobs go straight back to the router to be placed under the new routing.</summary>
-    private void HandBackRemoved(IReadOnlyList<DeliveryJob> jobs)
+    private void HandBackForReroute(IReadOnlyList<DeliveryJob> jobs)
     {
         if (jobs.Count > 0)
             _router.Tell(new JobsHandedBack(_id, jobs, HandBackReason.ConfigReloaded, Load));
