@@ -105,8 +105,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         // Shadow redundancy
         [typeof(ShadowDiscard)] = "sdiscard",
         // Configuration reload (router cmd config reload --all-nodes)
-        [typeof(ReloadConfig)] = "cfgreload",
-        [typeof(ConfigReloadResult)] = "cfgresult",
+        [typeof(ReloadConfig)] = "cfgrld",
+        [typeof(ConfigReloadResult)] = "cfgres",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =
