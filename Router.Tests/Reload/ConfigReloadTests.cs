@@ -20,8 +20,16 @@ public sealed class ConfigReloadTests
         connectors { out { address-spaces = ["*;1"], firewalls = [{{firewall.Name}}] } }
         """;
 
-    [Fact]
-    public async Task Under_load_a_reload_moving_all_mail_to_another_firewall_loses_and_doubles_nothing_and_refuses_no_connection()
+    /// <summary>The same firewall id with the other fake's port: the firewall actor is reconfigured in place, not replaced.</summary>
+    private static string SameIdOtherPort(FakeFirewall firewall, FakeFirewall target) => $$"""
+        firewalls { {{firewall.Name}} { host = "127.0.0.1", port = {{target.Port}}, max-connections = 4 } }
+        connectors { out { address-spaces = ["*;1"], firewalls = [{{firewall.Name}}] } }
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Under_load_a_reload_moving_all_mail_to_another_firewall_loses_and_doubles_nothing_and_refuses_no_connection(bool inPlace)
     {
         await using var fwA = await FakeFirewall.StartAsync("fw-a");
         await using var fwB = await FakeFirewall.StartAsync("fw-b");
@@ -65,7 +73,8 @@ public sealed class ConfigReloadTests
                 {
                     // One client reloads; the other seven keep sending meanwhile.
                     await reloading.WaitAsync();
-                    await File.WriteAllTextAsync(router.ConfigPath, router.ConfigText.Replace(OneConnector(fwA), OneConnector(fwB)));
+                    await File.WriteAllTextAsync(router.ConfigPath,
+                        router.ConfigText.Replace(OneConnector(fwA), inPlace ? SameIdOtherPort(fwA, fwB) : OneConnector(fwB)));
                     Volatile.Write(ref reload, await ReloadAsync(admin));
                     reloading.Release();
                 }
@@ -75,8 +84,7 @@ public sealed class ConfigReloadTests
         }));
 
         Assert.Equal("applied", reload!.Outcome);
-        Assert.Contains("firewalls removed fw-a", reload.Changes);
-        Assert.Contains("firewalls added fw-b", reload.Changes);
+        Assert.Contains(inPlace ? "firewalls changed fw-a" : "firewalls added fw-b; firewalls removed fw-a", reload.Changes);
 
         // Every message arrived exactly once, on one firewall or the other.
         var expected = messages.Select(TestMail.IdOf).ToHashSet();
@@ -95,7 +103,14 @@ public sealed class ConfigReloadTests
         // The spool empties, the firewall actor of fw-a is gone, the event and the metric are there.
         await Eventually.TrueAsync(() => router.Node.Spool.Statistics.MessagesQueued == 0, TimeSpan.FromSeconds(30),
             () => $"{router.Node.Spool.Statistics.MessagesQueued} still queued");
-        await Eventually.TrueAsync(async () => !await ExistsAsync(router, "/user/firewall-fw-a"), TimeSpan.FromSeconds(30), () => "firewall-fw-a still runs");
+        if (inPlace)
+        {
+            // Reconfigured in place: the pool of the old settings was closed and a pool of the new size runs.
+            await Eventually.TrueAsync(() => WorkerCount(router, "/user/firewall-fw-a") == 4, TimeSpan.FromSeconds(30),
+                () => $"firewall-fw-a has {WorkerCount(router, "/user/firewall-fw-a")} workers, not 4");
+        }
+        else
+            await Eventually.TrueAsync(async () => !await ExistsAsync(router, "/user/firewall-fw-a"), TimeSpan.FromSeconds(30), () => "firewall-fw-a still runs");
         Assert.Contains(events.All, e => e.Kind == "config-reloaded" && e.Detail.StartsWith("applied", StringComparison.Ordinal));
         Assert.Contains("router_config_reloads_total{result=\"applied\"} 1", await router.Node.Metrics.ExportTextAsync());
     }
@@ -252,6 +267,12 @@ public sealed class ConfigReloadTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{(int)response.StatusCode}: {body}");
         return System.Text.Json.JsonSerializer.Deserialize<ApiError>(body, AdminJson.Options)!.Error;
+    }
+
+    private static int WorkerCount(TestRouter router, string path)
+    {
+        var tree = Router.Node.Admin.ActorTree.Walk(((ExtendedActorSystem)router.Node.System).Guardian, 3);
+        return tree.Children.Single(c => c.Path == path).Children.Count;
     }
 
     private static async Task<bool> ExistsAsync(TestRouter router, string path)
