@@ -250,6 +250,33 @@ public sealed class ConfigReloadTests
         Assert.Equal(("parked", "user@partner.example"), (parked.State, Assert.Single(parked.Recipients)));
     }
 
+    [Fact]
+    public async Task Relay_networks_and_smtp_limits_change_for_new_sessions_without_closing_the_listener()
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await TestRouter.StartAsync(OneConnector(fwA));
+        using var admin = Admin(router);
+
+        var (before, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _1 = before;
+        Assert.Contains(await before.SendAsync("EHLO client.test"), line => line.EndsWith("SIZE 36700160", StringComparison.Ordinal));
+
+        await File.WriteAllTextAsync(router.ConfigPath, router.ConfigText
+            .Replace("relay.allowed-networks = [\"127.0.0.0/8\", \"::1/128\"]", "relay.allowed-networks = [\"10.0.0.0/8\"], max-message-size = 1000000, banner = \"reloaded ESMTP\""));
+        var reload = await ReloadAsync(admin);
+        Assert.Equal("applied", reload.Outcome);
+
+        var (after, greeting) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _2 = after;
+        Assert.Equal("220 reloaded ESMTP", greeting);
+        Assert.Contains(await after.SendAsync("EHLO client.test"), line => line.EndsWith("SIZE 1000000", StringComparison.Ordinal));
+        Assert.StartsWith("250", await after.ReplyAsync("MAIL FROM:<a@example.org>"));
+        Assert.StartsWith("554 5.7.1", await after.ReplyAsync("RCPT TO:<b@example.net>"));
+
+        // The session from before is still open (the listener was not closed for the reload).
+        Assert.StartsWith("250", await before.ReplyAsync("NOOP"));
+    }
+
     private static HttpClient Admin(TestRouter router) =>
         new() { BaseAddress = new Uri($"http://{router.Node.AdminEndpoint}/"), Timeout = TimeSpan.FromSeconds(60) };
 
