@@ -152,7 +152,7 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         // Reloads replace the edge's parts (limits, relay networks, AUTH users, certificate); the listener stays open.
         var edge = _edge ??= new LiveEdge(BuildEdge(_smtp, _table));
         var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(_smtp.Limits.MaxConnectionsPerIp),
-            () => edge.Current.Smtp is var smtp ? new SessionGuard(smtp.Limits, smtp.CommandTimeout, inflight, refused) : null!,
+            () => NewGuard(edge.Current.Smtp, inflight, refused),
             _smtp.Tls.HandshakeTimeout, refused);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
@@ -219,6 +219,9 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         server.StartAsync(_cancel.Token).ContinueWith(t => new ListenerStopped(t.Exception?.GetBaseException()), TaskScheduler.Default)
             .PipeTo(self);
     }
+
+    private static SessionGuard NewGuard(SmtpOptions smtp, InflightBudget inflight, Action<string> refused) =>
+        new(smtp.Limits, smtp.CommandTimeout, inflight, refused);
 
     private Readiness CurrentReadiness()
     {

@@ -23,7 +23,7 @@ namespace Router.Actors.Routing;
 /// <see cref="OperatorOverrides"/>, kept in <see cref="Placements"/> and <see cref="ConnectorLoads"/>.
 /// </summary>
 /// <remarks>
-/// About 450 lines: the mail path, the waiting parts' timers and the operator commands all act on
+/// About 470 lines (a reload's side is in RoutingReload.cs): the mail path, the waiting parts' timers and the operator commands all act on
 /// the one placement table this actor owns, so they stay together; what each decides is in the
 /// pure types above, and what it records in <see cref="PlacementLog"/>.
 /// </remarks>

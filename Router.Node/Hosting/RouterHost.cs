@@ -85,7 +85,7 @@ public static class RouterHost
                 // The bounce sender routes the DSNs it spools through the router, which needs the outcome
                 // actor first: the sender finds the router in the registry when it has a DSN to route.
                 var bounceSender = new SpoolBounceSender(spool, m => registry.Get<RoutingActor>().Tell(m), options.Smtp.Hostname,
-                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
+                    id => provider.GetRequiredService<RunningConfig>().Options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
                 var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
