@@ -44,6 +44,8 @@ public sealed record ConfigDiff
         ("router.shadow-timeout", "shadow redundancy is set up at start-up"),
         ("router.shadow-promote-after", "shadow redundancy is set up at start-up"),
         ("router.admin", "the admin endpoint is bound at start-up"),
+        ("router.telemetry", "the OpenTelemetry exporters are set up at start-up"),
+        ("router.warm-up", "the warm-up runs once, before the listener opens"),
         ("akka", "the actor system's settings are read at start-up"),
     ];
 

@@ -6,6 +6,7 @@ using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
 using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Routing;
 using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Routing;
 
 namespace Router.Actors.Ingress;
@@ -45,8 +46,8 @@ public sealed partial class IngressActor
         return new LiveEdge.Parts(
             smtp,
             new RelayMailboxFilter(table, smtp.RelayAllowedNetworks, smtp.MaxMessageSize, smtp.MaxRecipients, _backPressure),
-            new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
-                logger, TimeProvider.System, _telemetry, _shadow),
+            new TracedMessageStore(new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
+                logger, TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing),
             new ConfiguredUserAuthenticator(smtp.Auth, _authFailures, logger),
             new EdgeSecurityPolicy(smtp.Tls, smtp.Auth, _authFailures));
     }

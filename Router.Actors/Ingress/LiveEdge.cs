@@ -14,7 +14,7 @@ namespace Router.Actors.Ingress;
 internal sealed class LiveEdge : ICertificateFactory
 {
     /// <summary>One generation of the edge's settings and the objects built from them.</summary>
-    public sealed record Parts(SmtpOptions Smtp, RelayMailboxFilter Filter, SpoolMessageStore Store, ConfiguredUserAuthenticator Authenticator,
+    public sealed record Parts(SmtpOptions Smtp, RelayMailboxFilter Filter, SmtpServer.Storage.IMessageStore Store, ConfiguredUserAuthenticator Authenticator,
         EdgeSecurityPolicy Security);
 
     private Parts _current;

@@ -71,6 +71,7 @@ public sealed class ConfigDiffTests
     [InlineData("node-name = \"n1\"", "node-name = \"n2\"", "router.node-name")]
     [InlineData("node-name = \"n1\"", "node-name = \"n1\"\n cluster.seed-nodes = [\"akka.tcp://router@10.0.0.1:4053\"]", "router.cluster.seed-nodes")]
     [InlineData("node-name = \"n1\"", "node-name = \"n1\"\n admin.listen = \"127.0.0.1:9111\"", "router.admin.listen")]
+    [InlineData("node-name = \"n1\"", "node-name = \"n1\"\n warm-up.messages = 10", "router.warm-up.messages")]
     public void A_restart_only_key_is_named_with_the_reason(string from, string to, string key)
     {
         var diff = Diff(Base, Base.Replace(from, to));
