@@ -36,6 +36,9 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
 {
     public const string Name = "config";
 
+    /// <summary>How long the answer waits for the router and the edge to confirm; past it the reload is applied all the same and the answer says so in the log.</summary>
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(10);
+
     private sealed record Applied(IActorRef ReplyTo, ConfigReloadResult Result, LoadedConfig Loaded, Exception? Fault);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -133,8 +136,8 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
         // The reply waits until the router has re-placed queued mail and new SMTP sessions use the new edge.
         var table = next.BuildAddressSpaceTable();
         var routed = _router.Ask<RoutesReloaded>(new ReloadRoutes(table, routing, DeliveryTopology.FirewallConnectors(next), next.Delivery.Retry),
-            TimeSpan.FromSeconds(30));
-        var edge = _ingress.Ask<IngressActor.Done>(new IngressActor.Reconfigure(next.Smtp, table), TimeSpan.FromSeconds(30));
+            ConfirmTimeout);
+        var edge = _ingress.Ask<IngressActor.Done>(new IngressActor.Reconfigure(next.Smtp, table), ConfirmTimeout);
         _telemetry.Tracking.Reconfigure(next.Tracking);
         _running.Set(loaded);
         PublishHashes();

@@ -21,8 +21,11 @@ public sealed record ClusterReload(IReadOnlyList<NodeReload> Nodes);
 /// </summary>
 public sealed class ConfigReloads(ActorSystem system, string nodeName, bool clustered)
 {
-    /// <summary>A reload reads and validates the file and waits for the router to place queued mail again.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
+    /// <summary>
+    /// A reload reads and validates the file and waits (up to 10 s) for the router to place queued mail again;
+    /// under the operator client's 15 s, so that a member that does not answer is reported as such.
+    /// </summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(12);
 
     /// <summary>This node's reload; refused is an error answer (409) naming the key(s), as the log line does.</summary>
     public async Task<NodeReload> ReloadAsync(CancellationToken cancellationToken)
