@@ -277,6 +277,31 @@ public sealed class ConfigReloadTests
         Assert.StartsWith("250", await before.ReplyAsync("NOOP"));
     }
 
+    [Fact]
+    public async Task A_new_retry_schedule_applies_from_the_next_deferral_of_mail_already_queued()
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        fwA.Behavior = FirewallBehavior.Reject550Or450Recipient("never", "later");
+        await using var router = await TestRouter.StartAsync(OneConnector(fwA));
+        using var admin = Admin(router);
+
+        await TestMail.SendAsync(router.Smtp, [TestMail.Build("deferred-1", to: "later@example.net")], to: "later@example.net");
+        await Eventually.TrueAsync(async () => (await admin.GetFromJsonAsync<QueueView>("api/queue?state=deferred", AdminJson.Options))!.Count == 1,
+            TimeSpan.FromSeconds(30), () => "the message was not deferred");
+
+        await File.WriteAllTextAsync(router.ConfigPath, router.ConfigText.Replace("retry.schedule = [2s]", "retry.schedule = [1h]"));
+        var reloaded = DateTimeOffset.UtcNow;
+        Assert.Equal("applied", (await ReloadAsync(admin)).Outcome);
+
+        // The part waited out its old 2 s, was refused again, and now waits an hour.
+        QueueView? queue = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            queue = await admin.GetFromJsonAsync<QueueView>("api/queue?state=deferred", AdminJson.Options);
+            return queue!.Entries.SingleOrDefault()?.NextAttempt > reloaded + TimeSpan.FromMinutes(50);
+        }, TimeSpan.FromSeconds(30), () => $"next attempt {queue?.Entries.SingleOrDefault()?.NextAttempt:O}, reloaded {reloaded:O}");
+    }
+
     private static HttpClient Admin(TestRouter router) =>
         new() { BaseAddress = new Uri($"http://{router.Node.AdminEndpoint}/"), Timeout = TimeSpan.FromSeconds(60) };
 
