@@ -1,5 +1,9 @@
 using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Router.Messages.Configuration;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Node.Hosting;
@@ -42,13 +46,16 @@ public static class Program
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => OnStopSignal(context, stop));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => OnStopSignal(context, stop));
+        // SIGHUP reloads the configuration file (its default action would end the process); before the node runs it is ignored.
+        IHost? running = null;
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => OnReloadSignal(context, Volatile.Read(ref running)));
 
         var path = explicitConfig ?? Path.Combine("hocon", "router.conf");
         if (explicitConfig is not null && !File.Exists(path))
             return Fail($"configuration file not found: {path}");
         // Without the default file (e.g. run from another directory) the embedded defaults apply.
         var config = RouterConfig.Load(File.Exists(path) ? path : null);
-        var options = RouterConfig.ToOptions(config);
+        var options = RouterConfig.ToOptions(config) with { SourcePath = File.Exists(path) ? Path.GetFullPath(path) : null };
 
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
@@ -94,9 +101,11 @@ public static class Program
                     Log.Information("Node {Node} stopped", options.NodeName);
                     return 0;
                 }
+                Volatile.Write(ref running, host);
                 // Returns once a signal, `cluster leave` or the actor system's end asked the host to
                 // stop, and the host has stopped.
                 await host.WaitForShutdownAsync(stop.Token);
+                Volatile.Write(ref running, null);
             }
             Log.Information("Node {Node} stopped", options.NodeName);
             return 0;
@@ -112,6 +121,19 @@ public static class Program
         // Cancel the default action (terminate); the host stops in order instead.
         context.Cancel = true;
         stop.Cancel();
+    }
+
+    private static void OnReloadSignal(PosixSignalContext context, IHost? host)
+    {
+        context.Cancel = true;
+        if (host is null)
+        {
+            Log.Warning("SIGHUP ignored: the node is not running yet (or is stopping); send it again once it runs to reload the configuration");
+            return;
+        }
+        // The reload actor logs the outcome; the answer is awaited only so that it is not a dead letter.
+        var config = host.Services.GetRequiredService<ActorRegistry>().Get<ConfigReloadActor>();
+        _ = config.Ask<ConfigReloadResult>(new ReloadConfig("SIGHUP"), TimeSpan.FromMinutes(1));
     }
 
     private static int Fail(string message)

@@ -15,7 +15,7 @@ namespace Router.Actors.Cluster;
 /// node's firewalls. Health is still decided by each node's firewall actors for its own
 /// connections; the view is for routing and operators.
 /// </summary>
-public sealed class HealthViewActor : ReceiveActor, IWithTimers
+public sealed partial class HealthViewActor : ReceiveActor, IWithTimers
 {
     /// <summary>The replicated map's key: one map for the whole cluster.</summary>
     public static readonly LWWDictionaryKey<string, FirewallHealthEntry> ViewKey = new("router-firewall-health");
@@ -30,7 +30,7 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly IReadOnlyDictionary<string, IActorRef> _firewalls;
+    private IReadOnlyDictionary<string, IActorRef> _firewalls;
     private readonly Akka.Cluster.Cluster? _cluster;
     private readonly IActorRef? _replicator;
     private readonly string _address;
@@ -78,6 +78,8 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<GetClusterHealthView>(_ => Sender.Tell(View()));
+        Receive<SetFirewalls>(OnSetFirewalls);
+        Receive<SetConfigHashes>(OnSetConfigHashes);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -122,7 +124,9 @@ public sealed class HealthViewActor : ReceiveActor, IWithTimers
 
     private void OnSnapshot(FirewallSnapshot snapshot)
     {
-        var entry = FirewallHealthEntry.From(snapshot, _address);
+        if (!_firewalls.ContainsKey(snapshot.FirewallId))
+            return;
+        var entry = FirewallHealthEntry.From(snapshot, _address) with { ConfigHash = _configHash, RoutingHash = _routingHash };
         if (_own.TryGetValue(entry.Key, out var previous) && previous == entry)
             return;
         _own[entry.Key] = entry;

@@ -95,7 +95,8 @@ public static partial class RouterConfig
             ? name.Trim()
             : Environment.MachineName.ToLowerInvariant();
 
-    private static Config Parse(string hoconText, string source)
+    /// <summary>Parses HOCON text read from <paramref name="source"/> (named in errors) over the reference defaults.</summary>
+    public static Config Parse(string hoconText, string source)
     {
         ArgumentNullException.ThrowIfNull(hoconText);
         if (string.IsNullOrWhiteSpace(hoconText))

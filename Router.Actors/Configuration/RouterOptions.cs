@@ -42,6 +42,9 @@ public sealed record RouterOptions
     /// </summary>
     public Akka.Configuration.Config? Hocon { get; init; }
 
+    /// <summary>The file these options were read from (<c>--config</c>): what a reload reads again. Null for the embedded defaults or options built in code.</summary>
+    public string? SourcePath { get; init; }
+
     /// <summary><c>tracking</c>: the message tracking log.</summary>
     public TrackingOptions Tracking { get; init; } = new();
 

@@ -14,7 +14,7 @@ namespace Router.Actors.Health;
 /// each), its circuit breaker and its probe. Connectors send it jobs; it runs as many at once as
 /// its health allows and hands back the ones it cannot run when it trips or is drained.
 /// </summary>
-public sealed class FirewallActor : ReceiveActor, IWithTimers
+public sealed partial class FirewallActor : ReceiveActor, IWithTimers
 {
     private sealed class Tick
     {
@@ -35,11 +35,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly FirewallOptions _firewall;
-    private readonly IReadOnlyList<string> _connectorIds;
+    private FirewallOptions _firewall;
+    private IReadOnlyList<string> _connectorIds;
     private readonly string _node;
     private readonly Func<string, Stream> _openBody;
-    private readonly HealthPolicy _policy;
+    private HealthPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly int _poisonAfter;
     private readonly RouterMetrics.FirewallMetrics _metrics;
@@ -49,7 +49,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private readonly HashSet<IActorRef> _subscribers = [];
     private FirewallHealth _health;
     // The firewall's latency history per phase, fed by its workers and its probe (issue 18).
-    private readonly LatencyBook _latencies;
+    private LatencyBook _latencies;
     // Cancelled when the firewall trips: attempts still waiting on it are abandoned and placed
     // elsewhere at once instead of each sitting out its timeout.
     private CancellationTokenSource _inFlight = new();
@@ -61,8 +61,12 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private long _hedged;
     private FirewallCapabilities? _capabilities;
     // Sending limits (max-message-rate, max-connection-rate), per node; null when unlimited.
-    private readonly TokenBucket? _messageRate;
-    private readonly TokenBucket? _connectionRate;
+    private TokenBucket? _messageRate;
+    private TokenBucket? _connectionRate;
+    // Reloads (see FirewallReload.cs): workers of the settings before, closed when their attempt ends.
+    private readonly HashSet<IActorRef> _retiring = [];
+    private int _generation;
+    private bool _removed;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
     {
@@ -94,6 +98,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Receive<ProbeFinished>(OnProbeFinished);
         Receive<FirewallCommand>(OnCommand);
         Receive<GetFirewallSnapshot>(_ => Sender.Tell(Snapshot()));
+        Receive<Reconfigure>(OnReconfigure);
+        Receive<Remove>(_ => OnRemove());
+        Receive<UnsubscribeFirewall>(OnUnsubscribe);
+        Receive<ReturnQueuedJobs>(r => ReturnQueuedOf(Sender, "configuration reloaded: routed again"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -103,8 +111,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        for (var i = 1; i <= _firewall.MaxConnections; i++)
-            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies, _connectionRate), $"worker-{i}"));
+        StartWorkers();
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
@@ -119,9 +126,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
 
     private void OnDeliver(DeliverJob message)
     {
-        if (!_health.AcceptsWork)
+        if (_removed || !_health.AcceptsWork)
         {
-            Sender.Tell(new JobsReturned(_firewall.Id, [message.Job], $"firewall {_health.State.ToString().ToLowerInvariant()}"));
+            Sender.Tell(new JobsReturned(_firewall.Id, [message.Job], _removed ? RemovedReason : $"firewall {_health.State.ToString().ToLowerInvariant()}"));
             return;
         }
         _queue.AddLast((message.Job, Sender));
@@ -136,7 +143,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         // What the session offered reaches the connectors before this attempt's outcome does: a job sent back for
         // an extension this firewall lacks is placed again with that known.
         PublishStatusIfChanged();
-        _idle.Push(Sender);
+        ReleaseWorker(Sender);
         var result = finished.Result;
         if (result.Recipients.Any(r => r.Delivered))
             _delivered++;
@@ -175,7 +182,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Apply(_health.OnTick(now));
         var interval = _health.State == HealthState.Healthy ? _firewall.HealthyProbeInterval : _firewall.ProbeInterval;
         var due = _health.State == HealthState.Probing || now - _lastProbe >= interval;
-        if (!_probing && due && _health.State != HealthState.Drained && _health.State != HealthState.Tripped)
+        if (!_removed && !_probing && due && _health.State != HealthState.Drained && _health.State != HealthState.Tripped)
             StartProbe(now);
         PublishStatusIfChanged();
         Dispatch();
@@ -288,10 +295,10 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Jobs not yet started go back to their connectors, to be placed elsewhere at once.</summary>
-    private void ReturnQueued(string reason)
+    private void ReturnQueued(string reason, bool reroute = false)
     {
         foreach (var group in _queue.GroupBy(w => w.Connector))
-            group.Key.Tell(new JobsReturned(_firewall.Id, group.Select(w => w.Job).ToArray(), reason));
+            group.Key.Tell(new JobsReturned(_firewall.Id, group.Select(w => w.Job).ToArray(), reason) { Reroute = reroute });
         _queue.Clear();
     }
 
@@ -316,7 +323,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private FirewallStatus CurrentStatus() => new(
         _firewall.Id,
         _health.State.ToString().ToLowerInvariant(),
-        _health.AcceptsWork,
+        _health.AcceptsWork && !_removed,
         _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy))
     {
         Offers = _capabilities is { } offered ? ExtensionRequirements.Offered(offered, verifiedTls: _firewall.Tls == FirewallTls.Verify) : null,

@@ -21,7 +21,7 @@ namespace Router.Actors.Ingress;
 /// is started again after a short pause and the node keeps running. On <see cref="StopListening"/>
 /// it stops accepting and answers once every in-flight transaction has finished.
 /// </summary>
-public sealed class IngressActor : ReceiveActor, IWithTimers
+public sealed partial class IngressActor : ReceiveActor, IWithTimers
 {
     /// <summary>Stop accepting connections; the reply (<see cref="Done"/>) comes when in-flight sessions have ended.</summary>
     public sealed record StopListening(TimeSpan Grace);
@@ -56,10 +56,12 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RouterTelemetry _telemetry = RouterTelemetry.Get(Context.System);
+    // The settings the listener was started with (listen addresses, session limits); the live ones are _edge's.
     private readonly SmtpOptions _smtp;
     private readonly MessageSpool _spool;
     private readonly IActorRef _router;
-    private readonly AddressSpaceTable _table;
+    private AddressSpaceTable _table;
+    private LiveEdge? _edge;
     private readonly ILoggerFactory _loggers;
     private readonly ShadowReplicator? _shadow;
     private readonly BackPressure _backPressure;
@@ -114,6 +116,7 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         });
         Receive<StopListening>(OnStopListening);
         Receive<GetReadiness>(_ => Sender.Tell(CurrentReadiness()));
+        Receive<Reconfigure>(OnReconfigure);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -145,39 +148,39 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
     {
         _bound.Clear();
         var self = Self;
-        var limits = _smtp.Limits;
         var inflight = _inflight;
         var refused = _telemetry.Metrics.Refused;
-        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(limits.MaxConnectionsPerIp),
-            () => new SessionGuard(limits, _smtp.CommandTimeout, inflight, refused), _smtp.Tls.HandshakeTimeout, refused);
+        // Reloads replace the edge's parts (limits, relay networks, AUTH users, certificate); the listener stays open.
+        var edge = _edge ??= new LiveEdge(BuildEdge(_smtp, _table));
+        var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(_smtp.Limits.MaxConnectionsPerIp),
+            () => NewGuard(edge.Current.Smtp, inflight, refused),
+            _smtp.Tls.HandshakeTimeout, refused);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
-        var security = new EdgeSecurityPolicy(_smtp.Tls, _smtp.Auth, _authFailures);
-        services.Add(new RouterCommandFactory(_smtp.MaxMessageSize, security.OffersAuth));
-        services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
-        services.Add(new TracedMessageStore(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops,
-            _smtp.NormalizeBareLineEndings, _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing));
+        services.Add(new RouterCommandFactory(() => edge.Current.Smtp.MaxMessageSize, context => edge.Current.Security.OffersAuth(context)));
+        services.Add(new SmtpServer.Storage.DelegatingMailboxFilterFactory(_ => edge.Current.Filter));
+        services.Add(new SmtpServer.Storage.DelegatingMessageStoreFactory(_ => edge.Current.Store));
         // The library's default authenticator accepts any user and password; this one knows
         // only smtp.auth.users (none by default: every attempt fails).
-        services.Add(new ConfiguredUserAuthenticator(_smtp.Auth, _authFailures, _loggers.CreateLogger("Router.Ingress")));
+        services.Add(new SmtpServer.Authentication.DelegatingUserAuthenticatorFactory(_ => edge.Current.Authenticator));
 
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(_smtp.Hostname)
             // The library enforces a hard limit while reading DATA; ours is checked exactly in the
             // store so the client gets 552 5.3.4. The slack keeps the library's own, less precise
-            // reply for grossly oversized mail only.
+            // reply for grossly oversized mail only. A reload may lower max-message-size, not raise it above this.
             .MaxMessageSize((int)Math.Min(int.MaxValue, _smtp.MaxMessageSize + (1 << 20)), MaxMessageSizeHandling.Strict)
             // max-errors and command-timeout are enforced by each session's SessionGuard, with
             // exact replies. The library's own count of consecutive errors would end a session
             // silently, even one whose only "errors" are 452s past max-recipients; it is off.
             .MaxRetryCount(int.MaxValue)
             .CommandWaitTimeout(_smtp.CommandTimeout + TimeSpan.FromSeconds(30))
-            .CustomSmtpGreeting(_ => $"220 {_smtp.Banner}");
+            .CustomSmtpGreeting(_ => $"220 {edge.Current.Smtp.Banner}");
         foreach (var endpoint in _smtp.Listen)
-            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp));
+            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp, edge));
 
         var server = new SmtpServer.SmtpServer(builder.Build(), services);
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) =>
@@ -195,10 +198,15 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         server.SessionCreated += (_, e) => listeners.SessionStarted(e.Context);
         server.SessionCreated += (_, _) => _telemetry.Metrics.SmtpSessionStarted();
         _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
-        server.SessionCreated += (_, e) => security.Attach(e.Context);
-        server.SessionCreated += (_, e) => SessionState.Of(e.Context).Offer =
-            () => new EsmtpOffer(_smtp.MaxMessageSize, security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated,
-                RequireTls: e.Context.EndpointDefinition.CertificateFactory is not null, Secure: e.Context.Pipe?.IsSecure == true);
+        server.SessionCreated += (_, e) =>
+        {
+            // A session keeps the edge policy it started with.
+            var parts = edge.Current;
+            parts.Security.Attach(e.Context);
+            SessionState.Of(e.Context).Offer =
+                () => new EsmtpOffer(parts.Smtp.MaxMessageSize, parts.Security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated,
+                    RequireTls: e.Context.EndpointDefinition.CertificateFactory is not null, Secure: e.Context.Pipe?.IsSecure == true);
+        };
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command, SessionState.Of(e.Context));
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
@@ -213,6 +221,9 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         server.StartAsync(_cancel.Token).ContinueWith(t => new ListenerStopped(t.Exception?.GetBaseException()), TaskScheduler.Default)
             .PipeTo(self);
     }
+
+    private static SessionGuard NewGuard(SmtpOptions smtp, InflightBudget inflight, Action<string> refused) =>
+        new(smtp.Limits, smtp.CommandTimeout, inflight, refused);
 
     private Readiness CurrentReadiness()
     {

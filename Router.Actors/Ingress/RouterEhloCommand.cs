@@ -35,9 +35,9 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
 }
 
 /// <summary>Swaps in <see cref="RouterEhloCommand"/> and remembers the client's EHLO/HELO name.</summary>
-internal sealed class RouterCommandFactory(long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : SmtpCommandFactory
+internal sealed class RouterCommandFactory(Func<long> maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : SmtpCommandFactory
 {
-    public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize, offersAuth);
+    public override SmtpCommand CreateEhlo(string domainOrAddress) => new RouterEhloCommand(domainOrAddress, maxMessageSize(), offersAuth);
 
     public override SmtpCommand CreateHelo(string domainOrAddress) => new RouterHeloCommand(domainOrAddress);
 }

@@ -45,6 +45,7 @@ public sealed class RouterMetrics
     private readonly Counter _trackingWritten;
     private readonly Counter _trackingDropped;
     private readonly Counter _trackingErrors;
+    private readonly Counter _configReloads;
     private readonly IReadOnlyDictionary<string, Counter.Child> _refused;
     private readonly ConcurrentDictionary<(string Connector, string Firewall), PathMetrics> _paths = new();
     private readonly ConcurrentDictionary<string, FirewallMetrics> _firewalls = new(StringComparer.Ordinal);
@@ -88,6 +89,9 @@ public sealed class RouterMetrics
             "Message tracking events dropped because the writer's queue was full (the disk could not keep up); never blocks mail.");
         _trackingErrors = factory.CreateCounter("router_tracking_write_errors_total", "Batches of tracking events lost to an I/O error of the tracking log.");
 
+        _configReloads = factory.CreateCounter("router_config_reloads_total",
+            "Configuration reloads (SIGHUP, router cmd config reload, POST /api/config/reload) by result: applied, unchanged, refused.", ["result"]);
+
         // Gauges that are facts elsewhere are read when scraped, not kept up to date on every message.
         _registry.AddBeforeCollectCallback(() =>
         {
@@ -127,6 +131,9 @@ public sealed class RouterMetrics
     }
 
     public void SmtpSessionStarted() => _sessions.Inc();
+
+    /// <summary>A reload ended: <paramref name="result"/> is applied, unchanged or refused.</summary>
+    public void ConfigReloaded(string result) => _configReloads.WithLabels(result).Inc();
 
     /// <summary>One refusal at the SMTP edge; <paramref name="reason"/> is one of <see cref="Ingress.RefusalReason.All"/> (others count as protocol).</summary>
     public void Refused(string reason) =>

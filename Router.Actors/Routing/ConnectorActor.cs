@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Delivery;
+using Router.Actors.Health;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Delivery;
@@ -17,7 +18,7 @@ namespace Router.Actors.Routing;
 /// its waiting jobs back to the router the moment none of its firewalls can take work. Every
 /// message it sends the router carries its <see cref="ConnectorLoad"/>: the router never counts it.
 /// </summary>
-public sealed class ConnectorActor : ReceiveActor
+public sealed partial class ConnectorActor : ReceiveActor
 {
     private sealed class FirewallView(IActorRef actor)
     {
@@ -40,12 +41,13 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly Microsoft.Extensions.Logging.ILogger _mailLog;
     private readonly MessageTrackingLog _tracking = RouterTelemetry.Get(Context.System).Tracking;
     private readonly Dictionary<string, RouterMetrics.PathMetrics> _metrics;
+    private readonly RouterMetrics _allMetrics = RouterTelemetry.Get(Context.System).Metrics;
     private readonly string _id;
     private readonly IActorRef _router;
     private readonly IActorRef _outcomes;
     private readonly AttemptPolicy _policy;
     private readonly TimeProvider _clock;
-    private readonly Dictionary<string, FirewallView> _firewalls;
+    private Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
     private readonly WeightedRoundRobin _shares = new();
     private bool _usable;
@@ -77,6 +79,8 @@ public sealed class ConnectorActor : ReceiveActor
         Receive<DeliveryAttempted>(OnAttempted);
         Receive<JobsReturned>(OnReturned);
         Receive<HandBackJobs>(OnHandBack);
+        Receive<Reconfigure>(OnReconfigure);
+        Receive<Remove>(_ => OnRemove());
     }
 
     public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef outcomes,
@@ -164,12 +168,20 @@ public sealed class ConnectorActor : ReceiveActor
             ConnectorLog.Deferred(_mailLog, job.QueueId, verdict.RecipientDeferrals, _id, attempted.FirewallId, result.Detail);
         _router.Tell(new JobReleased(_id, job, verdict.Release, verdict.Next, result.Detail, Load) { FirewallId = attempted.FirewallId });
         Dispatch();
+        StopIfRemovedAndIdle();
     }
 
     private void OnReturned(JobsReturned returned)
     {
         if (_firewalls.TryGetValue(returned.FirewallId, out var view))
             view.Outstanding -= returned.Jobs.Count;
+        if (_removed || returned.Reroute)
+        {
+            // A reload: the router places them under the new routing.
+            HandBackForReroute(returned.Jobs);
+            Dispatch();
+            return;
+        }
         for (var i = returned.Jobs.Count - 1; i >= 0; i--)
             _backlog.AddFirst(returned.Jobs[i]);
         Dispatch();
@@ -177,6 +189,12 @@ public sealed class ConnectorActor : ReceiveActor
 
     private void OnHandBack(HandBackJobs handBack)
     {
+        // A reload: the jobs waiting at the firewalls come back too (as JobsReturned with Reroute).
+        if (handBack.Reason == HandBackReason.ConfigReloaded)
+        {
+            foreach (var firewall in _firewalls.Values)
+                firewall.Actor.Tell(new ReturnQueuedJobs(_id));
+        }
         var jobs = _backlog.Where(j => handBack.OnlyQueueId is null || j.QueueId == handBack.OnlyQueueId).ToArray();
         foreach (var job in jobs)
             _backlog.Remove(job);
@@ -185,7 +203,7 @@ public sealed class ConnectorActor : ReceiveActor
 
     private void Dispatch()
     {
-        if (_backlog.Count == 0)
+        if (_backlog.Count == 0 || _removed)
             return;
         if (!_firewalls.Values.Any(f => f.AcceptsWork))
         {

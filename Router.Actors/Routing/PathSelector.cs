@@ -25,6 +25,7 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     private readonly Dictionary<string, IReadOnlyList<RouteTier>> _plans = new(StringComparer.Ordinal);
     private SpillOverPlanner? _planner;
     private SpillOverSettings? _spill;
+    private string? _selfAddress;
 
     public ConnectorLoads Loads { get; } = new();
 
@@ -39,6 +40,17 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     /// <summary>Spill-over is on (or the node is leaving): a new cluster view may give parked parts a path.</summary>
     public bool SpillsOver => _planner is not null && (_spill!.Enabled || Leaving);
 
+    /// <summary>A configuration reload: the new address spaces, connectors and firewalls. Loads, down marks and operator overrides of connectors that stay are kept.</summary>
+    public void Reload(AddressSpaceTable newTable, IEnumerable<string> connectors, IReadOnlyDictionary<string, IReadOnlyList<string>> firewallConnectors)
+    {
+        table = newTable;
+        _attached.Clear();
+        _down.IntersectWith(connectors);
+        Attach(connectors, firewallConnectors);
+        if (_planner is not null)
+            _planner = new SpillOverPlanner(_attached.ToDictionary(c => c, c => (IReadOnlyList<string>)Operator.FirewallsOf(c)), _selfAddress!);
+    }
+
     public void Attach(IEnumerable<string> connectors, IReadOnlyDictionary<string, IReadOnlyList<string>> firewallConnectors)
     {
         _attached.UnionWith(connectors);
@@ -49,6 +61,7 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     public void AttachSpillOver(SpillOverSettings settings, string selfAddress)
     {
         _spill = settings;
+        _selfAddress = selfAddress;
         _planner = new SpillOverPlanner(_attached.ToDictionary(c => c, c => (IReadOnlyList<string>)Operator.FirewallsOf(c)), selfAddress);
     }
 

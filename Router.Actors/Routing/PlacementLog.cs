@@ -120,6 +120,7 @@ public sealed class PlacementLog(EventStream events, RouterTelemetry telemetry, 
         HandBackReason.MessageHeld => "operator: message held",
         HandBackReason.ConnectorHeld => "operator: connector held",
         HandBackReason.OutboundPaused => "operator: outbound paused",
+        HandBackReason.ConfigReloaded => "operator: configuration reloaded",
         _ => reason.ToString(),
     };
 }

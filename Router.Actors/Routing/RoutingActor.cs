@@ -24,7 +24,7 @@ namespace Router.Actors.Routing;
 /// <see cref="OperatorOverrides"/>, kept in <see cref="Placements"/> and <see cref="ConnectorLoads"/>.
 /// </summary>
 /// <remarks>
-/// About 450 lines: the mail path, the waiting parts' timers and the operator commands all act on
+/// About 470 lines (a reload's side is in RoutingReload.cs): the mail path, the waiting parts' timers and the operator commands all act on
 /// the one placement table this actor owns, so they stay together; what each decides is in the
 /// pure types above, and what it records in <see cref="PlacementLog"/>.
 /// </remarks>
@@ -50,9 +50,9 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PlacementLog _record;
     private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
-    private readonly AddressSpaceTable _table;
+    private AddressSpaceTable _table;
     private readonly IActorRef _bounces;
-    private readonly RetryPolicy _retry;
+    private RetryPolicy _retry;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, IActorRef> _connectors = new(StringComparer.Ordinal);
     private readonly PathSelector _paths;
@@ -99,6 +99,7 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
         Receive<HandoverSender.Failed>(OnHandoverFailed);
         Receive<HandoverSender.Gone>(g => _placements.Remove(g.Job));
         Receive<StartDrain>(_ => OnStartDrain());
+        Receive<ReloadRoutes>(OnReloadRoutes);
         ReceiveOperatorCommands();
     }
 
@@ -145,6 +146,18 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
     {
         if (_deleted.Contains(job.QueueId) || HoldsInstead(job, null))
             return;
+        // After a reload a part split under the old address spaces may route differently now, in pieces.
+        if (_reloaded && Resplit(job) is { } parts)
+        {
+            foreach (var part in parts)
+                PlaceResolved(part);
+            return;
+        }
+        PlaceResolved(job);
+    }
+
+    private void PlaceResolved(DeliveryJob job)
+    {
         var choice = _paths.Choose(job, _clock.GetUtcNow());
         if (choice.Failure is { } failure)
         {

@@ -10,4 +10,11 @@ public sealed record DeliveryAttempted(string FirewallId, DeliveryJob Job, Deliv
 /// Firewall → connector: jobs it had queued but not started, handed back so the connector can
 /// place them elsewhere (the firewall tripped, was drained, or is stopping).
 /// </summary>
-public sealed record JobsReturned(string FirewallId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol;
+public sealed record JobsReturned(string FirewallId, IReadOnlyList<DeliveryJob> Jobs, string Reason) : IRouterProtocol
+{
+    /// <summary>
+    /// A configuration reload: the jobs go back to the router to be placed under the new routing, not to the
+    /// connector's other firewalls (their route may not run through this connector any more).
+    /// </summary>
+    public bool Reroute { get; init; }
+}

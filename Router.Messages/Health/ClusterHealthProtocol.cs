@@ -32,6 +32,12 @@ public sealed record FirewallHealthEntry(
     [JsonIgnore]
     public string Key => $"{Address}/{FirewallId}";
 
+    /// <summary>SHA-256 of the configuration file the node runs on (every entry of a node carries the same).</summary>
+    public string? ConfigHash { get; init; }
+
+    /// <summary>SHA-256 over the node's firewall and connector sections as validated: nodes that differ here route differently.</summary>
+    public string? RoutingHash { get; init; }
+
     public static FirewallHealthEntry From(FirewallSnapshot snapshot, string address) => new(
         snapshot.FirewallId, snapshot.Node, address, snapshot.State, snapshot.Since, snapshot.ConsecutiveFailures,
         snapshot.Trips, snapshot.Delivered, snapshot.Failed, snapshot.Reason);

@@ -77,6 +77,9 @@ public enum HandBackReason
 
     /// <summary>An operator paused all outbound mail.</summary>
     OutboundPaused,
+
+    /// <summary>A configuration reload: queued mail is placed again under the new routing.</summary>
+    ConfigReloaded,
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Router.Messages.Cluster;
+using Router.Messages.Configuration;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -69,6 +70,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(PeerRefused))]
 [JsonSerializable(typeof(LeaveNode))]
 [JsonSerializable(typeof(LeaveStarted))]
+[JsonSerializable(typeof(ReloadConfig))]
+[JsonSerializable(typeof(ConfigReloadResult))]
 // Shadow redundancy
 [JsonSerializable(typeof(ShadowDiscard))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

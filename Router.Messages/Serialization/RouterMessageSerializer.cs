@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
 using Router.Messages.Cluster;
+using Router.Messages.Configuration;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -104,6 +105,9 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(LeaveStarted)] = "leaving",
         // Shadow redundancy
         [typeof(ShadowDiscard)] = "sdiscard",
+        // Configuration reload (router cmd config reload --all-nodes)
+        [typeof(ReloadConfig)] = "cfgrld",
+        [typeof(ConfigReloadResult)] = "cfgres",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

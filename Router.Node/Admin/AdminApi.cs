@@ -40,6 +40,7 @@ public static class AdminApi
         "DELETE /api/queue/{id}?bounce=true",
         .. QueueHoldApi.Routes,
         "GET /api/route/{address}?sender=S&size=N",
+        "POST /api/config/reload?all-nodes=true",
         "GET /api/tail",
         "GET /api/track/{message-id or queue-id}",
         "GET /api/throughput",
@@ -52,9 +53,17 @@ public static class AdminApi
     public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping,
         RouterMetrics metrics, MessageTrackingLog tracking)
     {
-        routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes));
+        routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes)
+        {
+            Config = new ConfigInfo(node.Config.Path, node.Config.Hash, node.Config.RoutingHash, node.Config.LoadedAt),
+        });
 
-        routes.MapGet("/api/cluster", () => node.Cluster());
+        routes.MapGet("/api/cluster", (CancellationToken ct) => node.ClusterAsync(ct));
+        var reloads = new ConfigReloads(system, node.NodeName, node.Clustered);
+        routes.MapPost("/api/config/reload", async (HttpRequest request, CancellationToken ct) =>
+            request.Query["all-nodes"].FirstOrDefault() is "true" or "1"
+                ? Results.Json(await reloads.ReloadAllAsync(ct), AdminJson.Options)
+                : Results.Json(await reloads.ReloadAsync(ct), AdminJson.Options));
         routes.MapPost("/api/cluster/leave", (string? address, CancellationToken ct) =>
             node.Clustered ? node.LeaveAsync(address, ct) : throw NotClustered("leave", address));
         routes.MapPost("/api/cluster/down", (string? address) =>

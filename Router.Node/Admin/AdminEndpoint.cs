@@ -64,7 +64,7 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
             options.Cluster.Enabled, _log);
         var app = builder.Build();
         var routing = registry.Get<RoutingActor>();
-        var node = new NodeQueries(system, routing, options, services.GetRequiredService<MessageSpool>());
+        var node = new NodeQueries(system, routing, services.GetRequiredService<RunningConfig>(), services.GetRequiredService<MessageSpool>());
 
         app.Use(RequireToken(admin.Token));
         app.Use(AnswerErrors);

@@ -28,12 +28,30 @@ public static class AdminJson
 public sealed record ApiError(string Error);
 
 /// <summary><c>GET /api</c>: who answers, and the routes it serves.</summary>
-public sealed record NodeInfo(string Node, string Address, DateTimeOffset UpSince, IReadOnlyList<string> Routes);
+public sealed record NodeInfo(string Node, string Address, DateTimeOffset UpSince, IReadOnlyList<string> Routes)
+{
+    /// <summary>The configuration in force: its file, the file's SHA-256 and when it was loaded (start-up or the last applied reload).</summary>
+    public ConfigInfo? Config { get; init; }
+}
+
+/// <summary>A node's loaded configuration (<c>GET /api</c>).</summary>
+/// <param name="RoutingHash">SHA-256 over its firewall and connector sections as validated (defaults applied).</param>
+public sealed record ConfigInfo(string? Path, string Hash, string RoutingHash, DateTimeOffset LoadedAt);
 
 /// <summary><c>GET /api/cluster</c>. Until clustering exists the node is a cluster of one, its own leader.</summary>
 public sealed record ClusterView(string Self, string? Leader, bool Clustered, IReadOnlyList<MemberView> Members);
 
-public sealed record MemberView(string Address, string Node, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self, DateTimeOffset UpSince);
+public sealed record MemberView(string Address, string Node, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self, DateTimeOffset UpSince)
+{
+    /// <summary>SHA-256 of the member's configuration file, as it publishes it in the health view (null: not known yet).</summary>
+    public string? ConfigHash { get; init; }
+
+    /// <summary>SHA-256 of the member's firewall and connector sections.</summary>
+    public string? RoutingHash { get; init; }
+
+    /// <summary>Its firewall and connector sections differ from those of the node asked.</summary>
+    public bool RoutingDiffers { get; init; }
+}
 
 /// <summary><c>GET /api/actors</c>: one actor and its children, down to the requested depth.</summary>
 public sealed record ActorNode(string Path, string Name, IReadOnlyList<ActorNode> Children)

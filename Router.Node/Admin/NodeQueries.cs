@@ -15,8 +15,14 @@ namespace Router.Node.Admin;
 /// actor (<c>/user/routing</c>) or a firewall actor (<c>/user/firewall-&lt;id&gt;</c>). Unknown ids
 /// are caught here, against the configuration, before any actor is asked.
 /// </summary>
-public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOptions options, MessageSpool spool)
+public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningConfig running, MessageSpool spool)
 {
+    // The configuration in force now: a reload replaces it (firewalls and connectors listed, known ids).
+    private RouterOptions options => running.Options;
+
+    /// <summary>The loaded configuration: file, hash, time (<c>GET /api</c>).</summary>
+    public LoadedConfig Config => running.Current;
+
     /// <summary>How long an actor may take to answer before the request fails with 503.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
@@ -36,17 +42,36 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
     /// <summary>router.cluster.enabled: this node is a cluster member.</summary>
     public bool Clustered => options.Cluster.Enabled;
 
-    public ClusterView Cluster()
+    public async Task<ClusterView> ClusterAsync(CancellationToken cancellationToken)
     {
-        if (options.Cluster.Enabled)
-            return ClusterMembers();
-        // Not clustered: the node is a cluster of one and its own leader, in the shape of
-        // Akka.Cluster's member list.
-        var roles = system.Settings.Config.HasPath("akka.cluster.roles")
-            ? system.Settings.Config.GetStringList("akka.cluster.roles")
-            : [];
-        var self = new MemberView(Address, NodeName, "up", roles.ToArray(), Reachable: true, Leader: true, Self: true, UpSince);
-        return new ClusterView(Address, Address, Clustered: false, [self]);
+        var config = running.Current;
+        if (!options.Cluster.Enabled)
+        {
+            // Not clustered: the node is a cluster of one and its own leader, in the shape of
+            // Akka.Cluster's member list.
+            var roles = system.Settings.Config.HasPath("akka.cluster.roles")
+                ? system.Settings.Config.GetStringList("akka.cluster.roles")
+                : [];
+            var self = new MemberView(Address, NodeName, "up", roles.ToArray(), Reachable: true, Leader: true, Self: true, UpSince)
+            {
+                ConfigHash = config.Hash,
+                RoutingHash = config.RoutingHash,
+            };
+            return new ClusterView(Address, Address, Clustered: false, [self]);
+        }
+        // Each member publishes its configuration's hashes on its health view entries.
+        var view = await ClusterHealthAsync(cancellationToken);
+        var hashes = view.Firewalls.Where(e => e.ConfigHash is not null).GroupBy(e => e.Address)
+            .ToDictionary(g => g.Key, g => (g.First().ConfigHash, g.First().RoutingHash), StringComparer.Ordinal);
+        var members = ClusterMembers();
+        return members with
+        {
+            Members = members.Members.Select(m =>
+            {
+                var (hash, routing) = m.Self ? (config.Hash, config.RoutingHash) : hashes.GetValueOrDefault(m.Address);
+                return m with { ConfigHash = hash, RoutingHash = routing, RoutingDiffers = routing is not null && routing != config.RoutingHash };
+            }).ToList(),
+        };
     }
 
     /// <summary>

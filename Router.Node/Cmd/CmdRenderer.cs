@@ -48,6 +48,12 @@ public static class CmdRenderer
             case "message":
                 Message(console, Read<MessageView>(json));
                 break;
+            case "reload":
+                Reloads(console, [Read<NodeReload>(json)]);
+                break;
+            case "reload-all":
+                Reloads(console, Read<ClusterReload>(json).Nodes);
+                break;
             case "track":
                 Track(console, JsonSerializer.Deserialize(json, TrackingJsonContext.Default.IReadOnlyListTrackingEvent) ?? []);
                 break;
@@ -91,13 +97,32 @@ public static class CmdRenderer
     private static T Read<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, AdminJson.Options) ?? throw new CmdException("the node answered null", CmdException.NodeError);
 
+    /// <summary>True when a node refused its reload (the command's exit code is then 1).</summary>
+    public static bool AnyReloadRefused(string view, string json) =>
+        view == "reload-all" && Read<ClusterReload>(json).Nodes.Any(n => n.Outcome == "refused");
+
+    private static void Reloads(IAnsiConsole console, IReadOnlyList<NodeReload> nodes)
+    {
+        foreach (var n in nodes)
+        {
+            var hash = n.Hash.Length >= 12 ? n.Hash[..12] : n.Hash;
+            if (n.Outcome == "refused")
+                console.MarkupLineInterpolated($"[red]{n.Node}[/] ({n.Address}): refused, nothing applied: {(n.Error ?? string.Empty).Replace("\n", "; ", StringComparison.Ordinal)}");
+            else
+                console.MarkupLineInterpolated($"{n.Node} ({n.Address}): {n.Outcome}: {n.Changes} (sha256 {hash}, loaded {Time(n.LoadedAt)})");
+        }
+    }
+
     private static void Cluster(IAnsiConsole console, ClusterView cluster)
     {
-        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since");
+        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since", "config");
         foreach (var m in cluster.Members)
             table.AddRow(Cells(m.Address + (m.Self ? " (self)" : string.Empty), m.Node, m.Status, $"[{string.Join(", ", m.Roles)}]",
-                m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, m.UpSince == default ? "-" : Time(m.UpSince)));
+                m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, m.UpSince == default ? "-" : Time(m.UpSince),
+                m.ConfigHash is not { } hash ? "-" : hash[..Math.Min(12, hash.Length)] + (m.RoutingDiffers ? " ROUTING DIFFERS" : string.Empty)));
         console.Write(table);
+        if (cluster.Members.Any(m => m.RoutingDiffers))
+            console.WriteLine("ROUTING DIFFERS: that node's firewall or connector sections are not the same as this node's (reload it, or check its file)");
         console.WriteLine($"Count: {cluster.Members.Count} node(s); leader {cluster.Leader ?? "none"}{(cluster.Clustered ? string.Empty : " (not clustered: this node alone)")}");
     }
 

@@ -102,7 +102,8 @@ public sealed class CmdRunner(IAnsiConsole console, TextWriter output, TextWrite
                 await output.WriteLineAsync(JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(answer), AdminJson.Indented));
             else
                 CmdRenderer.Render(console, call.View, answer);
-            return 0;
+            // --all-nodes answers every node; one that refused makes it an error like a single node's refusal.
+            return CmdRenderer.AnyReloadRefused(call.View, answer) ? CmdException.NodeError : 0;
         }
         catch (CmdException ex)
         {

@@ -42,7 +42,7 @@ public sealed partial class OperatorCommands
         Connectors = connectors ?? [];
         Commands = [Cluster(), Actor(), Leaf("firewalls", "every firewall: state, since, failures, connections, counts", new ApiCall("GET", "/api/firewalls", "firewalls")),
             Firewall(), Leaf("connectors", "every connector: address spaces, state, backlog, redirects", new ApiCall("GET", "/api/connectors", "connectors")),
-            Queue(), Connector(), Outbound(), Route(), Leaf("tail", "live health and routing events until Ctrl-C", new ApiCall("GET", "/api/tail", "tail")), Track()];
+            Queue(), Connector(), Outbound(), Route(), Leaf("tail", "live health and routing events until Ctrl-C", new ApiCall("GET", "/api/tail", "tail")), Track(), Config()];
         Root = parent ?? new RootCommand("The router's operator client: one command, or an interactive prompt without one.");
         foreach (var command in Commands)
         {
@@ -146,6 +146,18 @@ public sealed partial class OperatorCommands
         cluster.Add(leave);
         cluster.Add(down);
         return cluster;
+    }
+
+    private Command Config()
+    {
+        var config = new Command("config", "the node's configuration file: reload it");
+        var allNodes = new Option<bool>("--all-nodes") { Description = "every cluster member reloads its own file; each one's result" };
+        var reload = new Command("reload", "read the --config file again and apply it without a restart (refused whole if broken or if a key needs a restart)") { allNodes };
+        _calls[reload] = r => r.GetValue(allNodes)
+            ? new ApiCall("POST", ApiCall.WithQuery("/api/config/reload", ("all-nodes", "true")), "reload-all")
+            : new ApiCall("POST", "/api/config/reload", "reload");
+        config.Add(reload);
+        return config;
     }
 
     private Command Actor()

@@ -37,6 +37,8 @@ public static class RouterHost
         configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Smtp.ShutdownGrace + TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton(options);
+        // What the node runs now: the start-up options until a reload replaces them.
+        builder.Services.AddSingleton(RunningConfig.Of(options));
         // Observability: one metrics registry and one tracking log per node, reached by the actors
         // through the RouterTelemetry extension and by the admin endpoint through DI.
         builder.Services.AddSingleton<RouterMetrics>();
@@ -87,26 +89,24 @@ public static class RouterHost
                 // The bounce sender routes the DSNs it spools through the router, which needs the outcome
                 // actor first: the sender finds the router in the registry when it has a DSN to route.
                 var bounceSender = new SpoolBounceSender(spool, m => registry.Get<RoutingActor>().Tell(m), options.Smtp.Hostname,
-                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>(),
-                    provider.GetRequiredService<RouterTelemetry>().Tracing);
+                    id => provider.GetRequiredService<RunningConfig>().Options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System,
+                    provider.GetRequiredService<MessageTrackingLog>(), provider.GetRequiredService<RouterTelemetry>().Tracing);
                 var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");
                 registry.Register<RoutingActor>(router);
-                var firewalls = options.Firewalls.ToDictionary(
-                    f => f.Id,
-                    f => system.ActorOf(
-                        FirewallActor.Props(f, options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray(),
-                            options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter),
-                        $"firewall-{f.Id}"));
+                // The actors of each firewall and connector; a configuration reload makes, reconfigures or removes them later.
+                var mailLog = loggerFactory.CreateLogger("Router.Delivery");
+                var topology = new DeliveryTopology(
+                    (f, users, name) => system.ActorOf(FirewallActor.Props(f, users, options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter), name),
+                    (c, firewallActors, name) => system.ActorOf(ConnectorActor.Props(c.Id, firewallActors, router, bounces,
+                        new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: mailLog), name));
+                var users = DeliveryTopology.FirewallConnectors(options);
+                var firewalls = options.Firewalls.ToDictionary(f => f.Id, f => topology.NewFirewall(f, users[f.Id], $"firewall-{f.Id}"));
                 var connectors = options.Connectors.ToDictionary(
                     c => c.Id,
-                    c => system.ActorOf(
-                        ConnectorActor.Props(c.Id, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), router, bounces,
-                            new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: loggerFactory.CreateLogger("Router.Delivery")),
-                        $"connector-{c.Id}"));
-                router.Tell(new AttachConnectors(connectors,
-                    options.Firewalls.ToDictionary(f => f.Id, f => (IReadOnlyList<string>)options.Connectors.Where(c => c.FirewallIds.Contains(f.Id)).Select(c => c.Id).ToArray())));
+                    c => topology.NewConnector(c, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), $"connector-{c.Id}"));
+                router.Tell(new AttachConnectors(connectors, users));
 
                 var recovered = spool.Recovered;
                 if (recovered.Count > 0)
@@ -139,6 +139,10 @@ public static class RouterHost
 
                 var healthView = system.ActorOf(HealthViewActor.Props(firewalls, options.NodeName, options.Cluster.Enabled), "health-view");
                 registry.Register<HealthViewActor>(healthView);
+
+                var address = options.Cluster.Enabled ? Akka.Cluster.Cluster.Get(system).SelfAddress.ToString() : options.NodeName;
+                registry.Register<ConfigReloadActor>(system.ActorOf(ConfigReloadActor.Props(provider.GetRequiredService<RunningConfig>(), topology,
+                    firewalls, connectors, router, ingress, healthView, address), ConfigReloadActor.Name));
 
                 // Clustered, peers send this node messages (handovers, shadow copies) in chunks through
                 // its intake, and it sends its own through the outbox.

@@ -66,7 +66,7 @@ public sealed class LineEditorTests
     }
 
     [Theory]
-    [InlineData("", new[] { "actor", "cluster", "connector", "connectors", "exit", "firewall", "firewalls", "help", "outbound", "queue", "route", "tail", "track" })]
+    [InlineData("", new[] { "actor", "cluster", "config", "connector", "connectors", "exit", "firewall", "firewalls", "help", "outbound", "queue", "route", "tail", "track" })]
     [InlineData("cluster ", new[] { "down", "leave", "show" })]
     [InlineData("firewall ", new[] { "drain", "fw-a", "fw-b", "mailhub", "reset", "trip" })]
     [InlineData("queue --connector ", new[] { "out-a", "out-b", "partner" })]

@@ -11,12 +11,20 @@ internal sealed class TestRouter : IAsyncDisposable
 {
     private readonly bool _ownsSpool;
 
-    private TestRouter(RouterNode node, string spoolPath, bool ownsSpool)
+    private TestRouter(RouterNode node, string spoolPath, bool ownsSpool, string configPath, string configText)
     {
         Node = node;
         SpoolPath = spoolPath;
         _ownsSpool = ownsSpool;
+        ConfigPath = configPath;
+        ConfigText = configText;
     }
+
+    /// <summary>The node's configuration file (<c>--config</c>): what a reload reads again.</summary>
+    public string ConfigPath { get; }
+
+    /// <summary>The text the node started from (rewrite <see cref="ConfigPath"/> with a variant of it, then reload).</summary>
+    public string ConfigText { get; }
 
     public RouterNode Node { get; }
     public string SpoolPath { get; }
@@ -58,12 +66,16 @@ internal sealed class TestRouter : IAsyncDisposable
             }
             {{akka}}
             """;
-        var options = RouterConfig.ToOptions(RouterConfig.Parse(hocon));
+        // Written next to the spool folder, so that a reload has a file to read again.
+        var configPath = spoolPath.TrimEnd(Path.DirectorySeparatorChar) + ".conf";
+        Directory.CreateDirectory(Path.GetDirectoryName(configPath)!);
+        await File.WriteAllTextAsync(configPath, hocon);
+        var options = RouterConfig.ToOptions(RouterConfig.Load(configPath)) with { SourcePath = configPath };
         // ROUTER_TEST_LOG=1 shows the node's log on the console when a test needs explaining.
         var node = await RouterNode.StartAsync(options, Environment.GetEnvironmentVariable("ROUTER_TEST_LOG") == "1"
             ? logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Debug)
             : null);
-        return new TestRouter(node, spoolPath, ownsSpool);
+        return new TestRouter(node, spoolPath, ownsSpool, configPath, hocon);
     }
 
     /// <summary>Config text for equal-cost connectors, one per fake firewall.</summary>
@@ -78,6 +90,7 @@ internal sealed class TestRouter : IAsyncDisposable
         {
             try
             {
+                File.Delete(ConfigPath);
                 Directory.Delete(SpoolPath, recursive: true);
             }
             catch (IOException)

@@ -1,5 +1,6 @@
 using Router.Messages;
 using Router.Messages.Cluster;
+using Router.Messages.Configuration;
 using Router.Messages.Delivery;
 using Router.Messages.Health;
 using Router.Messages.Queue;
@@ -63,7 +64,11 @@ internal static class MessageSamples
         Hedged = 4,
     };
 
-    private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator");
+    private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator")
+    {
+        ConfigHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        RoutingHash = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+    };
 
     private static readonly QueueEntry QueueEntry = new("Q1A2B3", "alice@example.org", ["bob@example.com"], "deferred", "out-a", At, 2);
 
@@ -79,7 +84,7 @@ internal static class MessageSamples
         new RecipientsDelivered("Q1A2B3", [0, 1]),
         new DeliverJob(Job),
         new DeliveryAttempted("fw-a", Job, Delivery),
-        new JobsReturned("fw-a", [Job], "firewall tripped"),
+        new JobsReturned("fw-a", [Job], "firewall tripped") { Reroute = true },
         new SubscribeFirewall("out-a"),
         new FirewallStatus("fw-a", "suspect", true, 4) { Offers = MailExtensions.Smtputf8 | MailExtensions.RequireTls, Weight = 3 },
         new ConnectorStatus("out-a", true)
@@ -131,6 +136,9 @@ internal static class MessageSamples
         new PeerRefused("t-1", "the spool is full"),
         new LeaveNode("operator via node2"),
         new LeaveStarted("akka.tcp://router@10.0.0.1:4053", 12, AlreadyLeaving: true),
+        new ReloadConfig("operator via node2"),
+        new ConfigReloadResult("node-1", "akka.tcp://router@10.0.0.1:4053", ConfigReloadOutcome.Refused,
+            "router.spool.path: the spool is opened at start-up: a restart is needed to change it", "firewalls added fw-c", "ab12", DateTimeOffset.Parse("2026-12-03T23:00:00Z")),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
     }.ToDictionary(m => m.GetType());
 }

@@ -6,11 +6,12 @@ namespace Router.Actors.Ingress.Tls;
 /// <summary>The listener endpoint settings of STARTTLS and AUTH.</summary>
 internal static class EdgeSecurityEndpoint
 {
-    public static EndpointDefinitionBuilder WithEdgeSecurity(this EndpointDefinitionBuilder endpoint, SmtpOptions smtp)
+    /// <param name="certificates">Gives each STARTTLS the certificate in force then (a reload may renew it).</param>
+    public static EndpointDefinitionBuilder WithEdgeSecurity(this EndpointDefinitionBuilder endpoint, SmtpOptions smtp, ICertificateFactory certificates)
     {
         // STARTTLS is offered (EHLO) and accepted only when a certificate is set.
-        if (smtp.Tls.Certificate is { } certificate)
-            endpoint.Certificate(certificate).SupportedSslProtocols(SmtpTlsOptions.Protocols);
+        if (smtp.Tls.Certificate is not null)
+            endpoint.Certificate(certificates).SupportedSslProtocols(SmtpTlsOptions.Protocols);
         // Before TLS the library refuses AUTH unless this is set; the router's own policy
         // (EdgeSecurityPolicy) has already answered such an AUTH with 538 5.7.11 by then.
         return endpoint.AllowUnsecureAuthentication(smtp.Auth.AllowInsecure && !smtp.Tls.Required);

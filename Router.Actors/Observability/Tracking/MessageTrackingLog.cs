@@ -29,7 +29,8 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         SkipValidation = true,
     };
 
-    private readonly TrackingOptions _options;
+    // Replaced by a reload (file size and retention; being on and the directory need a restart).
+    private TrackingOptions _options;
     private readonly string _node;
     private readonly RouterMetrics? _metrics;
     private readonly ILogger _logger;
@@ -89,6 +90,13 @@ public sealed class MessageTrackingLog : IAsyncDisposable
 
     /// <summary>Whether events are written; callers skip building them when not.</summary>
     public bool Enabled => _options.Enabled;
+
+    /// <summary>A reload: the new <c>max-file-size</c> and <c>retain-files</c> apply from the next event on (being on and the directory need a restart).</summary>
+    public void Reconfigure(TrackingOptions options)
+    {
+        if (Enabled && options.Enabled)
+            Volatile.Write(ref _options, _options with { MaxFileSize = options.MaxFileSize, RetainFiles = options.RetainFiles });
+    }
 
     /// <summary>The folder of the log files.</summary>
     public string Directory => _options.Directory;

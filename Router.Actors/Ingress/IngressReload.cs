@@ -1,0 +1,54 @@
+using Akka.Actor;
+using Akka.Event;
+using Microsoft.Extensions.Logging;
+using Router.Actors.Configuration;
+using Router.Actors.Ingress.Auth;
+using Router.Actors.Ingress.Tls;
+using Router.Actors.Observability.Tracing;
+using Router.Actors.Routing;
+
+namespace Router.Actors.Ingress;
+
+/// <summary>
+/// A configuration reload, the edge's side: relay networks, AUTH users, limits, banner and the
+/// STARTTLS certificate take effect for new sessions (and each new STARTTLS); the listener is not
+/// closed and sessions in progress are not cut. The address spaces decide which recipients are
+/// accepted at RCPT from the next command on.
+/// </summary>
+public sealed partial class IngressActor
+{
+    /// <summary>New SMTP settings and address spaces; answered with <see cref="Done"/> once new sessions use them.</summary>
+    public sealed record Reconfigure(SmtpOptions Smtp, AddressSpaceTable Table);
+
+    private void OnReconfigure(Reconfigure reconfigure)
+    {
+        _table = reconfigure.Table;
+        var parts = BuildEdge(reconfigure.Smtp, reconfigure.Table);
+        if (_edge is null)
+            _edge = new LiveEdge(parts);
+        else
+            _edge.Set(parts);
+        foreach (var line in EdgeSecurityEndpoint.Describe(reconfigure.Smtp, DateTimeOffset.Now))
+        {
+            if (line.StartsWith("WARNING", StringComparison.Ordinal))
+                _log.Warning(line);
+            else
+                _log.Info(line);
+        }
+        _log.Info("SMTP edge reconfigured for new sessions: relay networks {Networks}, max message size {Size}, max recipients {Recipients}; the listener stayed open",
+            string.Join(",", reconfigure.Smtp.RelayAllowedNetworks), reconfigure.Smtp.MaxMessageSize, reconfigure.Smtp.MaxRecipients);
+        Sender.Tell(Done.Instance);
+    }
+
+    private LiveEdge.Parts BuildEdge(SmtpOptions smtp, AddressSpaceTable table)
+    {
+        var logger = _loggers.CreateLogger("Router.Ingress");
+        return new LiveEdge.Parts(
+            smtp,
+            new RelayMailboxFilter(table, smtp.RelayAllowedNetworks, smtp.MaxMessageSize, smtp.MaxRecipients, _backPressure),
+            new TracedMessageStore(new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
+                logger, TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing),
+            new ConfiguredUserAuthenticator(smtp.Auth, _authFailures, logger),
+            new EdgeSecurityPolicy(smtp.Tls, smtp.Auth, _authFailures));
+    }
+}
