@@ -80,8 +80,10 @@ public sealed class CapabilityPlacement
                 return new CapabilityDecision([tier with { ConnectorIds = fitting }], null);
         }
         var connectors = tiers.SelectMany(t => t.ConnectorIds).Distinct(StringComparer.Ordinal).ToArray();
-        // A firewall that might take it is down (or its connector suspended): wait for it, as for any path.
-        if (connectors.Any(c => !_connectors.TryGetValue(c, out var firewalls) || firewalls.Any(f => Fit(f.Offers, needs) != ExtensionFit.Lacking)))
+        // No connector serves it at all (e.g. since a reload): it waits for a route like any other part, it does not
+        // fail for lack of an extension no firewall was ever asked for. A firewall that might take it is down (or its
+        // connector suspended): wait for it, as for any path.
+        if (connectors.Length == 0 || connectors.Any(c => !_connectors.TryGetValue(c, out var firewalls) || firewalls.Any(f => Fit(f.Offers, needs) != ExtensionFit.Lacking)))
             return new CapabilityDecision([], null);
         var firewallsOfRoute = connectors.SelectMany(c => _connectors[c]).DistinctBy(f => f.FirewallId).ToArray();
         var offeredSomewhere = firewallsOfRoute.Aggregate(MailExtensions.None, (all, f) => all | (f.Offers ?? MailExtensions.None));

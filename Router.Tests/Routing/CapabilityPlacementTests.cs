@@ -69,6 +69,18 @@ public sealed class CapabilityPlacementTests
     }
 
     [Fact]
+    public void A_part_no_address_space_serves_waits_for_a_route_and_does_not_fail_for_an_extension()
+    {
+        // As after a reload that removed its only connector: no tier at all, so no firewall lacks anything.
+        Offers("a", "fw-a", MailExtensions.None);
+
+        var decision = _paths.Capabilities.Narrow(EightBit, [], _ => true);
+
+        Assert.Empty(decision.Tiers);
+        Assert.Null(decision.Failure);
+    }
+
+    [Fact]
     public void When_no_firewall_of_the_first_tier_offers_it_the_next_tier_takes_it()
     {
         Offers("a", "fw-a", MailExtensions.None);
