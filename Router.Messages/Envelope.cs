@@ -39,6 +39,14 @@ public sealed record Envelope(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Handovers { get; init; }
 
+    /// <summary>
+    /// The message's trace (W3C traceparent, OpenTelemetry): set at acceptance when the message is traced, so that
+    /// every later span of it (routing, attempts after a restart, a handover) joins the one trace. Null when the
+    /// message is not traced (tracing off or not sampled) and in spools written before it existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
     /// <summary>The envelope of some of the recipients only (a part handed to another node), DSN options aligned.</summary>
     public Envelope Narrow(IReadOnlyList<int> recipientIndexes) => this with
     {

@@ -68,6 +68,12 @@ public static class Program
                 Log.Information("Stop requested before the node started; nothing to stop");
                 return 0;
             }
+            await StartupWarmUp.RunAsync(StartupWarmUp.FromEnvironment(options.WarmUp), stop.Token);
+            if (stop.IsCancellationRequested)
+            {
+                Log.Information("Stop requested during the warm-up; the node was not started");
+                return 0;
+            }
             var host = RouterHost.Build(options, logging => logging.AddSerilog(dispose: false));
             // Disposing the host disposes the spool (it flushes asynchronously).
             await using (host as IAsyncDisposable)

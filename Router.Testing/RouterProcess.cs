@@ -17,9 +17,9 @@ public sealed partial class RouterProcess : IAsyncDisposable
 
     public string Output => string.Join("\n", _output);
 
-    public static async Task<RouterProcess> StartAsync(string configPath, TimeSpan timeout)
+    public static async Task<RouterProcess> StartAsync(string configPath, TimeSpan timeout, int warmUpMessages = 0)
     {
-        var router = Launch(configPath);
+        var router = Launch(configPath, warmUpMessages);
         try
         {
             await router._listening.Task.WaitAsync(timeout);
@@ -33,7 +33,8 @@ public sealed partial class RouterProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process and returns at once, before it has opened anything.</summary>
-    public static RouterProcess Launch(string configPath)
+    /// <param name="warmUpMessages">router.warm-up.messages, through the environment (ROUTER_WARM_UP_MESSAGES); default 0, off.</param>
+    public static RouterProcess Launch(string configPath, int warmUpMessages = 0)
     {
         var routerDll = Path.Combine(AppContext.BaseDirectory, "router.dll");
         var info = new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"")
@@ -42,6 +43,8 @@ public sealed partial class RouterProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // Tests start many processes: none sends the start-up warm-up's synthetic mail unless the test asks for it.
+        info.Environment["ROUTER_WARM_UP_MESSAGES"] = warmUpMessages.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var router = new RouterProcess(process);
         process.OutputDataReceived += (_, e) => router.OnLine(e.Data);

@@ -34,6 +34,9 @@ usage: bench/run.sh [options]
   --unique-rcpt           smtp-source -N: a different recipient per message (1rcpt@, 2rcpt@, ...);
                           Postfix needs it to split the load over its two relays (see README)
   --no-build              do not run dotnet build (use the existing Release build)
+  --r2r                   run the router as published with ReadyToRun (dotnet publish -r linux-x64
+                          -p:PublishReadyToRun=true into bench/.tools/r2r): every assembly, Akka,
+                          SmtpServer and MailKit included, carries precompiled code, as a deployment would
   --timeout SEC           per-case limit, from the start of the load (default 180; env BENCH_TIMEOUT)
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
   --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
@@ -47,6 +50,9 @@ usage: bench/run.sh [options]
   --max-connections N     max-connections per firewall in the generated config (default 16)
   --fw-opts "HOCON"       extra per-firewall settings, e.g. "connect-timeout = 2s, trip-after = 3"
   --smtp-opts "HOCON"     extra lines for router.smtp, e.g. "max-connections = 200"
+  --telemetry RATIO       OpenTelemetry on: the router exports traces (sample-ratio RATIO, 0-1) and
+                          metrics over OTLP/HTTP to a sink of ours on loopback (bench/lib otlpsink);
+                          compare a run without it to see what tracing costs
   --half-rate             after each case (per target), the same case paced at half the accepted/s
                           it reached, every message's '.' -> 250 timed: accept latency at half
                           the maximum rate (issue 8: p99 < 50 ms)
@@ -83,7 +89,10 @@ DIE_AFTER=""
 MAX_CONN=16
 FW_OPTS=""
 SMTP_OPTS=""
+TELEMETRY=""
+OTLP_PORT=""
 KEEP=0
+R2R=0
 LATENCY=0
 STOP_TIMEOUT=20
 QUICK=0
@@ -117,7 +126,9 @@ while [ $# -gt 0 ]; do
     --max-connections) MAX_CONN="$2"; shift 2 ;;
     --fw-opts) FW_OPTS="$2"; shift 2 ;;
     --smtp-opts) SMTP_OPTS="$2"; shift 2 ;;
+    --telemetry) TELEMETRY="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --r2r) R2R=1; shift ;;
     --latency) LATENCY=1; shift ;;
     --half-rate) HALF_RATE=1; shift ;;
     --warm-up) WARM_S="$2"; shift 2 ;;
@@ -208,7 +219,15 @@ if [ "$BUILD" = 1 ]; then
   mkdir -p "$TOOLS"
   ( cd "$REPO" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo '+dirty')" ) > "$TOOLS/built-from"
 fi
+if [ "$R2R" = 1 ]; then
+  DLL="$TOOLS/r2r/router.dll"
+  if [ "$BUILD" = 1 ] || [ ! -f "$DLL" ]; then
+    log "dotnet publish Router.Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o $TOOLS/r2r"
+    ( cd "$REPO" && dotnet publish Router.Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -nologo -v q -o "$TOOLS/r2r" ) >&2
+  fi
+fi
 BUILT_FROM="$(cat "$TOOLS/built-from" 2>/dev/null || echo 'unknown (built outside bench/run.sh)')"
+[ "$R2R" = 1 ] && BUILT_FROM="$BUILT_FROM, published ReadyToRun (linux-x64)"
 [ -f "$DLL" ] || [ -n "${BENCH_ROUTER_CMD:-}" ] || [ "$TARGETS" = postfix ] || { echo "router not built: $DLL missing (drop --no-build?)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- output
@@ -220,6 +239,11 @@ mkdir -p "$ART"
 TMP_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/router-bench.XXXXXX")"   # spools (same disk as /work here)
 RESULTS="$ART/results.jsonl"
 : > "$RESULTS"
+if [ -n "$TELEMETRY" ]; then  # one collector stand-in for the whole run
+  OTLP_PORT="$(python3 "$LIB" freeports 1)"
+  python3 -u "$LIB" otlpsink 127.0.0.1 "$OTLP_PORT" > "$ART/otlpsink.log" 2>&1 &
+  PIDS+=("$!")
+fi
 
 write_config() {  # write_config FILE SPOOL ROUTER_PORT FWA_PORT FWB_PORT
   local extra="" per_ip=""
@@ -227,6 +251,8 @@ write_config() {  # write_config FILE SPOOL ROUTER_PORT FWA_PORT FWB_PORT
   # All load comes from 127.0.0.1 and loopback is not exempt from the per-IP limit (default 50):
   # a case with more sessions (plus the latency probe) gets room, unless --smtp-opts sets it.
   case "$SMTP_OPTS" in *max-connections-per-ip*) ;; *) [ "$PER_IP" -gt 50 ] && per_ip="max-connections-per-ip = $PER_IP" ;; esac
+  local telemetry=""
+  [ -n "$OTLP_PORT" ] && telemetry="telemetry { otlp-endpoint = \"http://127.0.0.1:$OTLP_PORT\", otlp-protocol = \"http/protobuf\", sample-ratio = $TELEMETRY, metric-interval = 5s }"
   cat > "$1" <<EOF
 router {
   node-name = "bench-1"
@@ -239,6 +265,7 @@ router {
     $SMTP_OPTS
   }
   admin.listen = "127.0.0.1:0"
+  $telemetry
   firewalls {
     fw-a { host = "127.0.0.1", port = $4, max-connections = $MAX_CONN$extra }
     fw-b { host = "127.0.0.1", port = $5, max-connections = $MAX_CONN$extra }
@@ -721,7 +748,7 @@ case " $TARGETS " in *" postfix "*)
 esac
 [ "$UNIQUE_RCPT" = 1 ] && MACHINE="$MACHINE; smtp-source -N (a different recipient per message) for every run"
 python3 "$LIB" report --results "$RESULTS" --md "$MD" --title "$STAMP" --command "$COMMAND_LINE" \
-  --machine "$MACHINE; router config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}" \
+  --machine "$MACHINE; router config extras: smtp {${SMTP_OPTS:-}}, each firewall {max-connections = $MAX_CONN${FW_OPTS:+, $FW_OPTS}}${TELEMETRY:+, telemetry {OTLP/HTTP to a loopback sink, sample-ratio = $TELEMETRY\}}" \
   --counting "delivered counts come from smtp-sink -c counters (mesg=N, one per completed DATA), sampled every 0.5 s" \
   --csv "$CSV" --plot "$PLOT"
 log "results: $MD (logs, CSVs, plot: $ART/)"

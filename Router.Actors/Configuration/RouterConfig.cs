@@ -67,6 +67,8 @@ public static partial class RouterConfig
         var shadow = ShadowConfigReader.Read(reader, cluster.Enabled, errors);
         var tracking = TrackingConfigReader.Read(reader, spool.Path, errors);
         var admin = AdminConfigReader.Read(reader, errors);
+        var telemetry = TelemetryConfigReader.Read(reader, errors);
+        var warmUp = WarmUpConfigReader.Read(reader, errors);
         errors.ThrowIfAny();
 
         return new RouterOptions
@@ -82,6 +84,8 @@ public static partial class RouterConfig
             Hocon = config,
             Tracking = tracking,
             Admin = admin,
+            Telemetry = telemetry,
+            WarmUp = warmUp,
         };
     }
 

@@ -45,6 +45,12 @@ public sealed record RouterOptions
     /// <summary><c>tracking</c>: the message tracking log.</summary>
     public TrackingOptions Tracking { get; init; } = new();
 
+    /// <summary><c>router.telemetry</c>: OpenTelemetry export (traces and metrics over OTLP); off by default.</summary>
+    public TelemetryOptions Telemetry { get; init; } = new();
+
+    /// <summary><c>router.warm-up</c>: synthetic mail through a throwaway node before <c>router run</c> opens its listener.</summary>
+    public WarmUpOptions WarmUp { get; init; } = new();
+
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
         new(Connectors.Select(c => (c.Id, c.AddressSpaces)));

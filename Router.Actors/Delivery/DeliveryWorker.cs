@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Health.Latency;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -24,6 +26,7 @@ public sealed class DeliveryWorker : ReceiveActor
     private readonly FirewallConnection _connection;
     private readonly Func<string, Stream> _openBody;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
 
     public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null)
     {
@@ -34,7 +37,9 @@ public sealed class DeliveryWorker : ReceiveActor
         ReceiveAsync<Deliver>(async deliver =>
         {
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, deliver.Abandon);
+            var span = _tracing.StartAttempt(deliver.Job, firewall);
             var result = await _connection.DeliverAsync(deliver.Job, () => _openBody(deliver.Job.QueueId), cancel.Token);
+            MessageTracing.EndAttempt(span, result);
             Sender.Tell(new Finished(deliver.Job, result, _connection.Capabilities));
         });
         ReceiveAsync<ReceiveTimeout>(async _ =>

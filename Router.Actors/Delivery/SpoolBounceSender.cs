@@ -4,6 +4,7 @@ using Router.Actors.Ingress;
 using Router.Actors.Spool;
 using Router.Messages.Delivery;
 using Router.Messages.Routing;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Observability.Tracking;
 using Envelope = Router.Messages.Envelope;
 
@@ -15,7 +16,7 @@ namespace Router.Actors.Delivery;
 /// it travels through whichever connector covers the sender's domain.
 /// </summary>
 public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled> route, string hostname, Func<string, string?> firewallHost, TimeProvider clock,
-    MessageTrackingLog? tracking = null)
+    MessageTrackingLog? tracking = null, MessageTracing? tracing = null)
     : IBounceSender
 {
     public Task SendAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed) =>
@@ -26,6 +27,7 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
 
     private async Task SendReportAsync(SpooledMessage original, IReadOnlyList<FailedRecipient> failed, DsnAction action, DateTimeOffset? willRetryUntil)
     {
+        var span = tracing?.StartDsn(original, failed.Count, action == DsnAction.Delayed);
         var now = clock.GetUtcNow();
         var request = new DsnRequest(
             hostname,
@@ -50,12 +52,18 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
 
         // The report of an internationalised message is one too when it goes to a UTF-8 sender or carries UTF-8 in its own headers.
         var smtputf8 = original.Envelope.Smtputf8 && InternationalMail.Needs(string.Empty, [original.Envelope.Sender], new ReadOnlySequence<byte>(dsn));
-        var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname) { Smtputf8 = smtputf8 };
+        var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname)
+        {
+            Smtputf8 = smtputf8,
+            // The DSN's own spans (its routing and delivery) join the original's trace, under this span.
+            TraceParent = MessageTracing.TraceParentOf(span),
+        };
         var queueId = spool.NewQueueId();
         var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now, utf8: smtputf8);
         var spooled = await spool.AcceptAsync(queueId, envelope, received, new ReadOnlySequence<byte>(dsn)).ConfigureAwait(false);
         Track(original, failed, action, spooled, dsn, now);
         route(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+        MessageTracing.EndDsn(span, spooled.QueueId);
     }
 
     /// <summary>The DSN's own "received" line, and a "dsn" line in the original's history that points to it.</summary>

@@ -6,6 +6,7 @@ using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
 using Router.Actors.Ingress.Tls;
 using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Routing;
 using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
@@ -157,8 +158,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         var security = new EdgeSecurityPolicy(_smtp.Tls, _smtp.Auth, _authFailures);
         services.Add(new RouterCommandFactory(_smtp.MaxMessageSize, security.OffersAuth));
         services.Add(new RelayMailboxFilter(_table, _smtp.RelayAllowedNetworks, _smtp.MaxMessageSize, _smtp.MaxRecipients, _backPressure));
-        services.Add(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops, _smtp.NormalizeBareLineEndings,
-            _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry, _shadow));
+        services.Add(new TracedMessageStore(new SpoolMessageStore(_spool, _router, _smtp.Hostname, _smtp.MaxMessageSize, _smtp.MaxHops,
+            _smtp.NormalizeBareLineEndings, _loggers.CreateLogger("Router.Ingress"), TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing));
         // The library's default authenticator accepts any user and password; this one knows
         // only smtp.auth.users (none by default: every attempt fails).
         services.Add(new ConfiguredUserAuthenticator(_smtp.Auth, _authFailures, _loggers.CreateLogger("Router.Ingress")));

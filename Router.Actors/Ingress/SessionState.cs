@@ -58,9 +58,13 @@ internal sealed class SessionState
     /// <summary>The accepted recipients of the current transaction, in order, as the client wrote them.</summary>
     public List<string> AcceptedRecipients { get; } = [];
 
+    /// <summary>When the transaction's MAIL was taken, for its accept span; default when spans are not listened to.</summary>
+    public DateTimeOffset TransactionStarted { get; private set; }
+
     /// <summary>A MAIL was taken: a new transaction starts.</summary>
     public void BeginTransaction()
     {
+        TransactionStarted = Observability.Tracing.MessageTracing.Clock();
         Mail = Pending is { Verb: EsmtpVerb.Mail } mail ? mail : null;
         Recipients = 0;
         AcceptedOptions.Clear();

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Configuration;
 using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
@@ -63,6 +64,7 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
                 RecipientOptions = session.AcceptedOptions.Count == recipients.Length && session.AcceptedOptions.Any(o => o is not null)
                     ? session.AcceptedOptions.Select(o => o ?? new RecipientNotify(null, null)).ToArray()
                     : null,
+                TraceParent = MessageTracing.AcceptTraceParent(),
             };
             var queueId = spool.NewQueueId();
             var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now,
@@ -70,7 +72,9 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.
+            var fsync = telemetry?.Tracing.StartSpoolWrite(queueId, envelope, buffer.Length + received.Length);
             var accepting = spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None);
+            MessageTracing.EndWhenDone(fsync, accepting);
             // Shadow redundancy: the copy to a peer runs alongside the local fsync, so a 250 waits for the slower of the two.
             if (shadow is not null && await ShadowAsync(shadow, queueId, envelope, received, buffer, accepting).ConfigureAwait(false) is { } refused)
                 return refused;

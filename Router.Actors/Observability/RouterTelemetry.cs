@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Observability.Tracking;
 
 namespace Router.Actors.Observability;
@@ -11,15 +12,19 @@ namespace Router.Actors.Observability;
 /// </summary>
 public sealed class RouterTelemetry : IExtension
 {
-    public RouterTelemetry(RouterMetrics metrics, MessageTrackingLog tracking)
+    public RouterTelemetry(RouterMetrics metrics, MessageTrackingLog tracking, MessageTracing? tracing = null)
     {
         Metrics = metrics;
         Tracking = tracking;
+        Tracing = tracing ?? MessageTracing.Unnamed;
     }
 
     public RouterMetrics Metrics { get; }
 
     public MessageTrackingLog Tracking { get; }
+
+    /// <summary>The node's spans (OpenTelemetry): one trace per message.</summary>
+    public MessageTracing Tracing { get; }
 
     /// <summary>Makes <paramref name="telemetry"/> this system's; call before any actor uses <see cref="Get"/>.</summary>
     /// <exception cref="InvalidOperationException">The system already has other telemetry.</exception>

@@ -50,6 +50,7 @@ public static class MessageSplitter
                 Return = message.Envelope.Return,
                 Handovers = message.Envelope.Handovers,
                 Smtputf8 = message.Envelope.Smtputf8,
+                TraceParent = message.Envelope.TraceParent,
             }, g.Plan))
             .ToArray();
     }

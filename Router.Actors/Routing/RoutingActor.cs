@@ -4,6 +4,7 @@ using Akka.Event;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
 using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Observability.Tracking;
 using Router.Actors.Cluster.Peers;
 using Router.Actors.Spool;
@@ -48,6 +49,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PlacementLog _record;
+    private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
     private readonly AddressSpaceTable _table;
     private readonly IActorRef _bounces;
     private readonly RetryPolicy _retry;
@@ -135,6 +137,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
         if (_deleted.Contains(job.QueueId))
             return;
         var choice = _paths.Choose(job, _clock.GetUtcNow());
+        _tracing.Routed(job, choice, _paths);
         if (choice.Handover is { } spill)
         {
             _placements.HandingOver(job);

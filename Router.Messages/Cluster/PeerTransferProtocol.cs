@@ -24,6 +24,12 @@ public sealed record PeerOffer(string TransferId, TransferKind Kind, string Owne
 {
     /// <summary>The whole payload when it is small enough to travel in this message; null when it is pulled in chunks.</summary>
     public byte[]? Inline { get; init; }
+
+    /// <summary>
+    /// The sender's span of this transfer (W3C traceparent, OpenTelemetry): the receiver's span of it is its child, so
+    /// one message's trace runs on across nodes. Null when the message is not traced, and from senders that predate it.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>Receiver → sender: send the payload bytes from <paramref name="Offset"/>, at most <paramref name="MaxBytes"/>.</summary>

@@ -71,5 +71,9 @@ public sealed record DeliveryJob(
     /// <summary>Times the message came to this node from another one (its envelope's Handovers): bounds spill-over ping-pong.</summary>
     public int Handovers { get; init; }
 
+    /// <summary>The message's trace (its envelope's <see cref="Envelope.TraceParent"/>): the parent of this part's spans; null when not traced.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
     public override string ToString() => $"{QueueId}[{string.Join(',', RecipientIndexes)}]";
 }

@@ -9,6 +9,7 @@ using Router.Actors.Delivery;
 using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Observability.Tracking;
 using Router.Actors.Cluster.Peers;
 using Router.Actors.Routing;
@@ -43,7 +44,10 @@ public static class RouterHost
             ? new MessageTrackingLog(options.Tracking, options.NodeName, sp.GetRequiredService<RouterMetrics>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Tracking"))
             : MessageTrackingLog.Disabled);
-        builder.Services.AddSingleton(sp => new RouterTelemetry(sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<MessageTrackingLog>()));
+        builder.Services.AddSingleton(sp => new RouterTelemetry(sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<MessageTrackingLog>(),
+            new MessageTracing(options.NodeName)));
+        // OpenTelemetry export (router.telemetry): nothing is registered while it is off.
+        builder.Services.AddRouterTelemetry(options);
         builder.Services.AddSingleton(sp => MessageSpool.Open(
             new SpoolOptions(options.Spool.Path) { SegmentSize = options.Spool.SegmentSize },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Spool"),
@@ -83,7 +87,8 @@ public static class RouterHost
                 // The bounce sender routes the DSNs it spools through the router, which needs the outcome
                 // actor first: the sender finds the router in the registry when it has a DSN to route.
                 var bounceSender = new SpoolBounceSender(spool, m => registry.Get<RoutingActor>().Tell(m), options.Smtp.Hostname,
-                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>());
+                    id => options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System, provider.GetRequiredService<MessageTrackingLog>(),
+                    provider.GetRequiredService<RouterTelemetry>().Tracing);
                 var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
                     Path.Combine(options.Spool.Path, "operator-state.json"), spool), "routing");

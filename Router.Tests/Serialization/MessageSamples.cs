@@ -16,6 +16,9 @@ internal static class MessageSamples
 {
     private static readonly DateTimeOffset At = new(2026, 11, 28, 18, 30, 15, 123, TimeSpan.FromHours(1));
 
+    /// <summary>A W3C trace context, as OpenTelemetry spans carry one from node to node.</summary>
+    public const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
     private static readonly Envelope Envelope = new("alice@example.org", ["bob@example.com", "carol@example.net"], At, "10.1.2.3", "mx.example.org")
     {
         EnvelopeId = "env-42",
@@ -23,6 +26,7 @@ internal static class MessageSamples
         RecipientOptions = [new RecipientNotify("SUCCESS,DELAY", "rfc822;bob@example.com"), new RecipientNotify("NEVER", "rfc822;carol@example.net")],
         Handovers = 1,
         Smtputf8 = true,
+        TraceParent = TraceParent,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -38,6 +42,7 @@ internal static class MessageSamples
         Return = "FULL",
         Handovers = 1,
         Smtputf8 = true,
+        TraceParent = TraceParent,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -108,7 +113,7 @@ internal static class MessageSamples
         new ConnectorStates([new ConnectorState("out-a", "suspended", 3, ["fw-a"], "out-b")], new Dictionary<string, string> { ["fw-a"] = "out-b" }, 4),
         new ConnectorState("out-b", "usable", 7, ["fw-b"], "out-a"),
         new RoutingEvent("rerouted", "out-a", 2, "firewall tripped", At),
-        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3] },
+        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3], TraceParent = TraceParent },
         new PeerChunkRequest("t-1", 65536, 65536),
         new PeerChunk("t-1", 65536, [4, 5, 6]),
         new PeerStored("t-1", "0ABD"),

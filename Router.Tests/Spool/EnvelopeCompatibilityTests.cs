@@ -30,4 +30,25 @@ public sealed class EnvelopeCompatibilityTests
         Assert.Equal(["müller@bücher.example"], read.Recipients);
         Assert.DoesNotContain("Smtputf8", Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(envelope with { Smtputf8 = false }, SpoolJsonContext.Default.Envelope)));
     }
+
+    [Fact]
+    public void An_envelope_spooled_before_trace_context_existed_loads_as_not_traced()
+    {
+        const string old = """
+            {"Sender":"a@example.org","Recipients":["b@example.net"],"ReceivedAt":"2026-11-28T18:30:15.123+01:00","ClientAddress":"10.1.2.3","ClientHelo":"mx.example.org"}
+            """;
+        var envelope = SpoolRecordFormat.ReadEnvelope(Encoding.UTF8.GetBytes(old));
+        Assert.Null(envelope.TraceParent);
+        Assert.Equal("a@example.org", envelope.Sender);
+    }
+
+    [Fact]
+    public void The_traceparent_is_spooled_when_the_message_is_traced_and_left_out_when_not()
+    {
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var envelope = new Envelope("a@example.org", ["b@example.net"], DateTimeOffset.UnixEpoch, "10.1.2.3", "mx") { TraceParent = traceParent };
+        var read = SpoolRecordFormat.ReadEnvelope(JsonSerializer.SerializeToUtf8Bytes(envelope, SpoolJsonContext.Default.Envelope));
+        Assert.Equal(traceParent, read.TraceParent);
+        Assert.DoesNotContain("TraceParent", Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(envelope with { TraceParent = null }, SpoolJsonContext.Default.Envelope)));
+    }
 }

@@ -279,6 +279,9 @@ public sealed class MessageSpoolTests : IDisposable
 
         await spool.DisposeAsync();
 
+        // Dispose completed every queued write: each accept finishes with its message (its continuation may still be
+        // on its way through the thread pool when DisposeAsync returns, so it is awaited, not sampled), none fails.
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.All(pending, task => Assert.True(task.IsCompletedSuccessfully));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => AcceptAsync(spool, [1]));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => spool.FinishAsync(pending[0].Result.QueueId, [0], RecipientOutcome.Delivered));

@@ -8,6 +8,7 @@ Subcommands:
   freeze PID OUT N MODE HOST PORT  stop the smtp-sink PID once it counted N messages (SIGSTOP: sessions hang,
                                    new connections never greeted; noaccept: its backlog filled, SYNs
                                    unanswered); logs "died at EPOCH"
+  otlpsink HOST PORT               an OTLP/HTTP collector that answers 200 and counts requests and bytes
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
@@ -124,6 +125,34 @@ def freeze(pid, out, after, mode, host, port):
     print(f"dying: died at {died:.3f} after {after} messages ({mode}; {len(held)} connections fill the backlog)", flush=True)
     while True:
         time.sleep(3600)
+
+
+def otlpsink(host, port):
+    """--telemetry: stands in for an OpenTelemetry collector (OTLP over HTTP/protobuf). Every POST is read
+    whole and answered 200 with an empty body; a line per request goes to stdout, so the log shows what
+    the router exported. The exporter's work is all on the router's side; this sink costs it nothing."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    totals = {"requests": 0, "bytes": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(n)
+            totals["requests"] += 1
+            totals["bytes"] += n
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            print(f"otlpsink: {self.path} {n} B (total {totals['requests']} requests, {totals['bytes']} B)", flush=True)
+
+        def log_message(self, *args):
+            pass
+
+    ThreadingHTTPServer((host, port), Handler).serve_forever()
 
 
 def latency_probe(host, port, rate, size, stop_file, out):
@@ -943,6 +972,7 @@ def main():
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
     s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
     s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
+    s = sub.add_parser("otlpsink"); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
@@ -994,6 +1024,8 @@ def main():
         return blackhole(a.host, a.port, a.mode)
     if a.cmd == "freeze":
         return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
+    if a.cmd == "otlpsink":
+        return otlpsink(a.host, a.port)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Delivery;
@@ -38,6 +40,7 @@ public sealed class HandoverSender : ReceiveActor
     private sealed record Journaled(HandOver Request, IActorRef ReplyTo, string RemoteQueueId, Exception? Error) : INoSerializationVerificationNeeded;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
     private readonly MessageSpool _spool;
     private readonly IActorRef _outbox;
     private readonly SpillOverSettings _settings;
@@ -100,8 +103,14 @@ public sealed class HandoverSender : ReceiveActor
         var envelope = message.Envelope.Narrow(recipients) with { Handovers = message.Envelope.Handovers + 1 };
         var payload = TransferPayload.FromStream(EnvelopeCodec.Encode(envelope), body);
         _running++;
-        PeerOutbox.SendAsync(_outbox, Address.Parse(request.Peer), TransferKind.Handover, job.QueueId, payload, _settings.TransferTimeout)
-            .PipeTo(Self, success: result => new Sent(request, replyTo, recipients, result));
+        var span = _tracing.StartHandover(job, request.Peer, request.Reason);
+        PeerOutbox.SendAsync(_outbox, Address.Parse(request.Peer), TransferKind.Handover, job.QueueId, payload, _settings.TransferTimeout,
+                MessageTracing.TraceParentOf(span) ?? job.TraceParent)
+            .PipeTo(Self, success: result =>
+            {
+                MessageTracing.EndHandover(span, result);
+                return new Sent(request, replyTo, recipients, result);
+            });
     }
 
     private void OnSent(Sent sent)

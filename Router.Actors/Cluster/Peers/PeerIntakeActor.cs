@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
 
@@ -58,6 +60,7 @@ internal sealed class IncomingTransfer : ReceiveActor
     private sealed record StoreFailed(Exception Error);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
     private readonly PeerOffer _offer;
     private readonly IActorRef _sender;
     private readonly IPeerStore _store;
@@ -153,8 +156,10 @@ internal sealed class IncomingTransfer : ReceiveActor
             return;
         }
 
-        _store.StoreAsync(_offer, envelope, payload.Slice(_offer.EnvelopeLength))
-            .PipeTo(Self, success: id => new Stored(id), failure: e => new StoreFailed(e));
+        var span = _tracing.StartTransferReceive(_offer);
+        var storing = _store.StoreAsync(_offer, MessageTracing.ContinuedBy(envelope, span), payload.Slice(_offer.EnvelopeLength));
+        MessageTracing.EndWhenDone(span, storing, id => id);
+        storing.PipeTo(Self, success: id => new Stored(id), failure: e => new StoreFailed(e));
     }
 
     private void Refuse(string reason)

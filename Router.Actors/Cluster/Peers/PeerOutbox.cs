@@ -23,7 +23,11 @@ public sealed class PeerOutbox : ReceiveActor
 
     /// <summary>Local only: start a transfer.</summary>
     public sealed record Send(Address Target, TransferKind Kind, string QueueId, TransferPayload Payload, TimeSpan Timeout, TaskCompletionSource<TransferResult> Completion)
-        : INoSerializationVerificationNeeded;
+        : INoSerializationVerificationNeeded
+    {
+        /// <summary>The sender's span of the transfer, passed on in the offer (<see cref="PeerOffer.TraceParent"/>).</summary>
+        public string? TraceParent { get; init; }
+    }
 
     public PeerOutbox(PeerTransferSettings settings)
     {
@@ -38,10 +42,11 @@ public sealed class PeerOutbox : ReceiveActor
     /// is not. Never throws for a failed transfer. The payload is disposed of when the transfer ends; a payload in memory
     /// must stay valid until the returned task completes.
     /// </summary>
-    public static Task<TransferResult> SendAsync(IActorRef outbox, Address target, TransferKind kind, string queueId, TransferPayload payload, TimeSpan timeout)
+    public static Task<TransferResult> SendAsync(IActorRef outbox, Address target, TransferKind kind, string queueId, TransferPayload payload, TimeSpan timeout,
+        string? traceParent = null)
     {
         var completion = new TaskCompletionSource<TransferResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        outbox.Tell(new Send(target, kind, queueId, payload, timeout, completion));
+        outbox.Tell(new Send(target, kind, queueId, payload, timeout, completion) { TraceParent = traceParent });
         return completion.Task;
     }
 
@@ -100,6 +105,7 @@ internal sealed class OutgoingTransfer : ReceiveActor, IWithTimers
             var offer = new PeerOffer(_transferId, _send.Kind, _owner, _send.QueueId, payload.EnvelopeLength, payload.BodyLength)
             {
                 Inline = payload.Length <= _settings.InlineLimit ? payload.Read(0, (int)payload.Length) : null,
+                TraceParent = _send.TraceParent,
             };
             Context.ActorSelection(PeerOutbox.IntakePath(_send.Target)).Tell(offer, Self);
         }

@@ -6,6 +6,8 @@ using Akka.Cluster;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Cluster.Peers;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
 using Envelope = Router.Messages.Envelope;
@@ -32,6 +34,7 @@ public sealed class ShadowReplicator
     private readonly ShadowOptions _options;
     private readonly ShadowMetrics? _metrics;
     private readonly ILogger _logger;
+    private readonly MessageTracing _tracing;
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
     private int _next = -1;
 
@@ -43,6 +46,7 @@ public sealed class ShadowReplicator
         _options = options;
         _metrics = metrics;
         _logger = logger;
+        _tracing = RouterTelemetry.Get(system).Tracing;
     }
 
     public ShadowMode Mode => _options.Mode;
@@ -56,6 +60,14 @@ public sealed class ShadowReplicator
     /// time is up. Never throws for a failed copy.
     /// </summary>
     public async Task<ShadowResult> CopyAsync(string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body)
+    {
+        var span = _tracing.StartShadowCopy(queueId, envelope);
+        var result = await CopyAsync(queueId, envelope, prefix, body, MessageTracing.TraceParentOf(span)).ConfigureAwait(false);
+        MessageTracing.EndShadowCopy(span, result);
+        return result;
+    }
+
+    private async Task<ShadowResult> CopyAsync(string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, string? traceParent)
     {
         var started = Stopwatch.GetTimestamp();
         var peers = Peers();
@@ -78,7 +90,7 @@ public sealed class ShadowReplicator
             // Recorded before the attempt: a copy that lands after we gave up is still discarded with the message.
             _holders[queueId] = peer;
             var result = await PeerOutbox.SendAsync(_outbox, peer, TransferKind.Shadow, queueId,
-                TransferPayload.FromMemory(envelopeJson, stored), remaining).ConfigureAwait(false);
+                TransferPayload.FromMemory(envelopeJson, stored), remaining, traceParent).ConfigureAwait(false);
             if (result.Stored)
             {
                 _metrics?.Stored(Stopwatch.GetElapsedTime(started));
