@@ -35,6 +35,21 @@ public sealed record Envelope(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Smtputf8 { get; init; }
 
+    /// <summary>
+    /// The content has 8-bit bytes (RFC 6152): it goes only to a firewall that offers 8BITMIME, never
+    /// converted; elsewhere its recipients fail with 5.6.3. Absent in older spools: false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool EightBit { get; init; }
+
+    /// <summary>
+    /// Received with REQUIRETLS (RFC 8689) over TLS: delivered only over TLS with a verified certificate
+    /// to a firewall that offers REQUIRETLS, which is passed on; elsewhere its recipients fail with
+    /// 5.7.30. Absent in older spools: false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RequireTls { get; init; }
+
     /// <summary>Times the message moved from node to node (spill-over, drain): bounds ping-pong between nodes. 0 for mail accepted here.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Handovers { get; init; }

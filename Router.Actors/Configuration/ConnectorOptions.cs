@@ -13,4 +13,10 @@ public sealed record ConnectorOptions
 
     /// <summary><c>firewalls</c>: ids of the firewalls this connector delivers through, sharing its load. At least one.</summary>
     public required IReadOnlyList<string> FirewallIds { get; init; }
+
+    /// <summary>
+    /// <c>fallback</c>, <c>max-message-size</c>, <c>senders</c>, <c>reject-senders</c> over <c>router.connector-defaults</c>:
+    /// pinned to its pattern, no limits, by default.
+    /// </summary>
+    public ConnectorPolicy Policy { get; init; } = ConnectorPolicy.Default;
 }

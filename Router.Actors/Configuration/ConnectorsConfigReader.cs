@@ -3,12 +3,15 @@ using Router.Actors.Routing;
 
 namespace Router.Actors.Configuration;
 
-/// <summary>Reads <c>router.connectors</c>: each connector's address spaces and the firewalls it sends through.</summary>
+/// <summary>
+/// Reads <c>router.connectors</c>: each connector's address spaces and the firewalls it sends through, and its policy
+/// over <c>router.connector-defaults</c> (<see cref="ConnectorPolicyConfigReader"/>).
+/// </summary>
 internal static class ConnectorsConfigReader
 {
     private const string ConnectorsKey = RouterConfig.Root + ".connectors";
 
-    private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls"];
+    private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls", .. ConnectorPolicyConfigReader.Keys];
 
     /// <param name="firewallIds">The ids of the firewalls the file defines.</param>
     public static IReadOnlyList<ConnectorOptions> Read(HoconReader reader, HashSet<string> firewallIds, ConfigErrors errors)
@@ -25,6 +28,7 @@ internal static class ConnectorsConfigReader
             return [];
         }
 
+        var defaults = ConnectorPolicyConfigReader.ReadDefaults(reader, errors);
         var connectors = new List<ConnectorOptions>();
         foreach (var (id, value) in entries)
         {
@@ -49,6 +53,7 @@ internal static class ConnectorsConfigReader
                 Id = id,
                 AddressSpaces = ReadAddressSpaces(block, key, reportMissing: allKnown, errors),
                 FirewallIds = ReadFirewalls(block, key, firewallIds, reportMissing: allKnown, errors),
+                Policy = ConnectorPolicyConfigReader.Read(name => HoconReader.Child(block, name), key, defaults, errors),
             });
         }
 

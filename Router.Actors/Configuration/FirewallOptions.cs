@@ -64,7 +64,21 @@ public sealed record FirewallOptions
     /// <summary>A pooled connection unused this long is closed with QUIT. Default 60 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    // TLS and AUTH towards the firewall (edge security).
+    // Share and sending limits (issue 20).
+
+    /// <summary><c>weight</c>: this firewall's share of each of its connectors' jobs against the connector's other firewalls. Default 1.</summary>
+    public int Weight { get; init; } = 1;
+
+    /// <summary><c>max-messages-per-connection</c>: a pooled connection is closed (QUIT) after this many transactions; null: unlimited (the default).</summary>
+    public int? MaxMessagesPerConnection { get; init; }
+
+    /// <summary><c>max-message-rate</c>: transactions started per unit of time by this node; null: unlimited (the default).</summary>
+    public SendingRate? MaxMessageRate { get; init; }
+
+    /// <summary><c>max-connection-rate</c>: new SMTP connections for delivery per unit of time by this node; null: unlimited (the default).</summary>
+    public SendingRate? MaxConnectionRate { get; init; }
+
+        // TLS and AUTH towards the firewall (edge security).
 
     /// <summary><c>tls</c>: none, opportunistic, required or verify. Default opportunistic.</summary>
     public FirewallTls Tls { get; init; } = FirewallTls.Opportunistic;

@@ -23,6 +23,8 @@ internal static class FirewallsConfigReader
         "auth-allow-insecure",
         // the latency detector: FirewallDetectorConfigReader
         "detector-phi-threshold", "detector-min-samples", "detector-window", "detector-min-deviation", "detector-acceptable-pause",
+        // Share and sending limits: FirewallLimitsConfigReader
+        .. FirewallLimitsConfigReader.Keys,
     ];
 
     /// <summary>The firewalls, in file order.</summary>
@@ -148,6 +150,7 @@ internal static class FirewallsConfigReader
             IdleTimeout = Timeout("idle-timeout", inherited.IdleTimeout),
             Latency = FirewallDetectorConfigReader.Read(get, key, inherited.Latency, errors),
         };
+        firewall = FirewallLimitsConfigReader.Read(get, key, firewall, errors);
         return FirewallSecurityConfigReader.Read(get, block, key, firewall, isDefaults: !hostRequired, errors);
     }
 }

@@ -53,5 +53,5 @@ public sealed record RouterOptions
 
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
-        new(Connectors.Select(c => (c.Id, c.AddressSpaces)));
+        new(Connectors.Select(c => (c.Id, c.AddressSpaces)), Connectors.ToDictionary(c => c.Id, c => c.Policy, StringComparer.Ordinal));
 }

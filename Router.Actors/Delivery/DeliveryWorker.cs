@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Configuration;
-using Router.Actors.Health.Latency;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracing;
+using Router.Actors.Health.Latency;
 using Router.Messages.Delivery;
 
 namespace Router.Actors.Delivery;
@@ -28,9 +28,11 @@ public sealed class DeliveryWorker : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
     private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
 
-    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null)
+    /// <param name="latencies">The firewall's latency history, shared by its workers and probe.</param>
+    /// <param name="connectionRate">The firewall's <c>max-connection-rate</c> bucket, shared by its workers; null when unlimited.</param>
+    public DeliveryWorker(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null, Health.TokenBucket? connectionRate = null)
     {
-        _connection = new FirewallConnection(firewall, latencies);
+        _connection = new FirewallConnection(firewall, latencies, connectionRate: connectionRate);
         _openBody = openBody;
         SetReceiveTimeout(idleTimeout);
 
@@ -52,8 +54,8 @@ public sealed class DeliveryWorker : ReceiveActor
         });
     }
 
-    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null) =>
-        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout, latencies));
+    public static Props Props(FirewallOptions firewall, Func<string, Stream> openBody, TimeSpan idleTimeout, LatencyBook? latencies = null, Health.TokenBucket? connectionRate = null) =>
+        Akka.Actor.Props.Create(() => new DeliveryWorker(firewall, openBody, idleTimeout, latencies, connectionRate));
 
     // A crash mid-job must not lose the job: report it as a local failure so it is placed again.
     protected override void PreRestart(Exception reason, object message)

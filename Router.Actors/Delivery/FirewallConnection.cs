@@ -29,21 +29,32 @@ public sealed class FirewallConnection : IAsyncDisposable
     private readonly FirewallSessionOpener _opener;
     private readonly LatencyBook _latencies;
     private readonly bool _judged;
+    // Sessions for parts whose connector demands stronger TLS than the firewall's own (RouteTls), made when first needed.
+    private readonly Dictionary<FirewallTls, FirewallSessionOpener> _strongerOpeners = [];
+    // The TLS mode the open session was set up with: a part that needs more does not travel on it.
+    private FirewallTls _sessionTls;
     private (MimeMessage Message, RawMessagePart Part)? _raw;
     private RelaySmtpClient? _client;
     private Socket? _socket;
+
+    // max-connection-rate: shared by the firewall's workers; null when unlimited (and for probes).
+    private readonly Health.TokenBucket? _connectionRate;
+    // Transactions on the open session, for max-messages-per-connection.
+    private int _sessionMessages;
 
     /// <param name="latencies">The firewall's latency history, shared by its connections and probe; a fresh one when not given.</param>
     /// <param name="judged">
     /// True for delivery: a wait before any data is sent that runs far past the history is given up and the job
     /// hedged elsewhere. False for the health probe: only the fixed timeouts apply (latencies are still recorded).
     /// </param>
-    public FirewallConnection(FirewallOptions firewall, LatencyBook? latencies = null, bool judged = true)
+    /// <param name="connectionRate">The firewall's <c>max-connection-rate</c> bucket; null when unlimited.</param>
+    public FirewallConnection(FirewallOptions firewall, LatencyBook? latencies = null, bool judged = true, Health.TokenBucket? connectionRate = null)
     {
         _firewall = firewall;
         _latencies = latencies ?? new LatencyBook(firewall.Latency);
         _judged = judged;
         _opener = new FirewallSessionOpener(firewall, _latencies, judged);
+        _connectionRate = connectionRate;
     }
 
     public bool IsConnected => _client?.IsConnected == true;
@@ -70,12 +81,18 @@ public sealed class FirewallConnection : IAsyncDisposable
             // closed it (EOF/RST) or timed it out with a 421: do not send a message into it.
             if (IsConnected && _socket is { } socket && socket.Poll(0, SelectMode.SelectRead))
                 await DropAsync().ConfigureAwait(false);
+            // A session set up with weaker TLS than this part's route demands is closed; a new one is opened for it.
+            if (IsConnected && _sessionTls < TlsFor(job) && !(TlsFor(job) == FirewallTls.Required && IsSecure))
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
             var reused = IsConnected;
             var result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
             // A pooled connection the firewall closed while idle fails on its first command. That
             // says nothing about the firewall or the message: try once more on a fresh connection.
             if (reused && !result.DataSent && result.Outcome is AttemptOutcome.ConnectionLost or AttemptOutcome.ServiceClosing)
                 result = await TryDeliverAsync(job, body, cancellationToken).ConfigureAwait(false);
+            // max-messages-per-connection: the session has carried its share; the next job opens a new one.
+            if (IsConnected && _firewall.MaxMessagesPerConnection is { } limit && ++_sessionMessages >= limit)
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
             return result;
         }
     }
@@ -86,6 +103,9 @@ public sealed class FirewallConnection : IAsyncDisposable
         {
             try
             {
+                // max-connection-rate: wait for a token before opening a connection (the wait is abandoned with the attempt).
+                if (_connectionRate is { } rate)
+                    await rate.TakeAsync(cancellationToken).ConfigureAwait(false);
                 var failure = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                     return failure;
@@ -98,7 +118,11 @@ public sealed class FirewallConnection : IAsyncDisposable
         }
 
         var client = _client!;
-        if (InternationalDelivery.Refuse(job, FirewallCapabilities.From(client.Capabilities, client.MaxSize), _firewall.Id) is { } refused)
+        // What the firewall's EHLO (after STARTTLS) lacks is found before anything is sent: the job goes back to be
+        // placed where it is offered (REQUIRETLS counts only on a verified session, tls = verify).
+        var offered = ExtensionRequirements.Offered(FirewallCapabilities.From(client.Capabilities, client.MaxSize),
+            verifiedTls: _firewall.Tls == FirewallTls.Verify && client.IsSecure);
+        if (ExtensionRequirements.Refuse(job, offered, _firewall.Id) is { } refused)
             return refused;
         var (message, part) = _raw ??= RawMessagePart.Wrap(body);
         part.Use(body);
@@ -107,6 +131,8 @@ public sealed class FirewallConnection : IAsyncDisposable
 
         var recipients = job.Recipients.Select(ToMailbox).ToArray();
         client.BeginTransaction(job);
+        // RFC 8689: REQUIRETLS on MAIL FROM (MailKit adds it only where the EHLO offered it, checked above).
+        client.RequireTLS = job.RequireTls;
         client.MessageSize = body.Length;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_firewall.CommandTimeout * 2 + _firewall.DataTimeout);
@@ -195,8 +221,28 @@ public sealed class FirewallConnection : IAsyncDisposable
     private async Task<DeliveryResult?> ConnectAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         await DropAsync().ConfigureAwait(false);
-        var (outcome, code, detail, hedged) = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return outcome is null ? null : DeliveryResult.ForAll(job, outcome.Value, code, detail) with { Hedged = hedged };
+        var tls = TlsFor(job);
+        var (outcome, code, detail, hedged) = await OpenAsync(tls, cancellationToken).ConfigureAwait(false);
+        if (outcome is null)
+            return null;
+        // TLS the firewall itself is not set to need failed: the route's policy, not the firewall's health (Postfix
+        // defers such mail the same way). Its other connectors keep using it.
+        if (outcome == AttemptOutcome.TlsFailed && tls > _firewall.Tls)
+            return DeliveryResult.ForAll(job, AttemptOutcome.RouteTlsFailed, 0,
+                $"the connector demands tls {tls.ToString().ToLowerInvariant()}, which {_firewall.Id} did not give: {detail}");
+        return DeliveryResult.ForAll(job, outcome.Value, code, detail) with { Hedged = hedged };
+    }
+
+    /// <summary>The TLS a part needs: its connector's demand when that is stronger than the firewall's own <c>tls</c>.</summary>
+    private FirewallTls TlsFor(DeliveryJob job)
+    {
+        var route = job.Tls switch
+        {
+            RouteTls.Verify => FirewallTls.Verify,
+            RouteTls.Required => FirewallTls.Required,
+            _ => FirewallTls.None,
+        };
+        return route > _firewall.Tls ? route : _firewall.Tls;
     }
 
     /// <summary>
@@ -204,13 +250,21 @@ public sealed class FirewallConnection : IAsyncDisposable
     /// health probe opens its sessions here too.
     /// </summary>
     /// <remarks><c>Hedged</c>: a step was given up at the firewall's learnt threshold, short of its fixed timeout.</remarks>
-    internal async Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(CancellationToken cancellationToken)
+    internal Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(_firewall.Tls, cancellationToken);
+
+    private async Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(FirewallTls tls, CancellationToken cancellationToken)
     {
-        var (outcome, code, detail, client, socket, hedged) = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var opener = tls <= _firewall.Tls ? _opener
+            : _strongerOpeners.TryGetValue(tls, out var stronger) ? stronger
+            : _strongerOpeners[tls] = new FirewallSessionOpener(_firewall with { Tls = tls }, _latencies, _judged);
+        var (outcome, code, detail, client, socket, hedged) = await opener.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is null)
         {
             _client = client;
             _socket = socket;
+            _sessionTls = tls <= _firewall.Tls ? _firewall.Tls : tls;
+            _sessionMessages = 0;
         }
 
         return (outcome, code, detail, hedged);

@@ -5,10 +5,11 @@ namespace Router.Actors.Delivery;
 
 /// <summary>
 /// RFC 6531 §3.2: an internationalised message (a UTF-8 address or header) is never handed to a
-/// server that does not offer SMTPUTF8, and never downgraded. Its recipients fail permanently,
-/// so the bounce path sends the sender a DSN: 5.6.7 when an envelope address is non-ASCII
-/// ("non-ASCII addresses not permitted for that sender/recipient"), 5.6.9 when only headers are
-/// ("UTF-8 header message cannot be transferred to one or more recipients"), RFC 6531 §3.7.5.
+/// server that does not offer SMTPUTF8, and never downgraded. When no firewall of its route offers
+/// SMTPUTF8 its recipients fail permanently, so the bounce path sends the sender a DSN: 5.6.7 when
+/// an envelope address is non-ASCII ("non-ASCII addresses not permitted for that
+/// sender/recipient"), 5.6.9 when only headers are ("UTF-8 header message cannot be transferred to
+/// one or more recipients"), RFC 6531 §3.7.5 and RFC 6531 §4.
 /// </summary>
 public static class InternationalDelivery
 {
@@ -19,13 +20,7 @@ public static class InternationalDelivery
 
     public const string Utf8HeaderStatus = "5.6.9";
 
-    /// <summary>The result that fails <paramref name="job"/> on a firewall offering <paramref name="offered"/>, or null when it may go there.</summary>
-    public static DeliveryResult? Refuse(DeliveryJob job, FirewallCapabilities offered, string firewall)
-    {
-        if (!job.Smtputf8 || offered.Smtputf8)
-            return null;
-        var status = !Ascii.IsValid(job.Sender) || job.Recipients.Any(r => !Ascii.IsValid(r)) ? NonAsciiAddressStatus : Utf8HeaderStatus;
-        var detail = $"{MailboxNameNotAllowed} {status} {firewall} does not offer SMTPUTF8; an internationalised message is not downgraded (RFC 6531)";
-        return DeliveryResult.ForAll(job, AttemptOutcome.PermanentRejection, MailboxNameNotAllowed, detail);
-    }
+    /// <summary>The RFC 3463 status for a message of <paramref name="sender"/> to <paramref name="recipients"/> that cannot go on without SMTPUTF8.</summary>
+    public static string StatusOf(string sender, IEnumerable<string> recipients) =>
+        !Ascii.IsValid(sender) || recipients.Any(r => !Ascii.IsValid(r)) ? NonAsciiAddressStatus : Utf8HeaderStatus;
 }

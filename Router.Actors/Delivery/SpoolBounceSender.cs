@@ -44,7 +44,8 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
                 f.RemoteMta is { } id ? firewallHost(id) ?? id : null,
                 LastAttempt: now,
                 willRetryUntil)).ToArray(),
-            string.Equals(original.Envelope.Return, "FULL", StringComparison.OrdinalIgnoreCase) ? DsnReturn.Full : DsnReturn.Headers);
+            // The report travels without REQUIRETLS (it has the null sender): the body of a message that asked for it stays out.
+            string.Equals(original.Envelope.Return, "FULL", StringComparison.OrdinalIgnoreCase) && !original.Envelope.RequireTls ? DsnReturn.Full : DsnReturn.Headers);
 
         byte[] dsn;
         await using (var body = spool.OpenBody(original.QueueId))
@@ -52,14 +53,16 @@ public sealed class SpoolBounceSender(MessageSpool spool, Action<MessageSpooled>
 
         // The report of an internationalised message is one too when it goes to a UTF-8 sender or carries UTF-8 in its own headers.
         var smtputf8 = original.Envelope.Smtputf8 && InternationalMail.Needs(string.Empty, [original.Envelope.Sender], new ReadOnlySequence<byte>(dsn));
+        var queueId = spool.NewQueueId();
+        var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now, utf8: smtputf8);
+        // A report that returns 8-bit headers or content needs 8BITMIME like any message (RFC 6152).
         var envelope = new Envelope(string.Empty, [original.Envelope.Sender], now, string.Empty, hostname)
         {
             Smtputf8 = smtputf8,
+            EightBit = EightBitContent.Has(new ReadOnlySequence<byte>(dsn)) || EightBitContent.Has(new ReadOnlySequence<byte>(received)),
             // The DSN's own spans (its routing and delivery) join the original's trace, under this span.
             TraceParent = MessageTracing.TraceParentOf(span),
         };
-        var queueId = spool.NewQueueId();
-        var received = ReceivedHeader.Build("localhost", null, hostname, queueId, original.Envelope.Sender, now, utf8: smtputf8);
         var spooled = await spool.AcceptAsync(queueId, envelope, received, new ReadOnlySequence<byte>(dsn)).ConfigureAwait(false);
         Track(original, failed, action, spooled, dsn, now);
         route(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));

@@ -22,7 +22,14 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         private Tick() { }
     }
 
-    private sealed record ProbeFinished(bool Succeeded, string Detail, FirewallCapabilities? Capabilities = null);
+    // max-message-rate: the bucket had no token; this comes when it has one.
+    private sealed class RateDue
+    {
+        public static readonly RateDue Instance = new();
+        private RateDue() { }
+    }
+
+        private sealed record ProbeFinished(bool Succeeded, string Detail, FirewallCapabilities? Capabilities = null);
 
     /// <summary>How often time-driven health changes (open time over, probes, slow start) are checked.</summary>
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
@@ -53,6 +60,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     private long _failed;
     private long _hedged;
     private FirewallCapabilities? _capabilities;
+    // Sending limits (max-message-rate, max-connection-rate), per node; null when unlimited.
+    private readonly TokenBucket? _messageRate;
+    private readonly TokenBucket? _connectionRate;
 
     public FirewallActor(FirewallOptions firewall, IReadOnlyList<string> connectorIds, string node, Func<string, Stream> openBody, int poisonAfter, TimeProvider clock)
     {
@@ -67,6 +77,8 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _health = FirewallHealth.Initial(clock.GetUtcNow());
         _latencies = new LatencyBook(firewall.Latency);
         _lastProbe = clock.GetUtcNow();
+        _messageRate = firewall.MaxMessageRate is { } messages ? new TokenBucket(messages, clock) : null;
+        _connectionRate = firewall.MaxConnectionRate is { } connections ? new TokenBucket(connections, clock) : null;
 
         Receive<SubscribeFirewall>(_ =>
         {
@@ -78,6 +90,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         Receive<DeliverJob>(OnDeliver);
         Receive<DeliveryWorker.Finished>(OnFinished);
         Receive<Tick>(_ => OnTick());
+        Receive<RateDue>(_ => Dispatch());
         Receive<ProbeFinished>(OnProbeFinished);
         Receive<FirewallCommand>(OnCommand);
         Receive<GetFirewallSnapshot>(_ => Sender.Tell(Snapshot()));
@@ -91,7 +104,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         for (var i = 1; i <= _firewall.MaxConnections; i++)
-            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies), $"worker-{i}"));
+            _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies, _connectionRate), $"worker-{i}"));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
@@ -120,6 +133,9 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         if (!_busy.Remove(Sender, out var work))
             return;
         _capabilities = finished.Capabilities ?? _capabilities;
+        // What the session offered reaches the connectors before this attempt's outcome does: a job sent back for
+        // an extension this firewall lacks is placed again with that known.
+        PublishStatusIfChanged();
         _idle.Push(Sender);
         var result = finished.Result;
         if (result.Recipients.Any(r => r.Delivered))
@@ -208,6 +224,7 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _probing = false;
         _lastProbe = _clock.GetUtcNow();
         _capabilities = probe.Capabilities ?? _capabilities;
+        PublishStatusIfChanged();
         if (!probe.Succeeded)
             _log.Debug("Probe of {Firewall} failed: {Detail}", _firewall.Id, probe.Detail);
         Apply(_health.OnProbe(probe.Succeeded, probe.Detail, _lastProbe, _policy));
@@ -283,6 +300,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         var capacity = _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy);
         while (_queue.Count > 0 && _idle.Count > 0 && _busy.Count < capacity)
         {
+            if (_messageRate is { } rate && !rate.TryTake(out var wait))
+            {
+                Timers.StartSingleTimer("rate", RateDue.Instance, wait);
+                return;
+            }
             var work = _queue.First!.Value;
             _queue.RemoveFirst();
             var worker = _idle.Pop();
@@ -295,7 +317,11 @@ public sealed class FirewallActor : ReceiveActor, IWithTimers
         _firewall.Id,
         _health.State.ToString().ToLowerInvariant(),
         _health.AcceptsWork,
-        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy));
+        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy))
+    {
+        Offers = _capabilities is { } offered ? ExtensionRequirements.Offered(offered, verifiedTls: _firewall.Tls == FirewallTls.Verify) : null,
+        Weight = _firewall.Weight,
+    };
 
     private void PublishStatusIfChanged()
     {

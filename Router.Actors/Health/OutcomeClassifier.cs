@@ -31,6 +31,10 @@ public static class OutcomeClassifier
     /// </summary>
     public static bool IsFirewallFault(DeliveryResult result) => Classify(result) == AttemptClass.FirewallFailure;
 
-    /// <summary>The job should be placed again at once, elsewhere: the firewall failed it, or it was abandoned when the firewall tripped.</summary>
-    public static bool PlaceElsewhereNow(DeliveryResult result) => result.Outcome == AttemptOutcome.Aborted || IsFirewallFault(result);
+    /// <summary>
+    /// The job should be placed again at once, elsewhere: the firewall failed it, it was abandoned when the firewall
+    /// tripped, or the firewall turned out to lack an extension the job needs.
+    /// </summary>
+    public static bool PlaceElsewhereNow(DeliveryResult result) =>
+        result.Outcome is AttemptOutcome.Aborted or AttemptOutcome.ExtensionNotOffered || IsFirewallFault(result);
 }

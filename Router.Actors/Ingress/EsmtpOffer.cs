@@ -7,4 +7,6 @@ namespace Router.Actors.Ingress;
 /// </summary>
 /// <param name="MaxMessageSize">The SIZE the EHLO reply announces.</param>
 /// <param name="Auth">AUTH is offered to this session, or it has authenticated: the MAIL AUTH= parameter is known (RFC 4954 §5).</param>
-public sealed record EsmtpOffer(long MaxMessageSize, bool Auth);
+/// <param name="RequireTls">REQUIRETLS is offered (RFC 8689): the listener has a STARTTLS certificate.</param>
+/// <param name="Secure">The session runs over TLS: only then is MAIL ... REQUIRETLS taken.</param>
+public sealed record EsmtpOffer(long MaxMessageSize, bool Auth, bool RequireTls = false, bool Secure = false);

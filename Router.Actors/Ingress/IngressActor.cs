@@ -197,7 +197,8 @@ public sealed class IngressActor : ReceiveActor, IWithTimers
         _telemetry.Metrics.ObserveSmtpSessions(() => listeners.OpenSessions);
         server.SessionCreated += (_, e) => security.Attach(e.Context);
         server.SessionCreated += (_, e) => SessionState.Of(e.Context).Offer =
-            () => new EsmtpOffer(_smtp.MaxMessageSize, security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated);
+            () => new EsmtpOffer(_smtp.MaxMessageSize, security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated,
+                RequireTls: e.Context.EndpointDefinition.CertificateFactory is not null, Secure: e.Context.Pipe?.IsSecure == true);
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command, SessionState.Of(e.Context));
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);

@@ -6,7 +6,7 @@ namespace Router.Actors.Ingress;
 /// Strict MAIL and RCPT parameters: each must belong to an extension the session's EHLO reply
 /// offers (<see cref="EsmtpOffer"/>) and be well formed, otherwise the command is refused with
 /// <see cref="ParameterReplies"/> and does not run. Accepting a parameter silently would promise
-/// what the router does not do (BODY=BINARYMIME, REQUIRETLS).
+/// what the router does not do (BODY=BINARYMIME, REQUIRETLS where it cannot be honoured).
 /// </summary>
 public static class ParameterPolicy
 {
@@ -76,8 +76,15 @@ public static class ParameterPolicy
                 return value is not null && (value == "<>" || (value.Length > 0 && IsXtext(value)))
                     ? null
                     : ParameterReplies.Malformed(keyword, "expected AUTH=<> or AUTH=<xtext mailbox>");
+            case "REQUIRETLS":
+                // RFC 8689: a keyword without a value, offered where STARTTLS is, and taken on a TLS session only.
+                if (!offer.RequireTls)
+                    return ParameterReplies.NotOffered(keyword);
+                if (value is not null)
+                    return ParameterReplies.Malformed(keyword, "REQUIRETLS takes no value");
+                return offer.Secure ? null : ParameterReplies.RequireTlsNeedsTls;
             default:
-                // REQUIRETLS, MT-PRIORITY, FOO=BAR...: nothing the EHLO reply offers.
+                // MT-PRIORITY, FOO=BAR...: nothing the EHLO reply offers.
                 return ParameterReplies.NotOffered(keyword);
         }
     }

@@ -27,6 +27,13 @@ public static class ParameterReplies
     public static readonly SmtpResponse BinaryMimeNotOffered =
         new(ParametersNotImplemented, $"{InvalidArguments} BODY=BINARYMIME is not supported here");
 
+    /// <summary>
+    /// MAIL ... REQUIRETLS on a session without TLS: RFC 8689 has the parameter sent only over TLS. RFC 3207's
+    /// 530 "Must issue a STARTTLS command first" with RFC 3463's 5.7.0.
+    /// </summary>
+    public static readonly SmtpResponse RequireTlsNeedsTls =
+        new((SmtpReplyCode)530, "5.7.0 REQUIRETLS needs a TLS session: issue STARTTLS first");
+
     /// <summary>RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-").</summary>
     public static SmtpResponse BadKeyword(string keyword) =>
         new(SyntaxErrorInParameters, $"{InvalidArguments} Bad parameter keyword \"{keyword}\"");

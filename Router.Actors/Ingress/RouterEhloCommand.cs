@@ -8,6 +8,7 @@ namespace Router.Actors.Ingress;
 /// ENHANCEDSTATUSCODES and DSN, and would advertise the library's internal size limit rather than
 /// ours. SMTPUTF8 (RFC 6531) is offered: the router takes UTF-8 addresses with it, routes on the
 /// A-label form and hands such mail only to a firewall that offers SMTPUTF8 too (a DSN otherwise).
+/// REQUIRETLS (RFC 8689) is offered where STARTTLS is configured, after STARTTLS.
 /// Each MAIL and RCPT parameter is checked against this list (<see cref="ParameterPolicy"/>).
 /// </summary>
 internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : EhloCommand(domainOrAddress)
@@ -24,6 +25,10 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
         yield return $"SIZE {maxMessageSize}";
         if (context.Pipe.IsSecure == false && context.EndpointDefinition.CertificateFactory != null)
             yield return "STARTTLS";
+        // RFC 8689: offered where STARTTLS is configured, once the session runs over TLS (as Exim does): MAIL ... REQUIRETLS
+        // is taken on a TLS session only, and such mail goes on only over verified TLS to a firewall that offers it.
+        if (context.Pipe.IsSecure && context.EndpointDefinition.CertificateFactory != null)
+            yield return "REQUIRETLS";
         if (offersAuth?.Invoke(context) == true)
             yield return "AUTH PLAIN LOGIN";
     }

@@ -55,6 +55,9 @@ internal sealed class SessionState
     /// <summary>The transaction's MAIL carried SMTPUTF8 (RFC 6531 §3.4).</summary>
     public bool Smtputf8 => Mail is { } mail && mail.Parameters.Any(p => p.Keyword.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The transaction's MAIL carried REQUIRETLS (RFC 8689), which is taken on a TLS session only.</summary>
+    public bool RequireTls => Mail is { } mail && mail.Parameters.Any(p => p.Keyword.Equals("REQUIRETLS", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The accepted recipients of the current transaction, in order, as the client wrote them.</summary>
     public List<string> AcceptedRecipients { get; } = [];
 

@@ -69,6 +69,13 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             var queueId = spool.NewQueueId();
             var received = ReceivedHeader.Build(session.Helo, client, hostname, queueId, recipients.Length == 1 ? recipients[0] : null, now,
                 ReceivedHeader.Protocol(context.Pipe.IsSecure, context.Authentication.IsAuthenticated, session.Smtputf8), envelope.Smtputf8);
+            envelope = envelope with
+            {
+                // RFC 6152: 8-bit bytes (declared with BODY=8BITMIME or not) go only to a firewall that offers 8BITMIME.
+                EightBit = EightBitContent.Has(buffer) || EightBitContent.Has(new ReadOnlySequence<byte>(received)),
+                // RFC 8689 §4.1: the message is tagged as needing REQUIRETLS (the parameter is taken over TLS only).
+                RequireTls = session.RequireTls && context.Pipe.IsSecure,
+            };
 
             // Not cancellable: the spool reads the client's buffer until the write is durable, and a
             // half-abandoned write must not be acknowledged or lost track of.

@@ -7,8 +7,12 @@ namespace Router.Actors.Routing;
 /// (Exchange 2003 routing-group connector semantics): the most specific matching address space
 /// wins (exact domain, then <c>*.suffix</c> with the longest suffix first, then <c>*</c>), and among
 /// equally specific ones the lowest cost. Connectors that match with the same pattern and cost form
-/// one tier and share the load; the later tiers are the fallback when a whole tier is down.
-/// Immutable and thread-safe; results are cached because this is asked once per recipient.
+/// one tier and share the load; the later tiers of the same pattern are the fallback when a whole
+/// tier is down. Mail is pinned to the most specific matching pattern: the tiers of a less specific
+/// one follow only when every connector of the pattern before says <c>fallback = on</c>
+/// (<see cref="ConnectorPolicy.Fallback"/>). A connector whose restrictions refuse a message (size,
+/// sender) is left out for it before any of this, as Exchange 2019 leaves it out of connector selection.
+/// Immutable and thread-safe; results without restrictions are cached because this is asked once per recipient.
 /// </summary>
 public sealed class AddressSpaceTable
 {
@@ -18,9 +22,14 @@ public sealed class AddressSpaceTable
     private static readonly IReadOnlyList<RouteTier> NoRoute = [];
 
     private readonly Entry[] _entries;
+    private readonly IReadOnlyDictionary<string, ConnectorPolicy> _policies;
+    private readonly bool _restricts;
     private readonly ConcurrentDictionary<string, IReadOnlyList<RouteTier>> _cache = new(StringComparer.Ordinal);
 
-    public AddressSpaceTable(IEnumerable<(string ConnectorId, IReadOnlyList<AddressSpace> Spaces)> connectors)
+    /// <param name="policies">Each connector's policy; a connector missing here gets <see cref="ConnectorPolicy.Default"/> (pinned, no limits).</param>
+    public AddressSpaceTable(
+        IEnumerable<(string ConnectorId, IReadOnlyList<AddressSpace> Spaces)> connectors,
+        IReadOnlyDictionary<string, ConnectorPolicy>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(connectors);
         _entries =
@@ -29,7 +38,12 @@ public sealed class AddressSpaceTable
                from space in connector.Spaces
                select new Entry(connector.ConnectorId, space),
         ];
+        _policies = policies ?? new Dictionary<string, ConnectorPolicy>();
+        _restricts = _policies.Values.Any(p => p.Restricts);
     }
+
+    /// <summary>A connector's policy (<see cref="ConnectorPolicy.Default"/> when none was given).</summary>
+    public ConnectorPolicy PolicyOf(string connector) => _policies.GetValueOrDefault(connector) ?? ConnectorPolicy.Default;
 
     /// <summary>The number of cached resolutions; for tests of the cache bound.</summary>
     internal int CachedDomainCount => _cache.Count;
@@ -51,7 +65,7 @@ public sealed class AddressSpaceTable
             return cached;
         }
 
-        var tiers = Compute(normalized);
+        var tiers = Compute(normalized, null).Tiers;
         if (_cache.Count >= MaxCachedDomains)
         {
             _cache.Clear();
@@ -60,6 +74,33 @@ public sealed class AddressSpaceTable
         _cache.TryAdd(normalized, tiers);
         return tiers;
     }
+
+    /// <summary>
+    /// The tiers for a recipient at <paramref name="domain"/> of a message from <paramref name="sender"/> of
+    /// <paramref name="size"/> bytes: as <see cref="Resolve(string)"/>, without the connectors whose restrictions
+    /// refuse the message. Empty with <paramref name="refused"/> set when connectors matched but all refused it.
+    /// </summary>
+    public IReadOnlyList<RouteTier> Resolve(string domain, string sender, long size, out Restriction? refused)
+    {
+        refused = null;
+        if (!_restricts)
+            return Resolve(domain);
+        if (!DomainName.TryNormalize(domain, out var normalized, out _))
+            return NoRoute;
+        var resolution = Compute(normalized, (sender, size));
+        refused = resolution.Refused;
+        return resolution.Tiers;
+    }
+
+    /// <summary>
+    /// The tiers as <see cref="Resolve(string, string, long, out Restriction?)"/> gives them, and the rule that cut
+    /// them: the pattern mail is pinned to when less specific matches were left out (null when none were), and
+    /// every connector left out by its restrictions with the reason. For <c>route test</c>.
+    /// </summary>
+    public RouteResolution Explain(string domain, string? sender = null, long? size = null) =>
+        DomainName.TryNormalize(domain, out var normalized, out _)
+            ? Compute(normalized, sender is null && size is null ? null : (sender ?? string.Empty, size ?? 0))
+            : new RouteResolution(NoRoute, null, null, []);
 
     /// <summary>
     /// The comparable form of a domain: trimmed, no trailing dot, lower-case, IDN labels in punycode;
@@ -100,12 +141,34 @@ public sealed class AddressSpaceTable
             .ThenBy(e => e.Space.Cost)
             .ToList();
 
-    private IReadOnlyList<RouteTier> Compute(string normalized)
+    private RouteResolution Compute(string normalized, (string Sender, long Size)? message)
     {
         var matches = MatchingEntries(normalized);
         if (matches.Count == 0)
         {
-            return NoRoute;
+            return new RouteResolution(NoRoute, null, null, []);
+        }
+
+        // Restrictions first: a connector that will not carry this message is no candidate at all.
+        var excluded = new List<(string Connector, Restriction Why)>();
+        if (message is var (sender, size))
+        {
+            foreach (var connector in matches.Select(e => e.ConnectorId).Distinct(StringComparer.Ordinal))
+            {
+                if (PolicyOf(connector).Refuses(sender, size) is { } why)
+                    excluded.Add((connector, why));
+            }
+            if (excluded.Count > 0)
+            {
+                var refusing = excluded.Select(e => e.Connector).ToHashSet(StringComparer.Ordinal);
+                matches = matches.Where(e => !refusing.Contains(e.ConnectorId)).ToList();
+                if (matches.Count == 0)
+                {
+                    // Size says more than sender when both apply: a smaller message may still go.
+                    var refused = excluded.Any(e => e.Why == Restriction.Size) ? Restriction.Size : Restriction.Sender;
+                    return new RouteResolution(NoRoute, null, refused, excluded);
+                }
+            }
         }
 
         var placed = new HashSet<string>(StringComparer.Ordinal);
@@ -124,7 +187,23 @@ public sealed class AddressSpaceTable
             }
         }
 
-        return tiers;
+        // Pinning: the tiers of a less specific pattern follow only when every connector of the pattern before allows it.
+        var kept = tiers.Count;
+        for (var i = 1; i < tiers.Count; i++)
+        {
+            if (tiers[i].Pattern == tiers[i - 1].Pattern)
+                continue;
+            var previous = tiers[i - 1].Pattern;
+            if (!tiers.Where(t => t.Pattern == previous).SelectMany(t => t.ConnectorIds).All(c => PolicyOf(c).Fallback))
+            {
+                kept = i;
+                break;
+            }
+        }
+
+        return kept == tiers.Count
+            ? new RouteResolution(tiers, null, null, excluded)
+            : new RouteResolution(tiers.Take(kept).ToArray(), tiers[kept - 1].Pattern, null, excluded);
     }
 
     private readonly record struct Entry(string ConnectorId, AddressSpace Space);

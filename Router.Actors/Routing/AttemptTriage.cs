@@ -41,7 +41,10 @@ public static partial class AttemptTriage
             var faulted = job with
             {
                 Attempts = job.Attempts + 1,
-                FirewallFaults = OutcomeClassifier.IsFirewallFault(result) ? job.FirewallFaults + 1 : job.FirewallFaults,
+                // A firewall found to lack an extension the job needs counts too: it bounds the round trips of a job
+                // whose firewalls change their EHLO from one session to the next.
+                FirewallFaults = OutcomeClassifier.IsFirewallFault(result) || result.Outcome == AttemptOutcome.ExtensionNotOffered
+                    ? job.FirewallFaults + 1 : job.FirewallFaults,
             };
             // The same message failed every firewall it met: it is the common factor. It waits for
             // its retry alone, so the firewalls recover.
@@ -74,6 +77,8 @@ public static partial class AttemptTriage
         {
             Attempts = job.Attempts + 1,
             AvoidConnector = connectorId,
+            // A firewall that could not give the TLS the connector demands is passed over next time when the connector has another.
+            AvoidFirewall = result.Outcome == AttemptOutcome.RouteTlsFailed ? firewallId : job.AvoidFirewall,
             FirewallFaults = 0,
             Deferrals = job.Deferrals + 1,
         };

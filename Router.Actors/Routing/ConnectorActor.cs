@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Router.Actors.Delivery;
 using Router.Actors.Observability;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Delivery;
@@ -25,6 +26,9 @@ public sealed class ConnectorActor : ReceiveActor
         public bool AcceptsWork { get; set; }
         public int Capacity { get; set; }
         public int Outstanding { get; set; }
+        // What its last session offered of the extensions a message may need; null until one was opened.
+        public MailExtensions? Offers { get; set; }
+        public int Weight { get; set; } = 1;
         // Jobs beyond the running ones wait at the firewall so a freed connection never idles
         // for a round trip through this actor.
         public int Window => Capacity * 2;
@@ -43,6 +47,7 @@ public sealed class ConnectorActor : ReceiveActor
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, FirewallView> _firewalls;
     private readonly LinkedList<DeliveryJob> _backlog = new();
+    private readonly WeightedRoundRobin _shares = new();
     private bool _usable;
     private long _enqueued;
     private long _duplicatesPossible;
@@ -102,8 +107,12 @@ public sealed class ConnectorActor : ReceiveActor
         if (!_firewalls.TryGetValue(status.FirewallId, out var view))
             return;
         view.Known = true;
+        // The router weighs what the firewalls offer and which take work for mail that needs SMTPUTF8, 8BITMIME or REQUIRETLS.
+        var offerChanged = view.AcceptsWork != status.AcceptsWork || view.Offers != status.Offers;
         view.AcceptsWork = status.AcceptsWork;
         view.Capacity = status.Capacity;
+        view.Offers = status.Offers;
+        view.Weight = status.Weight;
         var usable = _firewalls.Values.Any(f => f.AcceptsWork);
         if (usable != _usable)
         {
@@ -115,8 +124,10 @@ public sealed class ConnectorActor : ReceiveActor
                 ReturnBacklog(_firewalls.Values.All(f => f.Known));
                 return;
             }
-            _router.Tell(new ConnectorStatus(_id, true) { Load = Load });
+            _router.Tell(new ConnectorStatus(_id, true) { Load = Load, Firewalls = Offers() });
         }
+        else if (offerChanged)
+            _router.Tell(new ConnectorStatus(_id, usable) { Load = Load, Firewalls = Offers() });
         Dispatch();
     }
 
@@ -188,7 +199,17 @@ public sealed class ConnectorActor : ReceiveActor
         while (_backlog.Count > 0)
         {
             var job = _backlog.First!.Value;
-            var best = PickFirewall(job.AvoidFirewall) ?? PickFirewall(null);
+            var needs = job.Needs;
+            if (needs != MailExtensions.None && !_firewalls.Values.Any(f => f.AcceptsWork && CapabilityPlacement.Fit(f.Offers, needs) != ExtensionFit.Lacking))
+            {
+                // None of the firewalls that take work offers what it needs: the router places it where one does (the router
+                // heard of these firewalls' offers before this).
+                _backlog.RemoveFirst();
+                _router.Tell(new JobReleased(_id, job, JobRelease.PlaceElsewhere, job,
+                    $"no firewall of connector {_id} that takes work offers {ExtensionRequirements.Keyword(ExtensionRequirements.First(needs))}", Load));
+                continue;
+            }
+            var best = PickFirewall(job.AvoidFirewall, needs) ?? PickFirewall(null, needs);
             if (best is null)
                 return;
             _backlog.RemoveFirst();
@@ -196,6 +217,10 @@ public sealed class ConnectorActor : ReceiveActor
             best.Actor.Tell(new DeliverJob(job));
         }
     }
+
+    /// <summary>Each firewall, whether it takes work and what its last session offered.</summary>
+    private IReadOnlyList<FirewallOffer> Offers() =>
+        _firewalls.Select(f => new FirewallOffer(f.Key, f.Value.AcceptsWork, f.Value.Offers)).ToArray();
 
     /// <summary>Tells the router this connector is down, with the waiting jobs when <paramref name="withBacklog"/>.</summary>
     private void ReturnBacklog(bool withBacklog)
@@ -206,21 +231,34 @@ public sealed class ConnectorActor : ReceiveActor
             jobs = _backlog.ToArray();
             _backlog.Clear();
         }
-        _router.Tell(new ConnectorStatus(_id, false) { Returned = jobs, Load = Load });
+        _router.Tell(new ConnectorStatus(_id, false) { Returned = jobs, Load = Load, Firewalls = Offers() });
     }
 
-    /// <summary>The firewall with the most free room in its window, other than <paramref name="avoid"/>.</summary>
-    private FirewallView? PickFirewall(string? avoid)
+    /// <summary>
+    /// Among the firewalls with free room in their window, other than <paramref name="avoid"/>, the next by their
+    /// weights (smooth weighted round robin: each gets its <c>weight</c>'s share of the jobs); for a job that needs
+    /// extensions, only among those known to offer them if there are any, else those not known yet, never one known
+    /// to lack them.
+    /// </summary>
+    private FirewallView? PickFirewall(string? avoid, MailExtensions needs)
     {
-        FirewallView? best = null;
+        var candidates = new List<(string, int)>(_firewalls.Count);
+        var bestFit = ExtensionFit.Lacking;
         foreach (var (id, view) in _firewalls)
         {
             if (id == avoid || !view.AcceptsWork || view.Outstanding >= view.Window)
                 continue;
-            if (best is null || view.Window - view.Outstanding > best.Window - best.Outstanding)
-                best = view;
+            var fit = needs == MailExtensions.None ? ExtensionFit.Offered : CapabilityPlacement.Fit(view.Offers, needs);
+            if (fit == ExtensionFit.Lacking || fit < bestFit)
+                continue;
+            if (fit > bestFit)
+            {
+                candidates.Clear();
+                bestFit = fit;
+            }
+            candidates.Add((id, view.Weight));
         }
-        return best;
+        return _shares.Next(candidates) is { } next ? _firewalls[next] : null;
     }
 
     /// <summary>The attempt's line in the tracking log: how the transaction ended and what the firewall said.</summary>

@@ -14,13 +14,29 @@ public static class MessageSplitter
     /// the message was accepted) come back in <paramref name="unroutable"/>.
     /// </summary>
     public static IReadOnlyList<(DeliveryJob Job, RoutePlan Plan)> Split(
-        MessageSpooled message, AddressSpaceTable table, out IReadOnlyList<int> unroutable)
+        MessageSpooled message, AddressSpaceTable table, out IReadOnlyList<int> unroutable) =>
+        Split(message, table, out unroutable, out _);
+
+    /// <summary>
+    /// As above; recipients whose matching connectors all refuse the message (its size, its sender) come back in
+    /// <paramref name="refused"/> with the status their bounce carries: 5.3.4 for size, 5.7.1 for the sender.
+    /// </summary>
+    public static IReadOnlyList<(DeliveryJob Job, RoutePlan Plan)> Split(
+        MessageSpooled message, AddressSpaceTable table, out IReadOnlyList<int> unroutable, out IReadOnlyList<FailedRecipient> refused)
     {
         var groups = new Dictionary<string, (RoutePlan Plan, List<int> Indexes)>(StringComparer.Ordinal);
         var noRoute = new List<int>();
+        var restricted = new List<FailedRecipient>();
         foreach (var index in message.PendingRecipients)
         {
-            var tiers = table.Resolve(AddressSpaceTable.DomainOf(message.Envelope.Recipients[index]));
+            var tiers = table.Resolve(AddressSpaceTable.DomainOf(message.Envelope.Recipients[index]), message.Envelope.Sender, message.Length, out var why);
+            if (why is { } restriction)
+            {
+                restricted.Add(restriction == Restriction.Size
+                    ? new FailedRecipient(index, "5.3.4", $"message too big for every connector that carries mail to this domain ({message.Length} bytes)", null)
+                    : new FailedRecipient(index, "5.7.1", "no connector that carries mail to this domain takes mail from this sender", null));
+                continue;
+            }
             if (tiers.Count == 0)
             {
                 noRoute.Add(index);
@@ -33,6 +49,7 @@ public static class MessageSplitter
         }
 
         unroutable = noRoute;
+        refused = restricted;
         return groups.Values
             .Select(g => (new DeliveryJob(
                 message.QueueId,
@@ -51,6 +68,8 @@ public static class MessageSplitter
                 Handovers = message.Envelope.Handovers,
                 Smtputf8 = message.Envelope.Smtputf8,
                 TraceParent = message.Envelope.TraceParent,
+                EightBit = message.Envelope.EightBit,
+                RequireTls = message.Envelope.RequireTls,
             }, g.Plan))
             .ToArray();
     }

@@ -2,13 +2,32 @@ namespace Router.Actors.Routing;
 
 /// <summary>
 /// What operators decided about routing, in force until they undo it and kept across restarts
-/// (<see cref="OperatorState"/>): suspended connectors and firewall redirects. Pure.
+/// (<see cref="OperatorState"/>): suspended connectors, firewall redirects and holds. Pure.
 /// </summary>
 /// <param name="firewallConnectors">For each firewall, the connectors that deliver through it.</param>
 public sealed class OperatorOverrides(OperatorState state, IReadOnlyDictionary<string, IReadOnlyList<string>> firewallConnectors)
 {
     private readonly HashSet<string> _suspended = new(state.SuspendedConnectors, StringComparer.Ordinal);
     private readonly Dictionary<string, string> _redirects = new(state.Redirects, StringComparer.Ordinal);
+    private readonly HashSet<string> _heldMessages = new(state.HeldMessages, StringComparer.Ordinal);
+    private readonly HashSet<string> _heldConnectors = new(state.HeldConnectors, StringComparer.Ordinal);
+
+    /// <summary>All outbound mail paused (<c>outbound pause</c>).</summary>
+    public bool OutboundPaused { get; set; } = state.OutboundPaused;
+
+    public IReadOnlyCollection<string> HeldMessages => _heldMessages;
+
+    public IReadOnlyCollection<string> HeldConnectors => _heldConnectors;
+
+    public bool IsMessageHeld(string queueId) => _heldMessages.Contains(queueId);
+
+    public bool IsConnectorHeld(string connector) => _heldConnectors.Contains(connector);
+
+    /// <summary>True when that changed anything.</summary>
+    public bool HoldMessage(string queueId, bool hold) => hold ? _heldMessages.Add(queueId) : _heldMessages.Remove(queueId);
+
+    /// <summary>True when that changed anything.</summary>
+    public bool HoldConnector(string connector, bool hold) => hold ? _heldConnectors.Add(connector) : _heldConnectors.Remove(connector);
 
     public IReadOnlyCollection<string> Suspended => _suspended;
 
@@ -51,5 +70,8 @@ public sealed class OperatorOverrides(OperatorState state, IReadOnlyDictionary<s
     public OperatorState ToState() => new(_suspended.Order(StringComparer.Ordinal).ToArray())
     {
         Redirects = new Dictionary<string, string>(_redirects),
+        HeldMessages = _heldMessages.Order(StringComparer.Ordinal).ToArray(),
+        HeldConnectors = _heldConnectors.Order(StringComparer.Ordinal).ToArray(),
+        OutboundPaused = OutboundPaused,
     };
 }

@@ -7,7 +7,11 @@ using Router.Messages.Routing;
 namespace Router.Actors.Routing;
 
 /// <summary>The path a part takes now: a local connector (null: none is usable), or a peer instead.</summary>
-public sealed record PathChoice(string? Connector, Handover? Handover);
+public sealed record PathChoice(string? Connector, Handover? Handover)
+{
+    /// <summary>Set when no firewall of any allowed tier offers an extension the part needs: its recipients fail.</summary>
+    public FailedRecipientReason? Failure { get; init; }
+}
 
 /// <summary>
 /// Chooses the path of a part from the routing actor's view: the address-space tiers of its route,
@@ -23,6 +27,9 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     private SpillOverSettings? _spill;
 
     public ConnectorLoads Loads { get; } = new();
+
+    /// <summary>What each connector's firewalls offer, for parts that need SMTPUTF8, 8BITMIME or REQUIRETLS.</summary>
+    public CapabilityPlacement Capabilities { get; } = new();
 
     public OperatorOverrides Operator { get; private set; } = overrides;
 
@@ -64,7 +71,7 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     public IReadOnlyList<RouteTier> TiersOf(DeliveryJob job)
     {
         if (!_plans.TryGetValue(job.RouteKey, out var tiers))
-            _plans[job.RouteKey] = tiers = table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]));
+            _plans[job.RouteKey] = tiers = table.Resolve(AddressSpaceTable.DomainOf(job.Recipients[0]), job.Sender, job.Length, out _);
         return tiers;
     }
 
@@ -75,7 +82,10 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
     public PathChoice Choose(DeliveryJob job, DateTimeOffset now)
     {
         var tiers = TiersOf(job);
-        var (picked, target) = Decide(tiers, job.AvoidConnector);
+        var fit = Capabilities.Narrow(job, tiers, IsUsable);
+        if (fit.Failure is { } failure)
+            return new PathChoice(null, null) { Failure = failure };
+        var (picked, target) = Decide(fit.Tiers, job.AvoidConnector);
         return SpillFor(job.Handovers, tiers, picked, now) is { } handover ? new PathChoice(null, handover) : new PathChoice(target, null);
     }
 

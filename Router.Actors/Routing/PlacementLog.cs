@@ -117,6 +117,9 @@ public sealed class PlacementLog(EventStream events, RouterTelemetry telemetry, 
         HandBackReason.FirewallRedirected => $"operator: redirected to {redirectTo}",
         HandBackReason.MessageDeleted => "operator: message deleted",
         HandBackReason.NodeLeaving => "operator: node leaving",
+        HandBackReason.MessageHeld => "operator: message held",
+        HandBackReason.ConnectorHeld => "operator: connector held",
+        HandBackReason.OutboundPaused => "operator: outbound paused",
         _ => reason.ToString(),
     };
 }

@@ -14,18 +14,22 @@ public enum PlacementState
 
     /// <summary>On its way to a peer node (spill-over or a leaving node).</summary>
     HandingOver,
+
+    /// <summary>Held by an operator (the message, its connector, or all outbound mail): not sent until released.</summary>
+    Held,
 }
 
 /// <summary>The operator-facing names of <see cref="PlacementState"/> (the admin API's and the client's "state").</summary>
 public static class PlacementStateNames
 {
-    /// <summary>queued, deferred, parked, handing-over.</summary>
+    /// <summary>queued, deferred, parked, handing-over, held.</summary>
     public static string Name(this PlacementState state) => state switch
     {
         PlacementState.Queued => "queued",
         PlacementState.Deferred => "deferred",
         PlacementState.Parked => "parked",
         PlacementState.HandingOver => "handing-over",
+        PlacementState.Held => "held",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 

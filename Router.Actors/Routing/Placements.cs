@@ -4,7 +4,7 @@ using Router.Messages.Queue;
 namespace Router.Actors.Routing;
 
 /// <summary>One part and where it stands.</summary>
-/// <param name="Connector">The connector it is queued on (<see cref="PlacementState.Queued"/> only).</param>
+/// <param name="Connector">The connector it is queued on (<see cref="PlacementState.Queued"/>), or held with (<see cref="PlacementState.Held"/>).</param>
 /// <param name="NextAttempt">When a deferred part is due.</param>
 public sealed record Placement(DeliveryJob Job, PlacementState State, string? Connector, DateTimeOffset? NextAttempt);
 
@@ -33,6 +33,9 @@ public sealed class Placements
     public void Queued(DeliveryJob job, string connector) => Set(new Placement(job, PlacementState.Queued, connector, null));
 
     public void Deferred(DeliveryJob job, DateTimeOffset due) => Set(new Placement(job, PlacementState.Deferred, null, due));
+
+    /// <summary>Held by an operator; <paramref name="connector"/> is the connector it stays with under a connector hold.</summary>
+    public void Held(DeliveryJob job, string? connector) => Set(new Placement(job, PlacementState.Held, connector, null));
 
     public void HandingOver(DeliveryJob job) => Set(new Placement(job, PlacementState.HandingOver, null, null));
 

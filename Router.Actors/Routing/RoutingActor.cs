@@ -28,7 +28,7 @@ namespace Router.Actors.Routing;
 /// the one placement table this actor owns, so they stay together; what each decides is in the
 /// pure types above, and what it records in <see cref="PlacementLog"/>.
 /// </remarks>
-public sealed class RoutingActor : ReceiveActor, IWithTimers
+public sealed partial class RoutingActor : ReceiveActor, IWithTimers
 {
     private sealed class PollClusterView : INoSerializationVerificationNeeded
     {
@@ -112,13 +112,22 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void OnSpooled(MessageSpooled message)
     {
-        var jobs = MessageSplitter.Split(message, _table, out var unroutable);
+        var jobs = MessageSplitter.Split(message, _table, out var unroutable, out var refused);
         if (unroutable.Count > 0)
         {
             // Accepted when a route existed; the address spaces changed since. Fail them rather than keep them forever.
             _log.Warning("{QueueId}: {Count} recipient(s) no longer have a route; returning them to the sender", message.QueueId, unroutable.Count);
+        }
+        if (refused.Count > 0)
+        {
+            // Every connector for these recipients refuses the message (connector max-message-size, senders).
+            _log.Warning("{QueueId}: no connector takes {Count} recipient(s) ({Status}: {Reason}); returning them to the sender",
+                message.QueueId, refused.Count, refused[0].Status, refused[0].Diagnostic);
+        }
+        if (unroutable.Count + refused.Count > 0)
+        {
             _bounces.Tell(new RecipientsFailed(message.QueueId,
-                unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)).ToArray()));
+                [.. unroutable.Select(i => new FailedRecipient(i, "5.4.4", "no route to the recipient's domain (the address spaces changed)", null)), .. refused]));
         }
         var now = _clock.GetUtcNow();
         foreach (var (job, plan) in jobs)
@@ -134,9 +143,17 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void Place(DeliveryJob job)
     {
-        if (_deleted.Contains(job.QueueId))
+        if (_deleted.Contains(job.QueueId) || HoldsInstead(job, null))
             return;
         var choice = _paths.Choose(job, _clock.GetUtcNow());
+        if (choice.Failure is { } failure)
+        {
+            // No firewall of any allowed tier offers what the message needs (SMTPUTF8, 8BITMIME, REQUIRETLS): never downgraded.
+            _log.Warning("{QueueId}: {Count} recipient(s) fail: {Diagnostic}", job.QueueId, job.RecipientIndexes.Count, failure.Diagnostic);
+            _bounces.Tell(new RecipientsFailed(job.QueueId,
+                job.RecipientIndexes.Select(i => new FailedRecipient(i, failure.Status, failure.Diagnostic, null)).ToArray()));
+            return;
+        }
         _tracing.Routed(job, choice, _paths);
         if (choice.Handover is { } spill)
         {
@@ -167,6 +184,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
 
     private void PlaceOn(string connector, DeliveryJob job)
     {
+        if (HoldsInstead(job, connector))
+            return;
+        // The connector's TLS demand travels with the part to the firewall session that carries it.
+        if (job.Tls != _table.PolicyOf(connector).Tls)
+            job = job with { Tls = _table.PolicyOf(connector).Tls };
         _placements.Queued(job, connector);
         _record.Routed(job, connector, _paths);
         _paths.Loads.Sent(connector);
@@ -216,6 +238,7 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnConnectorStatus(ConnectorStatus status)
     {
         _paths.Loads.Reported(status.ConnectorId, status.Load);
+        _paths.Capabilities.Report(status.ConnectorId, status.Firewalls);
         if (!status.Usable)
         {
             if (_paths.MarkDown(status.ConnectorId))
@@ -224,7 +247,12 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
             return;
         }
         if (!_paths.MarkUsable(status.ConnectorId))
+        {
+            // Still usable, and what its firewalls offer changed: parts waiting for a firewall that offers what they need may have one.
+            if (status.Firewalls.Count > 0 && _placements.ParkedCount > 0)
+                PlaceParked();
             return;
+        }
         _record.Publish("connector-usable", status.ConnectorId, _placements.ParkedCount, "a firewall of the connector takes work again");
         if (_placements.ParkedCount == 0)
             return;
@@ -235,6 +263,11 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnHandedBack(JobsHandedBack handedBack)
     {
         _paths.Loads.Reported(handedBack.ConnectorId, handedBack.Load);
+        if (handedBack.Reason == HandBackReason.ConnectorHeld)
+        {
+            KeepHeld(handedBack.ConnectorId, handedBack.Jobs);
+            return;
+        }
         Reroute(handedBack.ConnectorId, handedBack.Jobs, PlacementLog.Describe(handedBack.Reason, handedBack.RedirectTo), handedBack.RedirectTo);
     }
 
@@ -307,12 +340,13 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     {
         Receive<ListQueue>(q => Sender.Tell(new QueueListing(_placements.Listing(q, _paths.Operator.FirewallConnectors))));
         Receive<RetryQueue>(OnRetryNow);
+        Receive<HoldCommand>(OnHold);
         Receive<SuspendConnector>(OnSuspend);
         Receive<ResumeConnector>(OnResume);
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
-        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill)));
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill, m.Sender, m.Size)));
         Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
             _connectors.Keys.Order(StringComparer.Ordinal).Select(_paths.StateOf).ToArray(),
             new Dictionary<string, string>(_paths.Operator.Redirects, StringComparer.Ordinal),
@@ -387,6 +421,8 @@ public sealed class RoutingActor : ReceiveActor, IWithTimers
     private void OnDelete(DeleteMessage delete)
     {
         _deleted.Add(delete.QueueId);
+        if (_paths.Operator.HoldMessage(delete.QueueId, false))
+            SaveState();
         var waiting = Take(p => p.Job.QueueId == delete.QueueId);
         foreach (var connector in _connectors.Values)
             connector.Tell(new HandBackJobs(HandBackReason.MessageDeleted, OnlyQueueId: delete.QueueId));

@@ -42,4 +42,17 @@ public enum AttemptOutcome
     /// configured, or demands AUTH the router does not have (530). A fault of the path, not of the message.
     /// </summary>
     AuthFailed,
+    /// <summary>
+    /// The firewall's EHLO lacks an extension the message needs (SMTPUTF8, 8BITMIME, REQUIRETLS), found once
+    /// connected; nothing was sent. Says nothing about the firewall's health: the job is placed again at once,
+    /// now that the firewall's offer is known, on one that offers it, or returned to its sender when none does.
+    /// </summary>
+    ExtensionNotOffered,
+
+    /// <summary>
+    /// The part's connector demands TLS (<c>tls = required|verify</c> in its block) that this firewall's session could
+    /// not give (STARTTLS not offered, handshake or certificate refused). The route's policy, not the firewall's
+    /// health: the firewall keeps its other work and the part waits for its retry.
+    /// </summary>
+    RouteTlsFailed,
 }

@@ -68,6 +68,25 @@ public sealed record DeliveryJob(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Smtputf8 { get; init; }
 
+    /// <summary>The content has 8-bit bytes: it needs a firewall that offers 8BITMIME (its envelope's <see cref="Envelope.EightBit"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool EightBit { get; init; }
+
+    /// <summary>The sender asked for REQUIRETLS (its envelope's <see cref="Envelope.RequireTls"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RequireTls { get; init; }
+
+    /// <summary>The extensions a firewall must offer to take this job.</summary>
+    [JsonIgnore]
+    public MailExtensions Needs =>
+        (Smtputf8 ? MailExtensions.Smtputf8 : MailExtensions.None)
+        | (EightBit ? MailExtensions.EightBitMime : MailExtensions.None)
+        | (RequireTls ? MailExtensions.RequireTls : MailExtensions.None);
+
+    /// <summary>The TLS its connector demands (<c>tls</c> in the connector block), set when the part is placed on it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public RouteTls Tls { get; init; }
+
     /// <summary>Times the message came to this node from another one (its envelope's Handovers): bounds spill-over ping-pong.</summary>
     public int Handovers { get; init; }
 

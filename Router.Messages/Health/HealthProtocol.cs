@@ -11,7 +11,21 @@ public sealed record SubscribeFirewall(string ConnectorId) : IRouterProtocol;
 /// Firewall → its connectors: whether it takes new work and how many deliveries it runs at once
 /// (less than its pool during slow start, zero when tripped or drained).
 /// </summary>
-public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol;
+public sealed record FirewallStatus(string FirewallId, string State, bool AcceptsWork, int Capacity) : IRouterProtocol
+{
+    /// <summary>
+    /// Which of the extensions a message may need (<see cref="MailExtensions"/>) the firewall offered on the last
+    /// session this node opened to it; null until one was opened.
+    /// </summary>
+    public MailExtensions? Offers { get; init; }
+
+    /// <summary>The firewall's <c>weight</c>: its share of each of its connectors' jobs against their other firewalls.</summary>
+    public int Weight { get; init; } = 1;
+}
+
+/// <summary>One firewall of a connector as the router weighs it for a message that needs extensions.</summary>
+/// <param name="Offers">What its last session offered (<see cref="FirewallStatus.Offers"/>); null: not known yet.</param>
+public sealed record FirewallOffer(string FirewallId, bool AcceptsWork, MailExtensions? Offers);
 
 /// <summary>
 /// Connector → router: whether any firewall of this connector takes work. A connector that is not
@@ -25,6 +39,12 @@ public sealed record ConnectorStatus(string ConnectorId, bool Usable) : IRouterP
 
     /// <summary>The connector's load after the jobs were returned.</summary>
     public ConnectorLoad Load { get; init; } = ConnectorLoad.None;
+
+    /// <summary>
+    /// Its firewalls, whether each takes work and what each offers: the router places a message that needs
+    /// SMTPUTF8, 8BITMIME or REQUIRETLS where a firewall offers it. Sent again whenever one of these changes.
+    /// </summary>
+    public IReadOnlyList<FirewallOffer> Firewalls { get; init; } = [];
 }
 
 /// <summary>

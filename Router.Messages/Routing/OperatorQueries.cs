@@ -1,7 +1,14 @@
 namespace Router.Messages.Routing;
 
 /// <summary>Operator → router: how would mail for this address be routed right now, step by step?</summary>
-public sealed record ExplainRoute(string Address) : IRouterProtocol;
+public sealed record ExplainRoute(string Address) : IRouterProtocol
+{
+    /// <summary>The envelope sender of the message to route (<c>""</c> for the null sender): connectors' sender restrictions apply.</summary>
+    public string? Sender { get; init; }
+
+    /// <summary>The message's size in bytes: connectors' <c>max-message-size</c> applies.</summary>
+    public long? Size { get; init; }
+}
 
 /// <summary>
 /// The router's answer to <see cref="ExplainRoute"/>: every address space that matched, the tiers
@@ -20,9 +27,21 @@ public sealed record RouteExplanation(
     IReadOnlyList<RouteTierView> Tiers,
     string? Chosen,
     string? RedirectedFrom,
-    string Verdict) : IRouterProtocol;
+    string Verdict) : IRouterProtocol
+{
+    /// <summary>
+    /// The rule that decided which patterns may carry the mail: the most specific one and, when less specific
+    /// patterns also matched, whether mail is pinned to it (<c>fallback = off</c>) or may fall back to them.
+    /// Null when there is no route.
+    /// </summary>
+    public string? Rule { get; init; }
+}
 
-/// <summary>One connector's address space that matched the domain. <paramref name="Tier"/> is the 1-based tier it placed its connector in, or 0 when the connector already sits in a better tier.</summary>
+/// <summary>
+/// One connector's address space that matched the domain. <paramref name="Tier"/> is the 1-based tier it placed its
+/// connector in, 0 when the connector already sits in a better tier, -1 when it is not used because the mail is pinned
+/// to a more specific pattern (<c>fallback = off</c>).
+/// </summary>
 public sealed record AddressSpaceMatch(string Connector, string Pattern, int Cost, int Tier) : IRouterProtocol;
 
 /// <summary>One tier of a route: connectors that matched with the same pattern and cost and share the load.</summary>

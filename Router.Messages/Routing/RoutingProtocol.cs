@@ -68,6 +68,15 @@ public enum HandBackReason
 
     /// <summary>The node is leaving the cluster: everything goes to the other nodes.</summary>
     NodeLeaving,
+
+    /// <summary>An operator held a message: its parts wait in the router's table until released.</summary>
+    MessageHeld,
+
+    /// <summary>An operator held the connector: its backlog waits in the router's table, still its own, until released.</summary>
+    ConnectorHeld,
+
+    /// <summary>An operator paused all outbound mail.</summary>
+    OutboundPaused,
 }
 
 /// <summary>

@@ -43,6 +43,7 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(RetryQueue))]
 [JsonSerializable(typeof(SuspendConnector))]
 [JsonSerializable(typeof(ResumeConnector))]
+[JsonSerializable(typeof(HoldCommand))]
 [JsonSerializable(typeof(RedirectFirewall))]
 [JsonSerializable(typeof(CancelRedirect))]
 [JsonSerializable(typeof(DeleteMessage))]

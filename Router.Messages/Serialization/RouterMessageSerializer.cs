@@ -76,6 +76,7 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(RetryQueue)] = "qretry",
         [typeof(SuspendConnector)] = "csusp",
         [typeof(ResumeConnector)] = "cres",
+        [typeof(HoldCommand)] = "hold",
         [typeof(RedirectFirewall)] = "fwredir",
         [typeof(CancelRedirect)] = "fwredx",
         [typeof(DeleteMessage)] = "qdel",

@@ -38,7 +38,8 @@ public static class AdminApi
         "GET /api/queue?connector=C&firewall=F&state=S&sender=A",
         "POST /api/queue/retry?id=Q",
         "DELETE /api/queue/{id}?bounce=true",
-        "GET /api/route/{address}",
+        .. QueueHoldApi.Routes,
+        "GET /api/route/{address}?sender=S&size=N",
         "GET /api/tail",
         "GET /api/track/{message-id or queue-id}",
         "GET /api/throughput",
@@ -79,7 +80,7 @@ public static class AdminApi
         routes.MapPost("/api/queue/retry", (string? id, CancellationToken ct) => node.RetryAsync(id, ct));
         routes.MapDelete("/api/queue/{id}", (string id, bool? bounce, CancellationToken ct) => node.DeleteAsync(id, bounce ?? false, ct));
 
-        routes.MapGet("/api/route/{address}", (string address, CancellationToken ct) => node.RouteAsync(address, ct));
+        routes.MapGet("/api/route/{address}", (string address, string? sender, long? size, CancellationToken ct) => node.RouteAsync(address, ct, sender, size));
 
         routes.MapGet("/api/tail", (HttpContext context) => TailAsync(context, node, system, stopping));
 

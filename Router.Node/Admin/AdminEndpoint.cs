@@ -71,6 +71,7 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
         app.MapRouterHealthChecks();
         AdminApi.Map(app, node, system, _stopping.Token,
             services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<MessageTrackingLog>());
+        QueueHoldApi.Map(app, routing, options, services.GetRequiredService<MessageSpool>(), services.GetRequiredService<MessageTrackingLog>());
         app.MapFallback(() => Results.Json(new ApiError("no such route; GET /api lists them"), AdminJson.Options, statusCode: AdminException.StatusCodes.NotFound));
 
         try

@@ -227,9 +227,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RouterOpt
         return QueueCommandAsync(new DeleteMessage(queueId, bounce), bounce ? $"{queueId} deleted; its sender gets a bounce" : $"{queueId} deleted without a bounce", cancellationToken);
     }
 
-    public async Task<RouteTest> RouteAsync(string address, CancellationToken cancellationToken)
+    public async Task<RouteTest> RouteAsync(string address, CancellationToken cancellationToken, string? sender = null, long? size = null)
     {
-        var explanation = await AskAsync<RouteExplanation>(routing, new ExplainRoute(address), "the routing actor", cancellationToken);
+        var explanation = await AskAsync<RouteExplanation>(routing, new ExplainRoute(address) { Sender = sender, Size = size }, "the routing actor", cancellationToken);
         var candidates = explanation.Tiers.SelectMany(t => t.Connectors).SelectMany(c => c.Firewalls).Distinct(StringComparer.Ordinal).ToHashSet();
         var firewalls = await Task.WhenAll(options.Firewalls.Where(f => candidates.Contains(f.Id)).Select(f => SnapshotAsync(f, cancellationToken)));
         return new RouteTest(explanation, firewalls);

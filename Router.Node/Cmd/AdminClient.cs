@@ -42,6 +42,19 @@ public sealed class AdminClient : IDisposable
         return body;
     }
 
+    /// <summary>Writes the answer's bytes, unchanged, to <paramref name="path"/>; the number of bytes.</summary>
+    public async Task<long> DownloadAsync(ApiCall call, string path, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var response = await SendCoreAsync(call, HttpCompletionOption.ResponseHeadersRead, timeout.Token, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            ThrowIfError(response, await response.Content.ReadAsStringAsync(timeout.Token));
+        await using var file = File.Create(path);
+        await response.Content.CopyToAsync(file, timeout.Token);
+        return file.Length;
+    }
+
     public async Task<T> GetAsync<T>(ApiCall call, CancellationToken cancellationToken) =>
         JsonSerializer.Deserialize<T>(await SendAsync(call, cancellationToken), AdminJson.Options)
             ?? throw new CmdException($"the node at {Endpoint} answered null", CmdException.NodeError);

@@ -7,6 +7,9 @@ namespace Router.Node.Cmd;
 /// <param name="View">cluster, actors, firewalls, firewall, connectors, queue, result, route or tail.</param>
 public sealed record ApiCall(string Method, string Path, string View)
 {
+    /// <summary>For a download (<c>queue export</c>): the file the answer's bytes go to, unchanged.</summary>
+    public string? OutputFile { get; init; }
+
     /// <summary>The path with its query string, values escaped; null values left out.</summary>
     public static string WithQuery(string path, params (string Name, string? Value)[] query)
     {

@@ -45,6 +45,9 @@ public static class CmdRenderer
             case "route":
                 Route(console, Read<RouteTest>(json));
                 break;
+            case "message":
+                Message(console, Read<MessageView>(json));
+                break;
             case "track":
                 Track(console, JsonSerializer.Deserialize(json, TrackingJsonContext.Default.IReadOnlyListTrackingEvent) ?? []);
                 break;
@@ -53,6 +56,20 @@ public static class CmdRenderer
                 console.MarkupLineInterpolated($"{result.Command}: {result.Message} ({result.Affected} part(s) affected)");
                 break;
         }
+    }
+
+    /// <summary><c>queue show</c>: the envelope, the parts, the headers and the history of one message.</summary>
+    private static void Message(IAnsiConsole console, MessageView m)
+    {
+        console.MarkupLineInterpolated($"[bold]{m.QueueId}[/]: {m.Size} bytes from {(m.Sender.Length == 0 ? "<>" : m.Sender)}, received {m.ReceivedAt:u} from {m.Client} ({m.Helo})");
+        for (var i = 0; i < m.Recipients.Count; i++)
+            console.WriteLine($"  to {m.Recipients[i]}{(m.Pending[i] ? string.Empty : " (done)")}");
+        foreach (var part in m.Parts)
+            console.WriteLine($"  part [{string.Join(", ", part.Recipients)}]: {part.State}{(part.Connector is { } c ? $" on {c}" : string.Empty)}{(part.NextAttempt is { } next ? $", next attempt {next:u}" : string.Empty)}");
+        console.WriteLine("headers:");
+        console.WriteLine(m.Headers.TrimEnd());
+        if (m.History.Count > 0)
+            Track(console, m.History);
     }
 
     /// <summary>One <c>tail</c> event as a line.</summary>
@@ -145,7 +162,7 @@ public static class CmdRenderer
         if (route.Matches.Count == 0)
             console.WriteLine("   none");
         foreach (var m in route.Matches)
-            console.WriteLine($"   {m.Connector,-16} {m.Pattern};{m.Cost}{(m.Tier > 0 ? $"  -> tier {m.Tier}" : "  (connector already in a better tier)")}");
+            console.WriteLine($"   {m.Connector,-16} {m.Pattern};{m.Cost}{(m.Tier > 0 ? $"  -> tier {m.Tier}" : m.Tier < 0 ? "  (not used: pinned to a more specific pattern, fallback = off)" : "  (connector already in a better tier)")}");
         if (route.Tiers.Count > 0)
         {
             console.WriteLine("2. tiers and candidates:");
@@ -162,6 +179,8 @@ public static class CmdRenderer
             }
             console.Write(table);
         }
+        if (route.Rule is not null)
+            console.WriteLine($"   rule: {route.Rule}");
         console.MarkupLineInterpolated($"3. decision: [bold]{route.Verdict}[/]");
     }
 

@@ -91,6 +91,12 @@ public sealed class CmdRunner(IAnsiConsole console, TextWriter output, TextWrite
             var call = CommandParser.Parse(words);
             if (call.View == "tail")
                 return await TailAsync(client, call, json, cancellationToken);
+            if (call.OutputFile is { } file)
+            {
+                var written = await client.DownloadAsync(call, file, cancellationToken);
+                await output.WriteLineAsync($"wrote {written} bytes to {file}");
+                return 0;
+            }
             var answer = await client.SendAsync(call, cancellationToken);
             if (json)
                 await output.WriteLineAsync(JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(answer), AdminJson.Indented));

@@ -9,13 +9,13 @@ namespace Router.Node.Cmd;
 /// (the <c>[suggest]</c> directive) and the interactive prompt's Tab completion. Each command that
 /// does something maps its parse result to the admin API request that answers it (<see cref="ApiCall"/>).
 /// </summary>
-public sealed class OperatorCommands
+public sealed partial class OperatorCommands
 {
     public static readonly IReadOnlyList<string> FirewallActions = ["trip", "reset", "drain"];
 
     public static readonly IReadOnlyList<string> QueueActions = ["retry", "suspend", "resume", "redirect", "delete"];
 
-    public static readonly IReadOnlyList<string> QueueStates = ["queued", "deferred", "parked", "handing-over"];
+    public static readonly IReadOnlyList<string> QueueStates = ["queued", "deferred", "parked", "handing-over", "held"];
 
     /// <summary>Works with any command: the API's JSON instead of a table.</summary>
     public static readonly Option<bool> Json = new("--json") { Description = "print the admin API's JSON (for scripts) instead of a table", Recursive = true };
@@ -42,7 +42,7 @@ public sealed class OperatorCommands
         Connectors = connectors ?? [];
         Commands = [Cluster(), Actor(), Leaf("firewalls", "every firewall: state, since, failures, connections, counts", new ApiCall("GET", "/api/firewalls", "firewalls")),
             Firewall(), Leaf("connectors", "every connector: address spaces, state, backlog, redirects", new ApiCall("GET", "/api/connectors", "connectors")),
-            Queue(), Route(), Leaf("tail", "live health and routing events until Ctrl-C", new ApiCall("GET", "/api/tail", "tail")), Track()];
+            Queue(), Connector(), Outbound(), Route(), Leaf("tail", "live health and routing events until Ctrl-C", new ApiCall("GET", "/api/tail", "tail")), Track()];
         Root = parent ?? new RootCommand("The router's operator client: one command, or an interactive prompt without one.");
         foreach (var command in Commands)
         {
@@ -205,7 +205,7 @@ public sealed class OperatorCommands
         };
         state.CompletionSources.Add(_ => QueueStates);
         var sender = new Option<string?>("--sender") { Description = "mail from this envelope sender" };
-        var queue = new Command("queue", "the queue: list it, or retry, suspend, resume, redirect, delete") { connector, firewall, state, sender };
+        var queue = new Command("queue", "the queue: list it, or retry, suspend, resume, redirect, delete, hold, release, show, export") { connector, firewall, state, sender };
         _calls[queue] = r => new ApiCall("GET", ApiCall.WithQuery("/api/queue",
             ("connector", r.GetValue(connector)), ("firewall", r.GetValue(firewall)), ("state", r.GetValue(state)), ("sender", r.GetValue(sender))), "queue");
 
@@ -249,6 +249,7 @@ public sealed class OperatorCommands
         var delete = new Command("delete", "remove a message (--bounce: its sender is told)") { deleteId, bounce };
         _calls[delete] = r => new ApiCall("DELETE", ApiCall.WithQuery($"/api/queue/{ApiCall.Segment(r.GetValue(deleteId)!)}", ("bounce", r.GetValue(bounce) ? "true" : null)), "result");
         queue.Add(delete);
+        AddHoldsAndInspection(queue);
         return queue;
     }
 
@@ -256,8 +257,11 @@ public sealed class OperatorCommands
     {
         var route = new Command("route", "routing");
         var address = Required<string>("address", "a recipient address", "route test <address>");
-        var test = new Command("test", "how mail for this recipient is routed now, step by step") { address };
-        _calls[test] = r => new ApiCall("GET", $"/api/route/{ApiCall.Segment(r.GetValue(address)!)}", "route");
+        var sender = new Option<string?>("--sender") { Description = "for a message from this envelope sender (connectors' senders / reject-senders apply; \"\" for <>)" };
+        var size = new Option<long?>("--size") { Description = "for a message of this many bytes (connectors' max-message-size applies)" };
+        var test = new Command("test", "how mail for this recipient is routed now, step by step") { address, sender, size };
+        _calls[test] = r => new ApiCall("GET", ApiCall.WithQuery($"/api/route/{ApiCall.Segment(r.GetValue(address)!)}",
+            ("sender", r.GetValue(sender)), ("size", r.GetValue(size)?.ToString(System.Globalization.CultureInfo.InvariantCulture))), "route");
         route.Add(test);
         return route;
     }

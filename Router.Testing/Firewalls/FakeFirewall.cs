@@ -55,17 +55,24 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     int _authRejections;
 
-    FakeFirewall(string name, int port, FirewallSecurity security)
+    FakeFirewall(string name, int port, FirewallSecurity security, IReadOnlyList<string>? extensions)
     {
         Name = name;
         Port = port;
         Security = security;
+        Extensions = extensions;
     }
 
     public string Name { get; }
 
     /// <summary>STARTTLS and AUTH as demanded of clients; fixed at start.</summary>
     public FirewallSecurity Security { get; }
+
+    /// <summary>
+    /// The EHLO keywords offered besides STARTTLS and AUTH ("SMTPUTF8", "8BITMIME", "REQUIRETLS"), fixed at start; null:
+    /// SmtpServer's own list (PIPELINING, 8BITMIME, SMTPUTF8, SIZE).
+    /// </summary>
+    public IReadOnlyList<string>? Extensions { get; }
 
     /// <summary>AUTH attempts refused (wrong user or password).</summary>
     public int AuthRejections => Volatile.Read(ref _authRejections);
@@ -153,7 +160,13 @@ public sealed partial class FakeFirewall : IAsyncDisposable
     /// Starts listening on 127.0.0.1 with STARTTLS and/or required AUTH as <paramref name="security"/> says;
     /// <paramref name="port"/> 0 picks an ephemeral port.
     /// </summary>
-    public static Task<FakeFirewall> StartAsync(string name, FirewallSecurity security, int port = 0)
+    public static Task<FakeFirewall> StartAsync(string name, FirewallSecurity security, int port = 0) => StartAsync(name, security, null, port);
+
+    /// <summary>
+    /// Starts listening on 127.0.0.1 with the security of <paramref name="security"/>; its EHLO offers exactly
+    /// <paramref name="extensions"/> besides STARTTLS and AUTH (null: SmtpServer's own list).
+    /// </summary>
+    public static Task<FakeFirewall> StartAsync(string name, FirewallSecurity security, IReadOnlyList<string>? extensions, int port = 0)
     {
         ArgumentNullException.ThrowIfNull(security);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -161,7 +174,7 @@ public sealed partial class FakeFirewall : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
 
         var listener = Listen(port);
-        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port, security);
+        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port, security, extensions);
         firewall.Begin(listener);
         return Task.FromResult(firewall);
     }
@@ -293,6 +306,10 @@ public sealed partial class FakeFirewall : IAsyncDisposable
         services.Add((IMessageStore)sink);
         // Replaces SmtpServer's default authenticator, which accepts any credentials.
         services.Add((IUserAuthenticator)sink);
+        if (Extensions is { } extensions)
+        {
+            services.Add(new FirewallCommandFactory(extensions));
+        }
 
         var security = Security;
         var options = new SmtpServerOptionsBuilder()

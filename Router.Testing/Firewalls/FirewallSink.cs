@@ -66,6 +66,7 @@ internal sealed class FirewallSink : IMailboxFilter, IMessageStore, IUserAuthent
             OverTls = context.Pipe.IsSecure,
             TlsProtocol = context.Pipe.SslProtocol,
             AuthenticatedUser = context.Authentication.IsAuthenticated ? context.Authentication.User : null,
+            MailParameters = transaction.Parameters.ToDictionary(p => p.Key.ToUpperInvariant(), p => p.Value ?? string.Empty),
         };
 
         if (_firewall.Behavior is { Mode: FirewallMode.DropOnMarker, Marker: { } marker }

@@ -15,6 +15,9 @@ public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Reci
     /// <summary>The TLS version of that connection; <see cref="SslProtocols.None"/> in plain text.</summary>
     public SslProtocols TlsProtocol { get; init; }
 
+    /// <summary>The MAIL FROM parameters as sent (SMTPUTF8, BODY=8BITMIME, REQUIRETLS...), keywords in upper case; a keyword alone has an empty value.</summary>
+    public IReadOnlyDictionary<string, string> MailParameters { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The user the session authenticated as (SMTP AUTH); null when it did not.</summary>
     public string? AuthenticatedUser { get; init; }
 }

@@ -11,7 +11,8 @@ namespace Router.Tests.Admin;
 /// <summary>
 /// A running node with two fake firewalls and three connectors, and an HTTP client of its admin
 /// endpoint (real Kestrel, real sockets). For <c>partner.example</c>: tier 1 <c>partner</c> (fw-a),
-/// tier 2 <c>out-a</c> (fw-a) and <c>out-b</c> (fw-b); everything else: <c>out-a</c>, <c>out-b</c>.
+/// tier 2 <c>out-a</c> (fw-a) and <c>out-b</c> (fw-b) (<c>fallback = on</c>: partner mail may fall back to "*");
+/// everything else: <c>out-a</c>, <c>out-b</c>.
 /// </summary>
 internal sealed class AdminNode : IAsyncDisposable
 {
@@ -47,7 +48,7 @@ internal sealed class AdminNode : IAsyncDisposable
             connectors {
               out-a { address-spaces = ["*;1"], firewalls = [fw-a] }
               out-b { address-spaces = ["*;1"], firewalls = [fw-b] }
-              partner { address-spaces = ["partner.example;1", "*;5"], firewalls = [fw-a] }
+              partner { address-spaces = ["partner.example;1", "*;5"], firewalls = [fw-a], fallback = on }
             }
             """);
         var endpoint = router.Node.AdminEndpoint ?? throw new InvalidOperationException("admin endpoint not bound");

@@ -199,8 +199,9 @@ public sealed class CmdClientTests
     {
         await using var node = await AdminNode.StartAsync();
         var client = new Client();
-        // "conn<Tab>" completes to "connectors"; "queue susp<Tab>out-a<Tab>" suspends out-a; Up Up Enter runs connectors again.
-        var keys = new ScriptedKeys("conn\t\n" + "queue susp\tout-a\t\n" + "↑↑\n" + "firewall trip nope\n" + "exit\n");
+        // "conn<Tab>s<Tab>" completes to "connectors" (Tab alone stops at "connector", a command of its own);
+        // "queue susp<Tab>out-a<Tab>" suspends out-a; Up Up Enter runs connectors again.
+        var keys = new ScriptedKeys("conn\ts\t\n" + "queue susp\tout-a\t\n" + "↑↑\n" + "firewall trip nope\n" + "exit\n");
 
         Assert.Equal(0, await client.Runner.RunAsync(["--endpoint", node.EndpointText], keys, CancellationToken.None));
 

@@ -38,7 +38,8 @@ public sealed class LineEditorTests
     [Fact]
     public void Tab_completes_commands_and_the_nodes_ids()
     {
-        var (editor, _) = Editor("conn\t\n" + "firewall tr\tm\t\n" + "queue susp\tp\t\n" + "queue --state def\t\n");
+        // "conn<Tab>" stops at "connector" (the connector command and the connectors list); "s<Tab>" finishes it.
+        var (editor, _) = Editor("conn\ts\t\n" + "firewall tr\tm\t\n" + "queue susp\tp\t\n" + "queue --state def\t\n");
 
         Assert.Equal("connectors ", editor.ReadLine("> "));
         Assert.Equal("firewall trip mailhub ", editor.ReadLine("> "));
@@ -65,14 +66,14 @@ public sealed class LineEditorTests
     }
 
     [Theory]
-    [InlineData("", new[] { "actor", "cluster", "connectors", "exit", "firewall", "firewalls", "help", "queue", "route", "tail", "track" })]
+    [InlineData("", new[] { "actor", "cluster", "connector", "connectors", "exit", "firewall", "firewalls", "help", "outbound", "queue", "route", "tail", "track" })]
     [InlineData("cluster ", new[] { "down", "leave", "show" })]
     [InlineData("firewall ", new[] { "drain", "fw-a", "fw-b", "mailhub", "reset", "trip" })]
     [InlineData("queue --connector ", new[] { "out-a", "out-b", "partner" })]
     [InlineData("queue redirect ", new[] { "--cancel", "fw-a", "fw-b", "mailhub" })]
     [InlineData("queue redirect fw-a o", new[] { "out-a", "out-b" })]
     [InlineData("route ", new[] { "test" })]
-    [InlineData("route test ", new string[0])]
+    [InlineData("route test ", new[] { "--sender", "--size" })]
     public void Completions_depend_on_the_words_before(string line, string[] expected) =>
         Assert.Equal(expected, Completer.Complete(line));
 }

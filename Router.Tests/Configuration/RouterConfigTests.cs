@@ -41,10 +41,15 @@ public sealed class RouterConfigTests
     {
         var table = Options(ConfigSamples.Contract).BuildAddressSpaceTable();
 
+        // Pinned (the default since issue 20): partner mail never falls back to "*".
+        Assert.Equal([new RouteTier("partner.example", 1, ["partner"])], table.Resolve("Partner.Example"));
+        Assert.Equal([new RouteTier("*", 1, ["outbound-a", "outbound-b"])], table.Resolve("example.com"));
+
+        // connector-defaults.fallback = on restores falling back to "*".
+        var fallback = Options(ConfigSamples.Contract.Replace("connectors {", "connector-defaults.fallback = on\n  connectors {")).BuildAddressSpaceTable();
         Assert.Equal(
             [new RouteTier("partner.example", 1, ["partner"]), new RouteTier("*", 1, ["outbound-a", "outbound-b"])],
-            table.Resolve("Partner.Example"));
-        Assert.Equal([new RouteTier("*", 1, ["outbound-a", "outbound-b"])], table.Resolve("example.com"));
+            fallback.Resolve("Partner.Example"));
     }
 
     [Fact]

@@ -5,8 +5,11 @@ namespace Router.Tests.Routing;
 
 public sealed class AddressSpaceTableTests
 {
+    // These tests are about the order of the tiers across patterns, so every connector allows falling back to a less
+    // specific one (fallback = on); pinning, the default since issue 20, is tested in ConnectorPolicyRoutingTests.
     private static AddressSpaceTable Table(params (string Connector, string[] Spaces)[] connectors) =>
-        new(connectors.Select(c => (c.Connector, (IReadOnlyList<AddressSpace>)c.Spaces.Select(AddressSpace.Parse).ToArray())));
+        new(connectors.Select(c => (c.Connector, (IReadOnlyList<AddressSpace>)c.Spaces.Select(AddressSpace.Parse).ToArray())),
+            connectors.Select(c => c.Connector).Distinct().ToDictionary(c => c, _ => new ConnectorPolicy { Fallback = true }));
 
     private static RouteTier Tier(string pattern, int cost, params string[] connectors) => new(pattern, cost, connectors);
 

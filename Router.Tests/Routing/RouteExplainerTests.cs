@@ -3,7 +3,10 @@ using Router.Messages.Routing;
 
 namespace Router.Tests.Routing;
 
-/// <summary>The operator's route explanation, from the router's own table and decision, without actors.</summary>
+/// <summary>
+/// The operator's route explanation, from the router's own table and decision, without actors. The partner connector
+/// has fallback = on here, so that its mail may fall to "*" (pinning: the last tests).
+/// </summary>
 public sealed class RouteExplainerTests
 {
     private static readonly AddressSpaceTable Table = new(
@@ -11,7 +14,7 @@ public sealed class RouteExplainerTests
         ("partner", [AddressSpace.Parse("partner.example;1"), AddressSpace.Parse("*;5")]),
         ("out-a", [AddressSpace.Parse("*;1")]),
         ("out-b", [AddressSpace.Parse("*;1")]),
-    ]);
+    ], new Dictionary<string, ConnectorPolicy> { ["partner"] = new() { Fallback = true } });
 
     private static ConnectorState State(string id, string state = "usable") => new(id, state, 0, [], null);
 
@@ -69,5 +72,48 @@ public sealed class RouteExplainerTests
         Assert.Empty(narrow.Tiers);
         Assert.Null(narrow.Chosen);
         Assert.StartsWith("no route: no address space matches", narrow.Verdict);
+    }
+
+    [Fact]
+    public void A_pinned_route_says_which_rule_applied_and_which_matches_it_leaves_out()
+    {
+        var pinned = new AddressSpaceTable(
+        [
+            ("partner", [AddressSpace.Parse("partner.example;1")]),
+            ("out-a", [AddressSpace.Parse("*;1")]),
+        ]);
+
+        var explanation = RouteExplainer.Explain("bob@partner.example", pinned, id => State(id, id == "partner" ? "down" : "usable"), (_, _) => (null, null));
+
+        Assert.Equal([new AddressSpaceMatch("partner", "partner.example", 1, 1), new("out-a", "*", 1, -1)], explanation.Matches);
+        Assert.Single(explanation.Tiers);
+        Assert.Equal("most specific matching pattern: partner.example; pinned to partner.example: fallback = off on partner, so * is not used", explanation.Rule);
+        Assert.StartsWith("parked: no connector of partner.example is usable and its mail is pinned to it (fallback = off)", explanation.Verdict);
+    }
+
+    [Fact]
+    public void A_route_that_may_fall_back_says_so_in_its_rule()
+    {
+        var explanation = Explain("bob@partner.example", id => State(id), (_, _) => ("partner", "partner"));
+
+        Assert.Equal("most specific matching pattern: partner.example; falls back to * (fallback = on on partner)", explanation.Rule);
+    }
+
+    [Fact]
+    public void For_one_message_the_connectors_its_restrictions_leave_out_are_named_and_none_left_says_the_dsn_status()
+    {
+        var table = new AddressSpaceTable(
+        [
+            ("partner", [AddressSpace.Parse("partner.example;1")]),
+            ("out-a", [AddressSpace.Parse("*;1")]),
+        ], new Dictionary<string, ConnectorPolicy> { ["partner"] = new() { MaxMessageSize = 1000 }, ["out-a"] = new() { MaxMessageSize = 5000 } });
+
+        var big = RouteExplainer.Explain("bob@partner.example", table, id => State(id), (tiers, _) => (tiers[0].ConnectorIds[0], tiers[0].ConnectorIds[0]), size: 2000);
+        Assert.Equal("out-a", big.Chosen);
+        Assert.Equal("most specific matching pattern: *; left out for this message: partner (max-message-size)", big.Rule);
+
+        var huge = RouteExplainer.Explain("bob@partner.example", table, id => State(id), (_, _) => throw new InvalidOperationException("not asked"), size: 9000);
+        Assert.Null(huge.Chosen);
+        Assert.EndsWith("(5.3.4)", huge.Verdict);
     }
 }

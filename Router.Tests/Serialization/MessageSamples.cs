@@ -27,6 +27,8 @@ internal static class MessageSamples
         Handovers = 1,
         Smtputf8 = true,
         TraceParent = TraceParent,
+        EightBit = true,
+        RequireTls = true,
     };
 
     private static readonly DeliveryJob Job = new("Q1A2B3", "alice@example.org", [0, 1], ["bob@example.com", "carol@example.net"], 4096, "*;1", 2)
@@ -42,7 +44,10 @@ internal static class MessageSamples
         Return = "FULL",
         Handovers = 1,
         Smtputf8 = true,
+        Tls = RouteTls.Verify,
         TraceParent = TraceParent,
+        EightBit = true,
+        RequireTls = true,
     };
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
@@ -76,8 +81,13 @@ internal static class MessageSamples
         new DeliveryAttempted("fw-a", Job, Delivery),
         new JobsReturned("fw-a", [Job], "firewall tripped"),
         new SubscribeFirewall("out-a"),
-        new FirewallStatus("fw-a", "suspect", true, 4),
-        new ConnectorStatus("out-a", true) { Returned = [Job], Load = new ConnectorLoad(3, 17) },
+        new FirewallStatus("fw-a", "suspect", true, 4) { Offers = MailExtensions.Smtputf8 | MailExtensions.RequireTls, Weight = 3 },
+        new ConnectorStatus("out-a", true)
+        {
+            Returned = [Job],
+            Load = new ConnectorLoad(3, 17),
+            Firewalls = [new FirewallOffer("fw-a", true, MailExtensions.EightBitMime), new FirewallOffer("fw-b", true, MailExtensions.Smtputf8)],
+        },
         new FirewallStateChanged("fw-a", "node1", ["out-a", "out-b"], "healthy", "tripped", "3 failures", At, TimeSpan.FromSeconds(10)),
         new FirewallCommand("fw-a", FirewallAction.Drain),
         Snapshot,
@@ -90,6 +100,7 @@ internal static class MessageSamples
         new QueueListing([QueueEntry]),
         new RetryQueue("Q1A2B3"),
         new SuspendConnector("out-a"),
+        new HoldCommand(HoldTarget.Connector, "out-a", true),
         new ResumeConnector("out-a"),
         new RedirectFirewall("fw-a", "out-b"),
         new CancelRedirect("fw-a"),
@@ -102,11 +113,11 @@ internal static class MessageSamples
             new ConnectorLoad(3, 17)) { FirewallId = "fw-a" },
         new JobsHandedBack("out-a", [Job], HandBackReason.FirewallRedirected, new ConnectorLoad(2, 9)) { RedirectTo = "out-b" },
         new HandBackJobs(HandBackReason.MessageDeleted, "out-b", "Q1A2B3"),
-        new ExplainRoute("bob@partner.example"),
+        new ExplainRoute("bob@partner.example") { Sender = "alice@corp.example", Size = 20_000_000 },
         new RouteExplanation("bob@partner.example", "partner.example", "no error",
             [new AddressSpaceMatch("partner", "partner.example", 1, 1)],
             [new RouteTierView(1, "partner.example", 1, [new ConnectorState("partner", "usable", 2, ["fw-a"], "out-b")])],
-            "partner", "out-a", "partner takes the mail"),
+            "partner", "out-a", "partner takes the mail") { Rule = "most specific matching pattern: partner.example" },
         new AddressSpaceMatch("out-a", "*", 5, 2),
         new RouteTierView(2, "*", 5, [new ConnectorState("out-a", "down", 1, ["fw-a", "fw-b"], "out-c")]),
         GetConnectorStates.Instance,

@@ -5,7 +5,7 @@ using Router.Messages;
 
 namespace Router.Tests.Spool;
 
-/// <summary>Issue 23: the SMTPUTF8 flag is new in the spooled envelope; spools written before it must still load.</summary>
+/// <summary>Issue 23: the SMTPUTF8, 8-bit and REQUIRETLS flags are new in the spooled envelope; spools written before them must still load.</summary>
 public sealed class EnvelopeCompatibilityTests
 {
     [Fact]
@@ -16,6 +16,8 @@ public sealed class EnvelopeCompatibilityTests
             """;
         var envelope = SpoolRecordFormat.ReadEnvelope(Encoding.UTF8.GetBytes(old));
         Assert.False(envelope.Smtputf8);
+        Assert.False(envelope.EightBit);
+        Assert.False(envelope.RequireTls);
         Assert.Equal(["b@example.net"], envelope.Recipients);
         Assert.Equal("env-1", envelope.EnvelopeId);
     }
@@ -50,5 +52,27 @@ public sealed class EnvelopeCompatibilityTests
         var read = SpoolRecordFormat.ReadEnvelope(JsonSerializer.SerializeToUtf8Bytes(envelope, SpoolJsonContext.Default.Envelope));
         Assert.Equal(traceParent, read.TraceParent);
         Assert.DoesNotContain("TraceParent", Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(envelope with { TraceParent = null }, SpoolJsonContext.Default.Envelope)));
+    }
+
+    [Fact]
+    public void The_eight_bit_and_requiretls_flags_are_spooled_when_set_and_left_out_when_not()
+    {
+        var envelope = new Envelope("a@example.org", ["b@example.net"], DateTimeOffset.UnixEpoch, "10.1.2.3", "mx") { EightBit = true, RequireTls = true };
+        var read = SpoolRecordFormat.ReadEnvelope(JsonSerializer.SerializeToUtf8Bytes(envelope, SpoolJsonContext.Default.Envelope));
+        Assert.True(read.EightBit);
+        Assert.True(read.RequireTls);
+        var plain = Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(envelope with { EightBit = false, RequireTls = false }, SpoolJsonContext.Default.Envelope));
+        Assert.DoesNotContain("EightBit", plain);
+        Assert.DoesNotContain("RequireTls", plain);
+    }
+
+    [Fact]
+    public void Handovers_and_shadow_copies_carry_the_flags_in_the_envelope_they_send()
+    {
+        var envelope = new Envelope("a@example.org", ["b@example.net", "c@example.net"], DateTimeOffset.UnixEpoch, "10.1.2.3", "mx") { Smtputf8 = true, EightBit = true, RequireTls = true };
+        // A handover sends the part's recipients only (Narrow); a shadow copy sends the envelope as stored.
+        var read = Router.Messages.Serialization.EnvelopeCodec.Decode(Router.Messages.Serialization.EnvelopeCodec.Encode(envelope.Narrow([1])));
+        Assert.Equal(["c@example.net"], read.Recipients);
+        Assert.Equal((true, true, true), (read.Smtputf8, read.EightBit, read.RequireTls));
     }
 }

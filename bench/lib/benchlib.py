@@ -5,10 +5,10 @@ Subcommands:
   freeports N                      print N free loopback TCP ports
   waitsmtp HOST PORT TIMEOUT       wait until HOST:PORT answers with a 220 greeting
   blackhole HOST PORT MODE         a firewall that never answers (MODE accept|noaccept)
+  otlpsink HOST PORT               an OTLP/HTTP collector that answers 200 and counts requests and bytes
   freeze PID OUT N MODE HOST PORT  stop the smtp-sink PID once it counted N messages (SIGSTOP: sessions hang,
                                    new connections never greeted; noaccept: its backlog filled, SYNs
                                    unanswered); logs "died at EPOCH"
-  otlpsink HOST PORT               an OTLP/HTTP collector that answers 200 and counts requests and bytes
   watch ...                        sample sink counters until all mail arrived (see --help)
   procstat PID                     print "cpu_seconds vmhwm_kb" of a process
   groupstat SID                    print "cpu_seconds pss_kb rss_kb processes" of a session (Postfix)
@@ -89,6 +89,32 @@ def blackhole(host, port, mode):
         print(f"blackhole: holding {len(held)} connections", flush=True)
 
 
+def otlpsink(host, port):
+    """--telemetry: stands in for an OpenTelemetry collector (OTLP over HTTP/protobuf). Every POST is read
+    whole and answered 200 with an empty body; a line per request goes to stdout, so the log shows what
+    the router exported. The exporter's work is all on the router's side; this sink costs it nothing."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    totals = {"requests": 0, "bytes": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(n)
+            totals["requests"] += 1
+            totals["bytes"] += n
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            print(f"otlpsink: {self.path} {n} B (total {totals['requests']} requests, {totals['bytes']} B)", flush=True)
+
+        def log_message(self, *args):
+            pass
+
+    ThreadingHTTPServer((host, port), Handler).serve_forever()
 def freeze(pid, out, after, mode, host, port):
     """Issue 18's mid-run blackhole: once the smtp-sink PID (stdout OUT) has counted AFTER messages, it is
     stopped (SIGSTOP), the way a hung appliance stops: its open sessions get no more replies, and new
@@ -125,34 +151,6 @@ def freeze(pid, out, after, mode, host, port):
     print(f"dying: died at {died:.3f} after {after} messages ({mode}; {len(held)} connections fill the backlog)", flush=True)
     while True:
         time.sleep(3600)
-
-
-def otlpsink(host, port):
-    """--telemetry: stands in for an OpenTelemetry collector (OTLP over HTTP/protobuf). Every POST is read
-    whole and answered 200 with an empty body; a line per request goes to stdout, so the log shows what
-    the router exported. The exporter's work is all on the router's side; this sink costs it nothing."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    totals = {"requests": 0, "bytes": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            n = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(n)
-            totals["requests"] += 1
-            totals["bytes"] += n
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            print(f"otlpsink: {self.path} {n} B (total {totals['requests']} requests, {totals['bytes']} B)", flush=True)
-
-        def log_message(self, *args):
-            pass
-
-    ThreadingHTTPServer((host, port), Handler).serve_forever()
 
 
 def latency_probe(host, port, rate, size, stop_file, out):
@@ -970,9 +968,9 @@ def main():
     s = sub.add_parser("freeports"); s.add_argument("n", type=int)
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
     s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
+    s = sub.add_parser("otlpsink"); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
     s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
-    s = sub.add_parser("otlpsink"); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
@@ -1022,10 +1020,10 @@ def main():
         return waitsmtp(a.host, a.port, a.timeout, a.pid)
     if a.cmd == "blackhole":
         return blackhole(a.host, a.port, a.mode)
-    if a.cmd == "freeze":
-        return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
     if a.cmd == "otlpsink":
         return otlpsink(a.host, a.port)
+    if a.cmd == "freeze":
+        return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":

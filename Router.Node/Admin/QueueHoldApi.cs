@@ -1,0 +1,146 @@
+using System.Text;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Router.Actors.Configuration;
+using Router.Actors.Observability.Tracking;
+using Router.Actors.Spool;
+using Router.Messages.Queue;
+
+namespace Router.Node.Admin;
+
+/// <summary>
+/// The admin routes of issue 20's holds and message inspection: hold and release a message or a connector, pause
+/// and resume outbound mail, show a queued message (envelope, headers, parts, history) and export its stored bytes.
+/// Listed in <see cref="AdminApi.Routes"/> and README.md, "Operating the router".
+/// </summary>
+public static class QueueHoldApi
+{
+    public static readonly IReadOnlyList<string> Routes =
+    [
+        "POST /api/queue/{id}/hold|release",
+        "POST /api/connectors/{id}/hold|release",
+        "POST /api/outbound/pause|resume",
+        "GET /api/queue/{id}",
+        "GET /api/queue/{id}/eml",
+    ];
+
+    /// <summary>The most header bytes <c>queue show</c> returns.</summary>
+    private const int MaxHeaderBytes = 64 * 1024;
+
+    public static void Map(IEndpointRouteBuilder routes, IActorRef routing, RouterOptions options, MessageSpool spool, MessageTrackingLog tracking)
+    {
+        routes.MapPost("/api/queue/{id}/{action}", (string id, string action, CancellationToken ct) =>
+        {
+            var hold = action switch
+            {
+                "hold" => true,
+                "release" => false,
+                _ => throw AdminException.NotFound($"no queue action '{action}' (hold, release)"),
+            };
+            if (hold && !spool.Contains(id))
+                throw AdminException.NotFound($"no message '{id}' in the queue");
+            return CommandAsync(routing, new HoldCommand(HoldTarget.Message, id, hold), $"message {id} {(hold ? "held" : "released")}", ct);
+        });
+        routes.MapPost("/api/connectors/{id}/{action}", (string id, string action, CancellationToken ct) =>
+        {
+            if (action is not ("hold" or "release"))
+                throw AdminException.NotFound($"no connector action '{action}' (suspend, resume, hold, release)");
+            if (options.Connectors.All(c => c.Id != id))
+                throw AdminException.NotFound($"unknown connector '{id}'");
+            var hold = action == "hold";
+            return CommandAsync(routing, new HoldCommand(HoldTarget.Connector, id, hold),
+                hold ? $"connector {id} held; its mail stays with it, unsent" : $"connector {id} released", ct);
+        });
+        routes.MapPost("/api/outbound/{action}", (string action, CancellationToken ct) =>
+        {
+            var pause = action switch
+            {
+                "pause" => true,
+                "resume" => false,
+                _ => throw AdminException.NotFound($"no outbound action '{action}' (pause, resume)"),
+            };
+            return CommandAsync(routing, new HoldCommand(HoldTarget.Outbound, null, pause),
+                pause ? "outbound mail paused; mail is still accepted" : "outbound mail resumed", ct);
+        });
+        routes.MapGet("/api/queue/{id}", async (string id, CancellationToken ct) =>
+        {
+            var message = spool.Find(id) ?? throw AdminException.NotFound($"no message '{id}' in the queue");
+            var listing = await routing.Ask<QueueListing>(new ListQueue(), NodeQueries.AskTimeout, ct);
+            var history = tracking.Enabled ? await tracking.FindAsync(id, ct) : [];
+            var envelope = message.Envelope;
+            return new MessageView(id, envelope.Sender, envelope.Recipients,
+                envelope.Recipients.Select((_, i) => message.PendingRecipients.Contains(i)).ToArray(),
+                envelope.ReceivedAt, envelope.ClientAddress, envelope.ClientHelo, message.Length, envelope.Smtputf8, envelope.EnvelopeId, envelope.Return,
+                Headers(spool, id), listing.Entries.Where(e => e.QueueId == id).ToArray(), history);
+        });
+        routes.MapGet("/api/queue/{id}/eml", (string id) =>
+        {
+            if (!spool.Contains(id))
+                throw AdminException.NotFound($"no message '{id}' in the queue");
+            // The stored bytes as received (our Received: header first), byte for byte what the firewalls get: the
+            // spool keeps the data without the CRLF that ends its last line (it belongs to the end-of-data mark),
+            // and delivery puts it back; so does the export.
+            return Results.Stream(async output =>
+            {
+                await using var body = spool.OpenBody(id);
+                var buffer = new byte[64 * 1024];
+                var last = new byte[2];
+                long total = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, read));
+                    if (read >= 2)
+                        buffer.AsSpan(read - 2, 2).CopyTo(last);
+                    else
+                        (last[0], last[1]) = (last[1], buffer[0]);
+                    total += read;
+                }
+                if (total > 0 && !(last[0] == '\r' && last[1] == '\n'))
+                    await output.WriteAsync("\r\n"u8.ToArray());
+            }, "message/rfc822", $"{id}.eml");
+        });
+    }
+
+    private static async Task<CommandResult> CommandAsync(IActorRef routing, HoldCommand command, string message, CancellationToken ct)
+    {
+        var done = await routing.Ask<QueueCommandDone>(command, NodeQueries.AskTimeout, ct);
+        return new CommandResult(done.Command, done.Affected, message);
+    }
+
+    /// <summary>The stored header section (up to the first empty line, at most 64 KiB), as text.</summary>
+    private static string Headers(MessageSpool spool, string id)
+    {
+        using var body = spool.OpenBody(id);
+        var buffer = new byte[MaxHeaderBytes];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = body.Read(buffer, read, buffer.Length - read)) > 0)
+            read += n;
+        var text = Encoding.UTF8.GetString(buffer, 0, read);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return end < 0 ? text : text[..(end + 2)];
+    }
+}
+
+/// <summary><c>GET /api/queue/{id}</c>: one queued message.</summary>
+/// <param name="Pending">Per recipient (same order): still to be delivered.</param>
+/// <param name="Parts">Where its pending parts stand in the router (state, connector, next attempt).</param>
+/// <param name="History">Its tracking events (empty when tracking is off).</param>
+public sealed record MessageView(
+    string QueueId,
+    string Sender,
+    IReadOnlyList<string> Recipients,
+    IReadOnlyList<bool> Pending,
+    DateTimeOffset ReceivedAt,
+    string Client,
+    string Helo,
+    long Size,
+    bool Smtputf8,
+    string? EnvelopeId,
+    string? Return,
+    string Headers,
+    IReadOnlyList<QueueEntry> Parts,
+    IReadOnlyList<TrackingEvent> History);
