@@ -24,7 +24,8 @@ public sealed class MetricsBridge : IDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<string> _instruments = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, PrometheusExposition.Family> _snapshot = new Dictionary<string, PrometheusExposition.Family>();
-    private long _snapshotAt = long.MinValue;
+    // -1: never read. (long.MinValue here made now - _snapshotAt overflow, so the registry was never read at all.)
+    private long _snapshotAt = -1;
     private int _adding;
 
     /// <param name="node">The node name, a tag of the meter (<c>router.node</c>).</param>
@@ -47,7 +48,7 @@ public sealed class MetricsBridge : IDisposable
         lock (_gate)
         {
             var now = Environment.TickCount64;
-            if (now - _snapshotAt >= SnapshotAge.TotalMilliseconds)
+            if (_snapshotAt < 0 || now - _snapshotAt >= SnapshotAge.TotalMilliseconds)
             {
                 _snapshot = PrometheusExposition.Parse(_metrics.ExportTextAsync().GetAwaiter().GetResult());
                 _snapshotAt = now;
