@@ -1,5 +1,6 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Router.Actors.Observability;
 
 namespace Router.Tests.Observability;
@@ -48,6 +49,31 @@ public sealed class MetricsBridgeTests
         using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(MetricsBridge.MeterName)
             .AddInstrumentation(() => new MetricsBridge(metrics, "node-h")).AddInMemoryExporter(exported).Build();
         provider.ForceFlush();
+
+        Assert.Equal(1, Sum(exported, "router_messages_accepted_total"));
+    }
+
+    [Fact]
+    public void A_node_with_an_otlp_endpoint_exports_its_registry_through_the_meter_provider_it_registers()
+    {
+        var options = Router.Actors.Configuration.RouterConfig.ToOptions(Router.Actors.Configuration.RouterConfig.Parse("""
+            router {
+              node-name = "node-otlp"
+              telemetry { otlp-endpoint = "http://127.0.0.1:9", otlp-protocol = "http/protobuf" }
+              firewalls { fw-a { host = "127.0.0.1" } }
+              connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
+            }
+            """));
+        var exported = new List<Metric>();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<RouterMetrics>(services);
+        Router.Node.Hosting.TelemetryHosting.AddRouterTelemetry(services, options);
+        services.ConfigureOpenTelemetryMeterProvider(b => b.AddInMemoryExporter(exported));
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var metrics = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<RouterMetrics>(provider);
+        metrics.MessageAccepted(100);
+        var meters = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<MeterProvider>(provider);
+        meters.ForceFlush();
 
         Assert.Equal(1, Sum(exported, "router_messages_accepted_total"));
     }
