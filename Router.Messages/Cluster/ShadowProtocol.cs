@@ -7,3 +7,29 @@ namespace Router.Messages.Cluster;
 /// <param name="Owner">The owner's unique address ("address#uid"), as in <see cref="PeerOffer.Owner"/>.</param>
 /// <param name="QueueIds">The owner's queue ids.</param>
 public sealed record ShadowDiscard(string Owner, IReadOnlyList<string> QueueIds) : IRouterProtocol;
+
+/// <summary>
+/// Owner → holder's shadow intake (<c>/user/shadow-intake</c>): the copies of several messages at once. While a batch is
+/// on its way the owner gathers the next, so under load one remoting message, one store and one fsync on the holder
+/// serve many copies; when it is quiet a batch holds one copy and goes at once. The holder answers
+/// <see cref="ShadowBatchStored"/> once every copy in it is durable (or failed). Encoded in binary (no base64, no JSON
+/// around the bytes): see <see cref="Serialization.ShadowBatchCodec"/>.
+/// </summary>
+/// <param name="Owner">The owner's unique address ("address#uid"), as in <see cref="PeerOffer.Owner"/>.</param>
+/// <param name="BatchId">Unique per owner incarnation, chosen by the owner.</param>
+public sealed record ShadowBatch(string Owner, long BatchId, IReadOnlyList<ShadowCopy> Copies) : IRouterProtocol;
+
+/// <summary>One message in a <see cref="ShadowBatch"/>: its envelope as the transfer JSON, then its stored bytes.</summary>
+/// <param name="QueueId">The message's queue id on the owner (the holder keeps it under that id).</param>
+/// <param name="Envelope">The envelope's JSON (<see cref="Serialization.EnvelopeCodec"/>).</param>
+/// <param name="Body">The stored body, byte for byte.</param>
+public sealed record ShadowCopy(string QueueId, byte[] Envelope, byte[] Body)
+{
+    /// <summary>The owner's span of this copy (W3C traceparent); null when the message is not traced.</summary>
+    public string? TraceParent { get; init; }
+}
+
+/// <summary>Holder → owner: the copies of batch <paramref name="BatchId"/> are durable, except those in <paramref name="Failed"/>.</summary>
+/// <param name="Failed">Queue ids the holder could not store; empty when all were.</param>
+/// <param name="Error">Why they failed (one reason for all); null when none did.</param>
+public sealed record ShadowBatchStored(long BatchId, IReadOnlyList<string> Failed, string? Error) : IRouterProtocol;

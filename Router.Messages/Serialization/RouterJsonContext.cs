@@ -72,6 +72,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(LeaveStarted))]
 [JsonSerializable(typeof(ReloadConfig))]
 [JsonSerializable(typeof(ConfigReloadResult))]
+[JsonSerializable(typeof(ShadowBatch))]
+[JsonSerializable(typeof(ShadowBatchStored))]
 // Shadow redundancy
 [JsonSerializable(typeof(ShadowDiscard))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -105,6 +105,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(LeaveStarted)] = "leaving",
         // Shadow redundancy
         [typeof(ShadowDiscard)] = "sdiscard",
+        [typeof(ShadowBatch)] = "sbatch",
+        [typeof(ShadowBatchStored)] = "sbstored",
         // Configuration reload (router cmd config reload --all-nodes)
         [typeof(ReloadConfig)] = "cfgrld",
         [typeof(ConfigReloadResult)] = "cfgres",
@@ -133,6 +135,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
+        if (obj is ShadowBatch batch)
+            return ShadowBatchCodec.Encode(batch);
         return JsonSerializer.SerializeToUtf8Bytes(obj, TypeInfo(obj.GetType()));
     }
 
@@ -140,6 +144,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
     {
         if (!TypeByManifest.TryGetValue(manifest, out var type))
             throw new SerializationException($"unknown router message manifest '{manifest}' (a newer node?)");
+        if (type == typeof(ShadowBatch))
+            return ShadowBatchCodec.Decode(bytes);
         try
         {
             return JsonSerializer.Deserialize(bytes, TypeInfo(type))

@@ -129,8 +129,9 @@ public static class RouterHost
                     var outbox = shadowOutbox = system.ActorOf(PeerOutbox.Props(new PeerTransferSettings()), PeerOutbox.Name);
                     registry.Register<PeerOutbox>(outbox);
                     var discards = system.ActorOf(ShadowDiscardActor.Props(), ShadowDiscardActor.Name);
+                    var links = system.ActorOf(ShadowLinkActor.Props(options.Shadow.Timeout), ShadowLinkActor.Name);
                     shadow = new ShadowReplicator(system, outbox, discards, options.Shadow, shadowMetrics,
-                        loggerFactory.CreateLogger("Router.Shadow"));
+                        loggerFactory.CreateLogger("Router.Shadow"), links);
                     spool.MessagesLeft += shadow.Forget;
                 }
 
@@ -162,6 +163,7 @@ public static class RouterHost
                         [TransferKind.Shadow] = shadows,
                     };
                     system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);
+                    system.ActorOf(ShadowIntakeActor.Props(shadows), ShadowIntakeActor.Name);
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.

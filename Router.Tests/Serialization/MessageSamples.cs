@@ -140,5 +140,11 @@ internal static class MessageSamples
         new ConfigReloadResult("node-1", "akka.tcp://router@10.0.0.1:4053", ConfigReloadOutcome.Refused,
             "router.spool.path: the spool is opened at start-up: a restart is needed to change it", "firewalls added fw-c", "ab12", DateTimeOffset.Parse("2026-12-03T23:00:00Z")),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
+        new ShadowBatch("akka.tcp://router@10.0.0.1:4053#42", 7,
+        [
+            new ShadowCopy("0ABC", "{\"sender\":\"a@b.example\"}"u8.ToArray(), [13, 10, 0, 255, 46, 13, 10]) { TraceParent = TraceParent },
+            new ShadowCopy("0ABD", [123, 125], [1]) { TraceParent = TraceParent },
+        ]),
+        new ShadowBatchStored(7, ["0ABD"], "the disk is full"),
     }.ToDictionary(m => m.GetType());
 }

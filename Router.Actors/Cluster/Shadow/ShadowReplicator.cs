@@ -31,6 +31,7 @@ public sealed class ShadowReplicator
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly IActorRef _outbox;
     private readonly IActorRef _discards;
+    private readonly IActorRef? _links;
     private readonly ShadowOptions _options;
     private readonly ShadowMetrics? _metrics;
     private readonly ILogger _logger;
@@ -38,8 +39,10 @@ public sealed class ShadowReplicator
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
     private int _next = -1;
 
-    public ShadowReplicator(ActorSystem system, IActorRef outbox, IActorRef discards, ShadowOptions options, ShadowMetrics? metrics, ILogger logger)
+    public ShadowReplicator(ActorSystem system, IActorRef outbox, IActorRef discards, ShadowOptions options, ShadowMetrics? metrics, ILogger logger,
+        IActorRef? links = null)
     {
+        _links = links;
         _cluster = Akka.Cluster.Cluster.Get(system);
         _outbox = outbox;
         _discards = discards;
@@ -79,6 +82,10 @@ public sealed class ShadowReplicator
 
         var stored = ChunkSequence.Of(prefix, body);
         var envelopeJson = EnvelopeCodec.Encode(envelope);
+        // Small copies (nearly all mail) travel in batches through the links; a large one in chunks through the outbox.
+        var batched = _links is not null && envelopeJson.Length + stored.Length <= ShadowLinkActor.MaxCopyBytes
+            ? new ShadowCopy(queueId, envelopeJson, stored.ToArray()) { TraceParent = traceParent }
+            : null;
         var first = Interlocked.Increment(ref _next);
         string? error = null;
         for (var attempt = 0; attempt < peers.Count; attempt++)
@@ -89,8 +96,10 @@ public sealed class ShadowReplicator
             var peer = peers[(int)((uint)(first + attempt) % (uint)peers.Count)];
             // Recorded before the attempt: a copy that lands after we gave up is still discarded with the message.
             _holders[queueId] = peer;
-            var result = await PeerOutbox.SendAsync(_outbox, peer, TransferKind.Shadow, queueId,
-                TransferPayload.FromMemory(envelopeJson, stored), remaining, traceParent).ConfigureAwait(false);
+            var result = batched is not null
+                ? await SendBatchedAsync(peer, batched, remaining).ConfigureAwait(false)
+                : await PeerOutbox.SendAsync(_outbox, peer, TransferKind.Shadow, queueId,
+                    TransferPayload.FromMemory(envelopeJson, stored), remaining, traceParent).ConfigureAwait(false);
             if (result.Stored)
             {
                 _metrics?.Stored(Stopwatch.GetElapsedTime(started));
@@ -103,6 +112,23 @@ public sealed class ShadowReplicator
 
         _metrics?.Failed();
         return new ShadowResult(false, null, error ?? $"no acknowledgement within {_options.Timeout.TotalSeconds:0.###}s");
+    }
+
+    private async Task<TransferResult> SendBatchedAsync(Address peer, ShadowCopy copy, TimeSpan remaining)
+    {
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _links!.Tell(new ShadowLinkActor.Copy(peer, copy, done));
+        try
+        {
+            var error = await done.Task.WaitAsync(remaining).ConfigureAwait(false);
+            return error is null ? new TransferResult(true, copy.QueueId, null) : TransferResult.Failed(error);
+        }
+        catch (TimeoutException)
+        {
+            // Withdrawn: a copy still waiting in its link is not sent at all.
+            done.TrySetResult("withdrawn");
+            return TransferResult.Failed($"no acknowledgement from {peer} within {_options.Timeout.TotalSeconds:0.###}s");
+        }
     }
 
     /// <summary>The message left this node's spool (or was never accepted): its copy can go.</summary>

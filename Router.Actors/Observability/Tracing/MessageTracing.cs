@@ -142,6 +142,21 @@ public sealed class MessageTracing(string node)
         return span;
     }
 
+    /// <summary>The holder's span of one copy of a <see cref="ShadowBatch"/>, a child of the owner's shadow copy span; end it with <see cref="End"/>.</summary>
+    internal Activity? StartShadowStore(string owner, ShadowCopy copy)
+    {
+        if (copy.TraceParent is null)
+            return null;
+        var span = StartChild(TraceAttributes.ShadowStoreSpan, ActivityKind.Server, copy.TraceParent, null, remote: true);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(TraceAttributes.Owner, owner);
+            span.SetTag(TraceAttributes.RemoteQueueId, copy.QueueId);
+            span.SetTag(TraceAttributes.MessageSize, copy.Body.Length);
+        }
+        return span;
+    }
+
     /// <summary>
     /// The envelope a receiving node stores: its spans there are children of the receive span; unchanged when this node
     /// makes no span (it keeps the sender's trace).

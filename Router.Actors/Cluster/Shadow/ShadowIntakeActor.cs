@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Observability;
+using Router.Actors.Observability.Tracing;
+using Router.Messages.Cluster;
+
+namespace Router.Actors.Cluster.Shadow;
+
+/// <summary>
+/// The holder's side of the shadow copy path (<c>/user/shadow-intake</c>): stores each <see cref="ShadowBatch"/> a
+/// peer's <see cref="ShadowLinkActor"/> sends into that owner's shadow spool (all copies of a batch in one group
+/// commit: one write, one fsync) and answers <see cref="ShadowBatchStored"/> once they are durable.
+/// </summary>
+public sealed class ShadowIntakeActor : ReceiveActor
+{
+    public const string Name = "shadow-intake";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageTracing _tracing = RouterTelemetry.Get(Context.System).Tracing;
+
+    public ShadowIntakeActor(ShadowStore store)
+    {
+        Receive<ShadowBatch>(batch =>
+        {
+            var sender = Sender;
+            store.StoreBatchAsync(batch, _tracing).ContinueWith(stored =>
+            {
+                if (stored.IsCompletedSuccessfully)
+                    return stored.Result;
+                var error = stored.Exception?.GetBaseException().Message ?? "cancelled";
+                return new ShadowBatchStored(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {error}");
+            }, TaskScheduler.Default).PipeTo(sender);
+            if (_log.IsDebugEnabled)
+                _log.Debug("Storing {0} shadow cop(ies) from {1} (batch {2})", batch.Copies.Count, batch.Owner, batch.BatchId);
+        });
+    }
+
+    public static Props Props(ShadowStore store) => Akka.Actor.Props.Create(() => new ShadowIntakeActor(store));
+}
