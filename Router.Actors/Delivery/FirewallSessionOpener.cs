@@ -43,6 +43,80 @@ internal sealed class FirewallSessionOpener
         _judged ? _latencies.Deadline(phase, fixedTimeout) : fixedTimeout;
 
     /// <summary>
+    /// A wait that began with nothing to judge it by (this firewall has no history of the step, and neither had the
+    /// node's other firewalls yet: a fresh node opens them all at once) asks for its deadline again every <see cref="Interval"/> while
+    /// it runs, so the first connections to a dead firewall are given up as soon as the others have shown how fast a
+    /// firewall answers here, not after the fixed timeout.
+    /// </summary>
+    private sealed class ColdRejudge : IDisposable
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+        private readonly FirewallSessionOpener _opener;
+        private readonly DeliveryPhase _phase;
+        private readonly TimeSpan _fixedTimeout;
+        private readonly CancellationTokenSource _deadline;
+        private readonly Func<bool> _stillWaiting;
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private readonly Timer _timer;
+        private readonly Lock _gate = new();
+        private bool _disposed;
+
+        private ColdRejudge(FirewallSessionOpener opener, DeliveryPhase phase, TimeSpan fixedTimeout, TimeSpan limit, CancellationTokenSource deadline, Func<bool> stillWaiting)
+        {
+            _opener = opener;
+            _phase = phase;
+            _fixedTimeout = fixedTimeout;
+            _deadline = deadline;
+            _stillWaiting = stillWaiting;
+            Limit = limit;
+            _timer = new Timer(_ => Tick(), null, Interval, Interval);
+        }
+
+        /// <summary>The deadline the wait has now (shorter than at its start once it was judged).</summary>
+        public TimeSpan Limit { get; private set; }
+
+        public static ColdRejudge? Start(FirewallSessionOpener opener, DeliveryPhase phase, TimeSpan fixedTimeout, TimeSpan limit, CancellationTokenSource deadline,
+            Func<bool> stillWaiting) =>
+            opener._judged && limit >= fixedTimeout && opener._latencies.Cold(phase)
+                ? new ColdRejudge(opener, phase, fixedTimeout, limit, deadline, stillWaiting)
+                : null;
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _timer.Dispose();
+            }
+        }
+
+        private void Tick()
+        {
+            lock (_gate)
+            {
+                if (_disposed || !_stillWaiting())
+                    return;
+                var limit = _opener.Deadline(_phase, _fixedTimeout);
+                if (limit >= Limit)
+                    return;
+                Limit = limit;
+                var left = limit - Stopwatch.GetElapsedTime(_started);
+                try
+                {
+                    if (left <= TimeSpan.Zero)
+                        _deadline.Cancel();
+                    else
+                        _deadline.CancelAfter(left);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The wait ended meanwhile.
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Opens the session as the firewall's options say: TCP connect, greeting and EHLO, STARTTLS per
     /// <c>tls</c>, AUTH when credentials are configured. Each step has its own timeout (MailKit alone
     /// would fold them into one operation) and its own outcome: a refused port, a blackholed address, a
@@ -61,12 +135,14 @@ internal sealed class FirewallSessionOpener
             {
                 var connectLimit = Deadline(DeliveryPhase.Connect, _firewall.ConnectTimeout);
                 connectDeadline.CancelAfter(connectLimit);
+                using var connectRejudge = ColdRejudge.Start(this, DeliveryPhase.Connect, _firewall.ConnectTimeout, connectLimit, connectDeadline, () => true);
                 try
                 {
                     await socket.ConnectAsync(_firewall.Host, _firewall.Port, connectDeadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    connectLimit = connectRejudge?.Limit ?? connectLimit;
                     socket.Dispose();
                     return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null,
                         connectLimit < _firewall.ConnectTimeout);
@@ -102,7 +178,13 @@ internal sealed class FirewallSessionOpener
             var ehloLimit = Deadline(DeliveryPhase.Ehlo, ehloTimeout);
             var startTlsLimit = Deadline(DeliveryPhase.StartTls, _firewall.TlsHandshakeTimeout);
             greetingDeadline.CancelAfter(greetingLimit);
-            phase.OnGreeting = () => greetingDeadline.CancelAfter(ehloLimit);
+            using var greetingRejudge = ColdRejudge.Start(this, DeliveryPhase.Greeting, _firewall.GreetingTimeout, greetingLimit, greetingDeadline,
+                () => phase.GreetingAt == 0);
+            phase.OnGreeting = () =>
+            {
+                greetingRejudge?.Dispose();
+                greetingDeadline.CancelAfter(ehloLimit);
+            };
             // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
             phase.OnStartTls = () => greetingDeadline.CancelAfter(startTlsLimit);
             try
@@ -127,7 +209,7 @@ internal sealed class FirewallSessionOpener
                     : ex switch
                     {
                         OperationCanceledException or TimeoutException when phase.GreetingAt == 0 =>
-                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {Waited(greetingLimit, _firewall.GreetingTimeout)}"),
+                            (AttemptOutcome.GreetingTimeout, 0, $"no greeting within {Waited(greetingLimit = greetingRejudge?.Limit ?? greetingLimit, _firewall.GreetingTimeout)}"),
                         OperationCanceledException or TimeoutException =>
                             (AttemptOutcome.CommandTimeout, 0, $"no reply to EHLO within {Waited(ehloLimit, ehloTimeout)}"),
                         SmtpCommandException cmd => (AttemptOutcome.SessionRefused, (int)cmd.StatusCode, Describe(cmd)),

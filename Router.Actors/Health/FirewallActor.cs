@@ -79,7 +79,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         _policy = HealthPolicy.From(firewall);
         _metrics = RouterTelemetry.Get(Context.System).Metrics.Firewall(firewall.Id);
         _health = FirewallHealth.Initial(clock.GetUtcNow());
-        _latencies = new LatencyBook(firewall.Latency);
+        _latencies = new LatencyBook(firewall.Latency, LatencyPrior.Get(Context.System));
         _lastProbe = clock.GetUtcNow();
         _messageRate = firewall.MaxMessageRate is { } messages ? new TokenBucket(messages, clock) : null;
         _connectionRate = firewall.MaxConnectionRate is { } connections ? new TokenBucket(connections, clock) : null;
@@ -154,6 +154,11 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
+        // A hedge judged against the node's other firewalls (this one has no history of its own yet) says it is slower
+        // than they are, not that it is broken: the job goes elsewhere and the probe decides, nothing is counted.
+        var cold = result.Hedged && ColdPhases(result.Outcome).Any(_latencies.Cold);
+        if (cold)
+            attempt = AttemptClass.Neutral;
         if (result.Hedged)
         {
             // Far outside the firewall's history before any data was sent: the job is placed elsewhere at once (by
@@ -161,7 +166,9 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
             // timeouts asks at once whether it is dead or only slow (a probe that succeeds clears the suspicion).
             _hedged++;
             _metrics.Hedged();
-            _log.Warning("Hedged {QueueId} away from firewall {Firewall}: {Outcome} {Detail}; the job is placed elsewhere, the firewall is probed",
+            _log.Warning(cold
+                    ? "Hedged {QueueId} away from firewall {Firewall}: {Outcome} {Detail} (far slower than this node's other firewalls; no history of its own yet); the job is placed elsewhere, the firewall is probed"
+                    : "Hedged {QueueId} away from firewall {Firewall}: {Outcome} {Detail}; the job is placed elsewhere, the firewall is probed",
                 finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         }
         else if (result.Outcome == AttemptOutcome.AuthFailed)
@@ -171,10 +178,22 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
             _log.Warning("Delivery of {QueueId} to {Firewall} failed: {Outcome} {Detail}", finished.Job.QueueId, _firewall.Id, result.Outcome, result.Detail);
         work.Connector.Tell(new DeliveryAttempted(_firewall.Id, finished.Job, result));
         Apply(_health.OnAttempt(attempt, finished.Job.QueueId, $"{result.Outcome}: {result.Detail}", _clock.GetUtcNow(), _policy));
-        if (result.Hedged && !_probing && _health.State is HealthState.Suspect or HealthState.Healthy)
+        if (cold)
+            Apply(_health.ProbeFirst($"far slower than this node's other firewalls ({result.Outcome}: {result.Detail}); probing before it gets more work",
+                _clock.GetUtcNow()));
+        if (result.Hedged && !_probing && _health.State is HealthState.Suspect or HealthState.Healthy or HealthState.Probing)
             StartProbe(_clock.GetUtcNow());
         Dispatch();
     }
+
+    /// <summary>The steps whose lack of history makes a hedged attempt with this outcome one judged by the node's other firewalls.</summary>
+    private static DeliveryPhase[] ColdPhases(AttemptOutcome outcome) => outcome switch
+    {
+        AttemptOutcome.ConnectTimeout => [DeliveryPhase.Connect],
+        AttemptOutcome.GreetingTimeout => [DeliveryPhase.Greeting],
+        // Every session has an EHLO and a MAIL: without history of those, a command wait was judged by the others.
+        _ => [DeliveryPhase.Ehlo, DeliveryPhase.Mail],
+    };
 
     private void OnTick()
     {

@@ -107,6 +107,16 @@ public sealed record FirewallHealth(
             Reason = reason,
         };
 
+    /// <summary>
+    /// A wait judged against the node's other firewalls (this one has no history of its own yet) ran far past them:
+    /// no more work until a probe with the fixed timeouts says whether it is alive (then healthy again, with slow
+    /// start) or not (then tripped). Nothing is counted against it: being slower than the others is not a failure.
+    /// </summary>
+    public FirewallHealth ProbeFirst(string reason, DateTimeOffset now) =>
+        State is HealthState.Healthy or HealthState.Suspect
+            ? this with { State = HealthState.Probing, Since = now, Reason = reason }
+            : this;
+
     /// <summary>Operator or policy: open the circuit now.</summary>
     public FirewallHealth TripNow(string reason, DateTimeOffset now, HealthPolicy policy)
     {

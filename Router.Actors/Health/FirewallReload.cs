@@ -42,7 +42,7 @@ public sealed partial class FirewallActor
         // The learnt latencies stay (the same firewall) unless the detector's settings changed; the sending limits
         // start afresh when theirs did.
         if (_firewall.Latency != before.Latency)
-            _latencies = new LatencyBook(_firewall.Latency);
+            _latencies = new LatencyBook(_firewall.Latency, LatencyPrior.Get(Context.System));
         if (_firewall.MaxMessageRate != before.MaxMessageRate)
             _messageRate = _firewall.MaxMessageRate is { } messages ? new TokenBucket(messages, _clock) : null;
         if (_firewall.MaxConnectionRate != before.MaxConnectionRate)

@@ -75,6 +75,47 @@ public sealed class BlackholeShapeTests
         Console.WriteLine($"{shape}: tripped after {toTrip.TotalSeconds:0.00}s, {snapshot.Hedged} hedged, 400 messages through in {watch.Elapsed.TotalSeconds:0.0}s: {tripped.Reason}");
     }
 
+    public static TheoryData<string> DeadFromTheStart => ["accept-never-greet", "never-accept"];
+
+    /// <summary>
+    /// A fresh node, and fw-b dead from its first connection: fw-b has no history to be judged by, so its first waits
+    /// are judged against fw-a's (the node's other firewall). They are given up after about a second, not the fixed
+    /// ten, fw-b takes no more work until a probe with the fixed timeouts has spoken (it fails: tripped), and every
+    /// message arrives once, through fw-a. Default detector settings (20 samples before a firewall's own history judges).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DeadFromTheStart))]
+    public async Task A_firewall_dead_from_the_start_is_judged_against_the_other_firewalls_and_costs_a_second_not_its_timeout(string shape)
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        await using var fwB = await FakeFirewall.StartAsync("fw-b");
+        Kill(fwB, shape);
+        await using var router = await TestRouter.StartAsync("""
+            firewall-defaults {
+              connect-timeout = 10s
+              greeting-timeout = 10s
+              command-timeout = 10s
+            }
+            """ + TestRouter.EqualCost(fwA, fwB));
+        var events = HealthEvents.Attach(router.Node.System);
+        var firewall = await router.Node.System.ActorSelection("/user/firewall-fw-b").ResolveOne(TimeSpan.FromSeconds(5));
+
+        var started = DateTimeOffset.UtcNow;
+        var sent = await SendAsync(router, 200, "c");
+
+        var probing = await events.WaitForAsync("fw-b", "probing", started, TimeSpan.FromSeconds(30));
+        Assert.Contains("far slower than this node's other firewalls", probing.Reason);
+        // About a second on an idle machine; half the fixed timeout leaves room for a loaded one.
+        Assert.True(probing.At - started < FixedTimeout / 2, $"{shape}: first judged {(probing.At - started).TotalSeconds:0.00}s after the load began ({probing.Reason})");
+        await AssertEachArrivedOnceAsync(sent, fwA, fwB);
+        Assert.Equal(0, fwB.Count);
+        Assert.True((await SnapshotAsync(firewall)).Hedged > 0, $"{shape}: no job hedged");
+        // The probe waits the fixed timeouts and fails: then, and only then, fw-b is tripped.
+        var tripped = await events.WaitForAsync("fw-b", "tripped", started, TimeSpan.FromSeconds(40));
+        Assert.Contains("probe failed", tripped.Reason);
+        Assert.DoesNotContain(events.All, e => e.FirewallId == "fw-b" && e.To == "suspect" && e.At < probing.At);
+    }
+
     /// <summary>Kills fw-a as the shape says. Open sessions are reset first where the shape is about new connections.</summary>
     private static void Kill(FakeFirewall firewall, string shape)
     {

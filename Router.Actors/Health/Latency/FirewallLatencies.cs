@@ -29,6 +29,14 @@ public sealed class FirewallLatencies(LatencyPolicy policy)
         return wait < upperBound ? wait : upperBound;
     }
 
+    /// <summary>The wait at which φ against <paramref name="pooled"/> latencies (another source's mean and deviation) reaches the threshold, capped by <paramref name="upperBound"/>.</summary>
+    public TimeSpan Threshold((double MeanMs, double StdDeviationMs) pooled, TimeSpan upperBound)
+    {
+        var (mean, deviation) = Moments(pooled.MeanMs, pooled.StdDeviationMs);
+        var wait = TimeSpan.FromMilliseconds(PhiAccrual.WaitForPhi(policy.PhiThreshold, mean, deviation));
+        return wait < upperBound ? wait : upperBound;
+    }
+
     /// <summary>φ of a wait of <paramref name="waited"/> in <paramref name="phase"/>; 0 while the phase has too little history.</summary>
     public double Phi(DeliveryPhase phase, TimeSpan waited)
     {
@@ -47,9 +55,10 @@ public sealed class FirewallLatencies(LatencyPolicy policy)
                 Threshold(phase, upperBound(phase)), Judges(phase));
         }).ToList();
 
-    private (double MeanMs, double StdDeviationMs) Moments(LatencyHistory history) =>
-        (history.MeanMs + policy.AcceptablePause.TotalMilliseconds,
-            Math.Max(history.StdDeviationMs, policy.MinStdDeviation.TotalMilliseconds));
+    private (double MeanMs, double StdDeviationMs) Moments(LatencyHistory history) => Moments(history.MeanMs, history.StdDeviationMs);
+
+    private (double MeanMs, double StdDeviationMs) Moments(double meanMs, double stdDeviationMs) =>
+        (meanMs + policy.AcceptablePause.TotalMilliseconds, Math.Max(stdDeviationMs, policy.MinStdDeviation.TotalMilliseconds));
 }
 
 /// <summary>What a firewall's history says of one phase.</summary>
