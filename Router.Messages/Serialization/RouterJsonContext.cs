@@ -74,4 +74,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(ConfigReloadResult))]
 // Shadow redundancy
 [JsonSerializable(typeof(ShadowDiscard))]
+[JsonSerializable(typeof(ShadowRetire))]
+[JsonSerializable(typeof(ShadowRetired))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -105,6 +105,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(LeaveStarted)] = "leaving",
         // Shadow redundancy
         [typeof(ShadowDiscard)] = "sdiscard",
+        [typeof(ShadowRetire)] = "sretire",
+        [typeof(ShadowRetired)] = "sretired",
         // Configuration reload (router cmd config reload --all-nodes)
         [typeof(ReloadConfig)] = "cfgrld",
         [typeof(ConfigReloadResult)] = "cfgres",

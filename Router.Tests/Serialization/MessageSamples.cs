@@ -129,7 +129,7 @@ internal static class MessageSamples
         new ConnectorStates([new ConnectorState("out-a", "suspended", 3, ["fw-a"], "out-b")], new Dictionary<string, string> { ["fw-a"] = "out-b" }, 4),
         new ConnectorState("out-b", "usable", 7, ["fw-b"], "out-a"),
         new RoutingEvent("rerouted", "out-a", 2, "firewall tripped", At),
-        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3], TraceParent = TraceParent },
+        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3], TraceParent = TraceParent, ShadowHolder = "akka.tcp://router@10.0.0.2:4053", Recipients = [0, 2] },
         new PeerChunkRequest("t-1", 65536, 65536),
         new PeerChunk("t-1", 65536, [4, 5, 6]),
         new PeerStored("t-1", "0ABD"),
@@ -140,5 +140,7 @@ internal static class MessageSamples
         new ConfigReloadResult("node-1", "akka.tcp://router@10.0.0.1:4053", ConfigReloadOutcome.Refused,
             "router.spool.path: the spool is opened at start-up: a restart is needed to change it", "firewalls added fw-c", "ab12", DateTimeOffset.Parse("2026-12-03T23:00:00Z")),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
+        new ShadowRetire("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [0, 2]),
+        new ShadowRetired("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [2]) { Error = "the shadow spool is closed" },
     }.ToDictionary(m => m.GetType());
 }
