@@ -159,7 +159,7 @@ public static class RouterHost
                     {
                         [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers"), leaveState,
                             provider.GetRequiredService<MessageTrackingLog>(),
-                            new ShadowRetirement(system, shadows, options.Shadow.Timeout, loggerFactory.CreateLogger("Router.Shadow"))),
+                            new ShadowRetirement(system, shadows, options.Shadow.Timeout, loggerFactory.CreateLogger("Router.Shadow"), shadowMetrics)),
                         [TransferKind.Shadow] = shadows,
                     };
                     system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);

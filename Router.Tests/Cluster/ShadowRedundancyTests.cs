@@ -180,8 +180,12 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
         // The first recipients were handed to the peers, which delivered them; the partner recipients wait on the owner.
         await Eventually.TrueAsync(() => Delivered().Count(d => d.Recipient == "user@example.net") == count, DeliveryTimeout,
             () => $"{Delivered().Count} of {count} handed over and delivered");
-        // The copies are still held (the owner's messages are still queued there, for the partner recipients).
+        // The copies are still held (the owner's messages are still queued there, for the partner recipients), without the first recipients.
         Assert.Equal(count, CopiesOfOwner());
+        async Task<double> RetiredAsync() => (await Task.WhenAll(peers.Select(async p =>
+            PrometheusText.Parse(await p.Node.Metrics.ExportTextAsync()).Value("router_shadow_retired_recipients_total") ?? 0))).Sum();
+        await Eventually.TrueAsync(async () => await RetiredAsync() == count, TimeSpan.FromSeconds(10),
+            $"router_shadow_retired_recipients_total on the peers is not {count}");
 
         await _cluster.CrashAsync(owner);
 

@@ -90,10 +90,11 @@ public sealed class ShadowStoreTests : IDisposable
             await StoreAsync(store, "Q1", "partly handed over", "r0@a.example", "r1@b.example", "r2@c.example");
             await StoreAsync(store, "Q2", "all handed over", "r0@a.example", "r1@b.example");
 
-            Assert.Empty(await store.RetireAsync(Owner, "Q1", [0, 2]));
-            Assert.Empty(await store.RetireAsync(Owner, "Q2", [0]));
-            Assert.Empty(await store.RetireAsync(Owner, "Q2", [1]));
-            Assert.Empty(await store.RetireAsync(Owner, "Q9", [0]));
+            Assert.Equal(new ShadowRetirementResult(2, []), await store.RetireAsync(Owner, "Q1", [0, 2]), Same);
+            Assert.Equal(new ShadowRetirementResult(0, []), await store.RetireAsync(Owner, "Q1", [2]), Same);
+            Assert.Equal(new ShadowRetirementResult(1, []), await store.RetireAsync(Owner, "Q2", [0]), Same);
+            Assert.Equal(new ShadowRetirementResult(1, []), await store.RetireAsync(Owner, "Q2", [1]), Same);
+            Assert.Equal(new ShadowRetirementResult(0, []), await store.RetireAsync(Owner, "Q9", [0]), Same);
             Assert.Equal(1, store.Count(Owner));
         }
 
@@ -119,13 +120,13 @@ public sealed class ShadowStoreTests : IDisposable
         await using var store = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance);
         await using var spool = MessageSpool.Open(new SpoolOptions(Path.Combine(_dir, "main")));
         await StoreAsync(store, "Q1", "body", "r0@a.example", "r1@b.example", "r2@c.example");
-        Assert.Empty(await store.RetireAsync(Owner, "Q1", [2]));
+        Assert.Equal(1, (await store.RetireAsync(Owner, "Q1", [2])).Retired);
 
         Assert.Equal(1, await store.PromoteAsync(Owner, spool, ActorRefs.Nobody));
 
         // r2 was retired before the promotion (a peer delivers it); r0 and r1 were promoted (this node delivers them).
-        Assert.Equal([1], await store.RetireAsync(Owner, "Q1", [1, 2]));
-        Assert.Empty(await store.RetireAsync(Owner, "Q2", [0]));
+        Assert.Equal(new ShadowRetirementResult(0, [1]), await store.RetireAsync(Owner, "Q1", [1, 2]), Same);
+        Assert.Equal(new ShadowRetirementResult(0, []), await store.RetireAsync(Owner, "Q2", [0]), Same);
     }
 
     [Fact]
@@ -141,7 +142,10 @@ public sealed class ShadowStoreTests : IDisposable
         var promotion = store.PromoteAsync(Owner, spool, ActorRefs.Nobody);
         var retirements = Enumerable.Range(0, copies).Select(i => store.RetireAsync(Owner, $"Q{i:D3}", [1])).ToArray();
         await promotion;
-        var promotedBack = await Task.WhenAll(retirements);
+        var results = await Task.WhenAll(retirements);
+        var promotedBack = results.Select(r => r.Promoted).ToArray();
+        // Each retirement either retired r1 or was told it was promoted.
+        Assert.All(results, r => Assert.True(r.Retired + r.Promoted.Count == 1));
 
         // r0 is promoted for every copy; r1 is promoted exactly where the retirement was answered "promoted".
         await spool.DisposeAsync();
@@ -160,6 +164,16 @@ public sealed class ShadowStoreTests : IDisposable
         Assert.Equal(-1234, uid);
         Assert.False(ShadowKeeperActor.TryParseOwner("akka.tcp://router@10.0.0.1:4053", out _, out _));
         Assert.Equal("router@10.0.0.1_4053_-1234", ShadowStore.FolderName(Owner));
+    }
+
+    private static readonly ShadowRetirementComparer Same = new();
+
+    private sealed class ShadowRetirementComparer : IEqualityComparer<ShadowRetirementResult>
+    {
+        public bool Equals(ShadowRetirementResult? x, ShadowRetirementResult? y) =>
+            x is not null && y is not null && x.Retired == y.Retired && x.Promoted.SequenceEqual(y.Promoted);
+
+        public int GetHashCode(ShadowRetirementResult obj) => obj.Retired;
     }
 
     private static async Task<string> StoreAsync(ShadowStore store, string queueId, string text, params string[] recipients)

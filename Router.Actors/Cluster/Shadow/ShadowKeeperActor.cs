@@ -52,7 +52,11 @@ public sealed class ShadowKeeperActor : ReceiveActor, IWithTimers
         {
             var replyTo = Sender;
             _store.RetireAsync(r.Owner, r.QueueId, r.Recipients).PipeTo(replyTo, Self,
-                success: promoted => new ShadowRetired(r.Owner, r.QueueId, promoted),
+                success: result =>
+                {
+                    _metrics?.Retired(result.Retired);
+                    return new ShadowRetired(r.Owner, r.QueueId, result.Promoted);
+                },
                 failure: e =>
                 {
                     _log.Error(e, "Could not retire recipients [{0}] of {1}'s shadow copy of {2}", string.Join(",", r.Recipients), r.Owner, r.QueueId);

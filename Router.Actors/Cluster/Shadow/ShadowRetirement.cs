@@ -13,7 +13,7 @@ namespace Router.Actors.Cluster.Shadow;
 /// left to be promoted, whether or not the owner lives on to journal it. Never throws: a holder that does not answer
 /// in time is logged (its copy may then be promoted too: a duplicate, never a loss).
 /// </summary>
-public sealed class ShadowRetirement(ActorSystem system, ShadowStore store, TimeSpan timeout, ILogger logger)
+public sealed class ShadowRetirement(ActorSystem system, ShadowStore store, TimeSpan timeout, ILogger logger, ShadowMetrics? metrics = null)
 {
     /// <summary>
     /// Retires the offer's recipients from the owner's copy and returns those of them (indexes in the owner's envelope)
@@ -38,7 +38,12 @@ public sealed class ShadowRetirement(ActorSystem system, ShadowStore store, Time
         try
         {
             if (holder.Equals(Akka.Cluster.Cluster.Get(system).SelfAddress))
-                return await store.RetireAsync(offer.Owner, offer.QueueId, recipients).ConfigureAwait(false);
+            {
+                var result = await store.RetireAsync(offer.Owner, offer.QueueId, recipients).ConfigureAwait(false);
+                metrics?.Retired(result.Retired);
+                return result.Promoted;
+            }
+
             var keeper = system.ActorSelection(new RootActorPath(holder) / "user" / ShadowKeeperActor.Name);
             var answer = await keeper.Ask<ShadowRetired>(new ShadowRetire(offer.Owner, offer.QueueId, recipients), timeout).ConfigureAwait(false);
             if (answer.Error is not null)

@@ -131,12 +131,12 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
     /// them this node had already promoted (the owner was lost before the retirement came): this node delivers those,
     /// and the peer should not. A copy not held, or recipients already retired, are no-ops.
     /// </summary>
-    public async Task<IReadOnlyList<int>> RetireAsync(string owner, string queueId, IReadOnlyList<int> recipients)
+    public async Task<ShadowRetirementResult> RetireAsync(string owner, string queueId, IReadOnlyList<int> recipients)
     {
         while (true)
         {
             if (Held(owner) is not { } shadows)
-                return PromotedAmong(owner, queueId, recipients);
+                return new ShadowRetirementResult(0, PromotedAmong(owner, queueId, recipients));
             switch (shadows.TryClaimForRetirement(queueId))
             {
                 case Claim.Taken:
@@ -151,14 +151,14 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
             {
                 // Promoted already (the claim is released only after the promotion is remembered)?
                 if (PromotedAmong(owner, queueId, recipients) is { Count: > 0 } promoted)
-                    return promoted;
+                    return new ShadowRetirementResult(0, promoted);
                 if (shadows.Spool.Find(queueId) is not { } copy)
-                    return [];
-                var retire = recipients.Where(i => i >= 0 && i < copy.Envelope.Recipients.Count).ToArray();
+                    return ShadowRetirementResult.Nothing;
+                var retire = recipients.Where(copy.PendingRecipients.Contains).ToArray();
                 await shadows.Spool.FinishAsync(queueId, retire, RecipientOutcome.Cancelled).ConfigureAwait(false);
                 if (!shadows.Spool.Contains(queueId))
                     shadows.Ids.TryRemove(queueId, out _);
-                return [];
+                return new ShadowRetirementResult(retire.Length, []);
             }
             finally
             {
@@ -406,4 +406,12 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
             return Open(owner, directory, segmentSize);
         }
     }
+}
+
+/// <summary>What a retirement did to a shadow copy.</summary>
+/// <param name="Retired">Recipients taken out of the copy now (0: not held, or already retired).</param>
+/// <param name="Promoted">Recipients asked for that this node had already promoted (indexes in the owner's envelope).</param>
+public sealed record ShadowRetirementResult(int Retired, IReadOnlyList<int> Promoted)
+{
+    public static readonly ShadowRetirementResult Nothing = new(0, []);
 }
