@@ -30,6 +30,20 @@ public sealed record PeerOffer(string TransferId, TransferKind Kind, string Owne
     /// one message's trace runs on across nodes. Null when the message is not traced, and from senders that predate it.
     /// </summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// Handovers only: the node that holds the owner's shadow copy of this message (an Akka address), if it has one. The
+    /// receiver, once the message is durable here, has that copy retired for <see cref="Recipients"/> before it answers
+    /// <see cref="PeerStored"/>, so that a lost owner's copy is never promoted for mail a peer already owns. Null when
+    /// the message has no shadow copy, and from senders that predate it.
+    /// </summary>
+    public string? ShadowHolder { get; init; }
+
+    /// <summary>
+    /// Handovers only: the indexes, in the owner's envelope, of the recipients this transfer carries (the envelope sent
+    /// holds just these, in this order). With <see cref="ShadowHolder"/>, what the holder retires.
+    /// </summary>
+    public IReadOnlyList<int>? Recipients { get; init; }
 }
 
 /// <summary>Receiver → sender: send the payload bytes from <paramref name="Offset"/>, at most <paramref name="MaxBytes"/>.</summary>

@@ -76,4 +76,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(ShadowBatchStored))]
 // Shadow redundancy
 [JsonSerializable(typeof(ShadowDiscard))]
+[JsonSerializable(typeof(ShadowRetire))]
+[JsonSerializable(typeof(ShadowRetired))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -107,6 +107,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(ShadowDiscard)] = "sdiscard",
         [typeof(ShadowBatch)] = "sbatch",
         [typeof(ShadowBatchStored)] = "sbstored",
+        [typeof(ShadowRetire)] = "sretire",
+        [typeof(ShadowRetired)] = "sretired",
         // Configuration reload (router cmd config reload --all-nodes)
         [typeof(ReloadConfig)] = "cfgrld",
         [typeof(ConfigReloadResult)] = "cfgres",

@@ -159,7 +159,8 @@ public static class RouterHost
                     var stores = new Dictionary<TransferKind, IPeerStore>
                     {
                         [TransferKind.Handover] = new HandoverStore(spool, router, loggerFactory.CreateLogger("Router.Peers"), leaveState,
-                            provider.GetRequiredService<MessageTrackingLog>()),
+                            provider.GetRequiredService<MessageTrackingLog>(),
+                            new ShadowRetirement(system, shadows, options.Shadow.Timeout, loggerFactory.CreateLogger("Router.Shadow"), shadowMetrics)),
                         [TransferKind.Shadow] = shadows,
                     };
                     system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);
@@ -167,7 +168,7 @@ public static class RouterHost
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
-                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver), HandoverSender.Name);
+                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver, shadow is null ? null : shadow.HolderOf), HandoverSender.Name);
                     router.Tell(new AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
                     registry.Register<LeaveActor>(system.ActorOf(

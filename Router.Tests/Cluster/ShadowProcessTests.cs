@@ -29,7 +29,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
         var dir = TestRouter.NewSpoolPath();
         Directory.CreateDirectory(dir);
         var ports = FreePorts(3);
-        var configs = Enumerable.Range(1, 3).Select(n => WriteConfig(dir, n, ports, fwA, fwB)).ToArray();
+        var configs = Enumerable.Range(1, 3).Select(n => WriteConfig(dir, n, ports, ShadowRequiredNoSpillOver, ("fw-a", fwA.Port), ("fw-b", fwB.Port))).ToArray();
         var nodes = new List<RouterProcess>();
         try
         {
@@ -77,10 +77,126 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>hocon/cluster/nodeN.conf with free ports, a spool under <paramref name="dir"/> and test timings.</summary>
-    private static string WriteConfig(string dir, int n, int[] ports, FakeFirewall fwA, FakeFirewall fwB)
+    /// <summary>
+    /// Issue 17: node 1 accepts 300 messages it cannot deliver, hands mail to its peers (spill-over, with the shipped
+    /// defaults: shadow = preferred), and is killed with SIGKILL; the two survivors deliver every message exactly once,
+    /// the handed-over ones as their new owners and the rest from the shadow copies they promote. A handover retires the
+    /// holder's copy of what moved before the owner hears of it, so no promotion delivers what a peer already owns.
+    /// <paramref name="firewallDeadForAll"/>: the only firewall is down for every node while node 1 accepts (the issue's
+    /// measurement: node 1 handed mail to peers that had never tried it) and comes back after the kill; otherwise only
+    /// node 1's path to it is dead (its config names a closed port), so node 1 hands its mail over whatever the
+    /// spill-over decision makes of untried firewalls, and the peers deliver it at once.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Mail_a_killed_node_handed_over_is_not_delivered_again_from_its_shadow_copies(bool firewallDeadForAll)
+    {
+        const int total = 300;
+        await using var fw = await FakeFirewall.StartAsync("fw");
+        var deadPort = FreePorts(1)[0];
+        if (firewallDeadForAll)
+            await fw.StopAsync();
+
+        var dir = TestRouter.NewSpoolPath();
+        Directory.CreateDirectory(dir);
+        var ports = FreePorts(3);
+        var configs = Enumerable.Range(1, 3)
+            .Select(n => WriteConfig(dir, n, ports, ShadowPreferredWithSpillOver, ("fw", n == 1 && !firewallDeadForAll ? deadPort : fw.Port)))
+            .ToArray();
+        var nodes = new List<RouterProcess>();
+        try
+        {
+            nodes.Add(await RouterProcess.StartAsync(configs[0], TimeSpan.FromSeconds(60)));
+            nodes.AddRange(await Task.WhenAll(configs.Skip(1).Select(c => RouterProcess.StartAsync(c, TimeSpan.FromSeconds(60)))));
+            var accepting = nodes[0];
+            var survivors = nodes.Skip(1).ToArray();
+            using var http = new HttpClient { BaseAddress = AdminOf(accepting) };
+            await Eventually.TrueAsync(async () => await UpMembersAsync(http) == 3, TimeSpan.FromSeconds(60),
+                () => $"the cluster did not form:\n{accepting.Output}");
+            if (!firewallDeadForAll)
+            {
+                // The survivors have delivered through the firewall: their health view entries are evidence, not guesses.
+                foreach (var (survivor, i) in survivors.Select((s, i) => (s, i)))
+                    Assert.All(await TestMail.SendAsync(survivor.Smtp, [TestMail.Build($"warm-{i}")]), r => Assert.StartsWith("2.0.0 Ok", r));
+                await fw.WaitForCountAsync(survivors.Length, TimeSpan.FromSeconds(60));
+            }
+
+            var messages = Enumerable.Range(0, total).Select(i => TestMail.Build($"handed-{i:D3}")).ToArray();
+            var expected = messages.Select(TestMail.IdOf).ToHashSet();
+            var replies = (await Task.WhenAll(Enumerable.Range(0, 4).Select(c => TestMail.SendAsync(accepting.Smtp, messages.Where((_, i) => i % 4 == c)))))
+                .SelectMany(r => r).ToList();
+            Assert.All(replies, r => Assert.StartsWith("2.0.0 Ok: queued as ", r));
+
+            await accepting.KillAsync();
+            if (firewallDeadForAll)
+            {
+                Assert.Equal(0, fw.Count);
+                await fw.RestartAsync();
+            }
+
+            List<string> Delivered() => fw.Messages.Select(m => TestMail.IdOf(m.Data)).Where(expected.Contains).ToList();
+            string Outputs() => $"delivered {Delivered().Distinct().Count()} of {total}\n--- node1\n{accepting.Output}\n--- node2\n{survivors[0].Output}\n--- node3\n{survivors[1].Output}";
+            await Eventually.TrueAsync(() => Delivered().Distinct().Count() == total, TimeSpan.FromSeconds(180), Outputs);
+
+            // Settled: the survivors hold no copy of node 1's any more and have nothing queued, so nothing more can arrive.
+            var node1 = $"akka.tcp://router@127.0.0.1:{ports[0]}#";
+            var admins = survivors.Select(s => new HttpClient { BaseAddress = AdminOf(s) }).ToArray();
+            try
+            {
+                await Eventually.TrueAsync(async () =>
+                        Enumerable.Range(2, 2).All(n => !HoldsCopiesOf(dir, n, node1))
+                        && (await Task.WhenAll(admins.Select(QueuedAsync))).All(q => q == 0),
+                    TimeSpan.FromSeconds(120), Outputs);
+            }
+            finally
+            {
+                foreach (var admin in admins)
+                    admin.Dispose();
+            }
+
+            var ids = Delivered();
+            var duplicated = ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).Order().ToList();
+            var takenOver = survivors.Sum(s => s.Output.Split('\n').Count(l => l.Contains("Took over ", StringComparison.Ordinal) && l.Contains(" from " + node1, StringComparison.Ordinal)));
+            var promoted = survivors.Sum(s => PromotedLine().Matches(s.Output).Count);
+            output.WriteLine($"firewall dead for all: {firewallDeadForAll}; handed over by node 1: {takenOver}; promoted by the survivors: {promoted}; " +
+                             $"delivered {ids.Count}, {ids.Distinct().Count()} distinct, {duplicated.Count} duplicated");
+            Assert.Equal(expected.Order(), ids.Distinct().Order());
+            Assert.True(duplicated.Count == 0, $"delivered twice: {string.Join(", ", duplicated)}\n{Outputs()}");
+            if (!firewallDeadForAll)
+                Assert.True(takenOver > 0, $"node 1 handed nothing over, so the test proved nothing\n{Outputs()}");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                await node.DisposeAsync();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private const string ShadowRequiredNoSpillOver = """
+        # The mail stays on the node that accepted it (no handing over while the firewalls stall).
+        cluster.spill-over.enabled = off
+        shadow = required
+        """;
+
+    private const string ShadowPreferredWithSpillOver = """
+        # The shipped defaults: spill-over on, shadow = preferred.
+        shadow = preferred
+        """;
+
+    /// <summary>hocon/cluster/nodeN.conf with free ports, a spool under <paramref name="dir"/>, test timings, one connector per firewall.</summary>
+    private static string WriteConfig(string dir, int n, int[] ports, string settings, params (string Id, int Port)[] firewalls)
     {
         var path = Path.Combine(dir, $"node{n}.conf");
+        var firewallBlock = string.Join("\n", firewalls.Select(f => $"    {f.Id} {{ host = \"127.0.0.1\", port = {f.Port} }}"));
+        var connectorBlock = string.Join("\n", firewalls.Select(f => $"    outbound-{f.Id} {{ address-spaces = [\"*;1\"], firewalls = [{f.Id}] }}"));
         File.WriteAllText(path, $$"""
             router {
               node-name = "node{{n}}"
@@ -98,20 +214,16 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
                 hostname = "127.0.0.1"
                 port = {{ports[n - 1]}}
                 seed-nodes = ["akka.tcp://router@127.0.0.1:{{ports[0]}}", "akka.tcp://router@127.0.0.1:{{ports[1]}}"]
-                # The mail stays on the node that accepted it (no handing over while the firewalls stall).
-                spill-over.enabled = off
               }
-              shadow = required
               shadow-timeout = 30s
               shadow-promote-after = 1s
               firewalls {
-                fw-a { host = "127.0.0.1", port = {{fwA.Port}} }
-                fw-b { host = "127.0.0.1", port = {{fwB.Port}} }
+            {{firewallBlock}}
               }
               connectors {
-                outbound-a { address-spaces = ["*;1"], firewalls = [fw-a] }
-                outbound-b { address-spaces = ["*;1"], firewalls = [fw-b] }
+            {{connectorBlock}}
               }
+            {{settings}}
             }
             akka.cluster.split-brain-resolver.stable-after = 2s
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
@@ -130,6 +242,44 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"Admin endpoint listening on (http://\S+)")]
     private static partial Regex AdminLine();
+
+    [GeneratedRegex(@"Promoted the shadow copy of ")]
+    private static partial Regex PromotedLine();
+
+    [GeneratedRegex(@"^router_queue_messages(?:\{[^}]*\})? (\S+)$", RegexOptions.Multiline)]
+    private static partial Regex QueueGauge();
+
+    private static Uri AdminOf(RouterProcess node)
+    {
+        var admin = AdminLine().Match(node.Output);
+        Assert.True(admin.Success, node.Output);
+        return new Uri(admin.Groups[1].Value);
+    }
+
+    /// <summary>Messages in the node's queue, from its /metrics.</summary>
+    private static async Task<double> QueuedAsync(HttpClient admin)
+    {
+        var match = QueueGauge().Match(await admin.GetStringAsync("/metrics"));
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
+    }
+
+    /// <summary>Whether node <paramref name="n"/> has a shadow folder of an owner whose unique address starts so.</summary>
+    private static bool HoldsCopiesOf(string dir, int n, string ownerPrefix)
+    {
+        var shadow = Path.Combine(dir, $"node{n}", "spool", "shadow");
+        return Directory.Exists(shadow) && Directory.EnumerateDirectories(shadow).Any(d =>
+        {
+            var owner = Path.Combine(d, Router.Actors.Cluster.Shadow.ShadowStore.OwnerFileName);
+            try
+            {
+                return File.Exists(owner) && File.ReadAllText(owner).StartsWith(ownerPrefix, StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        });
+    }
 
     private static int[] FreePorts(int count)
     {

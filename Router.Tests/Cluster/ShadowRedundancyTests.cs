@@ -137,6 +137,70 @@ public sealed class ShadowRedundancyTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_partial_handover_retires_just_its_recipients_from_the_copy_so_a_promotion_delivers_only_the_others()
+    {
+        // Each message has a recipient the owner hands over (its own path to its firewall is dead, the peers' works) and one
+        // it keeps (a partner connector only the owner has, whose firewall defers): the owner's queue keeps the message,
+        // so no discard ever reaches the holder; only the handover's retirement keeps the holder from delivering the first twice.
+        const int count = 20;
+        await using var partner = await FakeFirewall.StartAsync("fw-partner");
+        partner.Behavior = FirewallBehavior.Reject451OnMail;
+        var owner = await _cluster.AddNodeAsync(
+            extra: $$"""
+                {{PatientShadow}}, shadow-promote-after = 1s, smtp.shutdown-grace = 1s
+                firewalls { partner { host = "127.0.0.1", port = {{partner.Port}} } }
+                connectors { to-partner { address-spaces = ["partner.test;1"], firewalls = [partner] } }
+                """,
+            akka: FastDowning + "\n" + ClusterNodes.NoLeaveOnTerminate);
+        var second = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
+        var third = await _cluster.AddNodeAsync(extra: "shadow-promote-after = 1s", akka: FastDowning);
+        await _cluster.AllUpAsync();
+        var peers = new[] { second, third };
+        var peerFirewalls = peers.Select(_cluster.FirewallOf).ToArray();
+        // The peers have delivered through their firewalls: evidence for spill-over, not a guess about an untried one.
+        foreach (var (peer, i) in peers.Select((p, i) => (p, i)))
+            Assert.All(await TestMail.SendAsync(peer.Smtp, [TestMail.Build($"warm-{i}")]), r => Assert.StartsWith("2.0.0 Ok", r));
+        await Eventually.TrueAsync(() => peerFirewalls.Sum(f => f.Count) == 2, DeliveryTimeout, "the peers did not deliver their warm-up mail");
+        await _cluster.FirewallOf(owner).StopAsync();
+
+        var (session, _) = await RawSmtpSession.OpenAsync(owner.Smtp);
+        using (session)
+        {
+            for (var i = 0; i < count; i++)
+                Assert.StartsWith("250", await session.TransactionAsync("MAIL FROM:<sender@example.org>", ["RCPT TO:<user@example.net>", "RCPT TO:<user@partner.test>"],
+                    $"Message-ID: <partial-{i:D2}@test.example>\r\nSubject: partial {i}\r\n\r\nbody {i}"));
+        }
+
+        var ownerId = Router.Actors.Cluster.Peers.PeerOutbox.OwnerOf(owner.Node.System);
+        int CopiesOfOwner() => peers.Sum(p => p.Node.Shadows!.Count(ownerId));
+        Assert.Equal(count, CopiesOfOwner());
+        List<(string Id, string Recipient)> Delivered() => peerFirewalls.SelectMany(f => f.Messages)
+            .SelectMany(m => m.Recipients.Select(r => (Id: TestMail.IdOf(m.Data), Recipient: r)))
+            .Where(d => d.Id.StartsWith("partial-", StringComparison.Ordinal)).ToList();
+        // The first recipients were handed to the peers, which delivered them; the partner recipients wait on the owner.
+        await Eventually.TrueAsync(() => Delivered().Count(d => d.Recipient == "user@example.net") == count, DeliveryTimeout,
+            () => $"{Delivered().Count} of {count} handed over and delivered");
+        // The copies are still held (the owner's messages are still queued there, for the partner recipients), without the first recipients.
+        Assert.Equal(count, CopiesOfOwner());
+        async Task<double> RetiredAsync() => (await Task.WhenAll(peers.Select(async p =>
+            PrometheusText.Parse(await p.Node.Metrics.ExportTextAsync()).Value("router_shadow_retired_recipients_total") ?? 0))).Sum();
+        await Eventually.TrueAsync(async () => await RetiredAsync() == count, TimeSpan.FromSeconds(10),
+            $"router_shadow_retired_recipients_total on the peers is not {count}");
+
+        await _cluster.CrashAsync(owner);
+
+        // The holders promote their copies for the partner recipients only, and deliver them through their own firewalls.
+        await Eventually.TrueAsync(() => Delivered().Count(d => d.Recipient == "user@partner.test") == count
+                && CopiesOfOwner() == 0 && peers.All(p => p.Node.Spool.Statistics.MessagesQueued == 0),
+            DeliveryTimeout, () => $"{Delivered().Count(d => d.Recipient == "user@partner.test")} of {count} partner recipients delivered");
+        var delivered = Delivered();
+        var twice = delivered.GroupBy(d => d).Where(g => g.Count() > 1).Select(g => $"{g.Key.Id} to {g.Key.Recipient}").ToList();
+        output.WriteLine($"delivered {delivered.Count} (message, recipient) pairs, {delivered.Distinct().Count()} distinct; twice: {twice.Count}");
+        Assert.Empty(twice);
+        Assert.Equal(2 * count, delivered.Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_node_that_restarts_on_its_address_delivers_its_own_mail_and_the_peers_drop_their_copies()
     {
         var spool = TestRouter.NewSpoolPath();

@@ -129,7 +129,7 @@ internal static class MessageSamples
         new ConnectorStates([new ConnectorState("out-a", "suspended", 3, ["fw-a"], "out-b")], new Dictionary<string, string> { ["fw-a"] = "out-b" }, 4),
         new ConnectorState("out-b", "usable", 7, ["fw-b"], "out-a"),
         new RoutingEvent("rerouted", "out-a", 2, "firewall tripped", At),
-        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3], TraceParent = TraceParent },
+        new PeerOffer("t-1", TransferKind.Handover, "akka.tcp://router@10.0.0.1:4053#42", "0ABC", 120, 4096) { Inline = [1, 2, 3], TraceParent = TraceParent, ShadowHolder = "akka.tcp://router@10.0.0.2:4053", Recipients = [0, 2] },
         new PeerChunkRequest("t-1", 65536, 65536),
         new PeerChunk("t-1", 65536, [4, 5, 6]),
         new PeerStored("t-1", "0ABD"),
@@ -146,5 +146,7 @@ internal static class MessageSamples
             new ShadowCopy("0ABD", [123, 125], [1]) { TraceParent = TraceParent },
         ]),
         new ShadowBatchStored(7, ["0ABD"], "the disk is full"),
+        new ShadowRetire("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [0, 2]),
+        new ShadowRetired("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [2]) { Error = "the shadow spool is closed" },
     }.ToDictionary(m => m.GetType());
 }

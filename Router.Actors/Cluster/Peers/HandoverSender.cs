@@ -17,7 +17,10 @@ namespace Router.Actors.Cluster.Peers;
 /// <see cref="PeerOutbox"/>; only once the peer has it fsync'd are those recipients journaled here as
 /// <see cref="RecipientOutcome.HandedOver"/>. Until then the mail is this node's: a failed handover
 /// loses nothing. (A crash between the peer's acknowledgement and our journal line means both nodes
-/// deliver it: at-least-once, like every other path.)
+/// deliver it: at-least-once, like every other path.) The offer names the recipients and the holder
+/// of the message's shadow copy, so that the peer has exactly those retired from the copy before it
+/// acknowledges (<see cref="Router.Actors.Cluster.Shadow.ShadowRetirement"/>): a holder never
+/// promotes what a peer already owns.
 /// </summary>
 public sealed class HandoverSender : ReceiveActor
 {
@@ -44,14 +47,17 @@ public sealed class HandoverSender : ReceiveActor
     private readonly MessageSpool _spool;
     private readonly IActorRef _outbox;
     private readonly SpillOverSettings _settings;
+    private readonly Func<string, Address?> _shadowHolderOf;
     private readonly Queue<(HandOver Request, IActorRef ReplyTo)> _waiting = new();
     private int _running;
 
-    public HandoverSender(MessageSpool spool, IActorRef outbox, SpillOverSettings settings)
+    /// <param name="shadowHolderOf">Which peer holds a message's shadow copy, if any (<c>ShadowReplicator.HolderOf</c>); null when shadow copies are off.</param>
+    public HandoverSender(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, Address?>? shadowHolderOf = null)
     {
         _spool = spool;
         _outbox = outbox;
         _settings = settings;
+        _shadowHolderOf = shadowHolderOf ?? (_ => null);
         Receive<HandOver>(h =>
         {
             _waiting.Enqueue((h, Sender));
@@ -69,8 +75,8 @@ public sealed class HandoverSender : ReceiveActor
         });
     }
 
-    public static Props Props(MessageSpool spool, IActorRef outbox, SpillOverSettings settings) =>
-        Akka.Actor.Props.Create(() => new HandoverSender(spool, outbox, settings));
+    public static Props Props(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, Address?>? shadowHolderOf = null) =>
+        Akka.Actor.Props.Create(() => new HandoverSender(spool, outbox, settings, shadowHolderOf));
 
     private void Pump()
     {
@@ -105,7 +111,7 @@ public sealed class HandoverSender : ReceiveActor
         _running++;
         var span = _tracing.StartHandover(job, request.Peer, request.Reason);
         PeerOutbox.SendAsync(_outbox, Address.Parse(request.Peer), TransferKind.Handover, job.QueueId, payload, _settings.TransferTimeout,
-                MessageTracing.TraceParentOf(span) ?? job.TraceParent)
+                MessageTracing.TraceParentOf(span) ?? job.TraceParent, recipients, _shadowHolderOf(job.QueueId)?.ToString())
             .PipeTo(Self, success: result =>
             {
                 MessageTracing.EndHandover(span, result);

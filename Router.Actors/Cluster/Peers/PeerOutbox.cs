@@ -27,6 +27,12 @@ public sealed class PeerOutbox : ReceiveActor
     {
         /// <summary>The sender's span of the transfer, passed on in the offer (<see cref="PeerOffer.TraceParent"/>).</summary>
         public string? TraceParent { get; init; }
+
+        /// <summary>Handovers: the holder of the message's shadow copy and the recipients moved (<see cref="PeerOffer.ShadowHolder"/>).</summary>
+        public string? ShadowHolder { get; init; }
+
+        /// <summary>Handovers: the indexes, in this node's envelope, of the recipients sent (<see cref="PeerOffer.Recipients"/>).</summary>
+        public IReadOnlyList<int>? Recipients { get; init; }
     }
 
     public PeerOutbox(PeerTransferSettings settings)
@@ -43,10 +49,15 @@ public sealed class PeerOutbox : ReceiveActor
     /// must stay valid until the returned task completes.
     /// </summary>
     public static Task<TransferResult> SendAsync(IActorRef outbox, Address target, TransferKind kind, string queueId, TransferPayload payload, TimeSpan timeout,
-        string? traceParent = null)
+        string? traceParent = null, IReadOnlyList<int>? recipients = null, string? shadowHolder = null)
     {
         var completion = new TaskCompletionSource<TransferResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        outbox.Tell(new Send(target, kind, queueId, payload, timeout, completion) { TraceParent = traceParent });
+        outbox.Tell(new Send(target, kind, queueId, payload, timeout, completion)
+        {
+            TraceParent = traceParent,
+            Recipients = recipients,
+            ShadowHolder = shadowHolder,
+        });
         return completion.Task;
     }
 
@@ -106,6 +117,8 @@ internal sealed class OutgoingTransfer : ReceiveActor, IWithTimers
             {
                 Inline = payload.Length <= _settings.InlineLimit ? payload.Read(0, (int)payload.Length) : null,
                 TraceParent = _send.TraceParent,
+                ShadowHolder = _send.ShadowHolder,
+                Recipients = _send.Recipients,
             };
             Context.ActorSelection(PeerOutbox.IntakePath(_send.Target)).Tell(offer, Self);
         }

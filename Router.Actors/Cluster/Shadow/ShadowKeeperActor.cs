@@ -9,7 +9,8 @@ namespace Router.Actors.Cluster.Shadow;
 
 /// <summary>
 /// One per clustered node (<c>/user/shadow-keeper</c>): looks after the shadow copies this node holds for others.
-/// Drops copies the owners discard. Watches membership and, for each owner incarnation it holds copies of:
+/// Drops copies the owners discard, and retires the recipients an owner handed to a peer (<see cref="ShadowRetire"/>,
+/// from that peer, answered once durable). Watches membership and, for each owner incarnation it holds copies of:
 /// <list type="bullet">
 /// <item>a member (joining, up, leaving): keep the copies;</item>
 /// <item>the same address with another incarnation is a member: the owner restarted with its own spool, drop them;</item>
@@ -46,6 +47,21 @@ public sealed class ShadowKeeperActor : ReceiveActor, IWithTimers
         Receive<ShadowDiscard>(d =>
         {
             _store.DiscardAsync(d.Owner, d.QueueIds).PipeTo(Self, success: n => new Discarded(d.Owner, n), failure: e => new Failed(d.Owner, "discard", e));
+        });
+        Receive<ShadowRetire>(r =>
+        {
+            var replyTo = Sender;
+            _store.RetireAsync(r.Owner, r.QueueId, r.Recipients).PipeTo(replyTo, Self,
+                success: result =>
+                {
+                    _metrics?.Retired(result.Retired);
+                    return new ShadowRetired(r.Owner, r.QueueId, result.Promoted);
+                },
+                failure: e =>
+                {
+                    _log.Error(e, "Could not retire recipients [{0}] of {1}'s shadow copy of {2}", string.Join(",", r.Recipients), r.Owner, r.QueueId);
+                    return new ShadowRetired(r.Owner, r.QueueId, []) { Error = e.Message };
+                });
         });
         Receive<Discarded>(d =>
         {

@@ -11,6 +11,7 @@ public sealed class ShadowMetrics
     private readonly Histogram _ackSeconds;
     private readonly Counter _promoted;
     private readonly Counter _discarded;
+    private readonly Counter _retired;
 
     public ShadowMetrics(RouterMetrics metrics)
     {
@@ -24,6 +25,8 @@ public sealed class ShadowMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
         _promoted = factory.CreateCounter("router_shadow_promoted_total", "Shadow copies of lost nodes that this node took into its own queue.");
         _discarded = factory.CreateCounter("router_shadow_discarded_total", "Shadow copies this node held and dropped because the owner delivered (or came back).");
+        _retired = factory.CreateCounter("router_shadow_retired_recipients_total",
+            "Recipients taken out of shadow copies this node holds because their owner handed them to a peer (which delivers them).");
     }
 
     public void Stored(TimeSpan took)
@@ -37,4 +40,10 @@ public sealed class ShadowMetrics
     public void Promoted(int count) => _promoted.Inc(count);
 
     public void Discarded(int count) => _discarded.Inc(count);
+
+    public void Retired(int recipients)
+    {
+        if (recipients > 0)
+            _retired.Inc(recipients);
+    }
 }

@@ -57,6 +57,9 @@ public sealed class ShadowReplicator
     /// <summary>Messages whose copy is on a peer (or may be: an attempt that timed out may still have landed).</summary>
     public int Tracked => _holders.Count;
 
+    /// <summary>The peer that holds (or may hold) the message's shadow copy, or null when it has none known to this incarnation.</summary>
+    public Address? HolderOf(string queueId) => _holders.GetValueOrDefault(queueId);
+
     /// <summary>
     /// Sends the stored bytes (<paramref name="prefix"/> then <paramref name="body"/>, which must stay valid until the
     /// task completes) to a peer and completes once a peer has them fsync'd, or with the reason none has when the
