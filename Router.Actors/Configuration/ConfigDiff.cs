@@ -127,7 +127,7 @@ public sealed record ConfigDiff
         var nextListeners = next.Smtp.EffectiveListeners.ToDictionary(l => l.Name, Sockets, StringComparer.Ordinal);
         foreach (var name in startedListeners.Keys.Union(nextListeners.Keys).Order(StringComparer.Ordinal))
         {
-            if (!startedListeners.TryGetValue(name, out var before) || !nextListeners.TryGetValue(name, out var after) || before != after)
+            if (!startedListeners.TryGetValue(name, out var was) || !nextListeners.TryGetValue(name, out var now) || was != now)
                 restartOnly.Add(new RestartOnlyChange(name == SmtpOptions.DefaultListener && next.Smtp.Listeners.Count == 0 ? "router.smtp.listen" : $"{SmtpRelayConfigReader.ListenersKey}.{name}.listen",
                     "listeners and their endpoints are opened at start-up (their relay policies reload live)"));
         }
