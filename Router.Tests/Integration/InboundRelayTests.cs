@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Router.Actors.Ingress.Auth;
+using Router.Node.Admin;
 using Router.Testing.Firewalls;
 using Router.Testing.Smtp;
 
@@ -257,5 +258,45 @@ public sealed class InboundRelayTests
         // No relay domains: outside the relay networks every recipient is refused, the internal domains included.
         Assert.Equal("554 5.7.1 Relay access denied", await session.ReplyAsync("RCPT TO:<alice@corp.example>"));
         Assert.Equal("554 5.7.1 Relay access denied", await session.ReplyAsync("RCPT TO:<b@example.net>"));
+    }
+
+    [Fact]
+    public async Task A_reload_changes_a_listeners_relay_policy_live_and_refuses_a_changed_listen_by_name()
+    {
+        await using var corp = await FakeFirewall.StartAsync("internal");
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var router = await StartAsync(corp, outbound, """
+            listeners {
+              inbound { listen = ["127.0.0.1:0"], relay { allowed-networks = [], domains = ["corp.example"] } }
+            }
+            """);
+        var port = Assert.Single((await router.Node.SmtpListenersAsync())["inbound"]);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{router.Node.AdminEndpoint}/"), Timeout = TimeSpan.FromSeconds(60) };
+
+        async Task<string> RcptAsync(string recipient)
+        {
+            var (session, _) = await RawSmtpSession.OpenAsync(port);
+            using var _ = session;
+            await session.SendAsync("EHLO mx.internet.test");
+            Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<someone@internet.test>"));
+            return await session.ReplyAsync($"RCPT TO:<{recipient}>");
+        }
+
+        Assert.StartsWith("554 5.7.1 ", await RcptAsync("x@eng.corp.example"));
+        await File.WriteAllTextAsync(router.ConfigPath, router.ConfigText.Replace("domains = [\"corp.example\"]", "domains = [\"corp.example\", \"*.corp.example\"]"));
+        using (var response = await admin.PostAsync("api/config/reload", null))
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("250", await RcptAsync("x@eng.corp.example"));
+
+        await File.WriteAllTextAsync(router.ConfigPath, router.ConfigText.Replace("listen = [\"127.0.0.1:0\"], relay", "listen = [\"127.0.0.1:0\", \"[::1]:0\"], relay"));
+        using (var response = await admin.PostAsync("api/config/reload", null))
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Contains("router.smtp.listeners.inbound.listen", body);
+        }
+        // Refused whole: the policy of the last applied reload holds.
+        Assert.StartsWith("250", await RcptAsync("x@eng.corp.example"));
+        Assert.StartsWith("554 5.7.1 ", await RcptAsync("x@elsewhere.example"));
     }
 }
