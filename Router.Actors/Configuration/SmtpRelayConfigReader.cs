@@ -171,7 +171,9 @@ internal static class SmtpRelayConfigReader
             : inherited!.CalloutCache;
 
         var options = new RecipientValidationOptions { Addresses = addresses, File = file, Callout = callout, CalloutTimeout = timeout, CalloutCache = cache };
-        if (options.Enabled && domains.Count == 0)
+        // A listener block that inherits the validation but has no relay domains (a submission port) simply does not use it.
+        var setHere = inherited is null || reader.At(listKey) is not null || reader.At(fileKey) is not null || reader.At(calloutKey) is not null;
+        if (options.Enabled && domains.Count == 0 && setHere)
             errors.Add(Set(calloutKey) && callout is not null ? calloutKey : Set(listKey) ? listKey : fileKey,
                 $"recipient validation applies to the relay domains, and {relayKey}.domains is empty");
         return options;

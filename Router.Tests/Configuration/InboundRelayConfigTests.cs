@@ -65,10 +65,11 @@ public sealed class InboundRelayConfigTests
             relay { domains = ["corp.example"], recipients = ["alice@corp.example"] }
             listeners {
               inbound { listen = ["127.0.0.1:2525"], relay.allowed-networks = [] }
-              submission { listen = ["127.0.0.1:2587"], auth.required = on, relay.domains = [] , relay.recipients = [] }
+              submission { listen = ["127.0.0.1:2587"], auth.required = on, relay.domains = [] }
+              other { listen = ["127.0.0.1:2588"], relay.recipients = [] }
             }
             """);
-        Assert.Equal(["inbound", "submission"], smtp.EffectiveListeners.Select(l => l.Name));
+        Assert.Equal(["inbound", "submission", "other"], smtp.EffectiveListeners.Select(l => l.Name));
         var inbound = smtp.Listeners[0];
         Assert.Equal([IPEndPoint.Parse("127.0.0.1:2525")], inbound.Listen);
         Assert.Empty(inbound.Relay.AllowedNetworks);
@@ -79,7 +80,10 @@ public sealed class InboundRelayConfigTests
         Assert.True(submission.Relay.RequireAuth);
         Assert.Equal(smtp.Relay.AllowedNetworks, submission.Relay.AllowedNetworks);
         Assert.Empty(submission.Relay.Domains);
-        Assert.False(submission.Relay.Recipients.Enabled);
+        // Inherited but unused: a listener without relay domains validates no recipient.
+        Assert.True(submission.Relay.Recipients.Enabled);
+        Assert.False(smtp.Listeners[2].Relay.Recipients.Enabled);
+        Assert.Equal(["corp.example"], smtp.Listeners[2].Relay.Domains.Select(d => d.Pattern));
     }
 
     [Theory]
@@ -99,6 +103,7 @@ public sealed class InboundRelayConfigTests
     [InlineData("listeners { Inbound { listen = [\"127.0.0.1:2525\"] } }", "router.smtp.listeners.Inbound: ")]
     [InlineData("listeners { a { listen = [\"127.0.0.1:2525\"] }\n b { listen = [\"127.0.0.1:2525\"] } }", "router.smtp.listeners.b.listen: ")]
     [InlineData("listeners { a { listen = [\"127.0.0.1:2525\"], auth.required = on } }", "router.smtp.listeners.a.auth.required: ")]
+    [InlineData("listeners { a { listen = [\"127.0.0.1:2525\"], relay.callout = \"10.0.0.5:25\" } }", "router.smtp.listeners.a.relay.callout: ")]
     public void Each_mistake_is_refused_naming_its_key(string smtp, string key) =>
         Assert.Contains(key, Reject(smtp));
 }
