@@ -109,7 +109,7 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
                 var listener = _listenerOf.GetValueOrDefault(e.EndpointDefinition, SmtpOptions.DefaultListener);
                 _bound.Add(endpoint);
                 _boundByListener.Add((listener, endpoint));
-                _log.Info("SMTP listener {Listener} open on {Endpoint}", listener, endpoint);
+                _log.Info("SMTP listener open on {Endpoint} (listener {Listener})", endpoint, listener);
             }
             if (_bound.Count >= EndpointCount)
             {
