@@ -121,6 +121,17 @@ public sealed record ConfigDiff
             restartOnly.Add(new RestartOnlyChange("router.smtp.tls.certificate",
                 "STARTTLS is offered or not by the listener from start-up: a restart is needed to turn it on or off (a renewed certificate is applied live)"));
 
+        // Listener blocks: their names and endpoints are the listener's sockets, opened at start-up; their policies reload live.
+        static string Sockets(SmtpListenerOptions l) => string.Join(",", l.Listen.Select(e => e.ToString()));
+        var startedListeners = started.Smtp.EffectiveListeners.ToDictionary(l => l.Name, Sockets, StringComparer.Ordinal);
+        var nextListeners = next.Smtp.EffectiveListeners.ToDictionary(l => l.Name, Sockets, StringComparer.Ordinal);
+        foreach (var name in startedListeners.Keys.Union(nextListeners.Keys).Order(StringComparer.Ordinal))
+        {
+            if (!startedListeners.TryGetValue(name, out var was) || !nextListeners.TryGetValue(name, out var now) || was != now)
+                restartOnly.Add(new RestartOnlyChange(name == SmtpOptions.DefaultListener && next.Smtp.Listeners.Count == 0 ? "router.smtp.listen" : $"{SmtpRelayConfigReader.ListenersKey}.{name}.listen",
+                    "listeners and their endpoints are opened at start-up (their relay policies reload live)"));
+        }
+
         if (next.Smtp.MaxMessageSize > started.Smtp.MaxMessageSize)
             restartOnly.Add(new RestartOnlyChange("router.smtp.max-message-size",
                 $"the listener's own limit is from start-up ({started.Smtp.MaxMessageSize}): a reload may lower it, a restart is needed to raise it above that"));

@@ -50,6 +50,8 @@ internal static class SmtpConfigReader
             fallback: string.Empty);
 
         var bareKey = $"{Key}.bare-line-endings";
+        var auth = SmtpSecurityConfigReader.ReadAuth(reader, errors);
+        var relay = SmtpRelayConfigReader.Read(reader, auth, errors);
         return new SmtpOptions
         {
             Listen = ReadListen(reader, $"{Key}.listen", errors),
@@ -70,14 +72,15 @@ internal static class SmtpConfigReader
                 },
                 fallback: false),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
-            RelayAllowedNetworks = ReadNetworks(reader, $"{Key}.relay.allowed-networks", errors),
+            Relay = relay,
+            Listeners = SmtpRelayConfigReader.ReadListeners(reader, relay, auth, errors),
             Tls = SmtpSecurityConfigReader.ReadTls(reader, errors),
-            Auth = SmtpSecurityConfigReader.ReadAuth(reader, errors),
+            Auth = auth,
             Limits = SmtpLimitsConfigReader.Read(reader, hostname, maxSize, maxSizeRead, errors),
         };
     }
 
-    private static IReadOnlyList<IPEndPoint> ReadListen(HoconReader reader, string key, ConfigErrors errors)
+    internal static IReadOnlyList<IPEndPoint> ReadListen(HoconReader reader, string key, ConfigErrors errors)
     {
         var entries = errors.Read(() => HoconReader.StringList(reader.At(key), key), fallback: null);
         if (entries is null)
@@ -114,7 +117,7 @@ internal static class SmtpConfigReader
         return endpoints;
     }
 
-    private static IReadOnlyList<IPNetwork> ReadNetworks(HoconReader reader, string key, ConfigErrors errors)
+    internal static IReadOnlyList<IPNetwork> ReadNetworks(HoconReader reader, string key, ConfigErrors errors)
     {
         var networks = new List<IPNetwork>();
         foreach (var (text, itemKey) in errors.Read(() => HoconReader.StringList(reader.At(key), key), fallback: []))

@@ -49,8 +49,27 @@ public sealed record SmtpOptions
     public string Banner { get; init; } = "router.localdomain ESMTP Router";
 
     /// <summary><c>relay.allowed-networks</c>: CIDR networks that may relay; others get 554 5.7.1 at RCPT. Default loopback only.</summary>
-    public IReadOnlyList<IPNetwork> RelayAllowedNetworks { get; init; } =
-        [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];
+    public IReadOnlyList<IPNetwork> RelayAllowedNetworks
+    {
+        get => Relay.AllowedNetworks;
+        init => Relay = Relay with { AllowedNetworks = value };
+    }
+
+    /// <summary><c>relay</c> and <c>auth.required</c>: the relay policy of the default listener, inherited by listener blocks.</summary>
+    public RelayPolicy Relay { get; init; } = new();
+
+    /// <summary>
+    /// <c>listeners</c>: named listener blocks, each with its own endpoints and relay policy. Empty (the default): one
+    /// listener, <c>default</c>, on <see cref="Listen"/> with <see cref="Relay"/>, as before listener blocks existed.
+    /// </summary>
+    public IReadOnlyList<SmtpListenerOptions> Listeners { get; init; } = [];
+
+    /// <summary>The listeners to open: the blocks, or the default listener made of the top-level keys.</summary>
+    public IReadOnlyList<SmtpListenerOptions> EffectiveListeners =>
+        Listeners.Count > 0 ? Listeners : [new SmtpListenerOptions(DefaultListener, Listen, Relay)];
+
+    /// <summary>The name of the listener made of the top-level keys when no <c>listeners</c> block is given.</summary>
+    public const string DefaultListener = "default";
 
     /// <summary><c>tls</c>: STARTTLS. Default: no certificate, not offered.</summary>
     public SmtpTlsOptions Tls { get; init; } = new();

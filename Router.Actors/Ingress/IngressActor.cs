@@ -43,6 +43,12 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         public static GetReadiness Instance { get; } = new();
     }
 
+    /// <summary>Ask for the endpoints each listener is bound to, by listener name; the answer is an <c>IReadOnlyDictionary&lt;string, IPEndPoint[]&gt;</c>.</summary>
+    public sealed record GetListenerEndpoints
+    {
+        public static GetListenerEndpoints Instance { get; } = new();
+    }
+
     /// <summary>Ready: every listener is open and accepting, and no back pressure. Otherwise <paramref name="Reason"/> says why not.</summary>
     public sealed record Readiness(bool Ready, string? Reason);
 
@@ -68,7 +74,10 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
     private readonly AuthFailureLimiter _authFailures;
     private readonly InflightBudget _inflight;
     private readonly List<IPEndPoint> _bound = [];
-    private readonly List<IActorRef> _endpointWaiters = [];
+    private readonly List<(string Listener, IPEndPoint Endpoint)> _boundByListener = [];
+    private readonly List<(IActorRef Waiter, bool ByListener)> _endpointWaiters = [];
+    // Which listener each endpoint definition belongs to (by reference): sessions find their listener's policy by it.
+    private Dictionary<IEndpointDefinition, string> _listenerOf = new(ReferenceEqualityComparer.Instance);
     private SmtpServer.SmtpServer? _server;
     private GracefulListenerFactory? _listeners;
     private CancellationTokenSource? _cancel;
@@ -97,22 +106,31 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         {
             if (e.LocalEndPoint is IPEndPoint endpoint)
             {
+                var listener = _listenerOf.GetValueOrDefault(e.EndpointDefinition, SmtpOptions.DefaultListener);
                 _bound.Add(endpoint);
-                _log.Info("SMTP listener open on {Endpoint}", endpoint);
+                _boundByListener.Add((listener, endpoint));
+                _log.Info("SMTP listener open on {Endpoint} (listener {Listener})", endpoint, listener);
             }
-            if (_bound.Count >= _smtp.Listen.Count)
+            if (_bound.Count >= EndpointCount)
             {
-                foreach (var waiter in _endpointWaiters)
-                    waiter.Tell(_bound.ToArray());
+                foreach (var (waiter, byListener) in _endpointWaiters)
+                    waiter.Tell(byListener ? ListenerEndpoints() : _bound.ToArray());
                 _endpointWaiters.Clear();
             }
         });
         Receive<GetEndpoints>(_ =>
         {
-            if (_bound.Count >= _smtp.Listen.Count)
+            if (_bound.Count >= EndpointCount)
                 Sender.Tell(_bound.ToArray());
             else
-                _endpointWaiters.Add(Sender);
+                _endpointWaiters.Add((Sender, false));
+        });
+        Receive<GetListenerEndpoints>(_ =>
+        {
+            if (_bound.Count >= EndpointCount)
+                Sender.Tell(ListenerEndpoints());
+            else
+                _endpointWaiters.Add((Sender, true));
         });
         Receive<StopListening>(OnStopListening);
         Receive<GetReadiness>(_ => Sender.Tell(CurrentReadiness()));
@@ -120,6 +138,12 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private int EndpointCount => _smtp.EffectiveListeners.Sum(l => l.Listen.Count);
+
+    private IReadOnlyDictionary<string, IPEndPoint[]> ListenerEndpoints() =>
+        _smtp.EffectiveListeners.ToDictionary(l => l.Name,
+            l => _boundByListener.Where(b => b.Listener == l.Name).Select(b => b.Endpoint).ToArray(), StringComparer.Ordinal);
 
     /// <param name="shadow">Clustered with <c>router.shadow</c> on: sends each message's copy to a peer before the 250.</param>
     public static Props Props(SmtpOptions smtp, SpoolSettings spoolSettings, MessageSpool spool, IActorRef router, AddressSpaceTable table, ILoggerFactory loggers,
@@ -135,6 +159,8 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
             else
                 _log.Info(line);
         }
+        foreach (var listener in _smtp.EffectiveListeners)
+            _log.Info("SMTP listener {Listener} on {Endpoints}: {Policy}", listener.Name, string.Join(", ", listener.Listen), Describe(listener.Relay));
         Start();
     }
 
@@ -147,6 +173,7 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
     private void Start()
     {
         _bound.Clear();
+        _boundByListener.Clear();
         var self = Self;
         var inflight = _inflight;
         var refused = _telemetry.Metrics.Refused;
@@ -161,7 +188,10 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new RouterCommandFactory(() => edge.Current.Smtp.MaxMessageSize, context => edge.Current.Security.OffersAuth(context)));
-        services.Add(new SmtpServer.Storage.DelegatingMailboxFilterFactory(_ => edge.Current.Filter));
+        var listenerOf = _listenerOf = new Dictionary<IEndpointDefinition, string>(ReferenceEqualityComparer.Instance);
+        // Each session is held to its own listener's relay policy (listener blocks), found by the endpoint it came in on.
+        services.Add(new SmtpServer.Storage.DelegatingMailboxFilterFactory(context =>
+            edge.Current.FilterFor(listenerOf.GetValueOrDefault(context.EndpointDefinition, SmtpOptions.DefaultListener))));
         services.Add(new SmtpServer.Storage.DelegatingMessageStoreFactory(_ => edge.Current.Store));
         // The library's default authenticator accepts any user and password; this one knows
         // only smtp.auth.users (none by default: every attempt fails).
@@ -179,8 +209,15 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
             .MaxRetryCount(int.MaxValue)
             .CommandWaitTimeout(_smtp.CommandTimeout + TimeSpan.FromSeconds(30))
             .CustomSmtpGreeting(_ => $"220 {edge.Current.Smtp.Banner}");
-        foreach (var endpoint in _smtp.Listen)
-            builder.Endpoint(e => e.Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp, edge));
+        foreach (var listener in _smtp.EffectiveListeners)
+        {
+            foreach (var endpoint in listener.Listen)
+            {
+                var definition = new EndpointDefinitionBuilder().Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp, edge).Build();
+                listenerOf[definition] = listener.Name;
+                builder.Endpoint(definition);
+            }
+        }
 
         var server = new SmtpServer.SmtpServer(builder.Build(), services);
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) =>
@@ -229,8 +266,8 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
     {
         if (_stopping)
             return new Readiness(false, "the SMTP listener is closing (shutdown or cluster leave)");
-        if (_server is null || _bound.Count < _smtp.Listen.Count)
-            return new Readiness(false, $"SMTP listener open on {_bound.Count} of {_smtp.Listen.Count} endpoint(s)");
+        if (_server is null || _bound.Count < EndpointCount)
+            return new Readiness(false, $"SMTP listener open on {_bound.Count} of {EndpointCount} endpoint(s)");
         return _backPressure.Check() is { } pressure
             ? new Readiness(false, $"back pressure: {pressure}")
             : new Readiness(true, null);

@@ -3,6 +3,7 @@ using Akka.Event;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Ingress.Auth;
+using Router.Actors.Ingress.Inbound;
 using Router.Actors.Ingress.Tls;
 using Router.Actors.Observability.Tracing;
 using Router.Actors.Routing;
@@ -35,8 +36,10 @@ public sealed partial class IngressActor
             else
                 _log.Info(line);
         }
-        _log.Info("SMTP edge reconfigured for new sessions: relay networks {Networks}, max message size {Size}, max recipients {Recipients}; the listener stayed open",
-            string.Join(",", reconfigure.Smtp.RelayAllowedNetworks), reconfigure.Smtp.MaxMessageSize, reconfigure.Smtp.MaxRecipients);
+        foreach (var listener in reconfigure.Smtp.EffectiveListeners)
+            _log.Info("SMTP listener {Listener} reconfigured for new sessions: {Policy}", listener.Name, Describe(listener.Relay));
+        _log.Info("SMTP edge reconfigured for new sessions: max message size {Size}, max recipients {Recipients}; the listener stayed open",
+            reconfigure.Smtp.MaxMessageSize, reconfigure.Smtp.MaxRecipients);
         Sender.Tell(Done.Instance);
     }
 
@@ -45,10 +48,25 @@ public sealed partial class IngressActor
         var logger = _loggers.CreateLogger("Router.Ingress");
         return new LiveEdge.Parts(
             smtp,
-            new RelayMailboxFilter(table, smtp.RelayAllowedNetworks, smtp.MaxMessageSize, smtp.MaxRecipients, _backPressure),
+            smtp.EffectiveListeners.ToDictionary(l => l.Name, l => new RelayMailboxFilter(table, l.Relay, smtp.MaxMessageSize, smtp.MaxRecipients, _backPressure,
+                l.Relay.Recipients.Enabled ? new RecipientValidator(l.Relay.Recipients, smtp.Hostname, logger, TimeProvider.System) : null), StringComparer.Ordinal),
             new TracedMessageStore(new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
                 logger, TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing),
             new ConfiguredUserAuthenticator(smtp.Auth, _authFailures, logger),
             new EdgeSecurityPolicy(smtp.Tls, smtp.Auth, _authFailures));
+    }
+
+    /// <summary>One line of a listener's relay policy, for the log.</summary>
+    internal static string Describe(RelayPolicy relay)
+    {
+        var recipients = relay.Recipients;
+        var checks = new List<string>();
+        if (recipients.Addresses is { } list)
+            checks.Add($"{list.Count} listed recipient(s)");
+        if (recipients.Callout is { } callout)
+            checks.Add($"callout to {callout.Host}:{callout.Port}");
+        return $"relay networks [{string.Join(",", relay.AllowedNetworks)}]{(relay.RequireAuth ? " (AUTH required)" : string.Empty)}, "
+            + $"relay domains [{string.Join(",", relay.Domains.Select(d => d.Pattern))}]"
+            + (checks.Count > 0 ? $", recipients checked by {string.Join(" and ", checks)}" : string.Empty);
     }
 }

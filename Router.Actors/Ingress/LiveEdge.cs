@@ -14,8 +14,14 @@ namespace Router.Actors.Ingress;
 internal sealed class LiveEdge : ICertificateFactory
 {
     /// <summary>One generation of the edge's settings and the objects built from them.</summary>
-    public sealed record Parts(SmtpOptions Smtp, RelayMailboxFilter Filter, SmtpServer.Storage.IMessageStore Store, ConfiguredUserAuthenticator Authenticator,
-        EdgeSecurityPolicy Security);
+    /// <param name="Filters">Each listener's relay policy, by listener name (<see cref="SmtpOptions.EffectiveListeners"/>).</param>
+    public sealed record Parts(SmtpOptions Smtp, IReadOnlyDictionary<string, RelayMailboxFilter> Filters, SmtpServer.Storage.IMessageStore Store,
+        ConfiguredUserAuthenticator Authenticator, EdgeSecurityPolicy Security)
+    {
+        /// <summary>The listener's filter; a listener a reload cannot have removed (listener blocks are restart-only) has one.</summary>
+        public RelayMailboxFilter FilterFor(string listener) =>
+            Filters.TryGetValue(listener, out var filter) ? filter : Filters.Values.First();
+    }
 
     private Parts _current;
 

@@ -30,6 +30,12 @@ public static class RefusalReason
     public const string TooManyRecipients = "too_many_recipients";
     public const string BadAddress = "bad_address";
     public const string ShuttingDown = "shutting_down";
+    /// <summary>550 5.1.1 at RCPT: a recipient at a relay domain not in the list or refused by the internal server's callout.</summary>
+    public const string UnknownRecipient = "unknown_recipient";
+    /// <summary>451 4.4.x at RCPT: the callout to the internal server failed temporarily.</summary>
+    public const string RecipientVerification = "recipient_verification";
+    /// <summary>530 5.7.0 at MAIL on a listener with <c>auth.required</c>.</summary>
+    public const string AuthRequired = "auth_required";
     public const string StoreFailed = "store_failed";
     /// <summary>Any other 4xx or 5xx: unknown commands, bad sequence, syntax the library refuses.</summary>
     public const string Protocol = "protocol";
@@ -37,7 +43,8 @@ public static class RefusalReason
     public static IReadOnlyList<string> All { get; } =
     [
         RelayDenied, NoRoute, AuthFailed, AuthBlocked, TlsRequired, Connections, ConnectionsPerIp, TooManyErrors, Timeout, LineTooLong,
-        Inflight, BackPressure, MessageTooBig, BareLineEnding, Loop, TooManyRecipients, BadAddress, ShuttingDown, StoreFailed, Protocol,
+        Inflight, BackPressure, MessageTooBig, BareLineEnding, Loop, TooManyRecipients, BadAddress, ShuttingDown, StoreFailed,
+        UnknownRecipient, RecipientVerification, AuthRequired, Protocol,
     ];
 
     /// <summary>
@@ -52,6 +59,9 @@ public static class RefusalReason
         return text switch
         {
             _ when Has(text, "Relay access denied") => RelayDenied,
+            _ when Has(text, "Recipient address rejected: User unknown") => UnknownRecipient,
+            _ when Has(text, "Recipient verification failed") => RecipientVerification,
+            _ when text.StartsWith("5.7.0 Authentication required") => AuthRequired,
             _ when Has(text, "No route to domain") => NoRoute,
             _ when Has(text, "Too many failed authentication attempts") => AuthBlocked,
             _ when text.StartsWith("5.7.8") || text.StartsWith("5.7.0 Authentication cancelled") || Has(text, "authentication response")

@@ -1,4 +1,5 @@
-using System.Net;
+using Router.Actors.Configuration;
+using Router.Actors.Ingress.Inbound;
 using Router.Actors.Routing;
 using SmtpServer;
 using SmtpServer.Mail;
@@ -8,12 +9,13 @@ using SmtpServer.Storage;
 namespace Router.Actors.Ingress;
 
 /// <summary>
-/// Decides MAIL FROM and RCPT TO: only clients in the relay networks, or authenticated ones, may relay, only to domains
+/// Decides MAIL FROM and RCPT TO for one listener: only clients in the relay networks, or authenticated ones, may relay
+/// anywhere; any client may send to the relay domains (inbound), whose recipients may be validated; only to domains
 /// some address space covers, and no more than max-recipients per message. Refusals are thrown as
 /// <see cref="SmtpResponseException"/> because the library's boolean answer has no enhanced code.
 /// </summary>
-internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<IPNetwork> relayNetworks, long maxMessageSize, int maxRecipients,
-    BackPressure backPressure)
+internal sealed class RelayMailboxFilter(AddressSpaceTable table, RelayPolicy policy, long maxMessageSize, int maxRecipients,
+    BackPressure backPressure, RecipientValidator? recipients = null)
     : IMailboxFilter
 {
     internal static bool IsRelayTrick(string localPart) =>
@@ -21,6 +23,8 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
 
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
+        if (policy.RequireAuth && !context.Authentication.IsAuthenticated)
+            throw new SmtpResponseException(InboundReplies.AuthenticationRequired);
         if (size > maxMessageSize)
             throw new SmtpResponseException(SmtpReplies.MessageTooBig(maxMessageSize));
         if (backPressure.Check() is not null)
@@ -29,11 +33,14 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         return Task.FromResult(true);
     }
 
-    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
-        // A client that authenticated (SMTP AUTH) may relay from any address.
+        // A client that authenticated (SMTP AUTH) may relay from any address; one in the relay networks too, unless the
+        // listener requires AUTH. Any other client may only send to the relay domains.
         var client = SessionState.ClientAddress(context);
-        if (!context.Authentication.IsAuthenticated && (client is null || !relayNetworks.Any(n => n.Contains(client))))
+        var mayRelay = context.Authentication.IsAuthenticated
+            || (!policy.RequireAuth && client is not null && policy.AllowedNetworks.Any(n => n.Contains(client)));
+        if (!mayRelay && policy.Domains.Count == 0)
             throw new SmtpResponseException(SmtpReplies.RelayDenied);
 
         // The classic open-relay tricks hide a second destination in the local part or a route:
@@ -46,15 +53,21 @@ internal sealed class RelayMailboxFilter(AddressSpaceTable table, IReadOnlyList<
         var address = session.AddressOf(to, EsmtpVerb.Rcpt);
         var domain = address.Contains('@') ? address[(address.LastIndexOf('@') + 1)..] : to.Host;
         if (string.IsNullOrEmpty(domain))
-            throw new SmtpResponseException(SmtpReplies.BadRecipient);
+            throw new SmtpResponseException(mayRelay ? SmtpReplies.BadRecipient : SmtpReplies.RelayDenied);
+        var relayDomain = DomainName.TryNormalize(domain, out var normalized, out _) && policy.IsRelayDomain(normalized);
+        if (!mayRelay && !relayDomain)
+            throw new SmtpResponseException(SmtpReplies.RelayDenied);
         if (table.Resolve(domain).Count == 0)
             throw new SmtpResponseException(SmtpReplies.NoRoute(domain));
 
         if (session.Recipients >= maxRecipients)
             throw new SmtpResponseException(SmtpReplies.TooManyRecipients(maxRecipients));
+        // Only what would be accepted is verified: the callout is not spent on a recipient refused anyway.
+        if (relayDomain && recipients is { Enabled: true } && await recipients.CheckAsync(address, normalized, cancellationToken).ConfigureAwait(false) is { } refusal)
+            throw new SmtpResponseException(refusal);
         session.Recipients++;
         session.AcceptedRecipients.Add(address);
         session.AcceptedOptions.Add(session.OptionsFor(address));
-        return Task.FromResult(true);
+        return true;
     }
 }

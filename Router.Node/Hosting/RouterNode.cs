@@ -31,6 +31,13 @@ public sealed class RouterNode : IAsyncDisposable
     /// <summary>The SMTP listeners' actual endpoints (a configured port 0 becomes the real port).</summary>
     public IReadOnlyList<IPEndPoint> SmtpEndpoints { get; }
 
+    /// <summary>The endpoints each SMTP listener is bound to, by listener name (<c>default</c> without <c>smtp.listeners</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, IPEndPoint[]>> SmtpListenersAsync(CancellationToken cancellationToken = default)
+    {
+        var ingress = await Host.Services.GetRequiredService<IRequiredActor<IngressActor>>().GetAsync(cancellationToken);
+        return await ingress.Ask<IReadOnlyDictionary<string, IPEndPoint[]>>(IngressActor.GetListenerEndpoints.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
     public ActorSystem System => Host.Services.GetRequiredService<ActorSystem>();
 
     public MessageSpool Spool => Host.Services.GetRequiredService<MessageSpool>();

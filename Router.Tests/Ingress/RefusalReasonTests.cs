@@ -43,6 +43,10 @@ public sealed class RefusalReasonTests
         { Line(SecurityReplies.Cancelled), RefusalReason.AuthFailed },
         { Line(SecurityReplies.TooManyFailures), RefusalReason.AuthBlocked },
         { Line(SecurityReplies.ClientBlocked), RefusalReason.AuthBlocked },
+        { Line(Router.Actors.Ingress.Inbound.InboundReplies.UnknownRecipient("x@corp.example")), RefusalReason.UnknownRecipient },
+        { Line(Router.Actors.Ingress.Inbound.InboundReplies.VerificationUnavailable(new(Router.Actors.Ingress.Inbound.CalloutVerdict.Temporary, "t", NoAnswer: true))), RefusalReason.RecipientVerification },
+        { Line(Router.Actors.Ingress.Inbound.InboundReplies.VerificationUnavailable(new(Router.Actors.Ingress.Inbound.CalloutVerdict.Temporary, "t"))), RefusalReason.RecipientVerification },
+        { Line(Router.Actors.Ingress.Inbound.InboundReplies.AuthenticationRequired), RefusalReason.AuthRequired },
         { EnhancedReplies.Polish("500 Syntax error, command unrecognized", false), RefusalReason.Protocol },
         { EnhancedReplies.Polish("503 Bad sequence of commands", false), RefusalReason.Protocol },
     };
