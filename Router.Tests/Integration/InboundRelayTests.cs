@@ -193,6 +193,25 @@ public sealed class InboundRelayTests
     }
 
     [Fact]
+    public async Task A_callout_to_an_internal_server_that_never_greets_gives_451_4_4_1_after_callout_timeout()
+    {
+        await using var corp = await FakeFirewall.StartAsync("internal");
+        corp.Behavior = FirewallBehavior.StallBeforeGreeting;
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var router = await StartAsync(corp, outbound,
+            $"{Outside}\nrelay {{ domains = [\"corp.example\"], callout = \"127.0.0.1:{corp.Port}\", callout-timeout = 1s }}");
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using var _ = session;
+
+        await session.SendAsync("EHLO mx.internet.test");
+        Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<someone@internet.test>"));
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("451 4.4.1 Recipient verification failed temporarily, try again later", await session.ReplyAsync("RCPT TO:<alice@corp.example>"));
+        Assert.InRange(asked.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(30));
+        Assert.Equal(0, corp.Count);
+    }
+
+    [Fact]
     public async Task Two_listener_blocks_on_two_ports_keep_their_own_policies()
     {
         await using var corp = await FakeFirewall.StartAsync("internal");
