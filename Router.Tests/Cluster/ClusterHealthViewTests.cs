@@ -95,6 +95,44 @@ public sealed class ClusterHealthViewTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Router_cmd_firewall_trip_acts_on_every_node_and_reset_with_node_on_one_only()
+    {
+        var endpoint = _cluster[1].Node.AdminEndpoint ?? throw new InvalidOperationException("no admin endpoint");
+        // --node names a member by the health view node 2 has: wait until it knows all three.
+        await Eventually.TrueAsync(() => ClusterNodes.ViewAsync(_cluster[1]).Result.Firewalls.Select(e => e.Node).Distinct().Count() == 3,
+            TimeSpan.FromSeconds(15), () => $"node2 sees {Describe(ClusterNodes.ViewAsync(_cluster[1]).Result)}");
+        var console = new Spectre.Console.Testing.TestConsole();
+        console.Profile.Width = 220;
+        var errors = new StringWriter();
+        var runner = new Router.Node.Cmd.CmdRunner(console, new StringWriter(), errors);
+
+        var exit = await runner.RunAsync(["--endpoint", endpoint.ToString()!, "firewall", "trip", "fw"], null, CancellationToken.None);
+        Assert.True(exit == 0, $"exit {exit}: {errors} {console.Output}");
+
+        // One table, a row per node, every one tripped by the operator; and every node's own firewall actor says so.
+        foreach (var name in new[] { "node1", "node2", "node3" })
+            Assert.Matches($@"{name}\s*│\s*fw\s*│\s*tripped", console.Output);
+        foreach (var router in _cluster.Routers)
+        {
+            var snapshot = await router.Node.System.ActorSelection("/user/firewall-fw").Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(5));
+            Assert.Equal(("tripped", "tripped by operator"), (snapshot.State, snapshot.Reason));
+        }
+
+        var reset = new Spectre.Console.Testing.TestConsole();
+        reset.Profile.Width = 220;
+        var resetErrors = new StringWriter();
+        exit = await new Router.Node.Cmd.CmdRunner(reset, new StringWriter(), resetErrors)
+            .RunAsync(["--endpoint", endpoint.ToString()!, "firewall", "reset", "fw", "--node", "node3"], null, CancellationToken.None);
+        Assert.True(exit == 0, $"exit {exit}: {resetErrors} {reset.Output}");
+
+        Assert.Matches(@"fw\s*│\s*healthy", reset.Output);
+        var states = new List<string>();
+        foreach (var router in _cluster.Routers)
+            states.Add((await router.Node.System.ActorSelection("/user/firewall-fw").Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(5))).State);
+        Assert.Equal(["tripped", "tripped", "healthy"], states);
+    }
+
+    [Fact]
     public async Task A_node_that_leaves_is_removed_from_the_other_nodes_views()
     {
         var node4 = await _cluster.AddNodeAsync();
