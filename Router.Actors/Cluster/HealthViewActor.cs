@@ -61,8 +61,11 @@ public sealed partial class HealthViewActor : ReceiveActor, IWithTimers
         Receive<FirewallSnapshot>(OnSnapshot);
         Receive<Changed>(changed =>
         {
-            if (changed.Key.Equals(ViewKey))
-                _replicated = changed.Get(ViewKey);
+            if (!changed.Key.Equals(ViewKey))
+                return;
+            var before = _replicated;
+            _replicated = changed.Get(ViewKey);
+            TellPeerTrips(before, _replicated);
         });
         Receive<UpdateSuccess>(_ => { });
         // WriteAll times out while a node is unreachable; gossip still carries the entry there.
@@ -155,6 +158,27 @@ public sealed partial class HealthViewActor : ReceiveActor, IWithTimers
         _replicator.Tell(Dsl.Update(ViewKey, LWWDictionary<string, FirewallHealthEntry>.Empty, WriteLocal.Instance,
             map => keys.Aggregate(map, (m, key) => m.Remove(self, key))));
         _replicated = keys.Aggregate(_replicated, (m, key) => m.Remove(self, key));
+    }
+
+    /// <summary>How old a peer's trip may be and still make this node's firewall suspect (not old news gossiped at a join).</summary>
+    public static readonly TimeSpan PeerTripNewFor = TimeSpan.FromMinutes(2);
+
+    // Issue 17: a firewall that tripped on another node is the same firewall; this node's firewall actor
+    // hears of it, and a healthy one becomes suspect and probes before this node vouches for it again.
+    private void TellPeerTrips(LWWDictionary<string, FirewallHealthEntry> before, LWWDictionary<string, FirewallHealthEntry> after)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (key, entry) in after.Entries)
+        {
+            if (entry.Address == _address || entry.State != "tripped" || entry.LastTrip is not { } trip || now - trip > PeerTripNewFor)
+                continue;
+            if (before.TryGetValue(key, out var previous) && previous.LastTrip == entry.LastTrip)
+                continue;
+            if (!_firewalls.TryGetValue(entry.FirewallId, out var firewall))
+                continue;
+            _log.Info("Firewall {Firewall} tripped on {Node} ({Reason}); told this node's firewall actor", entry.FirewallId, entry.Node, entry.Reason);
+            firewall.Tell(new PeerFirewallTripped(entry.FirewallId, entry.Node, entry.Reason));
+        }
     }
 
     private ClusterHealthView View()

@@ -10,6 +10,12 @@ namespace Router.Actors.Cluster;
 /// tier. Peers take turns (round robin); a peer that just failed a handover is left out for a while.
 /// Connector and firewall ids are the same on every node, so "a healthy firewall of a connector of
 /// the tier" on a peer means that peer can deliver the tier. Pure: no actors, no clock of its own.
+/// Healthy is evidence, not the absence of bad news (issue 17): the peer must have seen the firewall
+/// work (a delivery or a probe succeeded) after the latest trip of that firewall on any node, this one
+/// included. A firewall a peer never tried, or last saw working before it tripped elsewhere, is not a
+/// reason to hand mail over: it may be the same dead firewall, and the mail would only be chased from
+/// node to node. A peer that sees the firewall work again after the trip (it probes at once when it
+/// hears of the trip) is a target again: the firewall is dead for this node's path only.
 /// </summary>
 public sealed class SpillOverPlanner(IReadOnlyDictionary<string, IReadOnlyList<string>> firewallsOfConnector, string selfAddress)
 {
@@ -26,6 +32,12 @@ public sealed class SpillOverPlanner(IReadOnlyDictionary<string, IReadOnlyList<s
     public bool Update(ClusterHealthView view)
     {
         var unreachable = view.UnreachableNodes.ToHashSet(StringComparer.Ordinal);
+        var latestTrip = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var entry in view.Firewalls)
+        {
+            if (entry.LastTrip is { } trip && (!latestTrip.TryGetValue(entry.FirewallId, out var seen) || trip > seen))
+                latestTrip[entry.FirewallId] = trip;
+        }
         var healthy = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var peers = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var entry in view.Firewalls)
@@ -33,7 +45,7 @@ public sealed class SpillOverPlanner(IReadOnlyDictionary<string, IReadOnlyList<s
             if (entry.Address == selfAddress || unreachable.Contains(entry.Address))
                 continue;
             peers.Add(entry.Address);
-            if (entry.State != "healthy")
+            if (entry.State != "healthy" || !IsEvidence(entry, latestTrip))
                 continue;
             if (!healthy.TryGetValue(entry.Address, out var ids))
                 healthy[entry.Address] = ids = new HashSet<string>(StringComparer.Ordinal);
@@ -46,6 +58,10 @@ public sealed class SpillOverPlanner(IReadOnlyDictionary<string, IReadOnlyList<s
         _peers = [.. peers];
         return changed;
     }
+
+    /// <summary>The entry shows the firewall working on its node after its latest trip anywhere.</summary>
+    private static bool IsEvidence(FirewallHealthEntry entry, Dictionary<string, DateTimeOffset> latestTrip) =>
+        entry.LastSuccess is { } success && (!latestTrip.TryGetValue(entry.FirewallId, out var trip) || success > trip);
 
     /// <summary>Peers reachable now (whatever their firewalls' health), for a node that is leaving.</summary>
     public IReadOnlyList<string> Peers => _peers;

@@ -59,6 +59,9 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
     private long _delivered;
     private long _failed;
     private long _hedged;
+    // Evidence for the cluster's health view (issue 17): when this node last saw the firewall work, and last tripped it.
+    private DateTimeOffset? _lastSuccess;
+    private DateTimeOffset? _lastTrip;
     private FirewallCapabilities? _capabilities;
     // Sending limits (max-message-rate, max-connection-rate), per node; null when unlimited.
     private TokenBucket? _messageRate;
@@ -98,6 +101,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         Receive<ProbeFinished>(OnProbeFinished);
         Receive<FirewallCommand>(OnCommand);
         Receive<GetFirewallSnapshot>(_ => Sender.Tell(Snapshot()));
+        Receive<PeerFirewallTripped>(OnPeerTripped);
         Receive<Reconfigure>(OnReconfigure);
         Receive<Remove>(_ => OnRemove());
         Receive<UnsubscribeFirewall>(OnUnsubscribe);
@@ -151,6 +155,8 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
             _failed++;
 
         var attempt = OutcomeClassifier.Classify(result);
+        if (attempt == AttemptClass.Success)
+            _lastSuccess = _clock.GetUtcNow();
         // A message already set aside as poisonous says nothing more about this firewall.
         if (attempt == AttemptClass.FirewallFailure && finished.Job.FirewallFaults >= _poisonAfter)
             attempt = AttemptClass.Neutral;
@@ -250,11 +256,23 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         _probing = false;
         _lastProbe = _clock.GetUtcNow();
         _capabilities = probe.Capabilities ?? _capabilities;
+        if (probe.Succeeded)
+            _lastSuccess = _lastProbe;
         PublishStatusIfChanged();
         if (!probe.Succeeded)
             _log.Debug("Probe of {Firewall} failed: {Detail}", _firewall.Id, probe.Detail);
         Apply(_health.OnProbe(probe.Succeeded, probe.Detail, _lastProbe, _policy));
         Dispatch();
+    }
+
+    private void OnPeerTripped(PeerFirewallTripped tripped)
+    {
+        if (_removed || _health.State != HealthState.Healthy)
+            return;
+        var now = _clock.GetUtcNow();
+        Apply(_health.OnPeerTrip($"tripped on {tripped.Node} ({tripped.Reason}); probing before trusting it", now));
+        if (!_probing)
+            StartProbe(now);
     }
 
     private void OnCommand(FirewallCommand command)
@@ -286,7 +304,10 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
 
         _metrics.State(next.State);
         if (next.State == HealthState.Tripped)
+        {
             _metrics.Tripped();
+            _lastTrip = next.Since;
+        }
         var from = previous.State.ToString().ToLowerInvariant();
         var to = next.State.ToString().ToLowerInvariant();
         var connectors = string.Join(",", _connectorIds);
@@ -366,5 +387,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         Capabilities = _capabilities?.Keywords,
         Latencies = FirewallLatencyView.From(_latencies, _firewall),
         Hedged = _hedged,
+        LastSuccess = _lastSuccess,
+        LastTrip = _lastTrip,
     };
 }

@@ -89,6 +89,14 @@ public sealed record FirewallHealth(
             : this;
     }
 
+    /// <summary>
+    /// The same firewall tripped on another node (issue 17): a healthy firewall becomes suspect (it still takes
+    /// work, and is probed at once) so that this node does not vouch for it until it has seen it work again.
+    /// Failures are not counted: the peer's trip is a reason to look, not a failure of this node's path.
+    /// </summary>
+    public FirewallHealth OnPeerTrip(string reason, DateTimeOffset now) =>
+        State == HealthState.Healthy ? this with { State = HealthState.Suspect, Since = now, Reason = reason } : this;
+
     /// <summary>Operator: no new work; in-flight deliveries finish.</summary>
     public FirewallHealth Drain(DateTimeOffset now, string reason) =>
         this with { State = HealthState.Drained, Since = now, Reason = reason };

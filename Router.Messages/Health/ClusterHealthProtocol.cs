@@ -38,9 +38,19 @@ public sealed record FirewallHealthEntry(
     /// <summary>SHA-256 over the node's firewall and connector sections as validated: nodes that differ here route differently.</summary>
     public string? RoutingHash { get; init; }
 
+    /// <summary>When the node last saw the firewall work (delivery or probe); null if never: no evidence for spill-over.</summary>
+    public DateTimeOffset? LastSuccess { get; init; }
+
+    /// <summary>When the firewall last tripped on the node; null if never.</summary>
+    public DateTimeOffset? LastTrip { get; init; }
+
     public static FirewallHealthEntry From(FirewallSnapshot snapshot, string address) => new(
         snapshot.FirewallId, snapshot.Node, address, snapshot.State, snapshot.Since, snapshot.ConsecutiveFailures,
-        snapshot.Trips, snapshot.Delivered, snapshot.Failed, snapshot.Reason);
+        snapshot.Trips, snapshot.Delivered, snapshot.Failed, snapshot.Reason)
+    {
+        LastSuccess = snapshot.LastSuccess,
+        LastTrip = snapshot.LastTrip,
+    };
 }
 
 /// <summary>Ask a node's health view for every firewall of every node; the answer is a <see cref="ClusterHealthView"/>.</summary>

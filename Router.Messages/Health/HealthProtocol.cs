@@ -105,7 +105,19 @@ public sealed record FirewallSnapshot(
 
     /// <summary>Jobs this node hedged away from the firewall: a wait before any data ran far past its history (issue 18).</summary>
     public long Hedged { get; init; }
+
+    /// <summary>When this node last saw the firewall work (a delivery or a probe succeeded); null if never (issue 17).</summary>
+    public DateTimeOffset? LastSuccess { get; init; }
+
+    /// <summary>When the firewall last tripped on this node; null if never.</summary>
+    public DateTimeOffset? LastTrip { get; init; }
 }
+
+/// <summary>
+/// The firewall tripped on another node (issue 17): it is the same firewall, so a node that still
+/// sees it healthy makes it suspect and probes it before trusting it again.
+/// </summary>
+public sealed record PeerFirewallTripped(string FirewallId, string Node, string Reason) : IRouterProtocol;
 
 /// <summary>Ask a firewall actor for its <see cref="FirewallSnapshot"/>.</summary>
 public sealed record GetFirewallSnapshot : IRouterProtocol

@@ -35,6 +35,7 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(FirewallCommand))]
 [JsonSerializable(typeof(FirewallSnapshot))]
 [JsonSerializable(typeof(GetFirewallSnapshot))]
+[JsonSerializable(typeof(PeerFirewallTripped))]
 [JsonSerializable(typeof(FirewallHealthEntry))]
 [JsonSerializable(typeof(GetClusterHealthView))]
 [JsonSerializable(typeof(ClusterHealthView))]

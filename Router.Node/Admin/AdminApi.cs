@@ -30,6 +30,7 @@ public static class AdminApi
         "GET /api/firewalls",
         "GET /api/firewalls/{id}?node=N",
         "POST /api/firewalls/{id}/trip|reset|drain?node=N",
+        "POST /api/firewalls/{id}/trip|reset|drain?all-nodes=true",
         "POST /api/firewalls/{id}/redirect?to=C",
         "DELETE /api/firewalls/{id}/redirect",
         "GET /api/connectors",
@@ -77,8 +78,10 @@ public static class AdminApi
         routes.MapPost("/api/firewalls/{id}/redirect", (string id, string? to, CancellationToken ct) =>
             to is null ? throw AdminException.BadRequest("redirect needs ?to=<connector>") : node.RedirectAsync(id, to, ct));
         routes.MapDelete("/api/firewalls/{id}/redirect", (string id, CancellationToken ct) => node.CancelRedirectAsync(id, ct));
-        routes.MapPost("/api/firewalls/{id}/{action}", (string id, string action, HttpRequest request, CancellationToken ct) =>
-            node.FirewallCommandAsync(id, action, request.Query["node"].FirstOrDefault(), ct));
+        routes.MapPost("/api/firewalls/{id}/{action}", async (string id, string action, HttpRequest request, CancellationToken ct) =>
+            request.Query["all-nodes"].FirstOrDefault() is "true" or "1"
+                ? Results.Json(await node.FirewallCommandAllAsync(id, action, ct), AdminJson.Options)
+                : Results.Json(await node.FirewallCommandAsync(id, action, request.Query["node"].FirstOrDefault(), ct), AdminJson.Options));
 
         routes.MapGet("/api/connectors", (CancellationToken ct) => node.ConnectorsAsync(ct));
         routes.MapPost("/api/connectors/{id}/suspend", (string id, CancellationToken ct) => node.SuspendAsync(id, ct));

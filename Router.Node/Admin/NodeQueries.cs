@@ -190,6 +190,42 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         return View(firewall, snapshot);
     }
 
+    /// <summary>
+    /// trip, reset or drain a firewall on every Up member (issue 17: it is the same firewall, one router to
+    /// operate): this node's first, then each other member's firewall actor, asked directly. A member that does
+    /// not answer, or does not have the firewall, is listed with the reason instead of failing the whole command.
+    /// </summary>
+    public async Task<IReadOnlyList<FirewallView>> FirewallCommandAllAsync(string id, string action, CancellationToken cancellationToken)
+    {
+        var local = await FirewallCommandAsync(id, action, null, cancellationToken);
+        if (!Clustered)
+            return [local];
+        var command = new FirewallCommand(id, action switch { "trip" => FirewallAction.Trip, "reset" => FirewallAction.Reset, _ => FirewallAction.Drain });
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var others = cluster.State.Members
+            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.Address != cluster.SelfAddress)
+            .Select(m => m.Address).OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray();
+        var remote = await Task.WhenAll(others.Select(async address =>
+        {
+            try
+            {
+                var s = await system.ActorSelection($"{address}/user/firewall-{id}").Ask<FirewallSnapshot>(command, RemoteAskTimeout, cancellationToken);
+                return new FirewallView(id, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
+                {
+                    Capabilities = s.Capabilities,
+                    Latencies = s.Latencies,
+                    Hedged = s.Hedged,
+                };
+            }
+            catch (AskTimeoutException)
+            {
+                return new FirewallView(id, address.ToString(), string.Empty, 0, [], "unknown", default, 0, 0, 0, 0, 0, 0, 0,
+                    $"{action} not confirmed: the node did not answer within {RemoteAskTimeout.TotalSeconds:0}s (or has no firewall '{id}')");
+            }
+        }));
+        return [local, .. remote];
+    }
+
     public async Task<IReadOnlyList<ConnectorView>> ConnectorsAsync(CancellationToken cancellationToken)
     {
         var states = await AskAsync<ConnectorStates>(routing, GetConnectorStates.Instance, "the routing actor", cancellationToken);

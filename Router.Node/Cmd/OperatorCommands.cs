@@ -191,12 +191,14 @@ public sealed partial class OperatorCommands
             target.CompletionSources.Add(_ => Firewalls);
             var command = new Command(action, action switch
             {
-                "trip" => "open its circuit breaker now (operator trip): no new work, mail moves to other paths",
-                "reset" => "close its circuit breaker: healthy again, takes work",
-                _ => "no new work; attempts in flight finish",
+                "trip" => "open its circuit breaker now (operator trip) on every node, or --node N's: no new work, mail moves to other paths",
+                "reset" => "close its circuit breaker on every node, or --node N's: healthy again, takes work",
+                _ => "no new work on every node, or --node N's; attempts in flight finish",
             }) { target };
-            _calls[command] = r => new ApiCall("POST",
-                ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(target)!)}/{action}", ("node", r.GetValue(node))), "firewall");
+            // The same firewall on every node by default (issue 17); --node for one member's.
+            _calls[command] = r => r.GetValue(node) is { } one
+                ? new ApiCall("POST", ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(target)!)}/{action}", ("node", one)), "firewall")
+                : new ApiCall("POST", ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(target)!)}/{action}", ("all-nodes", "true")), "firewalls");
             firewall.Add(command);
         }
         return firewall;

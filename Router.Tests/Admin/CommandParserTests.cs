@@ -16,7 +16,7 @@ public sealed class CommandParserTests
     [InlineData("actor hierarchy -d 2 --all", "GET", "/api/actors?depth=2&all=true", "actors")]
     [InlineData("firewalls", "GET", "/api/firewalls", "firewalls")]
     [InlineData("firewall fw-a", "GET", "/api/firewalls/fw-a", "firewall")]
-    [InlineData("firewall trip fw-a", "POST", "/api/firewalls/fw-a/trip", "firewall")]
+    [InlineData("firewall trip fw-a", "POST", "/api/firewalls/fw-a/trip?all-nodes=true", "firewalls")]
     [InlineData("firewall reset fw-a --node router-2", "POST", "/api/firewalls/fw-a/reset?node=router-2", "firewall")]
     [InlineData("firewall --node n1 drain fw.b", "POST", "/api/firewalls/fw.b/drain?node=n1", "firewall")]
     [InlineData("connectors", "GET", "/api/connectors", "connectors")]

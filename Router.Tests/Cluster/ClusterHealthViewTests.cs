@@ -79,13 +79,57 @@ public sealed class ClusterHealthViewTests : IAsyncLifetime
             TimeSpan.FromSeconds(5),
             () => $"node3's view after {clock.Elapsed.TotalSeconds:0.0}s: {Describe(ClusterNodes.ViewAsync(_cluster[2]).Result)}");
 
-        // Health stays each node's own: the other nodes' firewalls are untouched.
+        // The trip is not copied to the other nodes (each node's own path decides): at most they become suspect, probe,
+        // and are healthy again once they saw the firewall answer (issue 17).
         var view = await ClusterNodes.ViewAsync(_cluster[2]);
-        Assert.All(view.Firewalls.Where(e => e.Address != node1), e => Assert.Equal("healthy", e.State));
+        Assert.All(view.Firewalls.Where(e => e.Address != node1), e => Assert.Contains(e.State, new[] { "healthy", "suspect" }));
+        await Eventually.TrueAsync(
+            () => ClusterNodes.ViewAsync(_cluster[2]).Result.Firewalls.Where(e => e.Address != node1)
+                .All(e => e.State == "healthy" && e.LastSuccess > snapshot.LastTrip),
+            TimeSpan.FromSeconds(20),
+            () => $"the other nodes did not vouch for fw again: {Describe(ClusterNodes.ViewAsync(_cluster[2]).Result)}");
         var entry = view.Firewalls.Single(e => e.Address == node1);
         Assert.Equal("node1", entry.Node);
         Assert.Equal("tripped by operator", entry.Reason);
         Assert.Equal(snapshot.Trips, entry.Trips);
+    }
+
+    [Fact]
+    public async Task Router_cmd_firewall_trip_acts_on_every_node_and_reset_with_node_on_one_only()
+    {
+        var endpoint = _cluster[1].Node.AdminEndpoint ?? throw new InvalidOperationException("no admin endpoint");
+        // --node names a member by the health view node 2 has: wait until it knows all three.
+        await Eventually.TrueAsync(() => ClusterNodes.ViewAsync(_cluster[1]).Result.Firewalls.Select(e => e.Node).Distinct().Count() == 3,
+            TimeSpan.FromSeconds(15), () => $"node2 sees {Describe(ClusterNodes.ViewAsync(_cluster[1]).Result)}");
+        var console = new Spectre.Console.Testing.TestConsole();
+        console.Profile.Width = 220;
+        var errors = new StringWriter();
+        var runner = new Router.Node.Cmd.CmdRunner(console, new StringWriter(), errors);
+
+        var exit = await runner.RunAsync(["--endpoint", endpoint.ToString()!, "firewall", "trip", "fw"], null, CancellationToken.None);
+        Assert.True(exit == 0, $"exit {exit}: {errors} {console.Output}");
+
+        // One table, a row per node, every one tripped by the operator; and every node's own firewall actor says so.
+        foreach (var name in new[] { "node1", "node2", "node3" })
+            Assert.Matches($@"{name}\s*│\s*fw\s*│\s*tripped", console.Output);
+        foreach (var router in _cluster.Routers)
+        {
+            var snapshot = await router.Node.System.ActorSelection("/user/firewall-fw").Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(5));
+            Assert.Equal(("tripped", "tripped by operator"), (snapshot.State, snapshot.Reason));
+        }
+
+        var reset = new Spectre.Console.Testing.TestConsole();
+        reset.Profile.Width = 220;
+        var resetErrors = new StringWriter();
+        exit = await new Router.Node.Cmd.CmdRunner(reset, new StringWriter(), resetErrors)
+            .RunAsync(["--endpoint", endpoint.ToString()!, "firewall", "reset", "fw", "--node", "node3"], null, CancellationToken.None);
+        Assert.True(exit == 0, $"exit {exit}: {resetErrors} {reset.Output}");
+
+        Assert.Matches(@"fw\s*│\s*healthy", reset.Output);
+        var states = new List<string>();
+        foreach (var router in _cluster.Routers)
+            states.Add((await router.Node.System.ActorSelection("/user/firewall-fw").Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(5))).State);
+        Assert.Equal(["tripped", "tripped", "healthy"], states);
     }
 
     [Fact]

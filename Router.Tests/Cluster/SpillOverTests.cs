@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Text;
 using Router.Actors.Observability.Tracking;
 using Router.Messages.Health;
@@ -90,5 +91,70 @@ public sealed class SpillOverTests : IAsyncLifetime
             new Router.Messages.Routing.ExplainRoute("someone@example.net"), TimeSpan.FromSeconds(5));
 
         Assert.StartsWith($"hand over to {ClusterNodes.AddressOf(node2)}", explanation.Verdict);
+    }
+
+    [Fact]
+    public async Task A_firewall_dead_for_every_node_is_not_chased_to_a_peer_and_the_mail_waits_on_its_owner()
+    {
+        var (node1, node2) = (_cluster[0], _cluster[1]);
+        var node2Address = ClusterNodes.AddressOf(node2).ToString();
+        await _cluster.FirewallOf(node2).StopAsync();
+        await _cluster.FirewallOf(node1).StopAsync();
+        var messages = Enumerable.Range(0, 3).Select(i => TestMail.Build($"dead-{i}")).ToArray();
+
+        var replies = await TestMail.SendAsync(node1.Smtp, messages);
+
+        Assert.All(replies, r => Assert.StartsWith("2.0.0", r));
+        // Node 1 trips fw; node 2 hears of it, probes its own path to the same (dead) firewall and does not vouch for it.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var view = await ClusterNodes.ViewAsync(node1);
+                return view.Firewalls.Any(e => e.Address != node2Address && e.State == "tripped")
+                    && view.Firewalls.Any(e => e.Address == node2Address && e.State is "suspect" or "tripped" && e.Reason.Contains("probe failed"));
+            },
+            TimeSpan.FromSeconds(45), () => "view on node 1: " + string.Join("; ", ClusterNodes.ViewAsync(node1).Result.Firewalls.Select(e => $"{e.Node} {e.State} {e.Reason}")));
+        Assert.Equal(3, node1.Node.Spool.Statistics.MessagesQueued);
+
+        // The firewall comes back for node 1: the mail was waiting there and is delivered there, never handed over.
+        await _cluster.FirewallOf(node1).RestartAsync();
+        await _cluster.FirewallOf(node1).WaitForCountAsync(3, TimeSpan.FromSeconds(90));
+        Assert.Equal(["dead-0", "dead-1", "dead-2"], _cluster.FirewallOf(node1).Messages.Select(m => TestMail.IdOf(m.Data)).Order().ToArray());
+        Assert.Equal(0, node2.Node.Spool.Statistics.MessagesQueued);
+        foreach (var i in Enumerable.Range(0, 3))
+            Assert.DoesNotContain(await node1.Node.Tracking.FindAsync($"dead-{i}@test.example"), e => e.Event == TrackingEventKind.HandedOver);
+    }
+
+    [Fact]
+    public async Task A_trip_on_node_1_makes_the_firewall_suspect_on_node_2_which_probes_before_vouching_for_it()
+    {
+        var (node1, node2) = (_cluster[0], _cluster[1]);
+        var node2Address = ClusterNodes.AddressOf(node2).ToString();
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<FirewallStateChanged>();
+        var recorder = node2.Node.System.ActorOf(Akka.Actor.Props.Create(() => new Recorder(changes)));
+        node2.Node.System.EventStream.Subscribe(recorder, typeof(FirewallStateChanged));
+        var connectionsBefore = _cluster.FirewallOf(node2).ConnectionsAccepted;
+
+        var snapshot = await node1.Node.System.ActorSelection("/user/firewall-fw")
+            .Ask<FirewallSnapshot>(new FirewallCommand("fw", FirewallAction.Trip), TimeSpan.FromSeconds(5));
+
+        Assert.Equal("tripped", snapshot.State);
+        await Eventually.TrueAsync(() => changes.Any(c => c.To == "healthy" && c.From == "suspect"), TimeSpan.FromSeconds(30),
+            () => "node 2's transitions: " + string.Join("; ", changes.Select(c => $"{c.From}->{c.To} {c.Reason}")));
+        var suspect = changes.First();
+        Assert.Equal(("healthy", "suspect"), (suspect.From, suspect.To));
+        Assert.Contains("tripped on node1", suspect.Reason);
+        Assert.Equal("probe succeeded", changes.First(c => c.To == "healthy").Reason);
+        Assert.True(_cluster.FirewallOf(node2).ConnectionsAccepted > connectionsBefore, "node 2 never probed its firewall");
+        // Node 2's entry now carries evidence newer than the trip: node 1 may spill to it.
+        await Eventually.TrueAsync(
+            async () => (await ClusterNodes.ViewAsync(node1)).Firewalls.Any(e => e.Address == node2Address && e.State == "healthy" && e.LastSuccess > snapshot.LastTrip),
+            TimeSpan.FromSeconds(20), "node 1 does not see node 2's fresh evidence");
+    }
+
+    private sealed class Recorder : Akka.Actor.ReceiveActor
+    {
+        public Recorder(System.Collections.Concurrent.ConcurrentQueue<FirewallStateChanged> changes) =>
+            Receive<FirewallStateChanged>(changes.Enqueue);
     }
 }

@@ -90,7 +90,7 @@ public sealed class PathSelectorTests
     public void In_a_cluster_a_part_goes_to_a_peer_when_its_best_tier_is_down_here_and_healthy_there()
     {
         _paths.AttachSpillOver(new SpillOverSettings(), "akka.tcp://router@10.0.0.1:4053");
-        Assert.True(_paths.Update(new ClusterHealthView([new FirewallHealthEntry("fw-a", "n2", Peer, "healthy", Now, 0, 0, 0, 0, "r")], [])));
+        Assert.True(_paths.Update(new ClusterHealthView([new FirewallHealthEntry("fw-a", "n2", Peer, "healthy", Now, 0, 0, 0, 0, "r") { LastSuccess = DateTimeOffset.UtcNow }], [])));
         _paths.MarkDown("a");
         _paths.MarkDown("b");
 

@@ -81,11 +81,11 @@ public sealed class SpillOverDecisionTests
     public void A_leaving_node_hands_over_to_any_peer_when_none_shows_capacity()
     {
         PeerShows();
-        _planner.Update(new ClusterHealthView([new FirewallHealthEntry("fw-a", "n", Peer, "tripped", Now, 0, 0, 0, 0, "r")], []));
+        _planner.Update(new ClusterHealthView([new FirewallHealthEntry("fw-a", "n", Peer, "tripped", Now, 0, 0, 0, 0, "r") { LastSuccess = DateTimeOffset.UtcNow }], []));
 
         Assert.Equal(new Handover(Peer, "this node is leaving"), Decide("primary", leaving: true));
     }
 
     private void PeerShows(params string[] healthyFirewalls) =>
-        _planner.Update(new ClusterHealthView(healthyFirewalls.Select(f => new FirewallHealthEntry(f, "n", Peer, "healthy", Now, 0, 0, 0, 0, "r")).ToArray(), []));
+        _planner.Update(new ClusterHealthView(healthyFirewalls.Select(f => new FirewallHealthEntry(f, "n", Peer, "healthy", Now, 0, 0, 0, 0, "r") { LastSuccess = DateTimeOffset.UtcNow }).ToArray(), []));
 }

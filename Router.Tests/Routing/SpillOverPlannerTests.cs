@@ -53,8 +53,35 @@ public sealed class SpillOverPlannerTests
         Assert.True(_planner.Update(View([Entry(Two, "fw-a", "tripped")])));
     }
 
+    [Fact]
+    public void A_healthy_firewall_a_peer_never_saw_work_is_no_reason_to_hand_over()
+    {
+        Assert.False(_planner.Update(View([Entry(Two, "fw-a") with { LastSuccess = null }])));
+
+        Assert.Null(_planner.PeerFor(Tier, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void A_peer_counts_again_only_once_it_saw_the_firewall_work_after_its_latest_trip_on_any_node()
+    {
+        var trip = DateTimeOffset.UtcNow;
+        var tripped = Entry(Self, "fw-a", "tripped") with { LastTrip = trip };
+
+        // The peer last saw fw-a work before it tripped here: the same firewall may be dead for everyone.
+        _planner.Update(View([tripped, Entry(Two, "fw-a") with { LastSuccess = trip - TimeSpan.FromSeconds(1) }]));
+        Assert.Null(_planner.PeerFor(Tier, trip));
+
+        // A trip on a third node counts the same.
+        _planner.Update(View([Entry(Two, "fw-a") with { LastSuccess = trip - TimeSpan.FromSeconds(1) }, Entry(Three, "fw-a", "suspect") with { LastTrip = trip }]));
+        Assert.Null(_planner.PeerFor(Tier, trip));
+
+        // The peer probed after the trip and the firewall answered: dead for this node's path only.
+        Assert.True(_planner.Update(View([tripped, Entry(Two, "fw-a") with { LastSuccess = trip + TimeSpan.FromSeconds(1) }])));
+        Assert.Equal(Two, _planner.PeerFor(Tier, trip));
+    }
+
     private static FirewallHealthEntry Entry(string address, string firewall, string state = "healthy") =>
-        new(firewall, "n", address, state, DateTimeOffset.UtcNow, 0, 0, 0, 0, "r");
+        new(firewall, "n", address, state, DateTimeOffset.UtcNow, 0, 0, 0, 0, "r") { LastSuccess = DateTimeOffset.UtcNow };
 
     private static ClusterHealthView View(IReadOnlyList<FirewallHealthEntry> entries, IReadOnlyList<string>? unreachable = null) =>
         new(entries, unreachable ?? []);

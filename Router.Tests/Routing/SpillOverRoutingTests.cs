@@ -166,8 +166,8 @@ public sealed class SpillOverRoutingTests : TestKit
 
     private void PeerShows(params (string Firewall, string State)[] firewalls)
     {
-        var entries = firewalls.Select(f => new FirewallHealthEntry(f.Firewall, "node2", Peer, f.State, DateTimeOffset.UtcNow, 0, 0, 0, 0, "test"))
-            .Append(new FirewallHealthEntry("fw-a", "node1", Self, "healthy", DateTimeOffset.UtcNow, 0, 0, 0, 0, "test"))
+        var entries = firewalls.Select(f => new FirewallHealthEntry(f.Firewall, "node2", Peer, f.State, DateTimeOffset.UtcNow, 0, 0, 0, 0, "test") { LastSuccess = DateTimeOffset.UtcNow })
+            .Append(new FirewallHealthEntry("fw-a", "node1", Self, "healthy", DateTimeOffset.UtcNow, 0, 0, 0, 0, "test") { LastSuccess = DateTimeOffset.UtcNow })
             .ToList();
         _router.Tell(new ClusterHealthView(entries, []));
     }
