@@ -28,6 +28,12 @@ public sealed record FirewallHealth(
     public static FirewallHealth Initial(DateTimeOffset now) =>
         new(HealthState.Healthy, 0, 0, null, 0, now, now, null, "started");
 
+    /// <summary>
+    /// In <see cref="HealthState.Probing"/> because of <see cref="ProbeFirst"/> (not half-open after a trip): a failed probe
+    /// then counts as one failure, as it would have while healthy, instead of tripping at once.
+    /// </summary>
+    public bool HeldForProbe { get; init; }
+
     /// <summary>New work may be sent (the probe aside, tripped and drained firewalls get none).</summary>
     public bool AcceptsWork => State is HealthState.Healthy or HealthState.Suspect;
 
@@ -61,14 +67,19 @@ public sealed record FirewallHealth(
         if (State == HealthState.Drained)
             return this;
         if (!succeeded)
+        {
+            if (State == HealthState.Probing && HeldForProbe)
+                return (this with { State = HealthState.Suspect, HeldForProbe = false }).OnFailure($"probe failed: {reason}", now, policy);
             return State == HealthState.Probing
                 ? TripNow($"probe failed: {reason}", now, policy)
                 : OnFailure($"probe failed: {reason}", now, policy);
+        }
         return State switch
         {
             HealthState.Probing => this with
             {
                 State = HealthState.Healthy,
+                HeldForProbe = false,
                 ConsecutiveFailures = 0,
                 TransientStreak = 0,
                 LastTransientQueueId = null,
@@ -99,13 +110,14 @@ public sealed record FirewallHealth(
 
     /// <summary>Operator: no new work; in-flight deliveries finish.</summary>
     public FirewallHealth Drain(DateTimeOffset now, string reason) =>
-        this with { State = HealthState.Drained, Since = now, Reason = reason };
+        this with { State = HealthState.Drained, HeldForProbe = false, Since = now, Reason = reason };
 
     /// <summary>Operator: back to healthy now, counters cleared.</summary>
     public FirewallHealth Reset(DateTimeOffset now, string reason) =>
         this with
         {
             State = HealthState.Healthy,
+            HeldForProbe = false,
             ConsecutiveFailures = 0,
             TransientStreak = 0,
             LastTransientQueueId = null,
@@ -118,11 +130,12 @@ public sealed record FirewallHealth(
     /// <summary>
     /// A wait judged against the node's other firewalls (this one has no history of its own yet) ran far past them:
     /// no more work until a probe with the fixed timeouts says whether it is alive (then healthy again, with slow
-    /// start) or not (then tripped). Nothing is counted against it: being slower than the others is not a failure.
+    /// start) or not (then one failure, as a failed probe of a healthy firewall: suspect, or tripped after
+    /// <c>trip-after</c> in a row). The hedge itself counts nothing: being slower than the others is not a failure.
     /// </summary>
     public FirewallHealth ProbeFirst(string reason, DateTimeOffset now) =>
         State is HealthState.Healthy or HealthState.Suspect
-            ? this with { State = HealthState.Probing, Since = now, Reason = reason }
+            ? this with { State = HealthState.Probing, HeldForProbe = true, Since = now, Reason = reason }
             : this;
 
     /// <summary>Operator or policy: open the circuit now.</summary>
@@ -132,6 +145,7 @@ public sealed record FirewallHealth(
         return this with
         {
             State = HealthState.Tripped,
+            HeldForProbe = false,
             Trips = trips,
             Since = now,
             OpenUntil = now + policy.OpenTime(trips),

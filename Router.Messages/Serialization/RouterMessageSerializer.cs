@@ -68,7 +68,7 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(FirewallCommand)] = "fwcmd",
         [typeof(FirewallSnapshot)] = "fwsnap",
         [typeof(GetFirewallSnapshot)] = "fwget",
-        [typeof(PeerFirewallTripped)] = "fwpeertrip",
+        [typeof(PeerFirewallTripped)] = "fwptrip",
         [typeof(FirewallHealthEntry)] = "hent",
         [typeof(GetClusterHealthView)] = "hget",
         [typeof(ClusterHealthView)] = "hview",

@@ -110,8 +110,8 @@ public sealed class BlackholeShapeTests
         await AssertEachArrivedOnceAsync(sent, fwA, fwB);
         Assert.Equal(0, fwB.Count);
         Assert.True((await SnapshotAsync(firewall)).Hedged > 0, $"{shape}: no job hedged");
-        // The probe waits the fixed timeouts and fails: then, and only then, fw-b is tripped.
-        var tripped = await events.WaitForAsync("fw-b", "tripped", started, TimeSpan.FromSeconds(40));
+        // Its probes wait the fixed timeouts and fail: each counts one failure, and trip-after (3) of them trip it.
+        var tripped = await events.WaitForAsync("fw-b", "tripped", started, TimeSpan.FromSeconds(75));
         Assert.Contains("probe failed", tripped.Reason);
         Assert.DoesNotContain(events.All, e => e.FirewallId == "fw-b" && e.To == "suspect" && e.At < probing.At);
     }

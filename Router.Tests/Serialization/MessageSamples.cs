@@ -62,12 +62,16 @@ internal static class MessageSamples
         Capabilities = ["SMTPUTF8", "8BITMIME", "SIZE 1000"],
         Latencies = [new FirewallPhaseLatency("greeting", 20, 1.5, 4.25, 1012.5, true)],
         Hedged = 4,
+        LastSuccess = At.AddMinutes(-1),
+        LastTrip = At,
     };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator")
     {
         ConfigHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         RoutingHash = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+        LastSuccess = At.AddMinutes(-1),
+        LastTrip = At,
     };
 
     private static readonly QueueEntry QueueEntry = new("Q1A2B3", "alice@example.org", ["bob@example.com"], "deferred", "out-a", At, 2);
@@ -139,6 +143,7 @@ internal static class MessageSamples
         new ReloadConfig("operator via node2"),
         new ConfigReloadResult("node-1", "akka.tcp://router@10.0.0.1:4053", ConfigReloadOutcome.Refused,
             "router.spool.path: the spool is opened at start-up: a restart is needed to change it", "firewalls added fw-c", "ab12", DateTimeOffset.Parse("2026-12-03T23:00:00Z")),
+        new PeerFirewallTripped("fw-a", "node1", "3 failures in a row: ConnectTimeout"),
         new ShadowDiscard("akka.tcp://router@10.0.0.1:4053#42", ["0ABC", "0ABD"]),
         new ShadowBatch("akka.tcp://router@10.0.0.1:4053#42", 7,
         [
