@@ -105,9 +105,18 @@ public sealed partial class RouterProcess : IAsyncDisposable
             throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <exception cref="TimeoutException">The process still runs after <paramref name="timeout"/>; the message carries its output's last lines.</exception>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException e)
+        {
+            var tail = string.Join('\n', _output.TakeLast(40));
+            throw new TimeoutException($"the router process did not exit within {timeout.TotalSeconds:0}s; its last output lines:\n{tail}", e);
+        }
         return _process.ExitCode;
     }
 
