@@ -65,15 +65,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var node in nodes)
-                await node.DisposeAsync();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await CleanUpAsync(nodes, dir);
         }
     }
 
@@ -168,15 +160,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var node in nodes)
-                await node.DisposeAsync();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await CleanUpAsync(nodes, dir);
         }
     }
 
@@ -292,4 +276,18 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
 
     private static HashSet<string> DistinctIds(params FakeFirewall[] firewalls) =>
         firewalls.SelectMany(f => f.Messages).Select(m => TestMail.IdOf(m.Data)).ToHashSet();
+
+    /// <summary>Stops every node still running and deletes the test's folder (spools, configs).</summary>
+    private static async Task CleanUpAsync(IEnumerable<RouterProcess> nodes, string dir)
+    {
+        foreach (var node in nodes)
+            await node.DisposeAsync();
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

@@ -1,16 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Cluster.Peers;
-using Router.Actors.Observability.Tracing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Routing;
-using Router.Messages.Serialization;
 using Envelope = Router.Messages.Envelope;
 
 namespace Router.Actors.Cluster.Shadow;
@@ -24,7 +20,7 @@ namespace Router.Actors.Cluster.Shadow;
 /// <see cref="RetireAsync"/> takes recipients out of a copy when the owner handed them to a peer.
 /// All members are safe to call from many threads.
 /// </summary>
-public sealed class ShadowStore : IPeerStore, IAsyncDisposable
+public sealed partial class ShadowStore : IPeerStore, IAsyncDisposable
 {
     /// <summary>The file in an owner's folder that names the owner ("address#uid"); folder names are sanitized.</summary>
     public const string OwnerFileName = "owner";
@@ -107,55 +103,6 @@ public sealed class ShadowStore : IPeerStore, IAsyncDisposable
         await shadows.Spool.AcceptAsync(offer.QueueId, envelope, ReadOnlyMemory<byte>.Empty, body).ConfigureAwait(false);
         shadows.Ids.TryAdd(offer.QueueId, 0);
         return offer.QueueId;
-    }
-
-    /// <summary>
-    /// Stores the copies of a <see cref="ShadowBatch"/> in the owner's shadow spool, all handed to its writer together
-    /// (one group commit, one fsync), and answers once all are durable: the ids that could not be stored are listed in
-    /// the answer (a malformed envelope, a full disk); the others are kept.
-    /// </summary>
-    public async Task<ShadowBatchStored> StoreBatchAsync(ShadowBatch batch, MessageTracing? tracing = null)
-    {
-        var shadows = await ShadowsOf(batch.Owner).ConfigureAwait(false);
-        var copies = batch.Copies;
-        var storing = new Task[copies.Count];
-        var spans = new Activity?[copies.Count];
-        for (var i = 0; i < copies.Count; i++)
-        {
-            var copy = copies[i];
-            try
-            {
-                spans[i] = tracing?.StartShadowStore(batch.Owner, copy);
-                var envelope = MessageTracing.ContinuedBy(EnvelopeCodec.Decode(copy.Envelope), spans[i]);
-                storing[i] = shadows.Spool.AcceptAsync(copy.QueueId, envelope, ReadOnlyMemory<byte>.Empty, new ReadOnlySequence<byte>(copy.Body));
-            }
-            catch (Exception e) when (e is JsonException or ArgumentException or ObjectDisposedException)
-            {
-                storing[i] = Task.FromException(e);
-            }
-        }
-
-        List<string>? failed = null;
-        string? error = null;
-        for (var i = 0; i < copies.Count; i++)
-        {
-            try
-            {
-                await storing[i].ConfigureAwait(false);
-                shadows.Ids.TryAdd(copies[i].QueueId, 0);
-                MessageTracing.End(spans[i]);
-            }
-            catch (Exception e) when (e is IOException or JsonException or ArgumentException or ObjectDisposedException or OperationCanceledException)
-            {
-                (failed ??= []).Add(copies[i].QueueId);
-                error ??= e.Message;
-                spans[i]?.SetStatus(ActivityStatusCode.Error, e.Message);
-                MessageTracing.End(spans[i]);
-                _logger.LogError(e, "Could not store the shadow copy of {QueueId} from {Owner}", copies[i].QueueId, batch.Owner);
-            }
-        }
-
-        return new ShadowBatchStored(batch.BatchId, failed is null ? [] : failed.ToArray(), error is null ? null : $"could not store the copy: {error}");
     }
 
     /// <summary>Drops the copies the owner no longer needs; ids not held are ignored.</summary>
