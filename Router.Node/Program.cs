@@ -70,6 +70,8 @@ public static class Program
         try
         {
             Log.Information("Starting node {Node} from {Config}", options.NodeName, File.Exists(path) ? path : "embedded defaults");
+            if (SigIntIgnoredAtStart())
+                Log.Warning("SIGINT was ignored when this process started (a background job or nohup): Ctrl-C will not stop this node; SIGTERM will");
             if (stop.IsCancellationRequested)
             {
                 Log.Information("Stop requested before the node started; nothing to stop");
@@ -113,6 +115,26 @@ public static class Program
         finally
         {
             await Log.CloseAndFlushAsync();
+        }
+    }
+
+    /// <summary>
+    /// Whether SIGINT is ignored, inherited from the parent (a shell's background job without job control,
+    /// nohup). The runtime keeps an inherited ignore, so the SIGINT handler above never runs.
+    /// </summary>
+    private static bool SigIntIgnoredAtStart()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            // A hexadecimal mask; bit n-1 is signal n, and SIGINT is 2.
+            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return false;
         }
     }
 

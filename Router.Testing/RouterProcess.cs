@@ -37,12 +37,15 @@ public sealed partial class RouterProcess : IAsyncDisposable
     public static RouterProcess Launch(string configPath, int warmUpMessages = 0)
     {
         var routerDll = Path.Combine(AppContext.BaseDirectory, "router.dll");
-        var info = new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        // A child inherits ignored signals: a test run started as a background job (`dotnet test &`
+        // without job control) ignores SIGINT, and so would every router it starts, which then cannot
+        // be stopped with Ctrl-C. env --default-signal gives the router the disposition a terminal gives it.
+        var info = OperatingSystem.IsLinux() && File.Exists("/usr/bin/env")
+            ? new ProcessStartInfo("/usr/bin/env", $"--default-signal=INT dotnet \"{routerDll}\" run --config \"{configPath}\"")
+            : new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"");
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         // Tests start many processes: none sends the start-up warm-up's synthetic mail unless the test asks for it.
         info.Environment["ROUTER_WARM_UP_MESSAGES"] = warmUpMessages.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
