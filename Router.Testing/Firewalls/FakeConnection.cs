@@ -19,6 +19,19 @@ internal sealed class FakeConnection
 
     public Socket Socket { get; }
 
+    /// <summary>When the kernel handed the connection over (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long AcceptedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    long _firstWriteAt;
+
+    /// <summary>How long after <see cref="AcceptedAt"/> the first byte (the greeting) was written; null before then.</summary>
+    public TimeSpan? FirstWriteAfter => Volatile.Read(ref _firstWriteAt) is var at and not 0
+        ? System.Diagnostics.Stopwatch.GetElapsedTime(AcceptedAt, at)
+        : null;
+
+    /// <summary>Called before each write: stamps the first.</summary>
+    public void Writing() => Interlocked.CompareExchange(ref _firstWriteAt, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Orderly close (FIN).</summary>

@@ -215,6 +215,14 @@ public sealed partial class FakeFirewall : IAsyncDisposable
     }
 
     /// <summary>Dies: the listener is closed and every connection reset, as with <see cref="FirewallBehavior.Refuse"/>.</summary>
+    FakeConnection? _lastAccepted;
+
+    /// <summary>
+    /// How long after accepting its latest connection this firewall wrote the greeting (null before it has): a test
+    /// that times greetings can tell a router's misjudgement from a machine that stalled the firewall itself.
+    /// </summary>
+    public TimeSpan? LastGreetingAfter => Volatile.Read(ref _lastAccepted)?.FirstWriteAfter;
+
     public async Task StopAsync()
     {
         Behavior = FirewallBehavior.Refuse;
@@ -438,6 +446,7 @@ public sealed partial class FakeFirewall : IAsyncDisposable
                 var id = Interlocked.Increment(ref _nextConnectionId);
                 connection = new FakeConnection(id, socket, closed => _connections.TryRemove(closed.Id, out _));
                 _connections[id] = connection;
+                _lastAccepted = connection;
                 Interlocked.Increment(ref _connectionsAccepted);
                 behavior = _behavior;
             }

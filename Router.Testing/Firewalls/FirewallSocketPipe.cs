@@ -20,7 +20,7 @@ internal sealed class FirewallSocketPipe : ISecurableDuplexPipe
     public FirewallSocketPipe(FakeConnection connection)
     {
         _connection = connection;
-        _stream = new NetworkStream(connection.Socket, ownsSocket: false);
+        _stream = new StampingStream(connection);
         Input = PipeReader.Create(_stream);
         Output = PipeWriter.Create(_stream);
     }
@@ -64,5 +64,33 @@ internal sealed class FirewallSocketPipe : ISecurableDuplexPipe
         _tls?.Dispose();
         _stream.Dispose();
         _connection.Close();
+    }
+}
+
+/// <summary>The connection's socket as a stream that stamps the first write, so a test can tell when the greeting really left.</summary>
+internal sealed class StampingStream(FakeConnection connection) : NetworkStream(connection.Socket, ownsSocket: false)
+{
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        connection.Writing();
+        base.Write(buffer, offset, count);
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        connection.Writing();
+        base.Write(buffer);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        connection.Writing();
+        return base.WriteAsync(buffer, offset, count, cancellationToken);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        connection.Writing();
+        return base.WriteAsync(buffer, cancellationToken);
     }
 }

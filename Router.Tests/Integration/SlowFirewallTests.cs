@@ -97,12 +97,27 @@ public sealed class SlowFirewallTests
         }
 
         // 75 ms more per session, up to 1.5 s: each step is within what the history by then expects.
+        var redone = new List<string>();
         for (var step = 1; step <= 20; step++)
         {
-            fake.Behavior = FirewallBehavior.Slow(TimeSpan.FromMilliseconds(75 * step), TimeSpan.Zero);
+            var delay = TimeSpan.FromMilliseconds(75 * step);
+            fake.Behavior = FirewallBehavior.Slow(delay, TimeSpan.Zero);
             var (outcome, _, detail, hedged) = await OpenAsync(options, gradual);
-            Assert.True(outcome is null && !hedged, $"step {step} ({75 * step} ms): {outcome} {detail}");
+            // A loaded machine can stall the fake firewall itself (it runs in this process): a greeting that left
+            // it only after twice its delay, or not before the router gave up, was late in fact, and the router
+            // was right to judge it so. Such a step is tried again, at most three times in the run; a step whose
+            // greeting left on time and was still judged late fails the test.
+            if ((outcome is not null || hedged) && redone.Count < 3 && (fake.LastGreetingAfter ?? TimeSpan.MaxValue) >= 2 * delay)
+            {
+                redone.Add($"step {step}: greeting left after {fake.LastGreetingAfter?.TotalMilliseconds:0} ms ({outcome} {detail})");
+                step--;
+                continue;
+            }
+            Assert.True(outcome is null && !hedged,
+                $"step {step} ({75 * step} ms): {outcome} {detail}; the greeting left after {fake.LastGreetingAfter?.TotalMilliseconds:0} ms");
         }
+        foreach (var line in redone)
+            Console.WriteLine($"redone (the machine stalled the fake firewall) {line}");
 
         // The same 1.5 s straight after the fast history is far outside it.
         var (jumped, _, jumpDetail, jumpHedged) = await OpenAsync(options, jump);

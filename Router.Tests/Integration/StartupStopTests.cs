@@ -50,12 +50,14 @@ public sealed class StartupStopTests
             }
 
             // 2. The signal at the moment under test.
+            string secondOutput;
             var stopped = clustered ? await WriteConfigAsync(dir, "cluster.conf", firewall, clustered: true) : config;
             await using (var second = RouterProcess.Launch(stopped))
             {
                 await second.WaitForLineAsync(new Regex(afterLine), StartTimeout);
                 second.Terminate(signal);
                 var exit = await second.WaitForExitAsync(ExitTimeout);
+                secondOutput = second.Output;
                 Assert.True(exit == 0, $"signal {signal} during {moment}: exit {exit}\n{second.Output}");
                 Assert.DoesNotContain("Unhandled exception", second.Output, StringComparison.Ordinal);
                 Assert.DoesNotMatch(new Regex(@"^\S+ \S+ (ERR|FTL) ", RegexOptions.Multiline), second.Output);
@@ -65,7 +67,15 @@ public sealed class StartupStopTests
             await firewall.RestartAsync();
             await using (var third = await RouterProcess.StartAsync(config, StartTimeout))
             {
-                await firewall.WaitForCountAsync(Queued, TimeSpan.FromSeconds(60));
+                try
+                {
+                    await firewall.WaitForCountAsync(Queued, TimeSpan.FromSeconds(60));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Lost or only waiting? The three processes' logs say which.
+                    throw new Xunit.Sdk.XunitException($"{ex.Message}\n--- second process ({moment}):\n{secondOutput}\n--- third process:\n{third.Output}");
+                }
                 third.Terminate();
                 Assert.Equal(0, await third.WaitForExitAsync(ExitTimeout));
             }
