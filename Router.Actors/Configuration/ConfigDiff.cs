@@ -46,6 +46,7 @@ public sealed record ConfigDiff
         ("router.admin", "the admin endpoint is bound at start-up"),
         ("router.telemetry", "the OpenTelemetry exporters are set up at start-up"),
         ("router.warm-up", "the warm-up runs once, before the listener opens"),
+        ("router.dns", "the resolver of firewall pools is set up at start-up"),
         ("akka", "the actor system's settings are read at start-up"),
     ];
 
@@ -147,8 +148,9 @@ public sealed record ConfigDiff
             RestartOnly = restartOnly.DistinctBy(r => r.Key).ToArray(),
             FirewallsAdded = newFirewalls.Where(id => !oldFirewalls.Contains(id)).ToArray(),
             FirewallsRemoved = running.Firewalls.Select(f => f.Id).Where(id => !newFirewalls.Contains(id)).ToArray(),
-            FirewallsChanged = newFirewalls.Where(id => oldFirewalls.Contains(id)
-                && (defaultsChanged || changed.Any(k => IsUnder(k, $"router.firewalls.{id}")))).ToArray(),
+            // A pool's members come from one block: a change of that block changes every member.
+            FirewallsChanged = next.Firewalls.Where(f => oldFirewalls.Contains(f.Id)
+                && (defaultsChanged || changed.Any(k => IsUnder(k, $"router.firewalls.{Quote(f.DeclaredId)}")))).Select(f => f.Id).ToArray(),
             ConnectorsAdded = next.Connectors.Where(c => !oldConnectors.ContainsKey(c.Id)).Select(c => c.Id).ToArray(),
             ConnectorsRemoved = running.Connectors.Where(c => !next.Connectors.Any(n => n.Id == c.Id)).Select(c => c.Id).ToArray(),
             ConnectorsChanged = next.Connectors.Where(c => oldConnectors.TryGetValue(c.Id, out var old)

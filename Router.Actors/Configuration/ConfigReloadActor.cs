@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Router.Actors.Cluster;
+using Router.Actors.Delivery.Dns;
 using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
@@ -57,12 +58,19 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
     private readonly HashSet<string> _namesInUse = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _nameOf = [];
     private int _names;
+    // The firewall pools' resolutions, and the options as run: the file's with each pool expanded into its members.
+    private IReadOnlyDictionary<string, PoolResolution> _pools;
+    private RouterOptions _effective;
 
     public ConfigReloadActor(RunningConfig running, DeliveryTopology topology, IReadOnlyDictionary<string, IActorRef> firewalls,
-        IReadOnlyDictionary<string, IActorRef> connectors, IActorRef router, IActorRef ingress, IActorRef healthView, string address)
+        IReadOnlyDictionary<string, IActorRef> connectors, IActorRef router, IActorRef ingress, IActorRef healthView, string address,
+        IReadOnlyDictionary<string, PoolResolution>? pools = null)
     {
         _running = running;
         _started = running.Options;
+        _pools = pools ?? FirewallPools.None;
+        _effective = FirewallPools.Expand(running.Options, _pools);
+        running.SetEffective(_effective);
         _topology = topology;
         _router = router;
         _ingress = ingress;
@@ -80,14 +88,16 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
     public IStash Stash { get; set; } = null!;
 
     public static Props Props(RunningConfig running, DeliveryTopology topology, IReadOnlyDictionary<string, IActorRef> firewalls,
-        IReadOnlyDictionary<string, IActorRef> connectors, IActorRef router, IActorRef ingress, IActorRef healthView, string address) =>
-        Akka.Actor.Props.Create(() => new ConfigReloadActor(running, topology, firewalls, connectors, router, ingress, healthView, address));
+        IReadOnlyDictionary<string, IActorRef> connectors, IActorRef router, IActorRef ingress, IActorRef healthView, string address,
+        IReadOnlyDictionary<string, PoolResolution>? pools = null) =>
+        Akka.Actor.Props.Create(() => new ConfigReloadActor(running, topology, firewalls, connectors, router, ingress, healthView, address, pools));
 
     protected override void PreStart() => PublishHashes();
 
     private void Ready()
     {
         Receive<ReloadConfig>(OnReload);
+        Receive<PoolsResolved>(OnPoolsResolved);
         Receive<Terminated>(OnTerminated);
     }
 
@@ -121,7 +131,9 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
             return;
         }
 
-        var diff = ConfigDiff.Between(running.Options, next, _started);
+        // Compared as run, pools expanded, so that a pool's members that stay are kept (with their connections and health).
+        var nextEffective = FirewallPools.Expand(next, _pools);
+        var diff = ConfigDiff.Between(_effective, nextEffective, _started);
         if (diff.RestartOnly.Count > 0)
         {
             Refuse(reload, running, diff.RestartOnly.Select(r => r.ToString()).ToArray());
@@ -129,22 +141,46 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
         }
 
         var loaded = LoadedConfig.From(next, path, text, DateTimeOffset.UtcNow);
-        var routing = ApplyTopology(diff, next);
+        var routing = ApplyTopology(diff, nextEffective);
         var replyTo = Sender;
         var outcome = diff.Empty ? ConfigReloadOutcome.Unchanged : ConfigReloadOutcome.Applied;
         var result = new ConfigReloadResult(next.NodeName, _address, outcome, null, diff.Summary(), loaded.Hash, loaded.LoadedAt);
         // The reply waits until the router has re-placed queued mail and new SMTP sessions use the new edge.
         var table = next.BuildAddressSpaceTable();
-        var routed = _router.Ask<RoutesReloaded>(new ReloadRoutes(table, routing, DeliveryTopology.FirewallConnectors(next), next.Delivery.Retry),
+        var routed = _router.Ask<RoutesReloaded>(new ReloadRoutes(table, routing, DeliveryTopology.FirewallConnectors(nextEffective), next.Delivery.Retry),
             ConfirmTimeout);
         var edge = _ingress.Ask<IngressActor.Done>(new IngressActor.Reconfigure(next.Smtp, table), ConfirmTimeout);
         _telemetry.Tracking.Reconfigure(next.Tracking);
         _running.Set(loaded);
+        _effective = nextEffective;
+        _running.SetEffective(nextEffective);
         PublishHashes();
         Task.WhenAll(routed, edge).ContinueWith(t => new Applied(replyTo, result, loaded, t.Exception?.GetBaseException()), TaskScheduler.Default)
             .PipeTo(Self);
         Become(Applying);
         _log.Info("Configuration reload ({RequestedBy}) of {Path}: applying: {Changes}", reload.RequestedBy, path, diff.Summary());
+    }
+
+    /// <summary>
+    /// A pool's addresses changed: its members are added and removed like firewalls in a reload (a member that stays is
+    /// kept), and the router places the mail of the changed connectors again. The file is not read.
+    /// </summary>
+    private void OnPoolsResolved(PoolsResolved resolved)
+    {
+        _pools = resolved.Table;
+        var running = _running.Options;
+        var nextEffective = FirewallPools.Expand(running, _pools);
+        var diff = ConfigDiff.Between(_effective, nextEffective, _started);
+        _effective = nextEffective;
+        _running.SetEffective(nextEffective);
+        if (diff.FirewallsAdded.Count + diff.FirewallsRemoved.Count + diff.ConnectorsChanged.Count == 0)
+            return;
+        var routing = ApplyTopology(diff, nextEffective);
+        _router.Ask<RoutesReloaded>(new ReloadRoutes(running.BuildAddressSpaceTable(), routing, DeliveryTopology.FirewallConnectors(nextEffective),
+                running.Delivery.Retry), ConfirmTimeout)
+            .ContinueWith(t => _log.Warning("Firewall pools: the router did not confirm the new members in time ({Error})", t.Exception?.GetBaseException().Message),
+                TaskContinuationOptions.OnlyOnFaulted);
+        _log.Info("Firewall pools changed: {Changes}", diff.Summary());
     }
 
     private void OnApplied(Applied applied)

@@ -103,4 +103,14 @@ public sealed record FirewallOptions
 
     /// <summary><c>auth-allow-insecure</c>: allow AUTH over a connection that is not TLS. Default off.</summary>
     public bool AuthAllowInsecure { get; init; }
+
+    /// <summary>
+    /// Set on the members of a DNS pool: the id of the firewall block whose <c>host</c> name resolved to this
+    /// member's address (<see cref="Host"/>). Null for a firewall configured by IP address, and for a pool's name
+    /// not resolved yet. See <c>FirewallPools</c>.
+    /// </summary>
+    public string? Pool { get; init; }
+
+    /// <summary>The id of the configuration block this firewall comes from: its pool's, or its own.</summary>
+    public string DeclaredId => Pool ?? Id;
 }

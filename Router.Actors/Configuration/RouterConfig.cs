@@ -69,6 +69,7 @@ public static partial class RouterConfig
         var admin = AdminConfigReader.Read(reader, errors);
         var telemetry = TelemetryConfigReader.Read(reader, errors);
         var warmUp = WarmUpConfigReader.Read(reader, errors);
+        var dns = DnsConfigReader.Read(reader, errors);
         errors.ThrowIfAny();
 
         return new RouterOptions
@@ -86,6 +87,7 @@ public static partial class RouterConfig
             Admin = admin,
             Telemetry = telemetry,
             WarmUp = warmUp,
+            Dns = dns,
         };
     }
 

@@ -54,6 +54,9 @@ public sealed record RouterOptions
     /// <summary><c>router.warm-up</c>: synthetic mail through a throwaway node before <c>router run</c> opens its listener.</summary>
     public WarmUpOptions WarmUp { get; init; } = new();
 
+    /// <summary><c>router.dns</c>: the resolver of firewall host names (pools).</summary>
+    public DnsOptions Dns { get; init; } = new();
+
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
         new(Connectors.Select(c => (c.Id, c.AddressSpaces)), Connectors.ToDictionary(c => c.Id, c => c.Policy, StringComparer.Ordinal));

@@ -33,12 +33,21 @@ public sealed record LoadedConfig(RouterOptions Options, string? Path, string Ha
 public sealed class RunningConfig(LoadedConfig initial)
 {
     private LoadedConfig _current = initial;
+    private RouterOptions? _effective;
 
     public LoadedConfig Current => Volatile.Read(ref _current);
 
     public RouterOptions Options => Current.Options;
 
     public void Set(LoadedConfig loaded) => Volatile.Write(ref _current, loaded);
+
+    /// <summary>
+    /// The firewalls and connectors the node runs: <see cref="Options"/> with each DNS pool expanded into its members
+    /// (<c>FirewallPools</c>); the same as <see cref="Options"/> when no firewall is named by a host name.
+    /// </summary>
+    public RouterOptions Effective => Volatile.Read(ref _effective) ?? Options;
+
+    public void SetEffective(RouterOptions effective) => Volatile.Write(ref _effective, effective);
 
     /// <summary>Start-up options without a file (tests, the demo): the hash of nothing, loaded now.</summary>
     public static RunningConfig Of(RouterOptions options) =>

@@ -18,7 +18,7 @@ namespace Router.Node.Admin;
 public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningConfig running, MessageSpool spool)
 {
     // The configuration in force now: a reload replaces it (firewalls and connectors listed, known ids).
-    private RouterOptions options => running.Options;
+    private RouterOptions options => running.Effective;
 
     /// <summary>The loaded configuration: file, hash, time (<c>GET /api</c>).</summary>
     public LoadedConfig Config => running.Current;
@@ -305,7 +305,13 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     {
         if (node is not null && !IsSelf(node))
             throw AdminException.NotFound($"unknown node '{node}' (this node is '{NodeName}' and is not in a cluster)");
-        return options.Firewalls.FirstOrDefault(f => f.Id == id) ?? throw AdminException.NotFound($"unknown firewall '{id}'");
+        if (options.Firewalls.FirstOrDefault(f => f.Id == id) is { } firewall)
+            return firewall;
+        // A DNS pool is its members: name one of them.
+        var members = options.Firewalls.Where(f => f.Pool == id).Select(f => f.Id).ToArray();
+        throw AdminException.NotFound(members.Length > 0
+            ? $"firewall '{id}' is a DNS pool; name one of its members: {string.Join(", ", members)}"
+            : $"unknown firewall '{id}'");
     }
 
     private bool IsSelf(string node) =>

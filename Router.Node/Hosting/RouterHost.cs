@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Configuration;
 using Router.Actors.Delivery;
+using Router.Actors.Delivery.Dns;
 using Router.Actors.Health;
 using Router.Actors.Ingress;
 using Router.Actors.Observability;
@@ -60,6 +61,11 @@ public static class RouterHost
             builder.Services.AddSingleton(sp => ShadowStore.Open(options.Spool.Path, options.Spool.SegmentSize,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
 
+        // Firewall pools: their host names are resolved before the actors start.
+        builder.Services.AddSingleton(new PoolResolver(options.Dns));
+        builder.Services.AddSingleton<InitialPools>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InitialPools>());
+
         builder.Services.AddAkka(SystemName, (akka, provider) =>
         {
             // The Generic Host owns the process lifetime (SIGTERM, Ctrl-C) and stops the listener
@@ -85,11 +91,14 @@ public static class RouterHost
                 var spool = provider.GetRequiredService<MessageSpool>();
                 var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
                 var table = options.BuildAddressSpaceTable();
+                // The firewalls and connectors as run: each pool's host name expanded into its members.
+                var pools = provider.GetRequiredService<InitialPools>().Table;
+                var effective = FirewallPools.Expand(options, pools);
 
                 // The bounce sender routes the DSNs it spools through the router, which needs the outcome
                 // actor first: the sender finds the router in the registry when it has a DSN to route.
                 var bounceSender = new SpoolBounceSender(spool, m => registry.Get<RoutingActor>().Tell(m), options.Smtp.Hostname,
-                    id => provider.GetRequiredService<RunningConfig>().Options.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System,
+                    id => provider.GetRequiredService<RunningConfig>().Effective.Firewalls.FirstOrDefault(f => f.Id == id)?.Host, TimeProvider.System,
                     provider.GetRequiredService<MessageTrackingLog>(), provider.GetRequiredService<RouterTelemetry>().Tracing);
                 var bounces = system.ActorOf(OutcomeActor.Props(spool, bounceSender), "bounces");
                 var router = system.ActorOf(RoutingActor.Props(table, bounces, options.Delivery.Retry,
@@ -101,9 +110,9 @@ public static class RouterHost
                     (f, users, name) => system.ActorOf(FirewallActor.Props(f, users, options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter), name),
                     (c, firewallActors, name) => system.ActorOf(ConnectorActor.Props(c.Id, firewallActors, router, bounces,
                         new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: mailLog), name));
-                var users = DeliveryTopology.FirewallConnectors(options);
-                var firewalls = options.Firewalls.ToDictionary(f => f.Id, f => topology.NewFirewall(f, users[f.Id], $"firewall-{f.Id}"));
-                var connectors = options.Connectors.ToDictionary(
+                var users = DeliveryTopology.FirewallConnectors(effective);
+                var firewalls = effective.Firewalls.ToDictionary(f => f.Id, f => topology.NewFirewall(f, users[f.Id], $"firewall-{f.Id}"));
+                var connectors = effective.Connectors.ToDictionary(
                     c => c.Id,
                     c => topology.NewConnector(c, c.FirewallIds.ToDictionary(id => id, id => firewalls[id]), $"connector-{c.Id}"));
                 router.Tell(new AttachConnectors(connectors, users));
@@ -142,8 +151,12 @@ public static class RouterHost
                 registry.Register<HealthViewActor>(healthView);
 
                 var address = options.Cluster.Enabled ? Akka.Cluster.Cluster.Get(system).SelfAddress.ToString() : options.NodeName;
-                registry.Register<ConfigReloadActor>(system.ActorOf(ConfigReloadActor.Props(provider.GetRequiredService<RunningConfig>(), topology,
-                    firewalls, connectors, router, ingress, healthView, address), ConfigReloadActor.Name));
+                var config = system.ActorOf(ConfigReloadActor.Props(provider.GetRequiredService<RunningConfig>(), topology,
+                    firewalls, connectors, router, ingress, healthView, address, pools), ConfigReloadActor.Name);
+                registry.Register<ConfigReloadActor>(config);
+                // Pools follow their names' TTLs (also when a reload adds one); nothing to do while every firewall is an address.
+                system.ActorOf(DnsPoolActor.Props(provider.GetRequiredService<RunningConfig>(), provider.GetRequiredService<PoolResolver>(),
+                    options.Dns, config, pools), DnsPoolActor.Name);
 
                 // Clustered, peers send this node messages (handovers, shadow copies) in chunks through
                 // its intake, and it sends its own through the outbox.

@@ -55,9 +55,10 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     int _authRejections;
 
-    FakeFirewall(string name, int port, FirewallSecurity security, IReadOnlyList<string>? extensions)
+    FakeFirewall(string name, IPAddress address, int port, FirewallSecurity security, IReadOnlyList<string>? extensions)
     {
         Name = name;
+        Address = address;
         Port = port;
         Security = security;
         Extensions = extensions;
@@ -79,6 +80,9 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     /// <summary>The port actually listened on; kept across Refuse/Stop and Restart.</summary>
     public int Port { get; }
+
+    /// <summary>The loopback address it listens on: 127.0.0.1 unless started on another (a DNS pool's members share a port).</summary>
+    public IPAddress Address { get; }
 
     /// <summary>Every TCP connection accepted, whatever was then done with it.</summary>
     public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
@@ -173,8 +177,18 @@ public sealed partial class FakeFirewall : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
 
-        var listener = Listen(port);
-        var firewall = new FakeFirewall(name, ((IPEndPoint)listener.LocalEndPoint!).Port, security, extensions);
+        return StartAsync(name, IPAddress.Loopback, port, security, extensions);
+    }
+
+    /// <summary>
+    /// Starts listening on <paramref name="address"/> (any 127.x.y.z on Linux), so that several firewalls can share
+    /// one port on different addresses like the members of a DNS pool; <paramref name="port"/> 0 picks an ephemeral port.
+    /// </summary>
+    public static Task<FakeFirewall> StartAsync(string name, IPAddress address, int port, FirewallSecurity? security = null, IReadOnlyList<string>? extensions = null)
+    {
+        security ??= FirewallSecurity.None;
+        var listener = Listen(address, port);
+        var firewall = new FakeFirewall(name, address, ((IPEndPoint)listener.LocalEndPoint!).Port, security, extensions);
         firewall.Begin(listener);
         return Task.FromResult(firewall);
     }
@@ -279,7 +293,7 @@ public sealed partial class FakeFirewall : IAsyncDisposable
         _shutdown.Dispose();
     }
 
-    public override string ToString() => $"FakeFirewall {Name} 127.0.0.1:{Port} {Behavior}";
+    public override string ToString() => $"FakeFirewall {Name} {Address}:{Port} {Behavior}";
 
     internal void OnMailCommand() => Interlocked.Increment(ref _mailCommands);
 
@@ -328,7 +342,7 @@ public sealed partial class FakeFirewall : IAsyncDisposable
             .Endpoint(endpoint =>
             {
                 endpoint
-                    .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                    .Endpoint(new IPEndPoint(Address, Port))
                     .SessionTimeout(SessionTimeout)
                     .AuthenticationRequired(security.RequiresAuth)
                     .AllowUnsecureAuthentication(security.AllowInsecureAuth);
@@ -351,7 +365,7 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     void OpenListenerLocked()
     {
-        var listener = Listen(Port);
+        var listener = Listen(Address, Port);
         _listener = listener;
         _acceptLoop = AcceptLoopAsync(listener);
     }
@@ -371,13 +385,13 @@ public sealed partial class FakeFirewall : IAsyncDisposable
         }
     }
 
-    static Socket Listen(int port)
+    static Socket Listen(IPAddress address, int port)
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             AllowRebind(listener);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            listener.Bind(new IPEndPoint(address, port));
             listener.Listen(ListenBacklog);
             return listener;
         }
