@@ -139,7 +139,7 @@ public sealed class AdminEndpointTests
         {
             queue = await node.GetAsync<QueueView>("api/queue?state=deferred");
             return queue.Entries.Any(e => e.QueueId == queueId);
-        }, TimeSpan.FromSeconds(10), () => "the message was never deferred");
+        }, TimeSpan.FromSeconds(30), () => "the message was never deferred");
         var entry = queue.Entries.Single(e => e.QueueId == queueId);
         Assert.Equal(["someone@partner.example"], entry.Recipients);
         Assert.Equal("deferred", entry.State);
@@ -151,7 +151,7 @@ public sealed class AdminEndpointTests
         // Redirect fw-a's mail to out-b: the deferred message goes there now.
         var redirected = await node.SendAsync<CommandResult>(HttpMethod.Post, "api/firewalls/fw-a/redirect?to=out-b");
         Assert.True(redirected.Affected >= 1, $"affected {redirected.Affected}");
-        await node.FwB.WaitForCountAsync(1, TimeSpan.FromSeconds(10));
+        await node.FwB.WaitForCountAsync(1, TimeSpan.FromSeconds(30));
         var connectors = await node.GetAsync<ConnectorView[]>("api/connectors");
         Assert.Equal("out-b", connectors.Single(c => c.Id == "partner").RedirectTo);
         Assert.Equal("out-b", connectors.Single(c => c.Id == "out-a").Redirects["fw-a"]);
@@ -160,15 +160,15 @@ public sealed class AdminEndpointTests
         // A second deferred message: retried now (still refused), then deleted.
         var second = await node.SendMailAsync("q-delete", "other@partner.example");
         await Eventually.TrueAsync(async () => (await node.GetAsync<QueueView>("api/queue?state=deferred")).Entries.Any(e => e.QueueId == second),
-            TimeSpan.FromSeconds(10), "the second message was never deferred");
+            TimeSpan.FromSeconds(30), "the second message was never deferred");
         var mailsBefore = node.FwA.MailCommands;
         Assert.Equal(1, (await node.SendAsync<CommandResult>(HttpMethod.Post, $"api/queue/retry?id={second}")).Affected);
-        await Eventually.TrueAsync(() => node.FwA.MailCommands > mailsBefore, TimeSpan.FromSeconds(10), "retry did not try the firewall again");
+        await Eventually.TrueAsync(() => node.FwA.MailCommands > mailsBefore, TimeSpan.FromSeconds(30), "retry did not try the firewall again");
         await Eventually.TrueAsync(async () => (await node.GetAsync<QueueView>("api/queue?state=deferred")).Entries.Any(e => e.QueueId == second),
-            TimeSpan.FromSeconds(10), "the retried message was not deferred again");
+            TimeSpan.FromSeconds(30), "the retried message was not deferred again");
         var deleted = await node.SendAsync<CommandResult>(HttpMethod.Delete, $"api/queue/{second}?bounce=false");
         Assert.Equal("delete", deleted.Command);
-        await Eventually.TrueAsync(() => !node.Router.Node.Spool.Contains(second), TimeSpan.FromSeconds(10), "the deleted message is still in the spool");
+        await Eventually.TrueAsync(() => !node.Router.Node.Spool.Contains(second), TimeSpan.FromSeconds(30), "the deleted message is still in the spool");
         Assert.Contains($"no message '{second}' in the queue", await node.ErrorAsync(HttpMethod.Delete, $"api/queue/{second}", HttpStatusCode.NotFound));
     }
 

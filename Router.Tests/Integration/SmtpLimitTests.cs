@@ -191,7 +191,9 @@ public sealed class SmtpLimitTests
     public async Task Data_trickled_a_byte_at_a_time_is_cut_at_data_total_timeout_with_421_4_4_2_and_nothing_is_stored()
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
-        await using var router = await StartAsync(fw, "data-timeout = 1s, data-total-timeout = 2500ms");
+        // The silence limit as long as the total (the shortest the configuration allows), ten times the gap between
+        // bytes: only the total limit cuts a trickle that keeps going, and a loaded machine has 3 s of slack.
+        await using var router = await StartAsync(fw, "data-timeout = 3s, data-total-timeout = 3s");
         using var session = await OpenAsync(router);
         await StartDataAsync(session);
 
@@ -212,8 +214,9 @@ public sealed class SmtpLimitTests
             {
             }
         });
-        Assert.Equal(LimitReplies.DataTimeout, await session.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7));
+        // Without the total limit the trickle would never be cut: any reply proves it, and not before the limit.
+        Assert.Equal(LimitReplies.DataTimeout, await session.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(40)));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.5), $"cut after {clock.Elapsed}, before the 3 s limit");
         await AssertClosedAsync(session);
         await stop.CancelAsync();
         await trickle;
