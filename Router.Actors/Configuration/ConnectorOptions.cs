@@ -19,4 +19,15 @@ public sealed record ConnectorOptions
     /// pinned to its pattern, no limits, by default.
     /// </summary>
     public ConnectorPolicy Policy { get; init; } = ConnectorPolicy.Default;
+
+    /// <summary>
+    /// <c>mx = on</c>: the connector has no firewalls and delivers to the MX hosts of each recipient's domain (looked
+    /// up through <c>router.dns</c>), every address of them a firewall with the <c>firewall-defaults</c> settings;
+    /// null for a connector of firewalls.
+    /// </summary>
+    public MxOptions? Mx { get; init; }
 }
+
+/// <summary>An MX connector's settings.</summary>
+/// <param name="Port"><c>mx-port</c>: the SMTP port of the MX hosts. Default 25.</param>
+public sealed record MxOptions(int Port = 25);

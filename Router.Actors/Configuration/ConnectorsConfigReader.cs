@@ -11,7 +11,7 @@ internal static class ConnectorsConfigReader
 {
     private const string ConnectorsKey = RouterConfig.Root + ".connectors";
 
-    private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls", .. ConnectorPolicyConfigReader.Keys];
+    private static readonly HashSet<string> ConnectorKeys = ["address-spaces", "firewalls", "mx", "mx-port", .. ConnectorPolicyConfigReader.Keys];
 
     /// <param name="firewallIds">The ids of the firewalls the file defines.</param>
     public static IReadOnlyList<ConnectorOptions> Read(HoconReader reader, HashSet<string> firewallIds, ConfigErrors errors)
@@ -48,16 +48,40 @@ internal static class ConnectorsConfigReader
             }
 
             var allKnown = ConfigRules.RejectUnknownKeys(block, key, ConnectorKeys, errors);
+            var mx = ReadMx(block, key, errors);
             connectors.Add(new ConnectorOptions
             {
                 Id = id,
                 AddressSpaces = ReadAddressSpaces(block, key, reportMissing: allKnown, errors),
-                FirewallIds = ReadFirewalls(block, key, firewallIds, reportMissing: allKnown, errors),
+                // An MX connector's firewalls are the MX hosts of each recipient domain.
+                FirewallIds = mx is null ? ReadFirewalls(block, key, firewallIds, reportMissing: allKnown, errors) : [],
                 Policy = ConnectorPolicyConfigReader.Read(name => HoconReader.Child(block, name), key, defaults, errors),
+                Mx = mx,
             });
         }
 
         return connectors;
+    }
+
+    /// <summary><c>mx = on</c> (with no <c>firewalls</c>) and <c>mx-port</c>; null for a connector of firewalls.</summary>
+    private static MxOptions? ReadMx(HoconObject block, string connectorKey, ConfigErrors errors)
+    {
+        var mxKey = $"{connectorKey}.mx";
+        if (!errors.Read(() => ConfigRules.Switch(HoconReader.Child(block, "mx"), mxKey, fallback: false), false))
+        {
+            if (HoconReader.Child(block, "mx-port") is not null)
+                errors.Add($"{connectorKey}.mx-port", "applies only to an MX connector (mx = on)");
+            return null;
+        }
+        if (HoconReader.Child(block, "firewalls") is not null)
+            errors.Add($"{connectorKey}.firewalls", "an MX connector (mx = on) delivers to the MX hosts of each recipient's domain and takes no firewalls");
+        var portKey = $"{connectorKey}.mx-port";
+        var port = errors.Read(() =>
+        {
+            var number = HoconReader.Int(HoconReader.Child(block, "mx-port"), portKey, 25);
+            return number is < 1 or > 65535 ? throw new RouterConfigException(portKey, $"{number} is out of range 1-65535") : number;
+        }, 25);
+        return new MxOptions(port);
     }
 
     private static IReadOnlyList<AddressSpace> ReadAddressSpaces(HoconObject block, string connectorKey, bool reportMissing, ConfigErrors errors)

@@ -29,9 +29,10 @@ internal static class FirewallsConfigReader
 
     /// <summary>The firewalls, in file order.</summary>
     /// <param name="ids">Every firewall id the file names, also of blocks with errors, so that connectors naming them are not reported as well.</param>
-    public static IReadOnlyList<FirewallOptions> Read(HoconReader reader, string smtpHostname, ConfigErrors errors, out HashSet<string> ids)
+    public static IReadOnlyList<FirewallOptions> Read(HoconReader reader, string smtpHostname, ConfigErrors errors, out HashSet<string> ids,
+        out FirewallOptions defaults)
     {
-        var defaults = ReadDefaults(reader, smtpHostname, errors);
+        defaults = ReadDefaults(reader, smtpHostname, errors);
         var firewalls = new List<FirewallOptions>();
         ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (id, value) in errors.Read(() => HoconReader.Entries(reader.At(FirewallsKey), FirewallsKey), []))

@@ -58,7 +58,7 @@ public static partial class RouterConfig
         // In the order the sections were validated before errors were collected, so that the first line is the
         // error a single-problem file always gave.
         var smtp = SmtpConfigReader.Read(reader, errors);
-        var firewalls = FirewallsConfigReader.Read(reader, smtp.Hostname, errors, out var firewallIds);
+        var firewalls = FirewallsConfigReader.Read(reader, smtp.Hostname, errors, out var firewallIds, out var firewallDefaults);
         var connectors = ConnectorsConfigReader.Read(reader, firewallIds, errors);
         var nodeName = errors.Read(() => ReadNodeName(reader), string.Empty);
         var spool = SpoolConfigReader.Read(reader, errors);
@@ -88,6 +88,7 @@ public static partial class RouterConfig
             Telemetry = telemetry,
             WarmUp = warmUp,
             Dns = dns,
+            FirewallDefaults = firewallDefaults,
         };
     }
 

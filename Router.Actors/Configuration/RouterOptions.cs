@@ -57,7 +57,11 @@ public sealed record RouterOptions
     /// <summary><c>router.dns</c>: the resolver of firewall host names (pools).</summary>
     public DnsOptions Dns { get; init; } = new();
 
+    /// <summary><c>router.firewall-defaults</c>: the settings of the firewalls MX connectors make for the MX hosts they find.</summary>
+    public FirewallOptions FirewallDefaults { get; init; } = new() { Id = "firewall-defaults", Host = "firewall-defaults" };
+
     /// <summary>The routing table of the configured connectors' address spaces.</summary>
     public AddressSpaceTable BuildAddressSpaceTable() =>
-        new(Connectors.Select(c => (c.Id, c.AddressSpaces)), Connectors.ToDictionary(c => c.Id, c => c.Policy, StringComparer.Ordinal));
+        new(Connectors.Select(c => (c.Id, c.AddressSpaces)), Connectors.ToDictionary(c => c.Id, c => c.Policy, StringComparer.Ordinal),
+            Connectors.Where(c => c.Mx is not null).Select(c => c.Id));
 }

@@ -24,13 +24,32 @@ public sealed class AddressSpaceTable
     private readonly Entry[] _entries;
     private readonly IReadOnlyDictionary<string, ConnectorPolicy> _policies;
     private readonly bool _restricts;
+    private readonly HashSet<string> _perDomain;
+
+    /// <summary>Whether a job through these tiers must carry one recipient domain: one of their connectors is an MX connector.</summary>
+    public bool PerDomain(IReadOnlyList<RouteTier> tiers)
+    {
+        if (_perDomain.Count == 0)
+            return false;
+        foreach (var tier in tiers)
+        {
+            foreach (var id in tier.ConnectorIds)
+            {
+                if (_perDomain.Contains(id))
+                    return true;
+            }
+        }
+        return false;
+    }
     private readonly ConcurrentDictionary<string, IReadOnlyList<RouteTier>> _cache = new(StringComparer.Ordinal);
 
     /// <param name="policies">Each connector's policy; a connector missing here gets <see cref="ConnectorPolicy.Default"/> (pinned, no limits).</param>
     public AddressSpaceTable(
         IEnumerable<(string ConnectorId, IReadOnlyList<AddressSpace> Spaces)> connectors,
-        IReadOnlyDictionary<string, ConnectorPolicy>? policies = null)
+        IReadOnlyDictionary<string, ConnectorPolicy>? policies = null,
+        IEnumerable<string>? perDomainConnectors = null)
     {
+        _perDomain = perDomainConnectors?.ToHashSet(StringComparer.Ordinal) ?? [];
         ArgumentNullException.ThrowIfNull(connectors);
         _entries =
         [

@@ -56,8 +56,9 @@ public sealed partial class ConnectorActor : ReceiveActor
 
     /// <param name="outcomes">The <see cref="Delivery.OutcomeActor"/>: it journals delivered recipients and bounces failed ones.</param>
     public ConnectorActor(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef outcomes,
-        AttemptPolicy policy, TimeProvider clock, Microsoft.Extensions.Logging.ILogger? mailLog)
+        AttemptPolicy policy, TimeProvider clock, Microsoft.Extensions.Logging.ILogger? mailLog, MxRouting? mx = null)
     {
+        _mx = mx;
         // The host passes its logger; actors built without one (tests) log these lines nowhere.
         _mailLog = mailLog ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _policy = policy;
@@ -72,9 +73,13 @@ public sealed partial class ConnectorActor : ReceiveActor
         Receive<EnqueueJob>(m =>
         {
             _enqueued++;
+            // An MX connector's job waits for its domain's MX lookup first.
+            if (_mx is not null && !MxAdmit(m.Job))
+                return;
             _backlog.AddLast(m.Job);
             Dispatch();
         });
+        Receive<MxLooked>(OnMxLooked);
         Receive<FirewallStatus>(OnFirewallStatus);
         Receive<DeliveryAttempted>(OnAttempted);
         Receive<JobsReturned>(OnReturned);
@@ -84,15 +89,15 @@ public sealed partial class ConnectorActor : ReceiveActor
     }
 
     public static Props Props(string id, IReadOnlyDictionary<string, IActorRef> firewalls, IActorRef router, IActorRef outcomes,
-        AttemptPolicy policy, TimeProvider? clock = null, Microsoft.Extensions.Logging.ILogger? mailLog = null) =>
-        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, outcomes, policy, clock ?? TimeProvider.System, mailLog));
+        AttemptPolicy policy, TimeProvider? clock = null, Microsoft.Extensions.Logging.ILogger? mailLog = null, MxRouting? mx = null) =>
+        Akka.Actor.Props.Create(() => new ConnectorActor(id, firewalls, router, outcomes, policy, clock ?? TimeProvider.System, mailLog, mx));
 
     /// <summary>Jobs taken and not finished: waiting here, queued at or running on a firewall.</summary>
     private ConnectorLoad Load
     {
         get
         {
-            var backlog = _backlog.Count;
+            var backlog = _backlog.Count + (_mx is null ? 0 : MxWaiting);
             foreach (var firewall in _firewalls.Values)
                 backlog += firewall.Outstanding;
             return new ConnectorLoad(backlog, _enqueued);
@@ -103,7 +108,10 @@ public sealed partial class ConnectorActor : ReceiveActor
     {
         foreach (var firewall in _firewalls.Values)
             firewall.Actor.Tell(new SubscribeFirewall(_id));
-        _log.Info("Connector {Connector} loaded: firewalls {Firewalls}", _id, string.Join(",", _firewalls.Keys));
+        if (_mx is not null)
+            _log.Info("Connector {Connector} loaded: MX, port {Port}", _id, _mx.Options.Port);
+        else
+            _log.Info("Connector {Connector} loaded: firewalls {Firewalls}", _id, string.Join(",", _firewalls.Keys));
     }
 
     private void OnFirewallStatus(FirewallStatus status)
@@ -117,6 +125,14 @@ public sealed partial class ConnectorActor : ReceiveActor
         view.Capacity = status.Capacity;
         view.Offers = status.Offers;
         view.Weight = status.Weight;
+        if (_mx is not null)
+        {
+            // Always usable: a domain whose MX hosts are all down has its jobs deferred, not the connector's.
+            if (offerChanged)
+                _router.Tell(new ConnectorStatus(_id, true) { Load = Load, Firewalls = Offers() });
+            Dispatch();
+            return;
+        }
         var usable = _firewalls.Values.Any(f => f.AcceptsWork);
         if (usable != _usable)
         {
@@ -198,6 +214,8 @@ public sealed partial class ConnectorActor : ReceiveActor
         var jobs = _backlog.Where(j => handBack.OnlyQueueId is null || j.QueueId == handBack.OnlyQueueId).ToArray();
         foreach (var job in jobs)
             _backlog.Remove(job);
+        if (_mx is not null)
+            jobs = [.. jobs, .. TakeMxWaiting(handBack.OnlyQueueId)];
         _router.Tell(new JobsHandedBack(_id, jobs, handBack.Reason, Load) { RedirectTo = handBack.RedirectTo });
     }
 
@@ -205,6 +223,11 @@ public sealed partial class ConnectorActor : ReceiveActor
     {
         if (_backlog.Count == 0 || _removed)
             return;
+        if (_mx is not null)
+        {
+            DispatchMx();
+            return;
+        }
         if (!_firewalls.Values.Any(f => f.AcceptsWork))
         {
             // Until every firewall has reported its state once, "none usable" is not known yet.

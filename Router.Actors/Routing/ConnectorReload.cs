@@ -29,6 +29,9 @@ public sealed partial class ConnectorActor
 
     private void OnReconfigure(Reconfigure reconfigure)
     {
+        // An MX connector's firewalls are its own children, made from its lookups.
+        if (_mx is not null)
+            return;
         var next = new Dictionary<string, FirewallView>(StringComparer.Ordinal);
         foreach (var (id, actor) in reconfigure.Firewalls)
         {
@@ -59,6 +62,8 @@ public sealed partial class ConnectorActor
             view.Actor.Tell(new UnsubscribeFirewall(_id));
         var jobs = _backlog.ToArray();
         _backlog.Clear();
+        if (_mx is not null)
+            jobs = [.. jobs, .. TakeMxWaiting(null)];
         _log.Info("Connector {Connector} removed by a configuration reload: {Count} waiting job(s) placed elsewhere; attempts in flight finish first", _id, jobs.Length);
         HandBackForReroute(jobs);
         StopIfRemovedAndIdle();

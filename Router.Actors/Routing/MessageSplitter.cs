@@ -29,7 +29,8 @@ public static class MessageSplitter
         var restricted = new List<FailedRecipient>();
         foreach (var index in message.PendingRecipients)
         {
-            var tiers = table.Resolve(AddressSpaceTable.DomainOf(message.Envelope.Recipients[index]), message.Envelope.Sender, message.Length, out var why);
+            var domain = AddressSpaceTable.DomainOf(message.Envelope.Recipients[index]);
+            var tiers = table.Resolve(domain, message.Envelope.Sender, message.Length, out var why);
             if (why is { } restriction)
             {
                 restricted.Add(restriction == Restriction.Size
@@ -43,8 +44,10 @@ public static class MessageSplitter
                 continue;
             }
             var plan = RoutePlan.From(tiers);
-            if (!groups.TryGetValue(plan.Key, out var group))
-                groups[plan.Key] = group = (plan, []);
+            // An MX connector delivers each domain to its own MX hosts: one job per domain there.
+            var groupKey = table.PerDomain(tiers) ? $"{plan.Key}\n{domain.ToLowerInvariant()}" : plan.Key;
+            if (!groups.TryGetValue(groupKey, out var group))
+                groups[groupKey] = group = (plan, []);
             group.Indexes.Add(index);
         }
 

@@ -106,10 +106,15 @@ public static class RouterHost
                 registry.Register<RoutingActor>(router);
                 // The actors of each firewall and connector; a configuration reload makes, reconfigures or removes them later.
                 var mailLog = loggerFactory.CreateLogger("Router.Delivery");
+                Props FirewallProps(FirewallOptions f, IReadOnlyList<string> users) =>
+                    FirewallActor.Props(f, users, options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter);
+                // MX connectors look up each recipient domain's MX hosts and make their firewalls themselves.
+                var mxDirectory = new MxDirectory(options.Dns, provider.GetRequiredService<PoolResolver>());
                 var topology = new DeliveryTopology(
-                    (f, users, name) => system.ActorOf(FirewallActor.Props(f, users, options.NodeName, spool.OpenBody, options.Delivery.PoisonAfter), name),
+                    (f, users, name) => system.ActorOf(FirewallProps(f, users), name),
                     (c, firewallActors, name) => system.ActorOf(ConnectorActor.Props(c.Id, firewallActors, router, bounces,
-                        new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: mailLog), name));
+                        new AttemptPolicy(options.Delivery.PoisonAfter), mailLog: mailLog,
+                        mx: c.Mx is { } mx ? new MxRouting(mx, mxDirectory, options.FirewallDefaults, FirewallProps) : null), name));
                 var users = DeliveryTopology.FirewallConnectors(effective);
                 var firewalls = effective.Firewalls.ToDictionary(f => f.Id, f => topology.NewFirewall(f, users[f.Id], $"firewall-{f.Id}"));
                 var connectors = effective.Connectors.ToDictionary(

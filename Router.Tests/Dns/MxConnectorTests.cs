@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text;
+using MimeKit;
+using Router.Actors.Configuration;
+using Router.Testing;
+using Router.Testing.Dns;
+using Router.Testing.Firewalls;
+using Router.Testing.Smtp;
+using Router.Tests.Integration;
+
+namespace Router.Tests.Dns;
+
+/// <summary>
+/// Issue 20 item 4, the MX connector: mail goes to each recipient domain's MX hosts as a real DNS server on loopback
+/// names them, each host a real SMTP server on its own 127.0.0.x address (one shared port, <c>mx-port</c>).
+/// </summary>
+public sealed class MxConnectorTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private static async Task<FakeFirewall[]> StartHostsAsync(int count)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var started = new List<FakeFirewall>();
+            try
+            {
+                var first = await FakeFirewall.StartAsync("mx-2", IPAddress.Parse("127.0.0.2"), 0);
+                started.Add(first);
+                for (var i = 1; i < count; i++)
+                    started.Add(await FakeFirewall.StartAsync($"mx-{i + 2}", IPAddress.Parse($"127.0.0.{i + 2}"), first.Port));
+                return started.ToArray();
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 5)
+            {
+                foreach (var host in started)
+                    await host.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task SendAsync(TestRouter router, byte[] data, params string[] to)
+    {
+        using var client = new TestMail.ExactBytesClient();
+        await client.ConnectAsync(router.Smtp.Address.ToString(), router.Smtp.Port, MailKit.Security.SecureSocketOptions.None);
+        await client.SendAsync(TestMail.Format, TestMail.Load(data), MailboxAddress.Parse("alice@corp.example"), to.Select(MailboxAddress.Parse));
+        await client.DisconnectAsync(true);
+    }
+
+    [Fact]
+    public async Task Mail_goes_to_the_most_preferred_mx_hosts_spread_and_to_the_backup_only_when_they_are_down()
+    {
+        await using var dns = TestDnsServer.Start();
+        var hosts = await StartHostsAsync(3);
+        await using var mx1 = hosts[0];
+        await using var mx2 = hosts[1];
+        await using var backup = hosts[2];
+        dns.SetMx("alpha.test", TimeSpan.FromSeconds(300), (10, "mx1.alpha.test"), (10, "mx2.alpha.test"), (20, "backup.alpha.test"));
+        dns.SetAddresses("mx1.alpha.test", TimeSpan.FromSeconds(300), mx1.Address);
+        dns.SetAddresses("mx2.alpha.test", TimeSpan.FromSeconds(300), mx2.Address);
+        dns.SetAddresses("backup.alpha.test", TimeSpan.FromSeconds(300), backup.Address);
+        await using var router = await TestRouter.StartAsync($$"""
+            dns { servers = ["{{dns.EndPoint}}"] }
+            connectors { internet { address-spaces = ["*;10"], mx = on, mx-port = {{mx1.Port}} } }
+            """);
+
+        var first = Enumerable.Range(0, 20).Select(i => TestMail.Build($"mx-{i:D2}", to: "user@alpha.test")).ToList();
+        await TestMail.SendAsync(router.Smtp, first, to: "user@alpha.test");
+        await BlackholeShapeTests.AssertEachArrivedOnceAsync(first, mx1, mx2);
+        Assert.True(mx1.Count > 0 && mx2.Count > 0, $"preference 10 not spread: mx1 {mx1.Count}, mx2 {mx2.Count}");
+        Assert.Equal(0, backup.Count);
+
+        // Both preferred hosts die: the backup (preference 20) takes the domain's mail.
+        await mx1.StopAsync();
+        await mx2.StopAsync();
+        var second = Enumerable.Range(0, 10).Select(i => TestMail.Build($"mx-backup-{i:D2}", to: "user@alpha.test")).ToList();
+        await TestMail.SendAsync(router.Smtp, second, to: "user@alpha.test");
+        await BlackholeShapeTests.AssertEachArrivedOnceAsync(second, backup);
+    }
+
+    [Fact]
+    public async Task Each_domain_of_a_message_goes_to_its_own_mx_a_domain_without_mx_to_its_address_and_a_missing_or_null_mx_domain_bounces()
+    {
+        await using var dns = TestDnsServer.Start();
+        var hosts = await StartHostsAsync(2);
+        await using var alphaMx = hosts[0];
+        await using var beta = hosts[1];
+        await using var hub = await FakeFirewall.StartAsync("mailhub");
+        dns.SetMx("alpha.test", TimeSpan.FromSeconds(300), (10, "mx.alpha.test"));
+        dns.SetAddresses("mx.alpha.test", TimeSpan.FromSeconds(300), alphaMx.Address);
+        // beta.test has no MX record: its own address is its mail host (implicit MX).
+        dns.SetAddresses("beta.test", TimeSpan.FromSeconds(300), beta.Address);
+        // nomail.test says it takes no mail (RFC 7505); missing.test does not exist.
+        dns.SetMx("nomail.test", TimeSpan.FromSeconds(300), (0, "."));
+        await using var router = await TestRouter.StartAsync($$"""
+            dns { servers = ["{{dns.EndPoint}}"] }
+            firewalls { mailhub { host = "127.0.0.1", port = {{hub.Port}} } }
+            connectors {
+              internet { address-spaces = ["*;10"], mx = on, mx-port = {{alphaMx.Port}} }
+              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
+            }
+            """);
+
+        await SendAsync(router, TestMail.Build("mixed"), "a@alpha.test", "b@beta.test", "c@missing.test", "d@nomail.test");
+
+        await alphaMx.WaitForCountAsync(1, Deadline);
+        await beta.WaitForCountAsync(1, Deadline);
+        Assert.Equal(["a@alpha.test"], alphaMx.Messages.Single().Recipients);
+        Assert.Equal(["b@beta.test"], beta.Messages.Single().Recipients);
+        // One DSN per failed part, or one for both: whichever, both recipients are reported.
+        string Reports() => string.Join("\n", hub.Messages.Select(m => Encoding.UTF8.GetString(m.Data)));
+        await Eventually.TrueAsync(() => Reports().Contains("c@missing.test") && Reports().Contains("d@nomail.test"), Deadline,
+            () => $"the DSNs so far: {Reports()}");
+        var dsn = Reports();
+        Assert.Contains("Status: 5.1.2", dsn);
+        Assert.Contains("c@missing.test", dsn);
+        Assert.Contains("Status: 5.1.10", dsn);
+        Assert.Contains("d@nomail.test", dsn);
+    }
+
+    [Fact]
+    public void An_mx_connector_takes_no_firewalls_and_mx_port_needs_mx()
+    {
+        var error = Assert.Throws<RouterConfigException>(() => RouterConfig.ToOptions(RouterConfig.Parse("""
+            router {
+              firewalls { fw { host = "127.0.0.1" } }
+              connectors {
+                internet { address-spaces = ["*;10"], mx = on, firewalls = [fw] }
+                other { address-spaces = ["a.example;1"], firewalls = [fw], mx-port = 2525 }
+              }
+            }
+            """)));
+        var text = string.Join("\n", error.Errors);
+        Assert.Contains("router.connectors.internet.firewalls", text);
+        Assert.Contains("router.connectors.other.mx-port", text);
+        var options = RouterConfig.ToOptions(RouterConfig.Parse("""
+            router { connectors { internet { address-spaces = ["*;10"], mx = on } } }
+            """));
+        Assert.Equal(25, options.Connectors.Single().Mx!.Port);
+        Assert.Empty(options.Connectors.Single().FirewallIds);
+    }
+}
