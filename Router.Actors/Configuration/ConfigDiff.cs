@@ -133,6 +133,19 @@ public sealed record ConfigDiff
                     "listeners and their endpoints are opened at start-up (their relay policies reload live)"));
         }
 
+        // A listener's STARTTLS-before-MAIL and AUTH-without-TLS are its endpoints' settings, fixed at start-up.
+        foreach (var listener in next.Smtp.Listeners)
+        {
+            if (started.Smtp.EffectiveListeners.FirstOrDefault(l => l.Name == listener.Name) is not { } was)
+                continue;
+            if (started.Smtp.TlsRequiredOn(was) != next.Smtp.TlsRequiredOn(listener))
+                restartOnly.Add(new RestartOnlyChange($"{SmtpRelayConfigReader.ListenersKey}.{listener.Name}.tls.required",
+                    "the listener's AUTH-before-TLS setting is fixed at start-up: a restart is needed to change it"));
+            if (started.Smtp.AuthAllowInsecureOn(was) != next.Smtp.AuthAllowInsecureOn(listener))
+                restartOnly.Add(new RestartOnlyChange($"{SmtpRelayConfigReader.ListenersKey}.{listener.Name}.auth.allow-insecure",
+                    "the listener's AUTH-before-TLS setting is fixed at start-up: a restart is needed to change it"));
+        }
+
         if (next.Smtp.MaxMessageSize > started.Smtp.MaxMessageSize)
             restartOnly.Add(new RestartOnlyChange("router.smtp.max-message-size",
                 $"the listener's own limit is from start-up ({started.Smtp.MaxMessageSize}): a reload may lower it, a restart is needed to raise it above that"));

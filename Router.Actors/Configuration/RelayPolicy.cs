@@ -56,4 +56,11 @@ public sealed record RecipientValidationOptions
 
 /// <summary>One block of <c>router.smtp.listeners</c>: its endpoints and its own relay policy.</summary>
 /// <param name="Name">The block's name (<c>inbound</c>, <c>submission</c>), in logs and on the admin side.</param>
-public sealed record SmtpListenerOptions(string Name, IReadOnlyList<IPEndPoint> Listen, RelayPolicy Relay);
+public sealed record SmtpListenerOptions(string Name, IReadOnlyList<IPEndPoint> Listen, RelayPolicy Relay)
+{
+    /// <summary><c>tls.required</c> of the block: MAIL and AUTH only after STARTTLS on this listener; null: <c>router.smtp.tls.required</c>.</summary>
+    public bool? TlsRequired { get; init; }
+
+    /// <summary><c>auth.allow-insecure</c> of the block: AUTH without TLS on this listener; null: <c>router.smtp.auth.allow-insecure</c>.</summary>
+    public bool? AuthAllowInsecure { get; init; }
+}

@@ -52,6 +52,7 @@ internal static class SmtpConfigReader
         var bareKey = $"{Key}.bare-line-endings";
         var auth = SmtpSecurityConfigReader.ReadAuth(reader, errors);
         var relay = SmtpRelayConfigReader.Read(reader, auth, errors);
+        var tls = SmtpSecurityConfigReader.ReadTls(reader, errors);
         return new SmtpOptions
         {
             Listen = ReadListen(reader, $"{Key}.listen", errors),
@@ -73,8 +74,8 @@ internal static class SmtpConfigReader
                 fallback: false),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             Relay = relay,
-            Listeners = SmtpRelayConfigReader.ReadListeners(reader, relay, auth, errors),
-            Tls = SmtpSecurityConfigReader.ReadTls(reader, errors),
+            Listeners = SmtpRelayConfigReader.ReadListeners(reader, relay, auth, tls.Certificate is not null, errors),
+            Tls = tls,
             Auth = auth,
             Limits = SmtpLimitsConfigReader.Read(reader, hostname, maxSize, maxSizeRead, errors),
         };

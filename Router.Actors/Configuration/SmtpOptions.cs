@@ -68,6 +68,16 @@ public sealed record SmtpOptions
     public IReadOnlyList<SmtpListenerOptions> EffectiveListeners =>
         Listeners.Count > 0 ? Listeners : [new SmtpListenerOptions(DefaultListener, Listen, Relay)];
 
+    /// <summary>Whether <paramref name="listener"/> wants STARTTLS before MAIL and AUTH: its own <c>tls.required</c>, else the top-level one.</summary>
+    public bool TlsRequiredOn(SmtpListenerOptions listener) => listener.TlsRequired ?? Tls.Required;
+
+    /// <summary>Whether <paramref name="listener"/> allows AUTH without TLS: its own <c>auth.allow-insecure</c>, else the top-level one.</summary>
+    public bool AuthAllowInsecureOn(SmtpListenerOptions listener) => listener.AuthAllowInsecure ?? Auth.AllowInsecure;
+
+    /// <summary>The listener called <paramref name="name"/> (the first when there is none of that name).</summary>
+    public SmtpListenerOptions ListenerNamed(string? name) =>
+        EffectiveListeners.FirstOrDefault(l => l.Name == name) ?? EffectiveListeners[0];
+
     /// <summary>The name of the listener made of the top-level keys when no <c>listeners</c> block is given.</summary>
     public const string DefaultListener = "default";
 

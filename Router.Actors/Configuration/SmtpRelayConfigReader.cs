@@ -12,16 +12,18 @@ internal static class SmtpRelayConfigReader
 {
     public const string ListenersKey = SmtpConfigReader.Key + ".listeners";
 
-    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth"];
+    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth", "tls"];
+    private static readonly HashSet<string> ListenerTlsKeys = ["required"];
     private static readonly HashSet<string> ListenerRelayKeys =
         ["allowed-networks", "domains", "recipients", "recipients-file", "callout", "callout-timeout", "callout-cache"];
-    private static readonly HashSet<string> ListenerAuthKeys = ["required"];
+    private static readonly HashSet<string> ListenerAuthKeys = ["required", "allow-insecure"];
 
     /// <summary>The top-level relay policy (the default listener's, and what listener blocks inherit).</summary>
     public static RelayPolicy Read(HoconReader reader, SmtpAuthOptions auth, ConfigErrors errors) =>
         Read(reader, SmtpConfigReader.Key, inherited: null, auth, errors);
 
-    public static IReadOnlyList<SmtpListenerOptions> ReadListeners(HoconReader reader, RelayPolicy inherited, SmtpAuthOptions auth, ConfigErrors errors)
+    public static IReadOnlyList<SmtpListenerOptions> ReadListeners(HoconReader reader, RelayPolicy inherited, SmtpAuthOptions auth, bool hasCertificate,
+        ConfigErrors errors)
     {
         var listeners = new List<SmtpListenerOptions>();
         var seen = new Dictionary<IPEndPoint, string>();
@@ -37,6 +39,16 @@ internal static class SmtpRelayConfigReader
                 ConfigRules.RejectUnknownKeys(relay.GetObject(), $"{key}.relay", ListenerRelayKeys, errors);
             if (HoconReader.Child(block, "auth") is { } authBlock && authBlock.IsObject())
                 ConfigRules.RejectUnknownKeys(authBlock.GetObject(), $"{key}.auth", ListenerAuthKeys, errors);
+            if (HoconReader.Child(block, "tls") is { } tlsBlock && tlsBlock.IsObject())
+                ConfigRules.RejectUnknownKeys(tlsBlock.GetObject(), $"{key}.tls", ListenerTlsKeys, errors);
+            // STARTTLS and AUTH without TLS per listener (a submission port that wants TLS beside an inbound one that
+            // cannot); unset, the top-level keys apply. The certificate is the listener's shared one.
+            var tlsRequiredKey = $"{key}.tls.required";
+            bool? tlsRequired = reader.At(tlsRequiredKey) is { } tlsValue ? errors.Read(() => ConfigRules.Switch(tlsValue, tlsRequiredKey, false), false) : null;
+            if (tlsRequired == true && !hasCertificate)
+                errors.Add(tlsRequiredKey, $"STARTTLS cannot be required without a certificate; set {SmtpConfigReader.Key}.tls.certificate");
+            var insecureKey = $"{key}.auth.allow-insecure";
+            bool? allowInsecure = reader.At(insecureKey) is { } insecureValue ? errors.Read(() => ConfigRules.Switch(insecureValue, insecureKey, false), false) : null;
 
             var listenKey = $"{key}.listen";
             if (reader.At(listenKey) is null)
@@ -52,7 +64,11 @@ internal static class SmtpRelayConfigReader
                 else
                     seen[endpoint] = name;
             }
-            listeners.Add(new SmtpListenerOptions(name, listen, Read(reader, key, inherited, auth, errors)));
+            listeners.Add(new SmtpListenerOptions(name, listen, Read(reader, key, inherited, auth, errors))
+            {
+                TlsRequired = tlsRequired,
+                AuthAllowInsecure = allowInsecure,
+            });
         }
         if (listeners.Count == 0 && reader.At(ListenersKey) is { } set && set.IsObject() && set.GetObject().Items.Count > 0)
             errors.Add(ListenersKey, "no listener could be read");

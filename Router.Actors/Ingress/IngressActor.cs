@@ -213,7 +213,7 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         {
             foreach (var endpoint in listener.Listen)
             {
-                var definition = new EndpointDefinitionBuilder().Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp, edge).Build();
+                var definition = new EndpointDefinitionBuilder().Endpoint(endpoint).SessionTimeout(_smtp.SessionTimeout).WithEdgeSecurity(_smtp, edge, listener).Build();
                 listenerOf[definition] = listener.Name;
                 builder.Endpoint(definition);
             }

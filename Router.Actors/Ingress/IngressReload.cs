@@ -53,7 +53,8 @@ public sealed partial class IngressActor
             new TracedMessageStore(new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
                 logger, TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing),
             new ConfiguredUserAuthenticator(smtp.Auth, _authFailures, logger),
-            new EdgeSecurityPolicy(smtp.Tls, smtp.Auth, _authFailures));
+            new EdgeSecurityPolicy(smtp.Tls, smtp.Auth, _authFailures,
+                context => smtp.ListenerNamed(_listenerOf?.GetValueOrDefault(context.EndpointDefinition, SmtpOptions.DefaultListener))));
     }
 
     /// <summary>One line of a listener's relay policy, for the log.</summary>

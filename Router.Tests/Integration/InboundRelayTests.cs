@@ -262,6 +262,78 @@ public sealed class InboundRelayTests
     }
 
     [Fact]
+    public async Task A_listener_block_can_require_starttls_and_allow_auth_in_clear_text_while_the_other_does_not()
+    {
+        using var certificate = Router.Testing.Tls.TestCertificate.Create();
+        await using var corp = await FakeFirewall.StartAsync("internal");
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var router = await StartAsync(corp, outbound, $$"""
+            {{certificate.PemSettings()}}
+            auth.users { alice = "{{Hash}}" }
+            listeners {
+              inbound {
+                listen = ["127.0.0.1:0"]
+                relay { allowed-networks = [], domains = ["corp.example"] }
+                auth.allow-insecure = on
+              }
+              submission { listen = ["127.0.0.1:0"], tls.required = on }
+            }
+            """);
+        var listeners = await router.Node.SmtpListenersAsync();
+
+        // submission wants STARTTLS before MAIL and before AUTH, and then takes both.
+        var (submission, _) = await RawSmtpSession.OpenAsync(Assert.Single(listeners["submission"]));
+        using (submission)
+        {
+            await submission.SendAsync("EHLO laptop.test");
+            Assert.Equal("530 5.7.0 Must issue a STARTTLS command first", await submission.ReplyAsync("MAIL FROM:<alice@corp.example>"));
+            Assert.Equal("530 5.7.0 Must issue a STARTTLS command first", await submission.ReplyAsync($"AUTH PLAIN {Plain("alice", Password)}"));
+            await submission.StartTlsAsync();
+            await submission.SendAsync("EHLO laptop.test");
+            Assert.StartsWith("235 2.7.0 ", await submission.ReplyAsync($"AUTH PLAIN {Plain("alice", Password)}"));
+            Assert.StartsWith("250", await submission.ReplyAsync("MAIL FROM:<alice@corp.example>"));
+        }
+
+        // inbound takes MAIL in clear text (internet servers that cannot do TLS), and here even AUTH.
+        var (inbound, _) = await RawSmtpSession.OpenAsync(Assert.Single(listeners["inbound"]));
+        using (inbound)
+        {
+            await inbound.SendAsync("EHLO mx.internet.test");
+            Assert.StartsWith("235 2.7.0 ", await inbound.ReplyAsync($"AUTH PLAIN {Plain("alice", Password)}"));
+            Assert.StartsWith("250", await inbound.ReplyAsync("MAIL FROM:<someone@internet.test>"));
+        }
+    }
+
+    [Fact]
+    public void A_listener_cannot_require_starttls_without_a_certificate_and_a_reload_cannot_change_it()
+    {
+        var error = Assert.Throws<Router.Actors.Configuration.RouterConfigException>(() => Router.Actors.Configuration.RouterConfig.ToOptions(
+            Router.Actors.Configuration.RouterConfig.Parse("""
+                router {
+                  smtp.listeners { submission { listen = ["127.0.0.1:0"], tls.required = on } }
+                  firewalls { fw { host = "127.0.0.1" } }
+                  connectors { out { address-spaces = ["*;1"], firewalls = [fw] } }
+                }
+                """)));
+        Assert.Contains("router.smtp.listeners.submission.tls.required", string.Join("\n", error.Errors));
+
+        using var certificate = Router.Testing.Tls.TestCertificate.Create();
+        Router.Actors.Configuration.RouterOptions Options(string required) => Router.Actors.Configuration.RouterConfig.ToOptions(
+            Router.Actors.Configuration.RouterConfig.Parse($$"""
+                router {
+                  smtp {
+                    {{certificate.PemSettings()}}
+                    listeners { submission { listen = ["127.0.0.1:0"], tls.required = {{required}} } }
+                  }
+                  firewalls { fw { host = "127.0.0.1" } }
+                  connectors { out { address-spaces = ["*;1"], firewalls = [fw] } }
+                }
+                """));
+        var diff = Router.Actors.Configuration.ConfigDiff.Between(Options("off"), Options("on"));
+        Assert.Contains(diff.RestartOnly, r => r.Key == "router.smtp.listeners.submission.tls.required");
+    }
+
+    [Fact]
     public async Task Without_listener_blocks_the_top_level_keys_are_the_one_default_listener_as_before()
     {
         await using var corp = await FakeFirewall.StartAsync("internal");

@@ -12,8 +12,14 @@ namespace Router.Actors.Ingress.Auth;
 /// Checking the line, not the parsed command, lets AUTH be refused before the library would
 /// prompt for a password over a clear-text connection.
 /// </summary>
-internal sealed class EdgeSecurityPolicy(SmtpTlsOptions tls, SmtpAuthOptions auth, AuthFailureLimiter limiter)
+/// <param name="listenerOf">The listener block a session came in on: its own <c>tls.required</c> and <c>auth.allow-insecure</c> override the top-level ones.</param>
+internal sealed class EdgeSecurityPolicy(SmtpTlsOptions tls, SmtpAuthOptions auth, AuthFailureLimiter limiter,
+    Func<ISessionContext, SmtpListenerOptions?>? listenerOf = null)
 {
+    private bool TlsRequired(ISessionContext context) => listenerOf?.Invoke(context)?.TlsRequired ?? tls.Required;
+
+    private bool AllowInsecure(ISessionContext context) => listenerOf?.Invoke(context)?.AuthAllowInsecure ?? auth.AllowInsecure;
+
     private const string ExchangeKey = "Router:AuthExchange";
 
     /// <summary>What the next line of a session is while the library runs an AUTH exchange.</summary>
@@ -46,7 +52,7 @@ internal sealed class EdgeSecurityPolicy(SmtpTlsOptions tls, SmtpAuthOptions aut
 
     /// <summary>Whether EHLO advertises AUTH PLAIN LOGIN to this session now.</summary>
     public bool OffersAuth(ISessionContext context) =>
-        auth.Enabled && !context.Authentication.IsAuthenticated && (context.Pipe.IsSecure || (auth.AllowInsecure && !tls.Required));
+        auth.Enabled && !context.Authentication.IsAuthenticated && (context.Pipe.IsSecure || (AllowInsecure(context) && !TlsRequired(context)));
 
     public void CheckCommand(ISessionContext context, string line)
     {
@@ -58,7 +64,7 @@ internal sealed class EdgeSecurityPolicy(SmtpTlsOptions tls, SmtpAuthOptions aut
         var verb = Word(line, 0);
         if (verb.Equals("MAIL", StringComparison.OrdinalIgnoreCase))
         {
-            if (tls.Required && !context.Pipe.IsSecure)
+            if (!context.Pipe.IsSecure && TlsRequired(context))
                 throw new SmtpResponseException(SecurityReplies.MustStartTls);
         }
         else if (verb.Equals("AUTH", StringComparison.OrdinalIgnoreCase))
@@ -73,9 +79,9 @@ internal sealed class EdgeSecurityPolicy(SmtpTlsOptions tls, SmtpAuthOptions aut
             throw new SmtpResponseException(SecurityReplies.AuthNotAvailable);
         if (!context.Pipe.IsSecure)
         {
-            if (tls.Required)
+            if (TlsRequired(context))
                 throw new SmtpResponseException(SecurityReplies.MustStartTls);
-            if (!auth.AllowInsecure)
+            if (!AllowInsecure(context))
                 throw new SmtpResponseException(SecurityReplies.EncryptionRequired);
         }
         var mechanism = Word(line, 1);

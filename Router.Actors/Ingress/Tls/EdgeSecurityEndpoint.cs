@@ -7,14 +7,15 @@ namespace Router.Actors.Ingress.Tls;
 internal static class EdgeSecurityEndpoint
 {
     /// <param name="certificates">Gives each STARTTLS the certificate in force then (a reload may renew it).</param>
-    public static EndpointDefinitionBuilder WithEdgeSecurity(this EndpointDefinitionBuilder endpoint, SmtpOptions smtp, ICertificateFactory certificates)
+    public static EndpointDefinitionBuilder WithEdgeSecurity(this EndpointDefinitionBuilder endpoint, SmtpOptions smtp, ICertificateFactory certificates,
+        SmtpListenerOptions listener)
     {
         // STARTTLS is offered (EHLO) and accepted only when a certificate is set.
         if (smtp.Tls.Certificate is not null)
             endpoint.Certificate(certificates).SupportedSslProtocols(SmtpTlsOptions.Protocols);
         // Before TLS the library refuses AUTH unless this is set; the router's own policy
         // (EdgeSecurityPolicy) has already answered such an AUTH with 538 5.7.11 by then.
-        return endpoint.AllowUnsecureAuthentication(smtp.Auth.AllowInsecure && !smtp.Tls.Required);
+        return endpoint.AllowUnsecureAuthentication(smtp.AuthAllowInsecureOn(listener) && !smtp.TlsRequiredOn(listener));
     }
 
     /// <summary>One line per listener start that says what the edge offers.</summary>
