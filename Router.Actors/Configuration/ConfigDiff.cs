@@ -154,6 +154,10 @@ public sealed record ConfigDiff
         var newFirewalls = next.Firewalls.Select(f => f.Id).ToArray();
         var defaultsChanged = changed.Any(k => IsUnder(k, "router.firewall-defaults"));
         var oldConnectors = running.Connectors.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        // A connector that becomes or stops being an MX connector, or changes its MX port, is made again: its actor is
+        // one kind or the other from its start.
+        var remade = next.Connectors.Where(c => oldConnectors.TryGetValue(c.Id, out var old) && old.Mx != c.Mx).Select(c => c.Id)
+            .ToHashSet(StringComparer.Ordinal);
 
         return new ConfigDiff
         {
@@ -164,9 +168,9 @@ public sealed record ConfigDiff
             // A pool's members come from one block: a change of that block changes every member.
             FirewallsChanged = next.Firewalls.Where(f => oldFirewalls.Contains(f.Id)
                 && (defaultsChanged || changed.Any(k => IsUnder(k, $"router.firewalls.{Quote(f.DeclaredId)}")))).Select(f => f.Id).ToArray(),
-            ConnectorsAdded = next.Connectors.Where(c => !oldConnectors.ContainsKey(c.Id)).Select(c => c.Id).ToArray(),
-            ConnectorsRemoved = running.Connectors.Where(c => !next.Connectors.Any(n => n.Id == c.Id)).Select(c => c.Id).ToArray(),
-            ConnectorsChanged = next.Connectors.Where(c => oldConnectors.TryGetValue(c.Id, out var old)
+            ConnectorsAdded = next.Connectors.Where(c => !oldConnectors.ContainsKey(c.Id) || remade.Contains(c.Id)).Select(c => c.Id).ToArray(),
+            ConnectorsRemoved = running.Connectors.Where(c => !next.Connectors.Any(n => n.Id == c.Id) || remade.Contains(c.Id)).Select(c => c.Id).ToArray(),
+            ConnectorsChanged = next.Connectors.Where(c => oldConnectors.TryGetValue(c.Id, out var old) && !remade.Contains(c.Id)
                 && (!old.FirewallIds.SequenceEqual(c.FirewallIds) || !old.AddressSpaces.Select(a => a.ToString()).SequenceEqual(c.AddressSpaces.Select(a => a.ToString()))))
                 .Select(c => c.Id).ToArray(),
         };

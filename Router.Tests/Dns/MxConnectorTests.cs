@@ -139,4 +139,27 @@ public sealed class MxConnectorTests
         Assert.Equal(25, options.Connectors.Single().Mx!.Port);
         Assert.Empty(options.Connectors.Single().FirewallIds);
     }
+
+    [Fact]
+    public void A_reload_that_turns_a_connector_into_an_mx_connector_or_changes_its_port_makes_it_again()
+    {
+        RouterOptions Options(string internet) => RouterConfig.ToOptions(RouterConfig.Parse($$"""
+            router {
+              firewalls { fw { host = "127.0.0.1" } }
+              connectors { internet { {{internet}} } }
+            }
+            """));
+        var plain = Options("""address-spaces = ["*;10"], firewalls = [fw]""");
+        var mx = Options("""address-spaces = ["*;10"], mx = on""");
+        var otherPort = Options("""address-spaces = ["*;10"], mx = on, mx-port = 2525""");
+
+        foreach (var (before, after) in new[] { (plain, mx), (mx, otherPort), (mx, plain) })
+        {
+            var diff = ConfigDiff.Between(before, after);
+            Assert.Equal(["internet"], diff.ConnectorsRemoved);
+            Assert.Equal(["internet"], diff.ConnectorsAdded);
+            Assert.Empty(diff.ConnectorsChanged);
+        }
+        Assert.Empty(ConfigDiff.Between(mx, mx).ConnectorsAdded);
+    }
 }
