@@ -73,6 +73,12 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(LeaveStarted))]
 [JsonSerializable(typeof(ReloadConfig))]
 [JsonSerializable(typeof(ConfigReloadResult))]
+[JsonSerializable(typeof(GetNodeStatus))]
+[JsonSerializable(typeof(NodeStatus))]
+[JsonSerializable(typeof(ListNodeQueue))]
+[JsonSerializable(typeof(NodeQueueListing))]
+[JsonSerializable(typeof(NodeQueueCommand))]
+[JsonSerializable(typeof(NodeCommandResult))]
 [JsonSerializable(typeof(ShadowBatch))]
 [JsonSerializable(typeof(ShadowBatchStored))]
 // Shadow redundancy

@@ -113,6 +113,13 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         // Configuration reload (router cmd config reload --all-nodes)
         [typeof(ReloadConfig)] = "cfgrld",
         [typeof(ConfigReloadResult)] = "cfgres",
+        // Cluster-wide operator commands (router cmd queue, cluster show across nodes)
+        [typeof(GetNodeStatus)] = "nstatq",
+        [typeof(NodeStatus)] = "nstat",
+        [typeof(ListNodeQueue)] = "nqls",
+        [typeof(NodeQueueListing)] = "nqlist",
+        [typeof(NodeQueueCommand)] = "nqcmd",
+        [typeof(NodeCommandResult)] = "nqres",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

@@ -23,7 +23,7 @@ public static class AdminApi
     public static readonly IReadOnlyList<string> Routes =
     [
         "GET /api",
-        "GET /api/cluster",
+        "GET /api/cluster (each member's queue depth, rates and config hash)",
         "POST /api/cluster/leave?address=A",
         "POST /api/cluster/down?address=A",
         "GET /api/actors?depth=N&all=true",
@@ -31,14 +31,14 @@ public static class AdminApi
         "GET /api/firewalls/{id}?node=N",
         "POST /api/firewalls/{id}/trip|reset|drain?node=N",
         "POST /api/firewalls/{id}/trip|reset|drain?all-nodes=true",
-        "POST /api/firewalls/{id}/redirect?to=C",
-        "DELETE /api/firewalls/{id}/redirect",
+        "POST /api/firewalls/{id}/redirect?to=C&node=N",
+        "DELETE /api/firewalls/{id}/redirect?node=N",
         "GET /api/connectors",
-        "POST /api/connectors/{id}/suspend",
-        "POST /api/connectors/{id}/resume",
-        "GET /api/queue?connector=C&firewall=F&state=S&sender=A",
-        "POST /api/queue/retry?id=Q",
-        "DELETE /api/queue/{id}?bounce=true",
+        "POST /api/connectors/{id}/suspend?node=N",
+        "POST /api/connectors/{id}/resume?node=N",
+        "GET /api/queue?connector=C&firewall=F&state=S&sender=A&node=N",
+        "POST /api/queue/retry?id=Q&node=N",
+        "DELETE /api/queue/{id}?bounce=true&node=N",
         .. QueueHoldApi.Routes,
         "GET /api/route/{address}?sender=S&size=N",
         "POST /api/config/reload?all-nodes=true",
@@ -51,15 +51,15 @@ public static class AdminApi
         "GET /",
     ];
 
-    public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ActorSystem system, CancellationToken stopping,
-        RouterMetrics metrics, MessageTrackingLog tracking)
+    public static void Map(IEndpointRouteBuilder routes, NodeQueries node, ClusterOperations cluster, DashboardSamples samples, ActorSystem system,
+        CancellationToken stopping, RouterMetrics metrics, MessageTrackingLog tracking)
     {
         routes.MapGet("/api", () => new NodeInfo(node.NodeName, node.Address, node.UpSince, Routes)
         {
             Config = new ConfigInfo(node.Config.Path, node.Config.Hash, node.Config.RoutingHash, node.Config.LoadedAt),
         });
 
-        routes.MapGet("/api/cluster", (CancellationToken ct) => node.ClusterAsync(ct));
+        routes.MapGet("/api/cluster", (CancellationToken ct) => cluster.ClusterAsync(ct));
         var reloads = new ConfigReloads(system, node.NodeName, node.Clustered);
         routes.MapPost("/api/config/reload", async (HttpRequest request, CancellationToken ct) =>
             request.Query["all-nodes"].FirstOrDefault() is "true" or "1"
@@ -75,22 +75,26 @@ public static class AdminApi
         routes.MapGet("/api/firewalls", (CancellationToken ct) => node.FirewallsAsync(ct));
         routes.MapGet("/api/firewalls/{id}", (string id, HttpRequest request, CancellationToken ct) =>
             node.FirewallAsync(id, request.Query["node"].FirstOrDefault(), ct));
-        routes.MapPost("/api/firewalls/{id}/redirect", (string id, string? to, CancellationToken ct) =>
-            to is null ? throw AdminException.BadRequest("redirect needs ?to=<connector>") : node.RedirectAsync(id, to, ct));
-        routes.MapDelete("/api/firewalls/{id}/redirect", (string id, CancellationToken ct) => node.CancelRedirectAsync(id, ct));
+        // In a cluster these act on every Up member by default, or on ?node=N (ClusterOperations).
+        routes.MapPost("/api/firewalls/{id}/redirect", (string id, string? to, string? node, CancellationToken ct) =>
+            to is null ? throw AdminException.BadRequest("redirect needs ?to=<connector>") : cluster.CommandAsync("redirect", id, to, false, node, ct));
+        routes.MapDelete("/api/firewalls/{id}/redirect", (string id, string? node, CancellationToken ct) =>
+            cluster.CommandAsync("cancel-redirect", id, null, false, node, ct));
         routes.MapPost("/api/firewalls/{id}/{action}", async (string id, string action, HttpRequest request, CancellationToken ct) =>
             request.Query["all-nodes"].FirstOrDefault() is "true" or "1"
                 ? Results.Json(await node.FirewallCommandAllAsync(id, action, ct), AdminJson.Options)
                 : Results.Json(await node.FirewallCommandAsync(id, action, request.Query["node"].FirstOrDefault(), ct), AdminJson.Options));
 
         routes.MapGet("/api/connectors", (CancellationToken ct) => node.ConnectorsAsync(ct));
-        routes.MapPost("/api/connectors/{id}/suspend", (string id, CancellationToken ct) => node.SuspendAsync(id, ct));
-        routes.MapPost("/api/connectors/{id}/resume", (string id, CancellationToken ct) => node.ResumeAsync(id, ct));
+        routes.MapPost("/api/connectors/{id}/suspend", (string id, string? node, CancellationToken ct) => cluster.CommandAsync("suspend", id, null, false, node, ct));
+        routes.MapPost("/api/connectors/{id}/resume", (string id, string? node, CancellationToken ct) => cluster.CommandAsync("resume", id, null, false, node, ct));
 
-        routes.MapGet("/api/queue", (string? connector, string? firewall, string? state, string? sender, CancellationToken ct) =>
-            node.QueueAsync(new ListQueue(connector, firewall, state, sender), ct));
-        routes.MapPost("/api/queue/retry", (string? id, CancellationToken ct) => node.RetryAsync(id, ct));
-        routes.MapDelete("/api/queue/{id}", (string id, bool? bounce, CancellationToken ct) => node.DeleteAsync(id, bounce ?? false, ct));
+        // In a cluster: every Up member's queue (a node per row), or ?node=N's; a queue id is acted on by the member holding it.
+        routes.MapGet("/api/queue", (string? connector, string? firewall, string? state, string? sender, string? node, CancellationToken ct) =>
+            cluster.QueueAsync(new ListQueue(connector, firewall, state, sender), node, ct));
+        routes.MapPost("/api/queue/retry", (string? id, string? node, CancellationToken ct) => cluster.CommandAsync("retry", id, null, false, node, ct));
+        routes.MapDelete("/api/queue/{id}", (string id, bool? bounce, string? node, CancellationToken ct) =>
+            cluster.CommandAsync("delete", id, null, bounce ?? false, node, ct));
 
         routes.MapGet("/api/route/{address}", (string address, string? sender, long? size, CancellationToken ct) => node.RouteAsync(address, ct, sender, size));
 
@@ -112,7 +116,6 @@ public static class AdminApi
         });
 
         // The dashboard: its page, and the chart's history kept by the node.
-        var samples = DashboardSamples.Start(() => node.SpoolStatistics, metrics, stopping);
         routes.MapGet("/api/throughput", () => samples.Series());
         DashboardPage.Map(routes);
     }

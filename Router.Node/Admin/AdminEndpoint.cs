@@ -39,6 +39,16 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var admin = options.Admin;
+        var system = services.GetRequiredService<ActorSystem>();
+        var registry = services.GetRequiredService<ActorRegistry>();
+        var routing = registry.Get<RoutingActor>();
+        var node = new NodeQueries(system, routing, services.GetRequiredService<RunningConfig>(), services.GetRequiredService<MessageSpool>());
+        var metrics = services.GetRequiredService<RouterMetrics>();
+        // Sampled and answered to the other members even with this node's own endpoint off: any member's
+        // `router cmd queue` and `cluster show` reach this node through its node-admin actor.
+        var samples = DashboardSamples.Start(() => node.SpoolStatistics, metrics, _stopping.Token);
+        var operations = new ClusterOperations(system, node, samples);
+        system.ActorOf(NodeAdminActor.Props(operations), NodeAdminActor.Name);
         if (!admin.Enabled)
         {
             _log.LogInformation("Admin endpoint disabled (router.admin.enabled = off)");
@@ -58,20 +68,15 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
             json.SerializerOptions.PropertyNamingPolicy = AdminJson.Options.PropertyNamingPolicy;
             json.SerializerOptions.DefaultIgnoreCondition = AdminJson.Options.DefaultIgnoreCondition;
         });
-        var system = services.GetRequiredService<ActorSystem>();
-        var registry = services.GetRequiredService<ActorRegistry>();
         builder.Services.AddRouterHealthChecks(system, registry.Get<IngressActor>(), services.GetRequiredService<MessageSpool>(),
             options.Cluster.Enabled, _log);
         var app = builder.Build();
-        var routing = registry.Get<RoutingActor>();
-        var node = new NodeQueries(system, routing, services.GetRequiredService<RunningConfig>(), services.GetRequiredService<MessageSpool>());
 
         app.Use(RequireToken(admin.Token));
         app.Use(AnswerErrors);
         app.MapRouterHealthChecks();
-        AdminApi.Map(app, node, system, _stopping.Token,
-            services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<MessageTrackingLog>());
-        QueueHoldApi.Map(app, routing, options, services.GetRequiredService<MessageSpool>(), services.GetRequiredService<MessageTrackingLog>());
+        AdminApi.Map(app, node, operations, samples, system, _stopping.Token, metrics, services.GetRequiredService<MessageTrackingLog>());
+        QueueHoldApi.Map(app, routing, operations, options, services.GetRequiredService<MessageSpool>(), services.GetRequiredService<MessageTrackingLog>());
         app.MapFallback(() => Results.Json(new ApiError("no such route; GET /api lists them"), AdminJson.Options, statusCode: AdminException.StatusCodes.NotFound));
 
         try
@@ -94,9 +99,9 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         if (_app is null)
             return;
-        await _stopping.CancelAsync();
         await _app.StopAsync(cancellationToken);
     }
 

@@ -51,6 +51,18 @@ public sealed record MemberView(string Address, string Node, string Status, IRea
 
     /// <summary>Its firewall and connector sections differ from those of the node asked.</summary>
     public bool RoutingDiffers { get; init; }
+
+    /// <summary>Messages in its spool with a recipient pending, as it answered now (null: it did not answer).</summary>
+    public int? Queued { get; init; }
+
+    /// <summary>Messages accepted at its SMTP edge per second over the last <see cref="RateSeconds"/> (10 s once it has sampled that long).</summary>
+    public double? AcceptedPerSecond { get; init; }
+
+    /// <summary>Recipients delivered to a firewall per second over the same time.</summary>
+    public double? DeliveredPerSecond { get; init; }
+
+    /// <summary>The time the rates are over, in seconds.</summary>
+    public double? RateSeconds { get; init; }
 }
 
 /// <summary><c>GET /api/actors</c>: one actor and its children, down to the requested depth.</summary>
@@ -105,10 +117,39 @@ public sealed record ConnectorView(
     IReadOnlyDictionary<string, string> Redirects);
 
 /// <summary><c>GET /api/queue</c>.</summary>
-public sealed record QueueView(int Count, IReadOnlyList<QueueEntry> Entries);
+public sealed record QueueView(int Count, IReadOnlyList<QueueRow> Entries)
+{
+    /// <summary>In a cluster: the nodes whose queues are listed (by name), in order; null when not clustered.</summary>
+    public IReadOnlyList<string>? Nodes { get; init; }
+
+    /// <summary>In a cluster: members that are not listed, each with why (did not answer, refused the filter).</summary>
+    public IReadOnlyList<string>? Problems { get; init; }
+}
+
+/// <summary>One part of a queued message (<see cref="QueueEntry"/>) and, in a cluster, the node whose queue holds it.</summary>
+/// <param name="Node">The node's name; null when not clustered.</param>
+public sealed record QueueRow(
+    string? Node,
+    string QueueId,
+    string Sender,
+    IReadOnlyList<string> Recipients,
+    string State,
+    string? Connector,
+    DateTimeOffset? NextAttempt,
+    int Attempts)
+{
+    public static QueueRow Of(string? node, QueueEntry e) => new(node, e.QueueId, e.Sender, e.Recipients, e.State, e.Connector, e.NextAttempt, e.Attempts);
+}
 
 /// <summary>Answer of every queue command: how many parts it touched (0 is not an error: commands are idempotent).</summary>
-public sealed record CommandResult(string Command, int Affected, string Message);
+public sealed record CommandResult(string Command, int Affected, string Message)
+{
+    /// <summary>In a cluster: the node that acted, when one did (the one holding the queue id, or the one named by <c>--node</c>).</summary>
+    public string? Node { get; init; }
+
+    /// <summary>In a cluster: each member's answer (for a queue id, those that hold it); status 200 acted, others did not.</summary>
+    public IReadOnlyList<Router.Messages.Cluster.NodeCommandResult>? Nodes { get; init; }
+}
 
 /// <summary><c>GET /api/route/{address}</c>: the router's explanation plus the health of every candidate firewall.</summary>
 public sealed record RouteTest(RouteExplanation Route, IReadOnlyList<FirewallView> Firewalls);

@@ -43,6 +43,29 @@ public sealed class DashboardSamples
             return new ThroughputSeries(Interval.TotalSeconds, _samples.ToArray());
     }
 
+    /// <summary>How far back <c>cluster show</c>'s rates reach.</summary>
+    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Accepted and delivered per second between the newest sample and the oldest one at most <paramref name="window"/>
+    /// before it (half an interval's slack for the timer's jitter), and the seconds that spans; all 0 before two samples.
+    /// </summary>
+    public (double AcceptedPerSecond, double DeliveredPerSecond, double Seconds) Rates(TimeSpan window)
+    {
+        lock (_lock)
+        {
+            if (_samples.Count < 2)
+                return (0, 0, 0);
+            var newest = _samples.Last();
+            var from = _samples.First(s => newest.At - s.At <= window + Interval / 2);
+            var seconds = (newest.At - from.At).TotalSeconds;
+            if (seconds <= 0)
+                return (0, 0, 0);
+            return (Math.Round(Math.Max(0, newest.Accepted - from.Accepted) / seconds, 2),
+                Math.Round(Math.Max(0, newest.Delivered - from.Delivered) / seconds, 2), Math.Round(seconds, 1));
+        }
+    }
+
     /// <summary>Takes one sample: the rates are over the time since the previous one (0 for the first).</summary>
     public void Sample(DateTimeOffset now)
     {

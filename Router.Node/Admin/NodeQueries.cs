@@ -244,16 +244,63 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         }).ToArray();
     }
 
+    /// <summary>This node's queue (no node column): what <c>GET /api/queue</c> answers when not clustered.</summary>
     public async Task<QueueView> QueueAsync(ListQueue query, CancellationToken cancellationToken)
+    {
+        var entries = await LocalQueueAsync(query, cancellationToken);
+        return new QueueView(entries.Count, entries.Select(e => QueueRow.Of(null, e)).ToArray());
+    }
+
+    /// <summary>This node's queue entries; an unknown connector or firewall is a 404, an unknown state a 400.</summary>
+    public async Task<IReadOnlyList<QueueEntry>> LocalQueueAsync(ListQueue query, CancellationToken cancellationToken)
     {
         if (query.Connector is { } connector)
             Connector(connector);
         if (query.Firewall is { } firewall)
             Firewall(firewall, null);
+        CheckState(query);
+        var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
+        return listing.Entries;
+    }
+
+    /// <summary>The state filter is checked where the request arrives: every node knows the same states.</summary>
+    public static void CheckState(ListQueue query)
+    {
         if (query.State is { } state && !PlacementStateNames.TryParse(state, out _))
             throw AdminException.BadRequest($"unknown queue state '{state}' (expected queued, deferred, parked or handing-over)");
-        var listing = await AskAsync<QueueListing>(routing, query, "the routing actor", cancellationToken);
-        return new QueueView(listing.Entries.Count, listing.Entries);
+    }
+
+    /// <summary>Whether this node's spool holds the message (the node that answers for a queue id in a cluster).</summary>
+    public bool HasMessage(string queueId) => spool.Contains(queueId);
+
+    /// <summary>
+    /// One operator queue command on this node, by its action name (the shape another member sends it in,
+    /// <see cref="NodeQueueCommand"/>): the same checks and answer as the node's own admin routes.
+    /// </summary>
+    public Task<CommandResult> CommandAsync(NodeQueueCommand command, CancellationToken cancellationToken) => command.Action switch
+    {
+        "retry" => RetryAsync(command.Id, cancellationToken),
+        "delete" => DeleteAsync(Needs(command.Id, "delete"), command.Bounce, cancellationToken),
+        "hold" => HoldAsync(Needs(command.Id, "hold"), true, cancellationToken),
+        "release" => HoldAsync(Needs(command.Id, "release"), false, cancellationToken),
+        "suspend" => SuspendAsync(Needs(command.Id, "suspend"), cancellationToken),
+        "resume" => ResumeAsync(Needs(command.Id, "resume"), cancellationToken),
+        "redirect" => RedirectAsync(Needs(command.Id, "redirect"), Needs(command.To, "redirect"), cancellationToken),
+        "cancel-redirect" => CancelRedirectAsync(Needs(command.Id, "cancel-redirect"), cancellationToken),
+        _ => throw AdminException.BadRequest($"unknown queue command '{command.Action}'"),
+    };
+
+    private static string Needs(string? value, string action) => value ?? throw AdminException.BadRequest($"{action} needs an id");
+
+    /// <summary>
+    /// <c>queue hold|release &lt;id&gt;</c> on this node. Holding needs the message in the spool; releasing does not
+    /// (a hold kept for a message no longer here is cleared, 0 parts touched).
+    /// </summary>
+    public Task<CommandResult> HoldAsync(string queueId, bool hold, CancellationToken cancellationToken)
+    {
+        if (hold)
+            QueuedMessage(queueId);
+        return QueueCommandAsync(new HoldCommand(HoldTarget.Message, queueId, hold), $"message {queueId} {(hold ? "held" : "released")}", cancellationToken);
     }
 
     public Task<CommandResult> RetryAsync(string? queueId, CancellationToken cancellationToken)
@@ -301,10 +348,16 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
 
     public IReadOnlyList<string> ConnectorIds => options.Connectors.Select(c => c.Id).ToArray();
 
-    private FirewallOptions Firewall(string id, string? node)
+    /// <summary>Not clustered: <c>--node</c> may name this node only.</summary>
+    public void CheckSelf(string? node)
     {
         if (node is not null && !IsSelf(node))
             throw AdminException.NotFound($"unknown node '{node}' (this node is '{NodeName}' and is not in a cluster)");
+    }
+
+    private FirewallOptions Firewall(string id, string? node)
+    {
+        CheckSelf(node);
         if (options.Firewalls.FirstOrDefault(f => f.Id == id) is { } firewall)
             return firewall;
         // A DNS pool is its members: name one of them.
@@ -314,7 +367,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
             : $"unknown firewall '{id}'");
     }
 
-    private bool IsSelf(string node) =>
+    /// <summary>A node name or cluster address that is this node.</summary>
+    public bool IsSelf(string node) =>
         string.Equals(node, NodeName, StringComparison.Ordinal) || string.Equals(node, Address, StringComparison.Ordinal);
 
     /// <summary>

@@ -19,7 +19,7 @@ public static class QueueHoldApi
 {
     public static readonly IReadOnlyList<string> Routes =
     [
-        "POST /api/queue/{id}/hold|release",
+        "POST /api/queue/{id}/hold|release?node=N",
         "POST /api/connectors/{id}/hold|release",
         "POST /api/outbound/pause|resume",
         "GET /api/queue/{id}",
@@ -29,20 +29,13 @@ public static class QueueHoldApi
     /// <summary>The most header bytes <c>queue show</c> returns.</summary>
     private const int MaxHeaderBytes = 64 * 1024;
 
-    public static void Map(IEndpointRouteBuilder routes, IActorRef routing, RouterOptions options, MessageSpool spool, MessageTrackingLog tracking)
+    public static void Map(IEndpointRouteBuilder routes, IActorRef routing, ClusterOperations cluster, RouterOptions options, MessageSpool spool,
+        MessageTrackingLog tracking)
     {
-        routes.MapPost("/api/queue/{id}/{action}", (string id, string action, CancellationToken ct) =>
-        {
-            var hold = action switch
-            {
-                "hold" => true,
-                "release" => false,
-                _ => throw AdminException.NotFound($"no queue action '{action}' (hold, release)"),
-            };
-            if (hold && !spool.Contains(id))
-                throw AdminException.NotFound($"no message '{id}' in the queue");
-            return CommandAsync(routing, new HoldCommand(HoldTarget.Message, id, hold), $"message {id} {(hold ? "held" : "released")}", ct);
-        });
+        // In a cluster the member whose spool holds the message holds or releases it (ClusterOperations).
+        routes.MapPost("/api/queue/{id}/{action}", (string id, string action, string? node, CancellationToken ct) => action is "hold" or "release"
+            ? cluster.CommandAsync(action, id, null, false, node, ct)
+            : throw AdminException.NotFound($"no queue action '{action}' (hold, release)"));
         routes.MapPost("/api/connectors/{id}/{action}", (string id, string action, CancellationToken ct) =>
         {
             if (action is not ("hold" or "release"))

@@ -58,8 +58,7 @@ public static class CmdRenderer
                 Track(console, JsonSerializer.Deserialize(json, TrackingJsonContext.Default.IReadOnlyListTrackingEvent) ?? []);
                 break;
             default:
-                var result = Read<CommandResult>(json);
-                console.MarkupLineInterpolated($"{result.Command}: {result.Message} ({result.Affected} part(s) affected)");
+                Result(console, Read<CommandResult>(json));
                 break;
         }
     }
@@ -115,12 +114,17 @@ public static class CmdRenderer
 
     private static void Cluster(IAnsiConsole console, ClusterView cluster)
     {
-        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since", "config");
+        var table = Compact(new Table()).AddColumns("address", "node", "status", "roles", "reachable", "leader", "up since",
+            "queued", "accepted/s", "delivered/s", "config");
         foreach (var m in cluster.Members)
             table.AddRow(Cells(m.Address + (m.Self ? " (self)" : string.Empty), m.Node, m.Status, $"[{string.Join(", ", m.Roles)}]",
                 m.Reachable ? "yes" : "UNREACHABLE", m.Leader ? "leader" : string.Empty, m.UpSince == default ? "-" : Time(m.UpSince),
+                m.Queued is { } queued ? Number(queued) : "-", Rate(m.AcceptedPerSecond), Rate(m.DeliveredPerSecond),
                 m.ConfigHash is not { } hash ? "-" : hash[..Math.Min(12, hash.Length)] + (m.RoutingDiffers ? " ROUTING DIFFERS" : string.Empty)));
         console.Write(table);
+        // The rates are each node's own samples (every 2 s) over the last 10 s; "-" is a node that did not answer.
+        var window = cluster.Members.Select(m => m.RateSeconds ?? 0).DefaultIfEmpty(0).Max();
+        console.WriteLine($"accepted/s, delivered/s: per second over the last {(window > 0 ? window.ToString("0.#", CultureInfo.InvariantCulture) : "10")} s (messages accepted, recipients delivered); config: SHA-256 of the node's configuration file, the same file gives the same hash");
         if (cluster.Members.Any(m => m.RoutingDiffers))
             console.WriteLine("ROUTING DIFFERS: that node's firewall or connector sections are not the same as this node's (reload it, or check its file)");
         console.WriteLine($"Count: {cluster.Members.Count} node(s); leader {cluster.Leader ?? "none"}{(cluster.Clustered ? string.Empty : " (not clustered: this node alone)")}");
@@ -166,13 +170,44 @@ public static class CmdRenderer
 
     private static void Queue(IAnsiConsole console, QueueView queue)
     {
-        var table = Compact(new Table()).AddColumns("queue id", "sender", "recipients", "state", "connector", "next attempt", "attempts");
-        foreach (QueueEntry e in queue.Entries)
-            table.AddRow(Cells(e.QueueId, e.Sender.Length == 0 ? "<>" : e.Sender, string.Join(", ", e.Recipients), e.State, e.Connector ?? string.Empty,
-                e.NextAttempt is { } next ? Time(next) : string.Empty, Number(e.Attempts)));
+        // In a cluster (the answer names its nodes) a node column: whose queue holds the part.
+        var clustered = queue.Nodes is not null;
+        var table = Compact(new Table());
+        if (clustered)
+            table.AddColumn("node");
+        table.AddColumns("queue id", "sender", "recipients", "state", "connector", "next attempt", "attempts");
+        foreach (var e in queue.Entries)
+        {
+            var cells = Cells(e.QueueId, e.Sender.Length == 0 ? "<>" : e.Sender, string.Join(", ", e.Recipients), e.State, e.Connector ?? string.Empty,
+                e.NextAttempt is { } next ? Time(next) : string.Empty, Number(e.Attempts));
+            table.AddRow(clustered ? [new Text(e.Node ?? string.Empty), .. cells] : cells);
+        }
         console.Write(table);
-        console.WriteLine($"Count: {queue.Count} part(s)");
+        foreach (var problem in queue.Problems ?? [])
+            console.MarkupLineInterpolated($"[yellow]not listed[/]: {problem}");
+        console.WriteLine(clustered
+            ? $"Count: {queue.Count} part(s) on {queue.Nodes!.Count} node(s) ({string.Join(", ", queue.Nodes!)})"
+            : $"Count: {queue.Count} part(s)");
     }
+
+    /// <summary>A queue command's answer: one line, and in a cluster one line per node that answered.</summary>
+    private static void Result(IAnsiConsole console, CommandResult result)
+    {
+        console.MarkupLineInterpolated($"{result.Command}: {result.Message} ({result.Affected} part(s) affected)");
+        if (result.Nodes is not { Count: > 1 } nodes)
+            return;
+        foreach (var n in nodes)
+        {
+            if (n.Status == 200)
+                console.MarkupLineInterpolated($"  {n.Node}: {n.Message} ({n.Affected} part(s) affected)");
+            else
+                console.MarkupLineInterpolated($"  [red]{n.Node}[/]: not done ({n.Status}): {n.Message}");
+        }
+    }
+
+    /// <summary>True when some node did not act on a command meant for every node (the command's exit code is then 1).</summary>
+    public static bool AnyNodeRefused(string view, string json) =>
+        view == "result" && Read<CommandResult>(json).Nodes is { } nodes && nodes.Any(n => n.Status != 200);
 
     private static void Route(IAnsiConsole console, RouteTest test)
     {
@@ -243,4 +278,6 @@ public static class CmdRenderer
     private static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Rate(double? value) => value is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "-";
 }

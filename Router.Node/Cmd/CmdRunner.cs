@@ -103,7 +103,8 @@ public sealed class CmdRunner(IAnsiConsole console, TextWriter output, TextWrite
             else
                 CmdRenderer.Render(console, call.View, answer);
             // --all-nodes answers every node; one that refused makes it an error like a single node's refusal.
-            return CmdRenderer.AnyReloadRefused(call.View, answer) ? CmdException.NodeError : 0;
+            // So does a node that did not act on a command meant for every node.
+            return CmdRenderer.AnyReloadRefused(call.View, answer) || CmdRenderer.AnyNodeRefused(call.View, answer) ? CmdException.NodeError : 0;
         }
         catch (CmdException ex)
         {

@@ -19,7 +19,7 @@ public static class CommandParser
 
     /// <summary>The interactive prompt's <c>help</c>: one line per command (each command's <c>--help</c> has the details).</summary>
     public const string Help = """
-        cluster show                                  members, status, roles, reachability, leader
+        cluster show                                  members, status, reachability, leader; each one's queue, rates, config hash
         cluster leave [<address>]                     that node (default: this one) hands its queue to the others, leaves, stops
         cluster down <address>                        remove a node now (gone or hung; its queue is not handed over)
         actor hierarchy [-d <depth>] [--all]          the node's actor tree (--all: from the root, system actors too)
@@ -27,12 +27,12 @@ public static class CommandParser
         firewall <id> [--node <n>]                    one firewall
         firewall trip|reset|drain <id> [--node <n>]   operator health commands
         connectors                                    every connector: address spaces, state, backlog, redirects
-        queue [--connector <c>] [--firewall <f>] [--state queued|deferred|parked|handing-over] [--sender <a>]
-        queue retry [<queue-id>]                      deferred and parked mail (or one message) now
-        queue suspend|resume <connector>              no new work for a connector / take work again
-        queue redirect <firewall> <connector>         mail for a firewall goes to another connector
+        queue [--connector <c>] [--firewall <f>] [--state queued|deferred|parked|handing-over] [--sender <a>] [--node <n>]
+        queue retry [<queue-id>] [--node <n>]         deferred and parked mail (or one message, on the node holding it) now
+        queue suspend|resume <connector> [--node <n>] no new work for a connector / take work again (every node by default)
+        queue redirect <firewall> <connector>         mail for a firewall goes to another connector (every node; --node <n>)
         queue redirect --cancel <firewall>            end a redirect
-        queue delete <queue-id> [--bounce]            remove a message (--bounce: its sender is told)
+        queue delete <queue-id> [--bounce]            remove a message, on the node holding it (--bounce: its sender is told)
         route test <address>                          how mail for this recipient is routed now, step by step
         tail                                          live health and routing events until Ctrl-C
         track <message-id or queue-id>                a message's history from the tracking log

@@ -10,10 +10,11 @@ public sealed partial class OperatorCommands
         foreach (var action in new[] { "hold", "release" })
         {
             var id = Required<string>("queue-id", "the message's queue id", $"queue {action} <queue-id>");
+            var node = NodeOption("only this cluster member (default: the node holding the message)");
             var command = new Command(action, action == "hold"
-                ? "keep a message from being sent until released (kept across restarts)"
-                : "send a held message again") { id };
-            _calls[command] = r => new ApiCall("POST", $"/api/queue/{ApiCall.Segment(r.GetValue(id)!)}/{action}", "result");
+                ? "keep a message from being sent until released (kept across restarts); in a cluster on the node that holds it"
+                : "send a held message again; in a cluster on the node that holds it") { id, node };
+            _calls[command] = r => new ApiCall("POST", ApiCall.WithQuery($"/api/queue/{ApiCall.Segment(r.GetValue(id)!)}/{action}", ("node", r.GetValue(node))), "result");
             queue.Add(command);
         }
 

@@ -219,23 +219,29 @@ public sealed partial class OperatorCommands
         };
         state.CompletionSources.Add(_ => QueueStates);
         var sender = new Option<string?>("--sender") { Description = "mail from this envelope sender" };
-        var queue = new Command("queue", "the queue: list it, or retry, suspend, resume, redirect, delete, hold, release, show, export") { connector, firewall, state, sender };
+        var listNode = NodeOption("one cluster member's queue (node name or address; default: every node's, with a node column)");
+        var queue = new Command("queue", "the queue: list it, or retry, suspend, resume, redirect, delete, hold, release, show, export")
+            { connector, firewall, state, sender, listNode };
         _calls[queue] = r => new ApiCall("GET", ApiCall.WithQuery("/api/queue",
-            ("connector", r.GetValue(connector)), ("firewall", r.GetValue(firewall)), ("state", r.GetValue(state)), ("sender", r.GetValue(sender))), "queue");
+            ("connector", r.GetValue(connector)), ("firewall", r.GetValue(firewall)), ("state", r.GetValue(state)), ("sender", r.GetValue(sender)),
+            ("node", r.GetValue(listNode))), "queue");
 
         var retryId = new Argument<string?>("queue-id") { Description = "one message (default: all deferred and parked mail)", Arity = ArgumentArity.ZeroOrOne };
-        var retry = new Command("retry", "deferred and parked mail (or one message) now") { retryId };
-        _calls[retry] = r => new ApiCall("POST", ApiCall.WithQuery("/api/queue/retry", ("id", r.GetValue(retryId))), "result");
+        var retryNode = NodeOption("only this cluster member (default: the node holding the message, or every node)");
+        var retry = new Command("retry", "deferred and parked mail (or one message) now; in a cluster on the node that holds it, or on every node") { retryId, retryNode };
+        _calls[retry] = r => new ApiCall("POST", ApiCall.WithQuery("/api/queue/retry", ("id", r.GetValue(retryId)), ("node", r.GetValue(retryNode))), "result");
         queue.Add(retry);
 
         foreach (var action in new[] { "suspend", "resume" })
         {
             var target = Required<string>("connector", "the connector's id", $"queue {action} <connector>");
             target.CompletionSources.Add(_ => Connectors);
+            var node = NodeOption("only this cluster member (default: every node)");
             var command = new Command(action, action == "suspend"
-                ? "no new work for a connector; its backlog goes elsewhere (kept across restarts)"
-                : "the connector takes work again") { target };
-            _calls[command] = r => new ApiCall("POST", $"/api/connectors/{ApiCall.Segment(r.GetValue(target)!)}/{action}", "result");
+                ? "no new work for a connector on every node, or --node N's; its backlog goes elsewhere (kept across restarts)"
+                : "the connector takes work again on every node, or --node N's") { target, node };
+            _calls[command] = r => new ApiCall("POST", ApiCall.WithQuery($"/api/connectors/{ApiCall.Segment(r.GetValue(target)!)}/{action}",
+                ("node", r.GetValue(node))), "result");
             queue.Add(command);
         }
 
@@ -244,7 +250,9 @@ public sealed partial class OperatorCommands
         var to = new Argument<string?>("connector") { Description = "goes to this connector", Arity = ArgumentArity.ZeroOrOne };
         to.CompletionSources.Add(_ => Connectors);
         var cancel = new Option<bool>("--cancel") { Description = "end the firewall's redirect" };
-        var redirect = new Command("redirect", "mail for a firewall goes to another connector (kept across restarts); --cancel ends it") { from, to, cancel };
+        var redirectNode = NodeOption("only this cluster member (default: every node)");
+        var redirect = new Command("redirect", "mail for a firewall goes to another connector on every node, or --node N's (kept across restarts); --cancel ends it")
+            { from, to, cancel, redirectNode };
         redirect.Validators.Add(r =>
         {
             var hasTarget = r.GetValue(to) is not null;
@@ -254,14 +262,17 @@ public sealed partial class OperatorCommands
                 r.AddError("usage: queue redirect <firewall> <connector>");
         });
         _calls[redirect] = r => r.GetValue(cancel)
-            ? new ApiCall("DELETE", $"/api/firewalls/{ApiCall.Segment(r.GetValue(from)!)}/redirect", "result")
-            : new ApiCall("POST", ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(from)!)}/redirect", ("to", r.GetValue(to))), "result");
+            ? new ApiCall("DELETE", ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(from)!)}/redirect", ("node", r.GetValue(redirectNode))), "result")
+            : new ApiCall("POST", ApiCall.WithQuery($"/api/firewalls/{ApiCall.Segment(r.GetValue(from)!)}/redirect", ("to", r.GetValue(to)),
+                ("node", r.GetValue(redirectNode))), "result");
         queue.Add(redirect);
 
         var deleteId = Required<string>("queue-id", "the message's queue id", "queue delete <queue-id> [--bounce]");
         var bounce = new Option<bool>("--bounce") { Description = "tell its sender (a DSN)" };
-        var delete = new Command("delete", "remove a message (--bounce: its sender is told)") { deleteId, bounce };
-        _calls[delete] = r => new ApiCall("DELETE", ApiCall.WithQuery($"/api/queue/{ApiCall.Segment(r.GetValue(deleteId)!)}", ("bounce", r.GetValue(bounce) ? "true" : null)), "result");
+        var deleteNode = NodeOption("only this cluster member (default: the node holding the message)");
+        var delete = new Command("delete", "remove a message (--bounce: its sender is told); in a cluster on the node that holds it") { deleteId, bounce, deleteNode };
+        _calls[delete] = r => new ApiCall("DELETE", ApiCall.WithQuery($"/api/queue/{ApiCall.Segment(r.GetValue(deleteId)!)}",
+            ("bounce", r.GetValue(bounce) ? "true" : null), ("node", r.GetValue(deleteNode))), "result");
         queue.Add(delete);
         AddHoldsAndInspection(queue);
         return queue;
@@ -287,6 +298,9 @@ public sealed partial class OperatorCommands
         _calls[track] = r => new ApiCall("GET", $"/api/track/{ApiCall.Segment(r.GetValue(id)!)}", "track");
         return track;
     }
+
+    /// <summary><c>--node N</c> of a queue command: one cluster member, by node name or cluster address.</summary>
+    private static Option<string?> NodeOption(string description) => new("--node") { Description = description };
 
     /// <summary>
     /// A required argument whose absence is reported as <c>usage: …</c> (by <see cref="RequireArguments"/>,
