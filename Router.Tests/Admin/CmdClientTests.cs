@@ -79,7 +79,11 @@ public sealed class CmdClientTests
         Assert.Contains("firewall-fw-a (+8 below)", tree);
         Assert.Contains("routing", tree);
         Assert.Matches(@"partner\s*│\s*partner.example;1 \*;5\s*│\s*fw-a\s*│\s*usable", await Run("connectors"));
-        Assert.Contains("Count: 0 part(s)", await Run("queue", "--state", "deferred"));
+        var queue = await Run("queue", "--state", "deferred");
+        Assert.Contains("Count: 0 part(s)", queue);
+        // Not clustered: no node column, as before clustering (issue 17's column is for clusters).
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^\s*queue id\s*│\s*sender", System.Text.RegularExpressions.RegexOptions.Multiline), queue);
+        Assert.DoesNotContain("node(s)", queue);
         Assert.Matches(@"fw-a\s*│\s*tripped", await Run("firewall", "trip", "fw-a"));
         var route = await Run("route", "test", "bob@partner.example");
         Assert.Contains("1. matching address spaces", route);
