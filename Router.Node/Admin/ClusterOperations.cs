@@ -75,7 +75,7 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
 
     // ---- The admin routes.
 
-    /// <summary><c>GET /api/queue</c>: every Up member's queue with its node's name (or <paramref name="onNode"/>'s).</summary>
+    /// <summary><c>GET /api/queue</c>: every member's queue with its node's name (or <paramref name="onNode"/>'s).</summary>
     public async Task<QueueView> QueueAsync(ListQueue query, string? onNode, CancellationToken cancellationToken)
     {
         if (!node.Clustered)
@@ -89,7 +89,7 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
             (Address: address, Listing: await AskAsync<NodeQueueListing>(address, new ListNodeQueue(query), cancellationToken))));
         var listed = answers.Where(a => a.Listing is { Error: null }).Select(a => a.Listing!).OrderBy(l => l.Node, StringComparer.Ordinal).ToArray();
         var problems = answers.Where(a => a.Listing is not { Error: null })
-            .Select(a => a.Listing is { } l ? $"{l.Node}: {l.Error}" : $"{a.Address}: did not answer within {RemoteTimeout.TotalSeconds:0}s")
+            .Select(a => a.Listing is { } l ? $"{l.Node}: {l.Error}" : $"{a.Address}: {NoAnswer(a.Address)}")
             .ToArray();
         // The filter names a connector or firewall no member knows: the same 404 as one node's.
         if (listed.Length == 0 && answers.All(a => a.Listing is not null))
@@ -119,8 +119,7 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
         var targets = await TargetsAsync(onNode, cancellationToken);
         var answers = await Task.WhenAll(targets.Select(async address =>
             await AskAsync<NodeCommandResult>(address, command, cancellationToken)
-            ?? new NodeCommandResult(address.ToString(), address.ToString(), AdminException.StatusCodes.Unavailable, action, 0,
-                $"did not answer within {RemoteTimeout.TotalSeconds:0}s")));
+            ?? new NodeCommandResult(address.ToString(), address.ToString(), AdminException.StatusCodes.Unavailable, action, 0, NoAnswer(address))));
         return id is not null && ByQueueId.Contains(action) ? ByHolder(id, answers) : OnEvery(answers);
     }
 
@@ -138,7 +137,7 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
             // Nobody that answered has it, and someone did not answer (or the holder refused): say so, not "no such message".
             var first = holders[0];
             throw new AdminException(first.Status, holders.All(h => h.Status == AdminException.StatusCodes.Unavailable)
-                ? $"no node that answered has message '{id}'; {string.Join(", ", holders.Select(h => h.Node))} did not answer within {RemoteTimeout.TotalSeconds:0}s"
+                ? $"no node that answered has message '{id}'; not asked or no answer: {string.Join("; ", holders.Select(h => $"{h.Node} {h.Message}"))}"
                 : $"{first.Node}: {first.Message}");
         }
         return new CommandResult(acted[0].Command, acted.Sum(a => a.Affected), string.Join("; ", acted.Select(a => $"{a.Message} on node {a.Node}")))
@@ -182,7 +181,7 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
         {
             if (m.Self)
                 return With(m, self, self.RoutingHash);
-            if (!m.Reachable || m.Status is not ("up" or "leaving" or "joining" or "weaklyup"))
+            if (!m.Reachable || m.Status is not ("up" or "weaklyup" or "leaving"))
                 return m;
             var status = await AskAsync<NodeStatus>(Address.Parse(m.Address), GetNodeStatus.Instance, cancellationToken);
             return status is null ? m : With(m, status, self.RoutingHash);
@@ -203,11 +202,15 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
         RateSeconds = status.RateSeconds,
     };
 
-    /// <summary>Every Up member, or the one <paramref name="onNode"/> names (node name or cluster address); 404 for one that is not a member.</summary>
+    /// <summary>
+    /// Every member that holds mail and takes commands (Up, weakly up, or leaving: a leaving node still has a queue
+    /// until it has handed it over), or the one <paramref name="onNode"/> names (node name or cluster address); 404 for
+    /// one that is not such a member.
+    /// </summary>
     private async Task<IReadOnlyList<Address>> TargetsAsync(string? onNode, CancellationToken cancellationToken)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
-        var up = cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address)
+        var up = cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving).Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray();
         if (onNode is null)
             return up;
@@ -223,10 +226,17 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
         throw AdminException.NotFound($"unknown node '{onNode}' (the cluster's Up nodes are {string.Join(", ", names)})");
     }
 
-    /// <summary>The member's node-admin actor asked; null when it does not answer in time.</summary>
+    /// <summary>Why a member has no answer: unreachable members are not asked (no 5 s wait for a node known to be gone).</summary>
+    private string NoAnswer(Address address) => Unreachable(address) ? "unreachable, not asked" : $"did not answer within {RemoteTimeout.TotalSeconds:0}s";
+
+    private bool Unreachable(Address address) => Akka.Cluster.Cluster.Get(system).State.Unreachable.Any(m => m.Address == address);
+
+    /// <summary>The member's node-admin actor asked; null when it is unreachable or does not answer in time.</summary>
     private async Task<T?> AskAsync<T>(Address address, object message, CancellationToken cancellationToken)
         where T : class
     {
+        if (Unreachable(address))
+            return null;
         try
         {
             return await system.ActorSelection(new RootActorPath(address) / "user" / NodeAdminActor.Name).Ask<T>(message, RemoteTimeout, cancellationToken);

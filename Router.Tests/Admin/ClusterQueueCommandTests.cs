@@ -35,7 +35,7 @@ public sealed class ClusterQueueCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         for (var i = 0; i < 3; i++)
-            await _cluster.AddNodeAsync(extra: Extra);
+            await _cluster.AddNodeAsync(extra: Extra, akka: ClusterNodes.NoLeaveOnTerminate);
         await _cluster.AllUpAsync();
         foreach (var router in _cluster.Routers)
         {
@@ -175,6 +175,29 @@ public sealed class ClusterQueueCommandTests : IAsyncLifetime
         Assert.Equal(LoadedConfig.HashOf(_cluster[1].ConfigText), Member(cluster, "node2").ConfigHash);
         var show = await CmdAsync(0, "cluster", "show");
         Assert.Matches($@"node3\s*│.*│\s*{LoadedConfig.HashOf(changed)[..12]}", show.Screen);
+    }
+
+    [Fact]
+    public async Task A_member_that_cannot_answer_is_named_instead_of_failing_the_listing_and_an_id_not_found_elsewhere_is_503()
+    {
+        var node1 = _http[0];
+        var node3 = ClusterNodes.AddressOf(_cluster[2]).ToString();
+        // node3's actor system ends without leaving: to the others a member that vanished (not removed while the test runs).
+        await _cluster.CrashAsync(_cluster[2]);
+
+        var queue = await GetAsync<QueueView>(node1, "api/queue");
+        Assert.Equal(["node1", "node2"], queue.Nodes);
+        var problem = Assert.Single(queue.Problems!);
+        Assert.StartsWith($"{node3}: ", problem);
+        Assert.Matches("unreachable, not asked|did not answer within 5s", problem);
+
+        var (status, body) = await RawAsync(node1, HttpMethod.Delete, "api/queue/0000000000000000");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.StartsWith("no node that answered has message '0000000000000000'; not asked or no answer: " + node3, Error(body));
+
+        var cluster = await GetAsync<ClusterView>(node1, "api/cluster");
+        Assert.Null(cluster.Members.Single(m => m.Address == node3).Queued);
+        Assert.All(cluster.Members.Where(m => m.Address != node3), m => Assert.NotNull(m.Queued));
     }
 
     private async Task<string[]> ConnectorStatesAsync(string id)
