@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Router.Messages.Cluster;
 
 namespace Router.Node.Admin;
@@ -16,7 +17,13 @@ public sealed class NodeAdminActor : ReceiveActor
     {
         Receive<GetNodeStatus>(_ => Sender.Tell(operations.LocalStatus()));
         Receive<ListNodeQueue>(request => operations.LocalQueueAsync(request, CancellationToken.None).PipeTo(Sender));
-        Receive<NodeQueueCommand>(command => operations.LocalCommandAsync(command, CancellationToken.None).PipeTo(Sender));
+        Receive<NodeQueueCommand>(command =>
+        {
+            // The routing actor logs what the command did; this line says who asked (which node's admin API).
+            if (Sender.Path.Address.HasGlobalScope)
+                Context.GetLogger().Info("Operator queue command {0} {1} from {2}", command.Action, command.Id ?? "(all)", command.RequestedBy);
+            operations.LocalCommandAsync(command, CancellationToken.None).PipeTo(Sender);
+        });
     }
 
     public static Props Props(ClusterOperations operations) => Akka.Actor.Props.Create(() => new NodeAdminActor(operations));
