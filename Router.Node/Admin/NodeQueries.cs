@@ -287,10 +287,20 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         "resume" => ResumeAsync(Needs(command.Id, "resume"), cancellationToken),
         "redirect" => RedirectAsync(Needs(command.Id, "redirect"), Needs(command.To, "redirect"), cancellationToken),
         "cancel-redirect" => CancelRedirectAsync(Needs(command.Id, "cancel-redirect"), cancellationToken),
+        "connector-hold" => ConnectorHoldAsync(Needs(command.Id, "connector hold"), true, cancellationToken),
+        "connector-release" => ConnectorHoldAsync(Needs(command.Id, "connector release"), false, cancellationToken),
         _ => throw AdminException.BadRequest($"unknown queue command '{command.Action}'"),
     };
 
     private static string Needs(string? value, string action) => value ?? throw AdminException.BadRequest($"{action} needs an id");
+
+    /// <summary><c>connector hold|release &lt;id&gt;</c> on this node: its mail stays with it, unsent, until released.</summary>
+    public Task<CommandResult> ConnectorHoldAsync(string connector, bool hold, CancellationToken cancellationToken)
+    {
+        Connector(connector);
+        return QueueCommandAsync(new HoldCommand(HoldTarget.Connector, connector, hold),
+            hold ? $"connector {connector} held; its mail stays with it, unsent" : $"connector {connector} released", cancellationToken);
+    }
 
     /// <summary>
     /// <c>queue hold|release &lt;id&gt;</c> on this node. Holding needs the message in the spool; releasing does not

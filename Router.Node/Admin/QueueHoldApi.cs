@@ -20,7 +20,7 @@ public static class QueueHoldApi
     public static readonly IReadOnlyList<string> Routes =
     [
         "POST /api/queue/{id}/hold|release?node=N",
-        "POST /api/connectors/{id}/hold|release",
+        "POST /api/connectors/{id}/hold|release?node=N",
         "POST /api/outbound/pause|resume",
         "GET /api/queue/{id}",
         "GET /api/queue/{id}/eml",
@@ -36,16 +36,10 @@ public static class QueueHoldApi
         routes.MapPost("/api/queue/{id}/{action}", (string id, string action, string? node, CancellationToken ct) => action is "hold" or "release"
             ? cluster.CommandAsync(action, id, null, false, node, ct)
             : throw AdminException.NotFound($"no queue action '{action}' (hold, release)"));
-        routes.MapPost("/api/connectors/{id}/{action}", (string id, string action, CancellationToken ct) =>
-        {
-            if (action is not ("hold" or "release"))
-                throw AdminException.NotFound($"no connector action '{action}' (suspend, resume, hold, release)");
-            if (options.Connectors.All(c => c.Id != id))
-                throw AdminException.NotFound($"unknown connector '{id}'");
-            var hold = action == "hold";
-            return CommandAsync(routing, new HoldCommand(HoldTarget.Connector, id, hold),
-                hold ? $"connector {id} held; its mail stays with it, unsent" : $"connector {id} released", ct);
-        });
+        // In a cluster on every Up member, or ?node=N's (ClusterOperations), like suspend and resume.
+        routes.MapPost("/api/connectors/{id}/{action}", (string id, string action, string? node, CancellationToken ct) => action is "hold" or "release"
+            ? cluster.CommandAsync($"connector-{action}", id, null, false, node, ct)
+            : throw AdminException.NotFound($"no connector action '{action}' (suspend, resume, hold, release)"));
         routes.MapPost("/api/outbound/{action}", (string action, CancellationToken ct) =>
         {
             var pause = action switch

@@ -37,10 +37,12 @@ public sealed partial class OperatorCommands
         {
             var target = Required<string>("connector", "the connector's id", $"connector {action} <connector>");
             target.CompletionSources.Add(_ => Connectors);
+            var node = NodeOption("only this cluster member (default: every node)");
             var command = new Command(action, action == "hold"
-                ? "its mail stays with it, unsent, and is not moved elsewhere (unlike queue suspend); kept across restarts"
-                : "its mail is sent again") { target };
-            _calls[command] = r => new ApiCall("POST", $"/api/connectors/{ApiCall.Segment(r.GetValue(target)!)}/{action}", "result");
+                ? "its mail stays with it, unsent, and is not moved elsewhere (unlike queue suspend); kept across restarts; every node, or --node N's"
+                : "its mail is sent again; every node, or --node N's") { target, node };
+            _calls[command] = r => new ApiCall("POST", ApiCall.WithQuery($"/api/connectors/{ApiCall.Segment(r.GetValue(target)!)}/{action}",
+                ("node", r.GetValue(node))), "result");
             connector.Add(command);
         }
         return connector;

@@ -15,7 +15,7 @@ namespace Router.Tests.Admin;
 /// <summary>
 /// Issue 17 item 5, one router to operate: three real nodes in this process (remoting on loopback, each with its own
 /// admin endpoint and fake firewall). Mail deferred on node2 is listed, retried, held, released and deleted through
-/// node1's admin API and <c>router cmd</c>; connector suspend/resume and redirects act on every node or on
+/// node1's admin API and <c>router cmd</c>; connector suspend/resume, hold/release and redirects act on every node or on
 /// <c>--node N</c>; <c>cluster show</c> has each node's queue depth, rates and configuration hash.
 /// </summary>
 [Collection(ClusterCollection.Name)]
@@ -151,6 +151,21 @@ public sealed class ClusterQueueCommandTests : IAsyncLifetime
         foreach (var http in _http)
             redirects.Add((await GetAsync<ConnectorView[]>(http, "api/connectors")).Single(c => c.Id == "out").Redirects.GetValueOrDefault("fw"));
         Assert.Equal(["spare", null, "spare"], redirects);
+
+        // connector hold on every node: mail accepted by node2 waits there, held; released on node2 alone, it goes.
+        var hold = await CmdAsync(0, "connector", "hold", "out");
+        Assert.Equal(0, hold.Exit);
+        Assert.Contains("connector out held; its mail stays with it, unsent: on 3 of 3 node(s)", hold.Screen);
+        var queueId = (await TestMail.SendAsync(_cluster[1].Smtp, [TestMail.Build("held-connector")])).Single().Split(' ').Last();
+        await Eventually.TrueAsync(async () => (await GetAsync<QueueView>(node1, "api/queue?state=held")).Entries.Any(e => e.QueueId == queueId && e.Node == "node2"),
+            Timeout, "mail for the held connector is not listed as held on node2");
+        var firewall2 = _cluster.FirewallOf(_cluster[1]);
+        Assert.Equal(0, firewall2.Count);
+        var release = await CmdAsync(0, "connector", "release", "out", "--node", "node2");
+        Assert.Equal(0, release.Exit);
+        Assert.Contains("connector out released on node node2 (1 part(s) affected)", release.Screen);
+        await firewall2.WaitForCountAsync(1, Timeout);
+        Assert.Equal(0, (await CmdAsync(0, "connector", "release", "out")).Exit);
 
         // Unknown on every node: 404; an unknown node: 404 naming the nodes.
         var (status, body) = await RawAsync(node1, HttpMethod.Post, "api/connectors/nope/suspend");

@@ -39,6 +39,7 @@ public sealed class CommandParserTests
     [InlineData("queue redirect --cancel fw-a --node n2", "DELETE", "/api/firewalls/fw-a/redirect?node=n2", "result")]
     [InlineData("queue delete Q123 --bounce --node n2", "DELETE", "/api/queue/Q123?bounce=true&node=n2", "result")]
     [InlineData("queue hold Q123 --node n2", "POST", "/api/queue/Q123/hold?node=n2", "result")]
+    [InlineData("connector release out-a --node n2", "POST", "/api/connectors/out-a/release?node=n2", "result")]
     [InlineData("route test \"bob smith\"@example.com", "GET", "/api/route/bob%20smith%40example.com", "route")]
     [InlineData("route test bob@example.com", "GET", "/api/route/bob%40example.com", "route")]
     [InlineData("tail", "GET", "/api/tail", "tail")]
