@@ -289,6 +289,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         "cancel-redirect" => CancelRedirectAsync(Needs(command.Id, "cancel-redirect"), cancellationToken),
         "connector-hold" => ConnectorHoldAsync(Needs(command.Id, "connector hold"), true, cancellationToken),
         "connector-release" => ConnectorHoldAsync(Needs(command.Id, "connector release"), false, cancellationToken),
+        "outbound-pause" => QueueCommandAsync(new HoldCommand(HoldTarget.Outbound, null, true), "outbound mail paused; mail is still accepted", cancellationToken),
+        "outbound-resume" => QueueCommandAsync(new HoldCommand(HoldTarget.Outbound, null, false), "outbound mail resumed", cancellationToken),
         _ => throw AdminException.BadRequest($"unknown queue command '{command.Action}'"),
     };
 

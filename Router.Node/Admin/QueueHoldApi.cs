@@ -21,7 +21,7 @@ public static class QueueHoldApi
     [
         "POST /api/queue/{id}/hold|release?node=N",
         "POST /api/connectors/{id}/hold|release?node=N",
-        "POST /api/outbound/pause|resume",
+        "POST /api/outbound/pause|resume?node=N",
         "GET /api/queue/{id}",
         "GET /api/queue/{id}/eml",
     ];
@@ -40,17 +40,10 @@ public static class QueueHoldApi
         routes.MapPost("/api/connectors/{id}/{action}", (string id, string action, string? node, CancellationToken ct) => action is "hold" or "release"
             ? cluster.CommandAsync($"connector-{action}", id, null, false, node, ct)
             : throw AdminException.NotFound($"no connector action '{action}' (suspend, resume, hold, release)"));
-        routes.MapPost("/api/outbound/{action}", (string action, CancellationToken ct) =>
-        {
-            var pause = action switch
-            {
-                "pause" => true,
-                "resume" => false,
-                _ => throw AdminException.NotFound($"no outbound action '{action}' (pause, resume)"),
-            };
-            return CommandAsync(routing, new HoldCommand(HoldTarget.Outbound, null, pause),
-                pause ? "outbound mail paused; mail is still accepted" : "outbound mail resumed", ct);
-        });
+        // In a cluster on every Up member, or ?node=N's (ClusterOperations): the cluster is one router to pause.
+        routes.MapPost("/api/outbound/{action}", (string action, string? node, CancellationToken ct) => action is "pause" or "resume"
+            ? cluster.CommandAsync($"outbound-{action}", null, null, false, node, ct)
+            : throw AdminException.NotFound($"no outbound action '{action}' (pause, resume)"));
         routes.MapGet("/api/queue/{id}", async (string id, CancellationToken ct) =>
         {
             var message = spool.Find(id) ?? throw AdminException.NotFound($"no message '{id}' in the queue");
@@ -89,12 +82,6 @@ public static class QueueHoldApi
                     await output.WriteAsync("\r\n"u8.ToArray());
             }, "message/rfc822", $"{id}.eml");
         });
-    }
-
-    private static async Task<CommandResult> CommandAsync(IActorRef routing, HoldCommand command, string message, CancellationToken ct)
-    {
-        var done = await routing.Ask<QueueCommandDone>(command, NodeQueries.AskTimeout, ct);
-        return new CommandResult(done.Command, done.Affected, message);
     }
 
     /// <summary>The stored header section (up to the first empty line, at most 64 KiB), as text.</summary>

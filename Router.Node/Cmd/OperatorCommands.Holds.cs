@@ -50,13 +50,14 @@ public sealed partial class OperatorCommands
 
     private Command Outbound()
     {
-        var outbound = new Command("outbound", "pause or resume all outbound mail of the node");
+        var outbound = new Command("outbound", "pause or resume all outbound mail (in a cluster: of every node, or --node N)");
         foreach (var action in new[] { "pause", "resume" })
         {
+            var node = NodeOption("only this cluster member (default: every node)");
             var command = new Command(action, action == "pause"
                 ? "nothing is sent until resumed; mail is still accepted until back pressure (kept across restarts)"
-                : "outbound mail flows again");
-            _calls[command] = _ => new ApiCall("POST", $"/api/outbound/{action}", "result");
+                : "outbound mail flows again") { node };
+            _calls[command] = r => new ApiCall("POST", ApiCall.WithQuery($"/api/outbound/{action}", ("node", r.GetValue(node))), "result");
             outbound.Add(command);
         }
         return outbound;

@@ -193,6 +193,31 @@ public sealed class ClusterQueueCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbound_pause_holds_every_nodes_mail_and_resume_on_one_node_lets_only_its_mail_go()
+    {
+        var pause = await CmdAsync(0, "outbound", "pause");
+        Assert.Equal(0, pause.Exit);
+        Assert.Contains("outbound mail paused; mail is still accepted: on 3 of 3 node(s)", pause.Screen);
+
+        // Accepted by node3 while paused: it waits there, unsent.
+        var queueId = (await TestMail.SendAsync(_cluster[2].Smtp, [TestMail.Build("paused-outbound")])).Single().Split(' ').Last();
+        await Eventually.TrueAsync(async () => (await GetAsync<QueueView>(_http[0], "api/queue")).Entries.Any(e => e.QueueId == queueId && e.Node == "node3"),
+            Timeout, "mail accepted while paused is not listed on node3");
+        var firewall3 = _cluster.FirewallOf(_cluster[2]);
+        Assert.Equal(0, firewall3.Count);
+
+        // Resumed on node1 only: node3's mail still waits; resumed on node3, it goes.
+        Assert.Equal("node1", (await SendAsync<CommandResult>(_http[1], HttpMethod.Post, "api/outbound/resume?node=node1")).Node);
+        Assert.Equal(0, firewall3.Count);
+        Assert.Equal(1, (await GetAsync<QueueView>(_http[0], "api/queue?node=node3")).Entries.Count(e => e.QueueId == queueId));
+        var resume = await CmdAsync(0, "outbound", "resume", "--node", "node3");
+        Assert.Equal(0, resume.Exit);
+        Assert.Contains("outbound mail resumed on node node3", resume.Screen);
+        await firewall3.WaitForCountAsync(1, Timeout);
+        Assert.Equal(0, (await CmdAsync(0, "outbound", "resume")).Exit);
+    }
+
+    [Fact]
     public async Task A_member_that_cannot_answer_is_named_instead_of_failing_the_listing_and_an_id_not_found_elsewhere_is_503()
     {
         var node1 = _http[0];

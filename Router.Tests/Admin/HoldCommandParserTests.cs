@@ -14,6 +14,7 @@ public sealed class HoldCommandParserTests
     [InlineData("connector release out-a", "POST", "/api/connectors/out-a/release", "result")]
     [InlineData("outbound pause", "POST", "/api/outbound/pause", "result")]
     [InlineData("outbound resume", "POST", "/api/outbound/resume", "result")]
+    [InlineData("outbound pause --node node2", "POST", "/api/outbound/pause?node=node2", "result")]
     [InlineData("queue show Q1", "GET", "/api/queue/Q1", "message")]
     [InlineData("queue --state held", "GET", "/api/queue?state=held", "queue")]
     [InlineData("route test bob@partner.example --sender a@corp.example --size 20000000", "GET",
