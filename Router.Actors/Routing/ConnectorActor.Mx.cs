@@ -28,6 +28,22 @@ public sealed record MxRouting(MxOptions Options, MxDirectory Directory, Firewal
 /// </summary>
 public sealed partial class ConnectorActor
 {
+    /// <summary>Asks an MX connector for the firewalls it made (the admin endpoint lists them); answered with <see cref="MxFirewalls"/>.</summary>
+    public sealed class GetMxFirewalls
+    {
+        public static readonly GetMxFirewalls Instance = new();
+        private GetMxFirewalls() { }
+    }
+
+    /// <summary>An MX connector's firewalls: their settings and actors (empty for a connector of configured firewalls).</summary>
+    public sealed record MxFirewalls(IReadOnlyList<(FirewallOptions Options, IActorRef Actor)> Firewalls);
+
+    private readonly Dictionary<string, FirewallOptions> _mxOptions = new(StringComparer.Ordinal);
+
+    private void OnGetMxFirewalls() =>
+        Sender.Tell(new MxFirewalls(_mxOptions.Values.OrderBy(o => o.Id, StringComparer.Ordinal)
+            .Select(o => (o, _firewalls[o.Id].Actor)).ToArray()));
+
     private sealed record MxLooked(string Domain, MxPlan Plan);
 
     private sealed class MxDomain
@@ -142,6 +158,7 @@ public sealed partial class ConnectorActor
                     Pool = null,
                 };
                 var actor = Context.ActorOf(_mx.FirewallProps(options, [_id]), $"firewall-{Uri.EscapeDataString(id)}");
+                _mxOptions[id] = options;
                 _firewalls[id] = new FirewallView(actor);
                 _metrics[id] = _allMetrics.Path(_id, id);
                 actor.Tell(new SubscribeFirewall(_id));

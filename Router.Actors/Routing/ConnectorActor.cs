@@ -80,6 +80,7 @@ public sealed partial class ConnectorActor : ReceiveActor
             Dispatch();
         });
         Receive<MxLooked>(OnMxLooked);
+        Receive<GetMxFirewalls>(_ => OnGetMxFirewalls());
         Receive<FirewallStatus>(OnFirewallStatus);
         Receive<DeliveryAttempted>(OnAttempted);
         Receive<JobsReturned>(OnReturned);

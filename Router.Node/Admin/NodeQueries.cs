@@ -154,7 +154,8 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     /// </summary>
     public async Task<IReadOnlyList<FirewallView>> FirewallsAsync(CancellationToken cancellationToken)
     {
-        var local = await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken)));
+        IReadOnlyList<FirewallView> local = [.. await Task.WhenAll(options.Firewalls.Select(f => SnapshotAsync(f, cancellationToken))),
+            .. await MxSnapshotsAsync(null, cancellationToken)];
         if (!Clustered)
             return local;
         var view = await ClusterHealthAsync(cancellationToken);
@@ -168,7 +169,36 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         if (await RemoteFirewallAsync(id, node, cancellationToken) is { } remote)
             return View(remote, await AskAsync<FirewallSnapshot>(RemoteFirewall(remote), GetFirewallSnapshot.Instance,
                 $"firewall {id} on {remote.Node}", cancellationToken));
+        if (options.Firewalls.All(f => f.Id != id) && (node is null || IsSelf(node)) && (await MxSnapshotsAsync(id, cancellationToken)).FirstOrDefault() is { } mx)
+            return mx;
         return await SnapshotAsync(Firewall(id, node), cancellationToken);
+    }
+
+    /// <summary>The firewalls this node's MX connectors made for the MX hosts they found (only <paramref name="id"/>'s when given).</summary>
+    private async Task<IReadOnlyList<FirewallView>> MxSnapshotsAsync(string? id, CancellationToken cancellationToken)
+    {
+        var views = new List<FirewallView>();
+        foreach (var connector in options.Connectors.Where(c => c.Mx is not null))
+        {
+            if (id is not null && !id.StartsWith($"{connector.Id}:", StringComparison.Ordinal))
+                continue;
+            ConnectorActor.MxFirewalls made;
+            try
+            {
+                made = await system.ActorSelection($"/user/connector-{connector.Id}")
+                    .Ask<ConnectorActor.MxFirewalls>(ConnectorActor.GetMxFirewalls.Instance, AskTimeout, cancellationToken);
+            }
+            catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TimeoutException)
+            {
+                continue;
+            }
+            foreach (var (firewall, actor) in made.Firewalls.Where(f => id is null || f.Options.Id == id))
+            {
+                var snapshot = await AskAsync<FirewallSnapshot>(actor, GetFirewallSnapshot.Instance, $"firewall {firewall.Id}", cancellationToken);
+                views.Add(View(firewall, snapshot) with { Connectors = [connector.Id] });
+            }
+        }
+        return views;
     }
 
     /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>

@@ -69,6 +69,15 @@ public sealed class MxConnectorTests
         await BlackholeShapeTests.AssertEachArrivedOnceAsync(first, mx1, mx2);
         Assert.True(mx1.Count > 0 && mx2.Count > 0, $"preference 10 not spread: mx1 {mx1.Count}, mx2 {mx2.Count}");
         Assert.Equal(0, backup.Count);
+        // The firewalls the connector made are listed with the configured ones (router cmd firewall).
+        var admin = router.Node.AdminEndpoint!;
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://{admin.Address}:{admin.Port}/") })
+        {
+            var listed = await http.GetStringAsync("api/firewalls");
+            Assert.Contains("internet:mx1.alpha.test@127.0.0.2", listed);
+            Assert.Contains("internet:mx2.alpha.test@127.0.0.3", listed);
+            Assert.Contains("mx1.alpha.test", await http.GetStringAsync($"api/firewalls/{Uri.EscapeDataString("internet:mx1.alpha.test@127.0.0.2")}"));
+        }
 
         // Both preferred hosts die: the backup (preference 20) takes the domain's mail.
         await mx1.StopAsync();
