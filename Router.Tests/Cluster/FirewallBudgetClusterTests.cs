@@ -34,8 +34,10 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
               budget { address-spaces = ["budget.example;1"], firewalls = [shared] }
             }
             """;
-        for (var i = 0; i < 3; i++)
-            await _cluster.AddNodeAsync(extra: extra);
+        await _cluster.AddNodeAsync(extra: extra);
+        await _cluster.AddNodeAsync(extra: extra);
+        // Node 3 can vanish without leaving (CrashAsync).
+        await _cluster.AddNodeAsync(extra: extra, akka: ClusterNodes.NoLeaveOnTerminate);
         await _cluster.AllUpAsync();
     }
 
@@ -57,7 +59,7 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
         Assert.InRange(_shared.MaxOpenConnections, 3, 6);
 
         // One node leaves: the two others divide the budget between them.
-        await _cluster.RemoveNodeAsync(_cluster[2]);
+        await _cluster.RemoveNodeAsync(_cluster[1]);
         await SharesAsync(_cluster.Routers, expected: 3, nodes: 2);
         _shared.ResetMaxOpenConnections();
 
@@ -65,6 +67,21 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
 
         // Two nodes at 2 each could never open more than 4: 5 or 6 is their raised share at work, and 6 stays the cap.
         Assert.InRange(_shared.MaxOpenConnections, 5, 6);
+    }
+
+    [Fact]
+    public async Task A_node_that_vanishes_gives_its_part_to_the_others_once_it_is_unreachable_before_it_is_removed()
+    {
+        await SharesAsync(_cluster.Routers, expected: 2, nodes: 3);
+        var vanished = ClusterNodes.AddressOf(_cluster[2]);
+
+        await _cluster.CrashAsync(_cluster[2]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await SharesAsync(_cluster.Routers, expected: 3, nodes: 2);
+
+        // Well before the split brain resolver (stable-after 20 s) downs it: the others acted on its unreachability.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(18), $"the share was raised {clock.Elapsed.TotalSeconds:0.0}s after the crash");
+        Assert.Contains(Akka.Cluster.Cluster.Get(_cluster[0].Node.System).State.Unreachable, m => m.Address == vanished);
     }
 
     [Fact]
