@@ -19,6 +19,9 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
     private readonly ClusterNodes _cluster = new();
     private FakeFirewall _shared = null!;
 
+    // Every node's firewall "shared" (the fake above) and the connector that alone takes mail for budget.example.
+    private string Extra { get; set; } = string.Empty;
+
     public async Task InitializeAsync()
     {
         // Each final dot answered after 150 ms: a node with a backlog holds every connection of its share at once.
@@ -26,7 +29,7 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
         _shared.Behavior = FirewallBehavior.Slow(TimeSpan.Zero, TimeSpan.FromMilliseconds(150));
         // Mail for budget.example goes only to the shared firewall. The health probe is outside the budget (as it is
         // outside max-connection-rate), so it is kept out of the measurement: no probe of a healthy firewall for 10 min.
-        var extra = $$"""
+        Extra = $$"""
             firewalls {
               shared { host = "127.0.0.1", port = {{_shared.Port}}, max-connections = 6, healthy-probe-interval = 10m }
             }
@@ -34,10 +37,10 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
               budget { address-spaces = ["budget.example;1"], firewalls = [shared] }
             }
             """;
-        await _cluster.AddNodeAsync(extra: extra);
-        await _cluster.AddNodeAsync(extra: extra);
+        await _cluster.AddNodeAsync(extra: Extra);
+        await _cluster.AddNodeAsync(extra: Extra);
         // Node 3 can vanish without leaving (CrashAsync).
-        await _cluster.AddNodeAsync(extra: extra, akka: ClusterNodes.NoLeaveOnTerminate);
+        await _cluster.AddNodeAsync(extra: Extra, akka: ClusterNodes.NoLeaveOnTerminate);
         await _cluster.AllUpAsync();
     }
 
@@ -82,6 +85,34 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
         // Well before the split brain resolver (stable-after 20 s) downs it: the others acted on its unreachability.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(18), $"the share was raised {clock.Elapsed.TotalSeconds:0.0}s after the crash");
         Assert.Contains(Akka.Cluster.Cluster.Get(_cluster[0].Node.System).State.Unreachable, m => m.Address == vanished);
+    }
+
+    [Fact]
+    public async Task A_node_that_joins_under_load_lowers_the_others_part_without_cutting_a_delivery()
+    {
+        await SharesAsync(_cluster.Routers, expected: 2, nodes: 3);
+        await _cluster.RemoveNodeAsync(_cluster[1]);
+        await SharesAsync(_cluster.Routers, expected: 3, nodes: 2);
+        // 200 messages at 400 ms each over 6 connections: the load outlasts a node's start and join.
+        _shared.Behavior = FirewallBehavior.Slow(TimeSpan.Zero, TimeSpan.FromMilliseconds(400));
+        var loading = LoadAsync(_cluster.Routers, "join", perNode: 100);
+        await Eventually.TrueAsync(() => _shared.OpenConnections >= 5, Deadline, () => $"{_shared.OpenConnections} connection(s) open");
+
+        var joined = await _cluster.AddNodeAsync(extra: Extra);
+        await _cluster.AllUpAsync();
+        await SharesAsync(_cluster.Routers, expected: 2, nodes: 3);
+        Assert.False(loading.IsCompleted, "the load was over before the third node joined: nothing was tested");
+
+        // The two loaded nodes go down to 2 connections each: the third opened by each closes when its delivery ends.
+        await Eventually.TrueAsync(() => _shared.OpenConnections <= 4, Deadline, () => $"{_shared.OpenConnections} connection(s) open");
+        await loading;
+        // Not one delivery was cut: every message arrived once, and no attempt failed on any node.
+        var ids = _shared.Messages.Select(m => TestMail.IdOf(m.Data)).Where(id => id.StartsWith("join-", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(200, ids.Length);
+        Assert.Equal(200, ids.Distinct().Count());
+        foreach (var router in _cluster.Routers)
+            Assert.Equal(0, (await router.Node.System.ActorSelection("/user/firewall-shared").Ask<FirewallSnapshot>(GetFirewallSnapshot.Instance, TimeSpan.FromSeconds(5))).Failed);
+        Assert.Contains(joined, _cluster.Routers);
     }
 
     [Fact]
