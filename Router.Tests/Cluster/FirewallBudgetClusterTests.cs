@@ -77,10 +77,18 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
     {
         await SharesAsync(_cluster.Routers, expected: 2, nodes: 3);
         var vanished = ClusterNodes.AddressOf(_cluster[2]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var recorder = _cluster[0].Node.System.ActorOf(Props.Create(() => new LogRecorder(log)));
+        _cluster[0].Node.System.EventStream.Subscribe(recorder, typeof(Akka.Event.Info));
 
         await _cluster.CrashAsync(_cluster[2]);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await SharesAsync(_cluster.Routers, expected: 3, nodes: 2);
+        // The node says so in its log, with the cause.
+        await Eventually.TrueAsync(() => log.Any(line => line.StartsWith(
+                "Firewall shared on node1: this node's share is now max-connections 3 (cluster budget 6 / 2 Up node(s)), max-message-rate unlimited, max-connection-rate unlimited; was 2 connection(s) of 3 node(s)", StringComparison.Ordinal)
+                && line.EndsWith($"({vanished} unreachable)", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(5), () => string.Join("\n", log.Where(line => line.Contains("share", StringComparison.Ordinal))));
 
         // Well before the split brain resolver (stable-after 20 s) downs it: the others acted on its unreachability.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(18), $"the share was raised {clock.Elapsed.TotalSeconds:0.0}s after the crash");
@@ -155,5 +163,12 @@ public sealed class FirewallBudgetClusterTests : IAsyncLifetime
         Assert.All(replies.SelectMany(r => r), r => Assert.StartsWith("2.0.0", r));
         await Eventually.TrueAsync(() => _shared.Count >= before + perNode * routers.Count, Deadline,
             () => $"{_shared.Count - before} of {perNode * routers.Count} delivered; at most {_shared.MaxOpenConnections} connection(s) at once");
+    }
+
+    /// <summary>Records the text of every Info log event of its node.</summary>
+    private sealed class LogRecorder : ReceiveActor
+    {
+        public LogRecorder(System.Collections.Concurrent.ConcurrentQueue<string> lines) =>
+            Receive<Akka.Event.Info>(info => lines.Enqueue(info.Message?.ToString() ?? string.Empty));
     }
 }
