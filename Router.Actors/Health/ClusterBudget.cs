@@ -5,7 +5,8 @@ namespace Router.Actors.Health;
 
 /// <summary>
 /// One node's part of a firewall's limits: the pool size and the sending rates this node enforces, and how many
-/// nodes the cluster budget is divided among (1 on a single node, where the part is the whole).
+/// nodes the cluster budget is divided among (1 on a single node, where the part is the whole; 0 on a cluster node
+/// that has not joined yet).
 /// </summary>
 public sealed record FirewallLimits(int MaxConnections, SendingRate? MessageRate, SendingRate? ConnectionRate, int Nodes);
 
@@ -37,6 +38,21 @@ public static class ClusterBudget
     /// <summary>The whole budget: a single node, or a cluster node before it knows the members.</summary>
     public static FirewallLimits Whole(FirewallOptions firewall) => Divide(firewall, 1, 0);
 
+    /// <summary>
+    /// The part of a cluster node that has not joined yet (it knows no members, not even itself): it cannot tell how
+    /// many share the budget, and its recovered mail must not take the whole of it while the others hold theirs, so it
+    /// takes <c>min-connections-per-node</c> and the same fraction of each rate. <see cref="FirewallLimits.Nodes"/> is 0.
+    /// </summary>
+    public static FirewallLimits BeforeJoining(FirewallOptions firewall)
+    {
+        var floor = Math.Min(Math.Max(firewall.MinConnectionsPerNode, 1), firewall.MaxConnections);
+        var fraction = (double)floor / firewall.MaxConnections;
+        return new FirewallLimits(floor, Scale(firewall.MaxMessageRate, fraction), Scale(firewall.MaxConnectionRate, fraction), 0);
+    }
+
+    private static SendingRate? Scale(SendingRate? rate, double fraction) =>
+        rate is null || fraction >= 1 ? rate : rate with { Count = rate.Count * fraction };
+
     /// <summary><paramref name="budget"/> connections divided among <paramref name="nodes"/>; node <paramref name="index"/>'s part, at least <paramref name="floor"/>.</summary>
     public static int Connections(int budget, int nodes, int index, int floor)
     {
@@ -55,13 +71,14 @@ public static class ClusterBudget
 /// always (a node delivers before it is Up and while it leaves, and must not count as zero). Kept from cluster events
 /// by each firewall actor; the order is the addresses' ordinal order, the same on every node. Pure.
 /// </summary>
-public sealed record ClusterMembers(string Self, ImmutableSortedSet<string> Up, ImmutableHashSet<string> Unreachable)
+/// <param name="Joined">The node has seen itself among the members (joining, Up, leaving): before that it knows no one.</param>
+public sealed record ClusterMembers(string Self, ImmutableSortedSet<string> Up, ImmutableHashSet<string> Unreachable, bool Joined = false)
 {
     public static ClusterMembers Alone(string self) => new(self, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), []);
 
-    /// <summary>A member's status changed (any member event): counted while its status is Up.</summary>
+    /// <summary>A member's status (from the cluster state or any member event): counted while its status is Up.</summary>
     public ClusterMembers WithStatus(string address, bool up) =>
-        this with { Up = up ? Up.Add(address) : Up.Remove(address) };
+        this with { Up = up ? Up.Add(address) : Up.Remove(address), Joined = Joined || address == Self };
 
     /// <summary>The failure detector's verdict on a member.</summary>
     public ClusterMembers WithReachable(string address, bool reachable) =>

@@ -122,7 +122,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         _metrics.State(_health.State);
         _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections{Budget}, tls {Tls}, auth {Auth}, connectors {Connectors}",
             [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections,
-             _members is null ? string.Empty : " (a cluster budget: this node takes its share once it knows the members)",
+             _members is null ? string.Empty : $" (a cluster budget: {_limits.MaxConnections} on this node until it has joined, then its share)",
              _firewall.Tls.ToString().ToLowerInvariant(), _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
     }
 

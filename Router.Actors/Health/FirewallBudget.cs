@@ -26,10 +26,11 @@ public sealed partial class FirewallActor
     /// <summary>Follows the members when clustered; called from the constructor, before the first job.</summary>
     private void ReceiveMembership()
     {
-        _limits = ClusterBudget.Whole(_firewall);
-        if (!Clustered)
+        if (Clustered)
+            _members = ClusterMembers.Alone(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
+        _limits = CurrentLimits();
+        if (_members is null)
             return;
-        _members = ClusterMembers.Alone(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
             var members = _members!;
@@ -65,6 +66,8 @@ public sealed partial class FirewallActor
     {
         if (_members is null)
             return ClusterBudget.Whole(_firewall);
+        if (!_members.Joined)
+            return ClusterBudget.BeforeJoining(_firewall);
         var (nodes, index) = _members.Position();
         return ClusterBudget.Divide(_firewall, nodes, index);
     }
@@ -77,6 +80,7 @@ public sealed partial class FirewallActor
         if (next == before)
             return;
         _limits = next;
+        // Nodes 0: this node has not joined yet (it took min-connections-per-node meanwhile).
         _log.Info("Firewall {Firewall} on {Node}: this node's share is now max-connections {MaxConnections} (cluster budget {Budget} / {Nodes} Up node(s)), max-message-rate {MessageRate}, max-connection-rate {ConnectionRate}; was {Before} connection(s) of {BeforeNodes} node(s) ({Cause})",
             [_firewall.Id, _node, next.MaxConnections, _firewall.MaxConnections, next.Nodes, next.MessageRate?.ToString() ?? "unlimited",
              next.ConnectionRate?.ToString() ?? "unlimited", before.MaxConnections, before.Nodes, cause]);

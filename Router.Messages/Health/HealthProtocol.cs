@@ -123,7 +123,7 @@ public sealed record FirewallSnapshot(
 /// </summary>
 /// <param name="MaxConnections">This node's pool: connections it opens at most.</param>
 /// <param name="BudgetConnections">The configured <c>max-connections</c>.</param>
-/// <param name="Nodes">The nodes the budgets are divided among.</param>
+/// <param name="Nodes">The nodes the budgets are divided among; 0 on a cluster node that has not joined yet (it takes <c>min-connections-per-node</c>).</param>
 public sealed record FirewallShare(int MaxConnections, int BudgetConnections, int Nodes)
 {
     /// <summary>This node's part of <c>max-message-rate</c> ("200/m"); null: unlimited.</summary>

@@ -164,7 +164,12 @@ public static class CmdRenderer
     /// </summary>
     public static IEnumerable<string> ShareLines(Router.Messages.Health.FirewallShare share)
     {
-        string Of(object part, object budget) => share.Nodes > 1 ? $"{part} (cluster budget {budget} / {share.Nodes} Up nodes)" : $"{part}";
+        string Of(object part, object budget) => share.Nodes switch
+        {
+            0 => $"{part} (cluster budget {budget}; this node has not joined the cluster yet)",
+            1 when share.MaxConnections == share.BudgetConnections => $"{part}",
+            _ => $"{part} (cluster budget {budget} / {share.Nodes} Up node{(share.Nodes == 1 ? string.Empty : "s")})",
+        };
         yield return $"max-connections {Of(share.MaxConnections, share.BudgetConnections)}";
         if (share.MessageRate is { } messages)
             yield return $"max-message-rate {Of(messages, share.BudgetMessageRate!)}";

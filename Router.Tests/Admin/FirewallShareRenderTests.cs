@@ -39,6 +39,12 @@ public sealed class FirewallShareRenderTests
     }
 
     [Fact]
+    public void A_node_that_has_not_joined_says_so()
+    {
+        Assert.Contains("max-connections 1 (cluster budget 6; this node has not joined the cluster yet)", Render(new FirewallShare(1, 6, 0)));
+    }
+
+    [Fact]
     public void On_a_single_node_the_value_alone_and_no_line_for_unlimited_rates()
     {
         var output = Render(new FirewallShare(8, 8, 1));

@@ -60,6 +60,26 @@ public sealed class ClusterBudgetTests
     }
 
     [Fact]
+    public void A_node_that_has_not_joined_yet_takes_the_floor_and_the_same_fraction_of_each_rate()
+    {
+        var firewall = Firewall(8, floor: 2, messages: new SendingRate(800, TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(new FirewallLimits(2, new SendingRate(200, TimeSpan.FromMinutes(1)), null, 0), ClusterBudget.BeforeJoining(firewall));
+        Assert.Equal(1, ClusterBudget.BeforeJoining(Firewall(6)).MaxConnections);
+    }
+
+    [Fact]
+    public void A_node_has_joined_once_it_sees_itself_among_the_members_whatever_its_status()
+    {
+        var members = ClusterMembers.Alone("b").WithStatus("a", up: true);
+        Assert.False(members.Joined);
+
+        members = members.WithStatus("b", up: false);
+        Assert.True(members.Joined);
+        Assert.True(members.Without("b").Joined);
+    }
+
+    [Fact]
     public void The_members_counted_are_the_Up_reachable_ones_plus_the_node_itself_in_address_order()
     {
         var members = ClusterMembers.Alone("akka.tcp://router@127.0.0.1:4052");
