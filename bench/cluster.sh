@@ -31,7 +31,8 @@ usage: bench/cluster.sh [options]
                      the shadow modes of --matrix (default "off preferred")
   --size B           body bytes per message (default 5120)
   --reuse            reuse SMTP connections (smtp-source -d); default: a new connection per message
-  --max-connections  max-connections per firewall per node (default 16)
+  --max-connections  connections per firewall per node (default 16); written as the cluster budget
+                     max-connections = this x the number of nodes, so each node keeps this many
   --timeout SEC      limit for the load and the delivery (default 300)
   --no-build         use the existing Release build
   --keep             keep the temporary directory (configs, logs, spools)
@@ -190,8 +191,9 @@ router {
     seed-nodes = ["$SEED"]
   }
   firewalls {
-    fw-a { host = "127.0.0.1", port = $FWA, max-connections = $MAX_CONN }
-    fw-b { host = "127.0.0.1", port = $FWB, max-connections = $MAX_CONN }
+    # max-connections is a budget for the whole cluster: each node's part is MAX_CONN.
+    fw-a { host = "127.0.0.1", port = $FWA, max-connections = $(( MAX_CONN * NODES )) }
+    fw-b { host = "127.0.0.1", port = $FWB, max-connections = $(( MAX_CONN * NODES )) }
   }
   connectors {
     outbound-a { address-spaces = ["*;1"], firewalls = [fw-a] }

@@ -19,8 +19,14 @@ public sealed record FirewallOptions
     /// <summary><c>port</c>: TCP port. Default 25.</summary>
     public int Port { get; init; } = 25;
 
-    /// <summary><c>max-connections</c>: size of the pool of SMTP connections to this firewall, per node. Default 8.</summary>
+    /// <summary>
+    /// <c>max-connections</c>: SMTP connections to this firewall. Default 8. On a single node the size of its pool; in a
+    /// cluster a budget for the whole cluster, divided among the Up members (<see cref="Health.ClusterBudget"/>).
+    /// </summary>
     public int MaxConnections { get; init; } = 8;
+
+    /// <summary><c>min-connections-per-node</c>: the least part of <c>max-connections</c> a cluster node takes, however many members share it. Default 1.</summary>
+    public int MinConnectionsPerNode { get; init; } = 1;
 
     /// <summary><c>connect-timeout</c>: TCP connect. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -72,10 +78,10 @@ public sealed record FirewallOptions
     /// <summary><c>max-messages-per-connection</c>: a pooled connection is closed (QUIT) after this many transactions; null: unlimited (the default).</summary>
     public int? MaxMessagesPerConnection { get; init; }
 
-    /// <summary><c>max-message-rate</c>: transactions started per unit of time by this node; null: unlimited (the default).</summary>
+    /// <summary><c>max-message-rate</c>: transactions started per unit of time; in a cluster for the whole cluster, divided among the Up members; null: unlimited (the default).</summary>
     public SendingRate? MaxMessageRate { get; init; }
 
-    /// <summary><c>max-connection-rate</c>: new SMTP connections for delivery per unit of time by this node; null: unlimited (the default).</summary>
+    /// <summary><c>max-connection-rate</c>: new SMTP connections for delivery per unit of time; in a cluster for the whole cluster, divided among the Up members; null: unlimited (the default).</summary>
     public SendingRate? MaxConnectionRate { get; init; }
 
         // TLS and AUTH towards the firewall (edge security).

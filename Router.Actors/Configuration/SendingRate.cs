@@ -15,7 +15,8 @@ public sealed record SendingRate(double Count, TimeSpan Per)
     public double PerSecond => Count / Per.TotalSeconds;
 
     public override string ToString() =>
-        $"{Count.ToString(CultureInfo.InvariantCulture)}/{(Per == TimeSpan.FromHours(1) ? "h" : Per == TimeSpan.FromMinutes(1) ? "m" : "s")}";
+        // Three decimals at most: a node's part of a cluster budget (10/s among 3) need not print 3.3333333333333335/s.
+        $"{Count.ToString("0.###", CultureInfo.InvariantCulture)}/{(Per == TimeSpan.FromHours(1) ? "h" : Per == TimeSpan.FromMinutes(1) ? "m" : "s")}";
 
     /// <summary>Parses <c>N/s</c>, <c>N/m</c> (or <c>/min</c>) or <c>N/h</c> with N greater than zero.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out SendingRate? rate, [NotNullWhen(false)] out string? error)

@@ -63,7 +63,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
     private DateTimeOffset? _lastSuccess;
     private DateTimeOffset? _lastTrip;
     private FirewallCapabilities? _capabilities;
-    // Sending limits (max-message-rate, max-connection-rate), per node; null when unlimited.
+    // Sending limits (max-message-rate, max-connection-rate), this node's part of them (FirewallBudget.cs); null when unlimited.
     private TokenBucket? _messageRate;
     private TokenBucket? _connectionRate;
     // Reloads (see FirewallReload.cs): workers of the settings before, closed when their attempt ends.
@@ -84,8 +84,9 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         _health = FirewallHealth.Initial(clock.GetUtcNow());
         _latencies = new LatencyBook(firewall.Latency, LatencyPrior.Get(Context.System));
         _lastProbe = clock.GetUtcNow();
-        _messageRate = firewall.MaxMessageRate is { } messages ? new TokenBucket(messages, clock) : null;
-        _connectionRate = firewall.MaxConnectionRate is { } connections ? new TokenBucket(connections, clock) : null;
+        ReceiveMembership();
+        _messageRate = _limits.MessageRate is { } messages ? new TokenBucket(messages, clock) : null;
+        _connectionRate = _limits.ConnectionRate is { } connections ? new TokenBucket(connections, clock) : null;
 
         Receive<SubscribeFirewall>(_ =>
         {
@@ -115,12 +116,14 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        StartWorkers();
+        StartWorkers(_limits.MaxConnections);
+        SubscribeMembership();
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
         _metrics.State(_health.State);
-        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}",
-            [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections, _firewall.Tls.ToString().ToLowerInvariant(),
-             _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
+        _log.Info("Firewall {Firewall} loaded: {Host}:{Port}, {MaxConnections} connections{Budget}, tls {Tls}, auth {Auth}, connectors {Connectors}",
+            [_firewall.Id, _firewall.Host, _firewall.Port, _firewall.MaxConnections,
+             _members is null ? string.Empty : $" (a cluster budget: {_limits.MaxConnections} on this node until it has joined, then its share)",
+             _firewall.Tls.ToString().ToLowerInvariant(), _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds)]);
     }
 
     // A worker that throws is restarted (its job is reported back from PreRestart); the firewall
@@ -344,7 +347,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
 
     private void Dispatch()
     {
-        var capacity = _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy);
+        var capacity = _health.Capacity(_limits.MaxConnections, _clock.GetUtcNow(), _policy);
         while (_queue.Count > 0 && _idle.Count > 0 && _busy.Count < capacity)
         {
             if (_messageRate is { } rate && !rate.TryTake(out var wait))
@@ -364,7 +367,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         _firewall.Id,
         _health.State.ToString().ToLowerInvariant(),
         _health.AcceptsWork && !_removed,
-        _health.Capacity(_firewall.MaxConnections, _clock.GetUtcNow(), _policy))
+        _health.Capacity(_limits.MaxConnections, _clock.GetUtcNow(), _policy))
     {
         Offers = _capabilities is { } offered ? ExtensionRequirements.Offered(offered, verifiedTls: _firewall.Tls == FirewallTls.Verify) : null,
         Weight = _firewall.Weight,
@@ -389,5 +392,6 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
         Hedged = _hedged,
         LastSuccess = _lastSuccess,
         LastTrip = _lastTrip,
+        Share = ShareView(),
     };
 }

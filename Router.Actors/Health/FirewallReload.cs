@@ -43,16 +43,19 @@ public sealed partial class FirewallActor
         // start afresh when theirs did.
         if (_firewall.Latency != before.Latency)
             _latencies = new LatencyBook(_firewall.Latency, LatencyPrior.Get(Context.System));
+        // This node's part of the new budgets (FirewallBudget.cs).
+        _limits = CurrentLimits();
         if (_firewall.MaxMessageRate != before.MaxMessageRate)
-            _messageRate = _firewall.MaxMessageRate is { } messages ? new TokenBucket(messages, _clock) : null;
+            _messageRate = _limits.MessageRate is { } messages ? new TokenBucket(messages, _clock) : null;
         if (_firewall.MaxConnectionRate != before.MaxConnectionRate)
-            _connectionRate = _firewall.MaxConnectionRate is { } connections ? new TokenBucket(connections, _clock) : null;
+            _connectionRate = _limits.ConnectionRate is { } connections ? new TokenBucket(connections, _clock) : null;
         _connectorIds = reconfigure.ConnectorIds;
         _policy = HealthPolicy.From(_firewall);
         RetireWorkers();
-        StartWorkers();
-        _log.Info("Firewall {Firewall} reconfigured{Back}: {Host}:{Port}, {MaxConnections} connections, tls {Tls}, auth {Auth}, connectors {Connectors}; {Busy} attempt(s) in flight finish on their old connection",
+        StartWorkers(_limits.MaxConnections);
+        _log.Info("Firewall {Firewall} reconfigured{Back}: {Host}:{Port}, {MaxConnections} connections{Share}, tls {Tls}, auth {Auth}, connectors {Connectors}; {Busy} attempt(s) in flight finish on their old connection",
             [_firewall.Id, wasRemoved ? " (added back)" : string.Empty, _firewall.Host, _firewall.Port, _firewall.MaxConnections,
+             _members is null ? string.Empty : $" (a cluster budget: {_limits.MaxConnections} on this node of {_limits.Nodes})",
              _firewall.Tls.ToString().ToLowerInvariant(), _firewall.Auth?.User ?? "none", string.Join(",", _connectorIds), _busy.Count]);
         PublishStatusIfChanged();
         Dispatch();
@@ -83,10 +86,13 @@ public sealed partial class FirewallActor
             connector.Tell(new JobsReturned(_firewall.Id, mine.Select(w => w.Job).ToArray(), reason) { Reroute = true });
     }
 
-    /// <summary>A pool of <c>max-connections</c> workers of the current settings (named by generation: stopped ones may still hold their names).</summary>
-    private void StartWorkers()
+    /// <summary>
+    /// <paramref name="count"/> workers of the current settings: the pool (this node's part of <c>max-connections</c>),
+    /// or what it grew by. Named by generation: stopped ones may still hold their names.
+    /// </summary>
+    private void StartWorkers(int count)
     {
-        for (var i = 1; i <= _firewall.MaxConnections; i++)
+        for (var i = 1; i <= count; i++)
             _idle.Push(Context.ActorOf(DeliveryWorker.Props(_firewall, _openBody, _firewall.IdleTimeout, _latencies, _connectionRate),
                 _generation == 0 ? $"worker-{i}" : $"worker-{_generation}-{i}"));
         _generation++;

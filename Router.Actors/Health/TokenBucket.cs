@@ -10,8 +10,8 @@ namespace Router.Actors.Health;
 public sealed class TokenBucket
 {
     private readonly object _gate = new();
-    private readonly double _perSecond;
-    private readonly double _capacity;
+    private double _perSecond;
+    private double _capacity;
     private readonly TimeProvider _clock;
     private double _tokens;
     private DateTimeOffset _refilled;
@@ -23,6 +23,23 @@ public sealed class TokenBucket
         _clock = clock;
         _tokens = _capacity;
         _refilled = clock.GetUtcNow();
+    }
+
+    /// <summary>
+    /// A new rate from now on (this node's part of a cluster budget changed): the tokens earned so far at the old rate
+    /// are kept, up to the new capacity.
+    /// </summary>
+    public void SetRate(SendingRate rate)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            _tokens = Math.Min(_capacity, _tokens + (now - _refilled).TotalSeconds * _perSecond);
+            _refilled = now;
+            _perSecond = rate.PerSecond;
+            _capacity = Math.Max(1, _perSecond);
+            _tokens = Math.Min(_tokens, _capacity);
+        }
     }
 
     /// <summary>Takes a token if there is one; otherwise <paramref name="wait"/> says how long until there is.</summary>

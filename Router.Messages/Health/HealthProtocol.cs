@@ -111,6 +111,32 @@ public sealed record FirewallSnapshot(
 
     /// <summary>When the firewall last tripped on this node; null if never.</summary>
     public DateTimeOffset? LastTrip { get; init; }
+
+    /// <summary>This node's part of the firewall's connection and rate budgets (null from a node before it).</summary>
+    public FirewallShare? Share { get; init; }
+}
+
+/// <summary>
+/// A firewall's limits on one node: in a cluster, <c>max-connections</c>, <c>max-message-rate</c> and
+/// <c>max-connection-rate</c> are budgets for the whole cluster, divided among <paramref name="Nodes"/> (the Up,
+/// reachable members and the node itself); on a single node the part is the whole.
+/// </summary>
+/// <param name="MaxConnections">This node's pool: connections it opens at most.</param>
+/// <param name="BudgetConnections">The configured <c>max-connections</c>.</param>
+/// <param name="Nodes">The nodes the budgets are divided among; 0 on a cluster node that has not joined yet (it takes <c>min-connections-per-node</c>).</param>
+public sealed record FirewallShare(int MaxConnections, int BudgetConnections, int Nodes)
+{
+    /// <summary>This node's part of <c>max-message-rate</c> ("200/m"); null: unlimited.</summary>
+    public string? MessageRate { get; init; }
+
+    /// <summary>The configured <c>max-message-rate</c>; null: unlimited.</summary>
+    public string? BudgetMessageRate { get; init; }
+
+    /// <summary>This node's part of <c>max-connection-rate</c>; null: unlimited.</summary>
+    public string? ConnectionRate { get; init; }
+
+    /// <summary>The configured <c>max-connection-rate</c>; null: unlimited.</summary>
+    public string? BudgetConnectionRate { get; init; }
 }
 
 /// <summary>

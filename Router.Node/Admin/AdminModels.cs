@@ -74,6 +74,7 @@ public sealed record ActorNode(string Path, string Name, IReadOnlyList<ActorNode
 
 /// <summary>One firewall on one node: configuration and live health.</summary>
 /// <param name="Busy">Deliveries running now, one per open SMTP connection in use (of <paramref name="MaxConnections"/>).</param>
+/// <param name="MaxConnections">The node's pool: its part of <c>max-connections</c> (in a cluster a budget divided among the Up members; see <see cref="Share"/>); 0 when not known.</param>
 /// <param name="Queued">Jobs handed to the firewall, waiting for a free connection.</param>
 public sealed record FirewallView(
     string Id,
@@ -100,6 +101,9 @@ public sealed record FirewallView(
 
     /// <summary>Jobs hedged away from the firewall: a wait before any data ran far past its latency history.</summary>
     public long Hedged { get; init; }
+
+    /// <summary>The node's part of the firewall's connection and rate budgets: in a cluster they are the whole cluster's, divided among the Up members.</summary>
+    public Router.Messages.Health.FirewallShare? Share { get; init; }
 }
 
 /// <summary>One connector: its routes and the router's view of it.</summary>

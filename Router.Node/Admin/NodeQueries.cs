@@ -240,11 +240,13 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
             try
             {
                 var s = await system.ActorSelection($"{address}/user/firewall-{id}").Ask<FirewallSnapshot>(command, RemoteAskTimeout, cancellationToken);
-                return new FirewallView(id, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
+                return new FirewallView(id, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy,
+                    s.Share?.MaxConnections ?? 0, s.Queued, s.Delivered, s.Failed, s.Reason)
                 {
                     Capabilities = s.Capabilities,
                     Latencies = s.Latencies,
                     Hedged = s.Hedged,
+                    Share = s.Share,
                 };
             }
             catch (AskTimeoutException)
@@ -460,15 +462,17 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     private static readonly TimeSpan RemoteAskTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Another member's firewall: its live figures; host, port, connectors and pool size are in
-    /// that node's configuration, not known here (empty, 0).
+    /// Another member's firewall: its live figures and pool (its part of the budget); host, port and connectors are in
+    /// that node's configuration, not known here (empty).
     /// </summary>
     private static FirewallView View(FirewallHealthEntry entry, FirewallSnapshot s) => new(
-        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, 0, s.Queued, s.Delivered, s.Failed, s.Reason)
+        entry.FirewallId, s.Node, string.Empty, 0, [], s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, s.Share?.MaxConnections ?? 0,
+        s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
         Latencies = s.Latencies,
         Hedged = s.Hedged,
+        Share = s.Share,
     };
 
     private ConnectorOptions Connector(string id) =>
@@ -496,11 +500,12 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     private FirewallView View(FirewallOptions firewall, FirewallSnapshot s) => new(
         firewall.Id, s.Node, firewall.Host, firewall.Port,
         options.Connectors.Where(c => c.FirewallIds.Contains(firewall.Id)).Select(c => c.Id).ToArray(),
-        s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason)
+        s.State, s.Since, s.ConsecutiveFailures, s.Trips, s.Busy, s.Share?.MaxConnections ?? firewall.MaxConnections, s.Queued, s.Delivered, s.Failed, s.Reason)
     {
         Capabilities = s.Capabilities,
         Latencies = s.Latencies,
         Hedged = s.Hedged,
+        Share = s.Share,
     };
 
     private static Task<T> AskAsync<T>(IActorRef actor, object message, string who, CancellationToken cancellationToken) =>

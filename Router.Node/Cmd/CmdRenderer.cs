@@ -31,6 +31,9 @@ public static class CmdRenderer
             case "firewall":
                 var firewall = Read<FirewallView>(json);
                 Firewalls(console, [firewall]);
+                if (firewall.Share is { } share)
+                    foreach (var line in ShareLines(share))
+                        console.WriteLine(line);
                 console.WriteLine($"EHLO offers: {(firewall.Capabilities is { } offered ? string.Join(", ", offered) : "not known yet (no session opened)")}");
                 console.WriteLine($"Hedged: {firewall.Hedged} job(s) placed elsewhere after a wait far outside the firewall's latency history");
                 if (firewall.Latencies is { } latencies)
@@ -157,6 +160,25 @@ public static class CmdRenderer
         if (nodes.Length == 1)
             console.MarkupLineInterpolated($"node [bold]{nodes[0]}[/]");
         console.Write(table);
+    }
+
+    /// <summary>
+    /// The node's part of the firewall's budgets: "max-connections 2 (cluster budget 6 / 3 Up nodes)", and the rates
+    /// when limited; on a single node the value alone.
+    /// </summary>
+    public static IEnumerable<string> ShareLines(Router.Messages.Health.FirewallShare share)
+    {
+        string Of(object part, object budget) => share.Nodes switch
+        {
+            0 => $"{part} (cluster budget {budget}; this node has not joined the cluster yet)",
+            1 when share.MaxConnections == share.BudgetConnections => $"{part}",
+            _ => $"{part} (cluster budget {budget} / {share.Nodes} Up node{(share.Nodes == 1 ? string.Empty : "s")})",
+        };
+        yield return $"max-connections {Of(share.MaxConnections, share.BudgetConnections)}";
+        if (share.MessageRate is { } messages)
+            yield return $"max-message-rate {Of(messages, share.BudgetMessageRate!)}";
+        if (share.ConnectionRate is { } connections)
+            yield return $"max-connection-rate {Of(connections, share.BudgetConnectionRate!)}";
     }
 
     private static void Connectors(IAnsiConsole console, IReadOnlyList<ConnectorView> connectors)

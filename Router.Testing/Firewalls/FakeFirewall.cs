@@ -50,6 +50,8 @@ public sealed partial class FakeFirewall : IAsyncDisposable
     bool _disposed;
     long _nextConnectionId;
     int _connectionsAccepted;
+    int _openConnections;
+    int _maxOpenConnections;
     int _mailCommands;
     int _poisoned;
 
@@ -86,6 +88,15 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     /// <summary>Every TCP connection accepted, whatever was then done with it.</summary>
     public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
+    /// <summary>TCP connections open now (accepted and not yet closed by either side, as far as the firewall knows).</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>The most connections open at once since start or the last <see cref="ResetMaxOpenConnections"/>.</summary>
+    public int MaxOpenConnections => Volatile.Read(ref _maxOpenConnections);
+
+    /// <summary>Starts <see cref="MaxOpenConnections"/> again from the connections open now.</summary>
+    public void ResetMaxOpenConnections() => Volatile.Write(ref _maxOpenConnections, Volatile.Read(ref _openConnections));
 
     /// <summary>Every MAIL FROM that reached the firewall's policy, accepted or not.</summary>
     public int MailCommands => Volatile.Read(ref _mailCommands);
@@ -295,6 +306,21 @@ public sealed partial class FakeFirewall : IAsyncDisposable
 
     public override string ToString() => $"FakeFirewall {Name} {Address}:{Port} {Behavior}";
 
+    void RaiseMaxOpen(int open)
+    {
+        var max = Volatile.Read(ref _maxOpenConnections);
+        while (open > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxOpenConnections, open, max);
+            if (seen == max)
+            {
+                return;
+            }
+
+            max = seen;
+        }
+    }
+
     internal void OnMailCommand() => Interlocked.Increment(ref _mailCommands);
 
     internal void OnPoisoned() => Interlocked.Increment(ref _poisoned);
@@ -458,8 +484,15 @@ public sealed partial class FakeFirewall : IAsyncDisposable
                 }
 
                 var id = Interlocked.Increment(ref _nextConnectionId);
-                connection = new FakeConnection(id, socket, closed => _connections.TryRemove(closed.Id, out _));
+                connection = new FakeConnection(id, socket, closed =>
+                {
+                    if (_connections.TryRemove(closed.Id, out _))
+                    {
+                        Interlocked.Decrement(ref _openConnections);
+                    }
+                });
                 _connections[id] = connection;
+                RaiseMaxOpen(Interlocked.Increment(ref _openConnections));
                 _lastAccepted = connection;
                 Interlocked.Increment(ref _connectionsAccepted);
                 behavior = _behavior;

@@ -111,12 +111,22 @@ public sealed class ConnectorPolicyConfigTests
         Assert.Null(FirewallOptions("max-message-rate = unlimited", "max-message-rate = 1/s").Firewalls.Single().MaxMessageRate);
     }
 
+    [Fact]
+    public void Min_connections_per_node_defaults_to_1_and_is_read_over_the_defaults()
+    {
+        Assert.Equal(1, FirewallOptions("port = 25").Firewalls.Single().MinConnectionsPerNode);
+        Assert.Equal(2, FirewallOptions("port = 25", "min-connections-per-node = 2").Firewalls.Single().MinConnectionsPerNode);
+        Assert.Equal(3, FirewallOptions("min-connections-per-node = 3", "min-connections-per-node = 2").Firewalls.Single().MinConnectionsPerNode);
+    }
+
     [Theory]
     [InlineData("weight = 0", "router.firewalls.fw-a.weight", "must be at least 1")]
     [InlineData("weight = 1001", "router.firewalls.fw-a.weight", "out of range 1-1000")]
     [InlineData("max-messages-per-connection = 0", "router.firewalls.fw-a.max-messages-per-connection", "must be at least 1")]
     [InlineData("max-message-rate = 50", "router.firewalls.fw-a.max-message-rate", "expected a rate such as 50/s")]
     [InlineData("max-connection-rate = \"0/s\"", "router.firewalls.fw-a.max-connection-rate", "must be greater than zero")]
+    [InlineData("min-connections-per-node = 0", "router.firewalls.fw-a.min-connections-per-node", "must be at least 1")]
+    [InlineData("max-connections = 4, min-connections-per-node = 5", "router.firewalls.fw-a.min-connections-per-node", "5 is more than max-connections 4")]
     public void A_bad_firewall_limit_is_refused_naming_the_key(string keys, string key, string problem)
     {
         var error = Assert.Throws<RouterConfigException>(() => FirewallOptions(keys));

@@ -55,6 +55,24 @@ public sealed class FirewallShareTests
         Assert.Equal(TimeSpan.FromSeconds(10), wait);
     }
 
+    [Fact]
+    public void A_bucket_given_a_new_rate_keeps_what_it_earned_up_to_the_new_capacity_and_refills_at_the_new_rate()
+    {
+        // A node's part of a cluster budget changes: 6/s among 2 nodes (3/s), then among 3 (2/s), then 2 again.
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(new SendingRate(3, TimeSpan.FromSeconds(1)), clock);
+
+        bucket.SetRate(new SendingRate(2, TimeSpan.FromSeconds(1)));
+        Assert.True(bucket.TryTake(out _));
+        Assert.True(bucket.TryTake(out _));
+        Assert.False(bucket.TryTake(out var wait));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), wait);
+
+        bucket.SetRate(new SendingRate(3, TimeSpan.FromSeconds(1)));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, Enumerable.Range(0, 5).Count(i => bucket.TryTake(out var unused)));
+    }
+
     [Theory]
     [InlineData("50/s", 50.0)]
     [InlineData("600/m", 10.0)]

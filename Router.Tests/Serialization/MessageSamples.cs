@@ -64,6 +64,13 @@ internal static class MessageSamples
         Hedged = 4,
         LastSuccess = At.AddMinutes(-1),
         LastTrip = At,
+        Share = new FirewallShare(2, 6, 3)
+        {
+            MessageRate = "200/m",
+            BudgetMessageRate = "600/m",
+            ConnectionRate = "1.667/s",
+            BudgetConnectionRate = "5/s",
+        },
     };
 
     private static readonly FirewallHealthEntry HealthEntry = new("fw-a", "node1", "akka.tcp://router@127.0.0.1:4051", "tripped", At, 3, 1, 100, 7, "tripped by operator")
