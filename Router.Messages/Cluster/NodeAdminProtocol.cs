@@ -59,3 +59,18 @@ public sealed record NodeQueueCommand(string Action, string? Id, string? To, boo
 /// <param name="Command">The router's name for the command (retry, delete, hold, ...); the action when refused.</param>
 /// <param name="Message">What was done, or why not.</param>
 public sealed record NodeCommandResult(string Node, string Address, int Status, string Command, int Affected, string Message) : IRouterProtocol;
+
+/// <summary>To a node's <c>/user/node-admin</c>: one queued message as <c>queue show</c> gives it. Answered with <see cref="NodeMessageShown"/>.</summary>
+public sealed record ShowNodeMessage(string QueueId) : IRouterProtocol;
+
+/// <summary>One member's <c>queue show</c> of a message: <paramref name="Status"/> 200 with <paramref name="Json"/> (its admin API's body), 404 when its spool does not hold it.</summary>
+public sealed record NodeMessageShown(string Node, string Address, int Status, string Json) : IRouterProtocol;
+
+/// <summary>
+/// To a node's <c>/user/node-admin</c>: up to <paramref name="Length"/> bytes of a queued message's stored data from
+/// <paramref name="Offset"/> (<c>queue export</c>, chunk by chunk under the remoting frame). Answered with <see cref="NodeMessageChunk"/>.
+/// </summary>
+public sealed record ExportNodeMessage(string QueueId, long Offset, int Length) : IRouterProtocol;
+
+/// <summary>A chunk of a message's stored data: <paramref name="End"/> when no more follow; <paramref name="Status"/> 404 when the spool does not hold it.</summary>
+public sealed record NodeMessageChunk(string Node, int Status, byte[] Data, bool End) : IRouterProtocol;

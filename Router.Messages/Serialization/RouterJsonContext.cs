@@ -79,6 +79,10 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(NodeQueueListing))]
 [JsonSerializable(typeof(NodeQueueCommand))]
 [JsonSerializable(typeof(NodeCommandResult))]
+[JsonSerializable(typeof(ShowNodeMessage))]
+[JsonSerializable(typeof(NodeMessageShown))]
+[JsonSerializable(typeof(ExportNodeMessage))]
+[JsonSerializable(typeof(NodeMessageChunk))]
 [JsonSerializable(typeof(ShadowBatch))]
 [JsonSerializable(typeof(ShadowBatchStored))]
 // Shadow redundancy

@@ -120,6 +120,10 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(NodeQueueListing)] = "nqlist",
         [typeof(NodeQueueCommand)] = "nqcmd",
         [typeof(NodeCommandResult)] = "nqres",
+        [typeof(ShowNodeMessage)] = "nmshow",
+        [typeof(NodeMessageShown)] = "nmshown",
+        [typeof(ExportNodeMessage)] = "nmexp",
+        [typeof(NodeMessageChunk)] = "nmchunk",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

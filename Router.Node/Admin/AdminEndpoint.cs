@@ -47,7 +47,8 @@ public sealed class AdminEndpoint(IServiceProvider services, RouterOptions optio
         // Sampled and answered to the other members even with this node's own endpoint off: any member's
         // `router cmd queue` and `cluster show` reach this node through its node-admin actor.
         var samples = DashboardSamples.Start(() => node.SpoolStatistics, metrics, _stopping.Token);
-        var operations = new ClusterOperations(system, node, samples);
+        var operations = new ClusterOperations(system, node, samples, routing, services.GetRequiredService<MessageSpool>(),
+            services.GetRequiredService<MessageTrackingLog>());
         system.ActorOf(NodeAdminActor.Props(operations), NodeAdminActor.Name);
         if (!admin.Enabled)
         {

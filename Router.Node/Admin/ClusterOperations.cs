@@ -1,5 +1,9 @@
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
+using Microsoft.AspNetCore.Http;
+using Router.Actors.Observability.Tracking;
+using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Queue;
 
@@ -17,8 +21,11 @@ namespace Router.Node.Admin;
 /// connector suspend and resume, firewall redirects and a retry of everything act on every member, or on the one named
 /// by <c>node</c> (a node name or cluster address).
 /// </remarks>
-public sealed class ClusterOperations(ActorSystem system, NodeQueries node, DashboardSamples samples)
+public sealed class ClusterOperations(ActorSystem system, NodeQueries node, DashboardSamples samples, IActorRef routing, MessageSpool spool,
+    MessageTrackingLog tracking)
 {
+    /// <summary>Bytes of a message per export chunk between members: well under the remoting frame once encoded.</summary>
+    public const int ExportChunk = 48 * 1024;
     /// <summary>How long a member may take to answer; under the operator client's 15 s.</summary>
     public static readonly TimeSpan RemoteTimeout = TimeSpan.FromSeconds(5);
 
@@ -73,7 +80,92 @@ public sealed class ClusterOperations(ActorSystem system, NodeQueries node, Dash
         }
     }
 
+    /// <summary><c>queue show</c> of a message in this node's spool, for the member that was asked.</summary>
+    public async Task<NodeMessageShown> LocalShowAsync(ShowNodeMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var view = await QueueHoldApi.ShowLocalAsync(request.QueueId, routing, spool, tracking, cancellationToken);
+            return new NodeMessageShown(node.NodeName, node.Address, 200, JsonSerializer.Serialize(view, AdminJson.Options));
+        }
+        catch (AdminException e)
+        {
+            return new NodeMessageShown(node.NodeName, node.Address, e.Status, e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or AskTimeoutException)
+        {
+            return new NodeMessageShown(node.NodeName, node.Address, AdminException.StatusCodes.Unavailable, $"failed: {e.Message}");
+        }
+    }
+
+    /// <summary>A chunk of a message in this node's spool, for the member that exports it.</summary>
+    public async Task<NodeMessageChunk> LocalChunkAsync(ExportNodeMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!spool.Contains(request.QueueId))
+                return new NodeMessageChunk(node.NodeName, AdminException.StatusCodes.NotFound, [], true);
+            var (data, end) = await QueueHoldApi.ChunkLocalAsync(spool, request.QueueId, request.Offset, Math.Min(request.Length, ExportChunk), cancellationToken);
+            return new NodeMessageChunk(node.NodeName, 200, data, end);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or KeyNotFoundException)
+        {
+            // Delivered (and removed) meanwhile, or the spool is stopping.
+            return new NodeMessageChunk(node.NodeName, AdminException.StatusCodes.NotFound, [], true);
+        }
+    }
+
     // ---- The admin routes.
+
+    /// <summary><c>GET /api/queue/{id}</c> for a message this node does not hold: the member that holds it shows it (its JSON as it gave it).</summary>
+    public async Task<string> ShowElsewhereAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!node.Clustered)
+            throw AdminException.NotFound($"no message '{id}' in the queue");
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        var others = (await TargetsAsync(null, cancellationToken)).Where(a => a != self).ToArray();
+        var answers = await Task.WhenAll(others.Select(a => AskAsync<NodeMessageShown>(a, new ShowNodeMessage(id), cancellationToken)));
+        if (answers.FirstOrDefault(a => a?.Status == 200) is { } shown)
+            return shown.Json;
+        if (answers.FirstOrDefault(a => a is not null && a.Status != AdminException.StatusCodes.NotFound) is { } failed)
+            throw new AdminException(failed.Status, $"{failed.Node}: {failed.Json}");
+        throw answers.Any(a => a is null)
+            ? new AdminException(AdminException.StatusCodes.Unavailable, $"no node that answered has message '{id}'; a member did not answer")
+            : AdminException.NotFound($"no message '{id}' in the queue of any node");
+    }
+
+    /// <summary>
+    /// <c>GET /api/queue/{id}/eml</c> for a message this node does not hold: the bytes come from the member that holds it,
+    /// chunk by chunk over remoting, streamed on as they arrive.
+    /// </summary>
+    public async Task<IResult> ExportElsewhereAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!node.Clustered)
+            throw AdminException.NotFound($"no message '{id}' in the queue");
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        var others = (await TargetsAsync(null, cancellationToken)).Where(a => a != self).ToArray();
+        // The first chunk says which member holds it, before the response starts (a 404 is still possible then).
+        var firsts = await Task.WhenAll(others.Select(async a => (Address: a, Chunk: await AskAsync<NodeMessageChunk>(a, new ExportNodeMessage(id, 0, ExportChunk), cancellationToken))));
+        if (firsts.FirstOrDefault(f => f.Chunk?.Status == 200) is not { Chunk: not null } holder)
+            throw firsts.Any(f => f.Chunk is null)
+                ? new AdminException(AdminException.StatusCodes.Unavailable, $"no node that answered has message '{id}'; a member did not answer")
+                : AdminException.NotFound($"no message '{id}' in the queue of any node");
+        return Results.Stream(async output =>
+        {
+            var chunk = holder.Chunk;
+            long offset = 0;
+            while (true)
+            {
+                await output.WriteAsync(chunk.Data, cancellationToken);
+                offset += chunk.Data.Length;
+                if (chunk.End)
+                    return;
+                chunk = await AskAsync<NodeMessageChunk>(holder.Address, new ExportNodeMessage(id, offset, ExportChunk), cancellationToken) is { Status: 200 } next
+                    ? next
+                    : throw new IOException($"node {holder.Chunk.Node} stopped giving message '{id}' after {offset} bytes");
+            }
+        }, "message/rfc822", $"{id}.eml");
+    }
 
     /// <summary><c>GET /api/queue</c>: every member's queue with its node's name (or <paramref name="onNode"/>'s).</summary>
     public async Task<QueueView> QueueAsync(ListQueue query, string? onNode, CancellationToken cancellationToken)

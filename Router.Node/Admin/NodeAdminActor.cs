@@ -17,6 +17,8 @@ public sealed class NodeAdminActor : ReceiveActor
     {
         Receive<GetNodeStatus>(_ => Sender.Tell(operations.LocalStatus()));
         Receive<ListNodeQueue>(request => operations.LocalQueueAsync(request, CancellationToken.None).PipeTo(Sender));
+        Receive<ShowNodeMessage>(request => operations.LocalShowAsync(request, CancellationToken.None).PipeTo(Sender));
+        Receive<ExportNodeMessage>(request => operations.LocalChunkAsync(request, CancellationToken.None).PipeTo(Sender));
         Receive<NodeQueueCommand>(command =>
         {
             // The routing actor logs what the command did; this line says who asked (which node's admin API).

@@ -44,25 +44,19 @@ public static class QueueHoldApi
         routes.MapPost("/api/outbound/{action}", (string action, string? node, CancellationToken ct) => action is "pause" or "resume"
             ? cluster.CommandAsync($"outbound-{action}", null, null, false, node, ct)
             : throw AdminException.NotFound($"no outbound action '{action}' (pause, resume)"));
+        // In a cluster the member whose spool holds the message shows it and gives its bytes (ClusterOperations).
         routes.MapGet("/api/queue/{id}", async (string id, CancellationToken ct) =>
-        {
-            var message = spool.Find(id) ?? throw AdminException.NotFound($"no message '{id}' in the queue");
-            var listing = await routing.Ask<QueueListing>(new ListQueue(), NodeQueries.AskTimeout, ct);
-            var history = tracking.Enabled ? await tracking.FindAsync(id, ct) : [];
-            var envelope = message.Envelope;
-            return new MessageView(id, envelope.Sender, envelope.Recipients,
-                envelope.Recipients.Select((_, i) => message.PendingRecipients.Contains(i)).ToArray(),
-                envelope.ReceivedAt, envelope.ClientAddress, envelope.ClientHelo, message.Length, envelope.Smtputf8, envelope.EnvelopeId, envelope.Return,
-                Headers(spool, id), listing.Entries.Where(e => e.QueueId == id).ToArray(), history);
-        });
-        routes.MapGet("/api/queue/{id}/eml", (string id) =>
+            spool.Contains(id)
+                ? Results.Json(await ShowLocalAsync(id, routing, spool, tracking, ct), AdminJson.Options)
+                : Results.Content(await cluster.ShowElsewhereAsync(id, ct), "application/json"));
+        routes.MapGet("/api/queue/{id}/eml", (string id, CancellationToken ct) =>
         {
             if (!spool.Contains(id))
-                throw AdminException.NotFound($"no message '{id}' in the queue");
+                return cluster.ExportElsewhereAsync(id, ct);
             // The stored bytes as received (our Received: header first), byte for byte what the firewalls get: the
             // spool keeps the data without the CRLF that ends its last line (it belongs to the end-of-data mark),
             // and delivery puts it back; so does the export.
-            return Results.Stream(async output =>
+            return Task.FromResult(Results.Stream(async output =>
             {
                 await using var body = spool.OpenBody(id);
                 var buffer = new byte[64 * 1024];
@@ -80,8 +74,48 @@ public static class QueueHoldApi
                 }
                 if (total > 0 && !(last[0] == '\r' && last[1] == '\n'))
                     await output.WriteAsync("\r\n"u8.ToArray());
-            }, "message/rfc822", $"{id}.eml");
+            }, "message/rfc822", $"{id}.eml"));
         });
+    }
+
+    /// <summary><c>queue show</c> of a message this node's spool holds (404 otherwise).</summary>
+    public static async Task<MessageView> ShowLocalAsync(string id, IActorRef routing, MessageSpool spool, MessageTrackingLog tracking, CancellationToken ct)
+    {
+        var message = spool.Find(id) ?? throw AdminException.NotFound($"no message '{id}' in the queue");
+        var listing = await routing.Ask<QueueListing>(new ListQueue(), NodeQueries.AskTimeout, ct);
+        var history = tracking.Enabled ? await tracking.FindAsync(id, ct) : [];
+        var envelope = message.Envelope;
+        return new MessageView(id, envelope.Sender, envelope.Recipients,
+            envelope.Recipients.Select((_, i) => message.PendingRecipients.Contains(i)).ToArray(),
+            envelope.ReceivedAt, envelope.ClientAddress, envelope.ClientHelo, message.Length, envelope.Smtputf8, envelope.EnvelopeId, envelope.Return,
+            Headers(spool, id), listing.Entries.Where(e => e.QueueId == id).ToArray(), history);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="length"/> bytes of a held message's stored data from <paramref name="offset"/>, for another
+    /// member's export; the last chunk carries the CRLF the spool leaves off (as the local export adds it).
+    /// </summary>
+    public static async Task<(byte[] Data, bool End)> ChunkLocalAsync(MessageSpool spool, string id, long offset, int length, CancellationToken ct)
+    {
+        await using var body = spool.OpenBody(id);
+        var size = body.Length;
+        body.Seek(Math.Min(offset, size), SeekOrigin.Begin);
+        var buffer = new byte[(int)Math.Clamp(size - offset, 0, length)];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), ct)) > 0)
+            read += n;
+        var end = offset + read >= size;
+        if (!end)
+            return (buffer[..read], false);
+        // The end: the CRLF that ends the last line, unless the data already ends with one.
+        var tail = new byte[2];
+        if (size >= 2)
+        {
+            body.Seek(size - 2, SeekOrigin.Begin);
+            await body.ReadExactlyAsync(tail, ct);
+        }
+        return size > 0 && !(tail[0] == '\r' && tail[1] == '\n') ? ([.. buffer[..read], (byte)'\r', (byte)'\n'], true) : (buffer[..read], true);
     }
 
     /// <summary>The stored header section (up to the first empty line, at most 64 KiB), as text.</summary>

@@ -69,6 +69,17 @@ public sealed class ClusterQueueCommandTests : IAsyncLifetime
         Assert.Empty((await GetAsync<QueueView>(node1, "api/queue?node=node3")).Entries);
         Assert.Equal(["node2"], (await GetAsync<QueueView>(node1, "api/queue?node=node2")).Entries.Select(e => e.Node).Distinct());
 
+        // queue show and queue export from node1: node2, which holds the message, shows it and gives its bytes.
+        var shown = await node1.GetStringAsync($"api/queue/{queueId}");
+        Assert.Contains($"\"queueId\":\"{queueId}\"", shown);
+        Assert.Contains("on-node2", shown);
+        var exported = await node1.GetByteArrayAsync($"api/queue/{queueId}/eml");
+        Assert.Equal(await _http[1].GetByteArrayAsync($"api/queue/{queueId}/eml"), exported);
+        Assert.Contains("on-node2", System.Text.Encoding.UTF8.GetString(exported));
+        var (missing, missingBody) = await RawAsync(node1, HttpMethod.Get, "api/queue/NOSUCHID");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("no message 'NOSUCHID' in the queue of any node", Error(missingBody));
+
         // cluster show from node1: node2 accepted mail in the last seconds (the rate covers 10 s: checked
         // at once) and queues it; node3 did neither.
         ClusterView cluster = new(string.Empty, null, true, []);

@@ -70,7 +70,7 @@ public sealed class LineEditorTests
     [InlineData("cluster ", new[] { "down", "leave", "show" })]
     [InlineData("firewall ", new[] { "drain", "fw-a", "fw-b", "mailhub", "reset", "trip" })]
     [InlineData("queue --connector ", new[] { "out-a", "out-b", "partner" })]
-    [InlineData("queue redirect ", new[] { "--cancel", "fw-a", "fw-b", "mailhub" })]
+    [InlineData("queue redirect ", new[] { "--cancel", "--node", "fw-a", "fw-b", "mailhub" })]
     [InlineData("queue redirect fw-a o", new[] { "out-a", "out-b" })]
     [InlineData("route ", new[] { "test" })]
     [InlineData("route test ", new[] { "--sender", "--size" })]
