@@ -63,4 +63,7 @@ public sealed record SmtpListenerOptions(string Name, IReadOnlyList<IPEndPoint> 
 
     /// <summary><c>auth.allow-insecure</c> of the block: AUTH without TLS on this listener; null: <c>router.smtp.auth.allow-insecure</c>.</summary>
     public bool? AuthAllowInsecure { get; init; }
+
+    /// <summary><c>max-message-size</c> of the block: the largest message this listener takes, at most the top-level one; null: the top-level one.</summary>
+    public long? MaxMessageSize { get; init; }
 }

@@ -74,7 +74,7 @@ internal static class SmtpConfigReader
                 fallback: false),
             Banner = banner.Replace("{hostname}", hostname, StringComparison.Ordinal).Trim(),
             Relay = relay,
-            Listeners = SmtpRelayConfigReader.ReadListeners(reader, relay, auth, tls.Certificate is not null, errors),
+            Listeners = SmtpRelayConfigReader.ReadListeners(reader, relay, auth, tls.Certificate is not null, maxSize, errors),
             Tls = tls,
             Auth = auth,
             Limits = SmtpLimitsConfigReader.Read(reader, hostname, maxSize, maxSizeRead, errors),

@@ -74,6 +74,9 @@ public sealed record SmtpOptions
     /// <summary>Whether <paramref name="listener"/> allows AUTH without TLS: its own <c>auth.allow-insecure</c>, else the top-level one.</summary>
     public bool AuthAllowInsecureOn(SmtpListenerOptions listener) => listener.AuthAllowInsecure ?? Auth.AllowInsecure;
 
+    /// <summary>The largest message <paramref name="listener"/> takes: its own <c>max-message-size</c>, else the top-level one.</summary>
+    public long MaxMessageSizeOn(SmtpListenerOptions listener) => Math.Min(listener.MaxMessageSize ?? MaxMessageSize, MaxMessageSize);
+
     /// <summary>The listener called <paramref name="name"/> (the first when there is none of that name).</summary>
     public SmtpListenerOptions ListenerNamed(string? name) =>
         EffectiveListeners.FirstOrDefault(l => l.Name == name) ?? EffectiveListeners[0];

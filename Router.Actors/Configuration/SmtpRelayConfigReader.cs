@@ -12,7 +12,7 @@ internal static class SmtpRelayConfigReader
 {
     public const string ListenersKey = SmtpConfigReader.Key + ".listeners";
 
-    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth", "tls"];
+    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth", "tls", "max-message-size"];
     private static readonly HashSet<string> ListenerTlsKeys = ["required"];
     private static readonly HashSet<string> ListenerRelayKeys =
         ["allowed-networks", "domains", "recipients", "recipients-file", "callout", "callout-timeout", "callout-cache"];
@@ -23,7 +23,7 @@ internal static class SmtpRelayConfigReader
         Read(reader, SmtpConfigReader.Key, inherited: null, auth, errors);
 
     public static IReadOnlyList<SmtpListenerOptions> ReadListeners(HoconReader reader, RelayPolicy inherited, SmtpAuthOptions auth, bool hasCertificate,
-        ConfigErrors errors)
+        long maxMessageSize, ConfigErrors errors)
     {
         var listeners = new List<SmtpListenerOptions>();
         var seen = new Dictionary<IPEndPoint, string>();
@@ -49,6 +49,19 @@ internal static class SmtpRelayConfigReader
                 errors.Add(tlsRequiredKey, $"STARTTLS cannot be required without a certificate; set {SmtpConfigReader.Key}.tls.certificate");
             var insecureKey = $"{key}.auth.allow-insecure";
             bool? allowInsecure = reader.At(insecureKey) is { } insecureValue ? errors.Read(() => ConfigRules.Switch(insecureValue, insecureKey, false), false) : null;
+            // A smaller size on one listener (submission); the top-level size stays the listener's hard limit.
+            var sizeKey = $"{key}.max-message-size";
+            long? size = reader.At(sizeKey) is { } sizeValue
+                ? errors.Read<long?>(() =>
+                {
+                    var bytes = HoconReader.ByteSize(sizeValue, sizeKey, maxMessageSize);
+                    return bytes < 1024
+                        ? throw new RouterConfigException(sizeKey, $"{bytes} bytes is too small (at least 1 KiB)")
+                        : bytes > maxMessageSize
+                            ? throw new RouterConfigException(sizeKey, $"{bytes} is above {SmtpConfigReader.Key}.max-message-size ({maxMessageSize}), every listener's upper bound")
+                            : bytes;
+                }, null)
+                : null;
 
             var listenKey = $"{key}.listen";
             if (reader.At(listenKey) is null)
@@ -68,6 +81,7 @@ internal static class SmtpRelayConfigReader
             {
                 TlsRequired = tlsRequired,
                 AuthAllowInsecure = allowInsecure,
+                MaxMessageSize = size,
             });
         }
         if (listeners.Count == 0 && reader.At(ListenersKey) is { } set && set.IsObject() && set.GetObject().Items.Count > 0)

@@ -240,8 +240,10 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
             // A session keeps the edge policy it started with.
             var parts = edge.Current;
             parts.Security.Attach(e.Context);
+            var size = parts.Smtp.MaxMessageSizeOn(parts.Smtp.ListenerNamed(listenerOf.GetValueOrDefault(e.Context.EndpointDefinition, SmtpOptions.DefaultListener)));
+            SessionState.Of(e.Context).MaxMessageSize = size;
             SessionState.Of(e.Context).Offer =
-                () => new EsmtpOffer(parts.Smtp.MaxMessageSize, parts.Security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated,
+                () => new EsmtpOffer(size, parts.Security.OffersAuth(e.Context) || e.Context.Authentication.IsAuthenticated,
                     RequireTls: e.Context.EndpointDefinition.CertificateFactory is not null, Secure: e.Context.Pipe?.IsSecure == true);
         };
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command, SessionState.Of(e.Context));

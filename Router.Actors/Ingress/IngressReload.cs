@@ -48,7 +48,7 @@ public sealed partial class IngressActor
         var logger = _loggers.CreateLogger("Router.Ingress");
         return new LiveEdge.Parts(
             smtp,
-            smtp.EffectiveListeners.ToDictionary(l => l.Name, l => new RelayMailboxFilter(table, l.Relay, smtp.MaxMessageSize, smtp.MaxRecipients, _backPressure,
+            smtp.EffectiveListeners.ToDictionary(l => l.Name, l => new RelayMailboxFilter(table, l.Relay, smtp.MaxMessageSizeOn(l), smtp.MaxRecipients, _backPressure,
                 l.Relay.Recipients.Enabled ? new RecipientValidator(l.Relay.Recipients, smtp.Hostname, logger, TimeProvider.System) : null), StringComparer.Ordinal),
             new TracedMessageStore(new SpoolMessageStore(_spool, _router, smtp.Hostname, smtp.MaxMessageSize, smtp.MaxHops, smtp.NormalizeBareLineEndings,
                 logger, TimeProvider.System, _telemetry, _shadow), _telemetry.Tracing),

@@ -22,7 +22,7 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
         yield return "SMTPUTF8";
         yield return "ENHANCEDSTATUSCODES";
         yield return "DSN";
-        yield return $"SIZE {maxMessageSize}";
+        yield return $"SIZE {SessionState.Of(context).MaxMessageSize ?? maxMessageSize}";
         if (context.Pipe.IsSecure == false && context.EndpointDefinition.CertificateFactory != null)
             yield return "STARTTLS";
         // RFC 8689: offered where STARTTLS is configured, once the session runs over TLS (as Exim does): MAIL ... REQUIRETLS

@@ -29,6 +29,9 @@ internal sealed class SessionState
     /// <summary>What the session's EHLO reply offers now: MAIL and RCPT parameters outside it are refused (<see cref="ParameterPolicy"/>).</summary>
     public Func<EsmtpOffer>? Offer { get; set; }
 
+    /// <summary>The largest message this session takes (its listener's <c>max-message-size</c>), fixed when it began; null: the edge's.</summary>
+    public long? MaxMessageSize { get; set; }
+
     /// <summary>Sees every command line just before the library executes it (see <see cref="CommandObservingReader"/>).</summary>
     public void OnCommandLine(string line)
     {

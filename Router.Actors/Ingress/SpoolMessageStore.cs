@@ -30,8 +30,10 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
     {
         try
         {
-            if (buffer.Length > maxMessageSize)
-                return SmtpReplies.MessageTooBig(maxMessageSize);
+            // The session's listener may take less than the edge (a listener block's max-message-size).
+            var limit = Math.Min(SessionState.Of(context).MaxMessageSize ?? maxMessageSize, maxMessageSize);
+            if (buffer.Length > limit)
+                return SmtpReplies.MessageTooBig(limit);
             if (SessionGuard.Of(context)?.Limits.MaxTextLineLength is { } maxLine && TextLines.HasLineLongerThan(buffer, maxLine))
                 return LimitReplies.TextLineTooLong(maxLine);
             if (BareLineEndings.Find(buffer) is { } problem)

@@ -305,6 +305,42 @@ public sealed class InboundRelayTests
     }
 
     [Fact]
+    public async Task A_listener_block_can_take_smaller_messages_than_the_others()
+    {
+        await using var corp = await FakeFirewall.StartAsync("internal");
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var router = await StartAsync(corp, outbound, """
+            listeners {
+              inbound { listen = ["127.0.0.1:0"] }
+              small { listen = ["127.0.0.1:0"], max-message-size = 2 KiB }
+            }
+            """);
+        var listeners = await router.Node.SmtpListenersAsync();
+        var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 70) + "\r\n", 50)) + ".";
+
+        var (small, _) = await RawSmtpSession.OpenAsync(Assert.Single(listeners["small"]));
+        using (small)
+        {
+            Assert.Contains("SIZE 2048", string.Join("\n", await small.SendAsync("EHLO client.test")));
+            Assert.StartsWith("552 5.3.4", await small.ReplyAsync("MAIL FROM:<a@corp.example> SIZE=3000"));
+            Assert.StartsWith("250", await small.ReplyAsync("MAIL FROM:<a@corp.example>"));
+            Assert.StartsWith("250", await small.ReplyAsync("RCPT TO:<b@elsewhere.example>"));
+            Assert.StartsWith("354", await small.ReplyAsync("DATA"));
+            Assert.StartsWith("552 5.3.4", await small.ReplyAsync(body));
+        }
+
+        var (inbound, _) = await RawSmtpSession.OpenAsync(Assert.Single(listeners["inbound"]));
+        using (inbound)
+        {
+            Assert.DoesNotContain("SIZE 2048", string.Join("\n", await inbound.SendAsync("EHLO client.test")));
+            Assert.StartsWith("250", await inbound.ReplyAsync("MAIL FROM:<a@corp.example> SIZE=3000"));
+            Assert.StartsWith("250", await inbound.ReplyAsync("RCPT TO:<b@elsewhere.example>"));
+            Assert.StartsWith("354", await inbound.ReplyAsync("DATA"));
+            Assert.StartsWith("250 2.0.0 Ok: queued as ", await inbound.ReplyAsync(body));
+        }
+    }
+
+    [Fact]
     public void A_listener_cannot_require_starttls_without_a_certificate_and_a_reload_cannot_change_it()
     {
         var error = Assert.Throws<Router.Actors.Configuration.RouterConfigException>(() => Router.Actors.Configuration.RouterConfig.ToOptions(
