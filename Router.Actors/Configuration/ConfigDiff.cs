@@ -141,6 +141,9 @@ public sealed record ConfigDiff
             if (started.Smtp.TlsRequiredOn(was) != next.Smtp.TlsRequiredOn(listener))
                 restartOnly.Add(new RestartOnlyChange($"{SmtpRelayConfigReader.ListenersKey}.{listener.Name}.tls.required",
                     "the listener's AUTH-before-TLS setting is fixed at start-up: a restart is needed to change it"));
+            if (was.MaxConnections != listener.MaxConnections)
+                restartOnly.Add(new RestartOnlyChange($"{SmtpRelayConfigReader.ListenersKey}.{listener.Name}.max-connections",
+                    "the listener's session limit is set at start-up: a restart is needed to change it"));
             if (started.Smtp.AuthAllowInsecureOn(was) != next.Smtp.AuthAllowInsecureOn(listener))
                 restartOnly.Add(new RestartOnlyChange($"{SmtpRelayConfigReader.ListenersKey}.{listener.Name}.auth.allow-insecure",
                     "the listener's AUTH-before-TLS setting is fixed at start-up: a restart is needed to change it"));

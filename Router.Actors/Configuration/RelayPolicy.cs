@@ -66,4 +66,7 @@ public sealed record SmtpListenerOptions(string Name, IReadOnlyList<IPEndPoint> 
 
     /// <summary><c>max-message-size</c> of the block: the largest message this listener takes, at most the top-level one; null: the top-level one.</summary>
     public long? MaxMessageSize { get; init; }
+
+    /// <summary><c>max-connections</c> of the block: sessions open at once on this listener's endpoints; null: only the edge's <c>max-connections</c> bounds them.</summary>
+    public int? MaxConnections { get; init; }
 }

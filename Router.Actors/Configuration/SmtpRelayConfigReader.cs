@@ -12,7 +12,7 @@ internal static class SmtpRelayConfigReader
 {
     public const string ListenersKey = SmtpConfigReader.Key + ".listeners";
 
-    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth", "tls", "max-message-size"];
+    private static readonly HashSet<string> ListenerKeys = ["listen", "relay", "auth", "tls", "max-message-size", "max-connections"];
     private static readonly HashSet<string> ListenerTlsKeys = ["required"];
     private static readonly HashSet<string> ListenerRelayKeys =
         ["allowed-networks", "domains", "recipients", "recipients-file", "callout", "callout-timeout", "callout-cache"];
@@ -82,6 +82,9 @@ internal static class SmtpRelayConfigReader
                 TlsRequired = tlsRequired,
                 AuthAllowInsecure = allowInsecure,
                 MaxMessageSize = size,
+                MaxConnections = reader.At($"{key}.max-connections") is not null
+                    ? errors.Read<int?>(() => ConfigRules.AtLeastOne(reader, $"{key}.max-connections"), null)
+                    : null,
             });
         }
         if (listeners.Count == 0 && reader.At(ListenersKey) is { } set && set.IsObject() && set.GetObject().Items.Count > 0)

@@ -12,9 +12,14 @@ namespace Router.Actors.Ingress;
 /// session's replies pass through <see cref="PolishedPipe"/> (enhanced status codes).
 /// </summary>
 /// <param name="refused">Told each connection turned away before a session (<see cref="RefusalReason"/>): the metrics.</param>
+/// <param name="listenerLimit">The listener block an endpoint belongs to and its own session limit, if it has one (<c>max-connections</c> in the block).</param>
 internal sealed class GracefulListenerFactory(int maxSessions, AddressConnections? perAddress = null, Func<SessionGuard>? newGuard = null,
-    TimeSpan? tlsHandshakeTimeout = null, Action<string>? refused = null) : EndpointListenerFactory
+    TimeSpan? tlsHandshakeTimeout = null, Action<string>? refused = null, Func<IEndpointDefinition, (string Listener, int MaxSessions)?>? listenerLimit = null)
+    : EndpointListenerFactory
 {
+    // Open sessions per listener block with a limit of its own, and the block each such session holds a slot of.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _perListener = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> _listenerSlots = new();
     private static readonly byte[] TooManySessions = "421 4.7.0 Too many connections, try again later\r\n"u8.ToArray();
     private static readonly byte[] TooManyFromAddress = System.Text.Encoding.ASCII.GetBytes(LimitReplies.TooManyConnectionsFromAddress + "\r\n");
 
@@ -35,7 +40,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
 
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
-        var listener = new Listener(Open(endpointDefinition), this);
+        var listener = new Listener(Open(endpointDefinition), this, listenerLimit?.Invoke(endpointDefinition));
         lock (_gate)
         {
             if (_stopAccepting.IsCancellationRequested)
@@ -62,6 +67,8 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
     {
         if (_slots.TryRemove(session.SessionId, out var address))
             perAddress?.Close(address);
+        if (_listenerSlots.TryRemove(session.SessionId, out var block))
+            _perListener.AddOrUpdate(block, 0, (_, n) => n - 1);
         if (_sessions.TryRemove(session.SessionId, out _) && _sessions.IsEmpty && _stopAccepting.IsCancellationRequested)
             _drained.TrySetResult();
     }
@@ -98,6 +105,25 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
         }
     }
 
+    /// <summary>Past its listener block's own max-connections a client gets 421 4.7.0 like past the edge's.</summary>
+    private bool TakeListenerSlot(ISessionContext context, (string Listener, int MaxSessions)? limit)
+    {
+        if (limit is not { } own)
+            return true;
+        var taken = false;
+        _perListener.AddOrUpdate(own.Listener, _ => (taken = own.MaxSessions > 0) ? 1 : 0, (_, n) => (taken = n < own.MaxSessions) ? n + 1 : n);
+        if (taken)
+            _listenerSlots[context.SessionId] = own.Listener;
+        return taken;
+    }
+
+    /// <summary>Gives back a listener slot taken for a connection then turned away for another reason.</summary>
+    private void ReturnListenerSlot(ISessionContext context)
+    {
+        if (_listenerSlots.TryRemove(context.SessionId, out var block))
+            _perListener.AddOrUpdate(block, 0, (_, n) => n - 1);
+    }
+
     /// <summary>Past max-connections-per-ip a client gets 421 4.7.0; loopback counts like any address.</summary>
     private bool TakeAddressSlot(ISessionContext context)
     {
@@ -121,7 +147,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
         return polished;
     }
 
-    private sealed class Listener(IEndpointListener inner, GracefulListenerFactory owner) : IEndpointListener
+    private sealed class Listener(IEndpointListener inner, GracefulListenerFactory owner, (string Listener, int MaxSessions)? limit) : IEndpointListener
     {
         private int _disposed;
 
@@ -136,7 +162,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
                     while (true)
                     {
                         var pipe = await inner.GetPipeAsync(context, accepting.Token).ConfigureAwait(false);
-                        if (owner.OpenSessions >= owner._maxSessions)
+                        if (owner.OpenSessions >= owner._maxSessions || !owner.TakeListenerSlot(context, limit))
                         {
                             owner._refused?.Invoke(RefusalReason.Connections);
                             _ = RefuseAsync(pipe, TooManySessions);
@@ -145,6 +171,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
                             return owner.Polish(pipe, context);
                         else
                         {
+                            owner.ReturnListenerSlot(context);
                             owner._refused?.Invoke(RefusalReason.ConnectionsPerIp);
                             _ = RefuseAsync(pipe, TooManyFromAddress);
                         }

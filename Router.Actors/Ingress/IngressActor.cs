@@ -181,7 +181,11 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
         var edge = _edge ??= new LiveEdge(BuildEdge(_smtp, _table));
         var listeners = new GracefulListenerFactory(_smtp.MaxConnections, new AddressConnections(_smtp.Limits.MaxConnectionsPerIp),
             () => NewGuard(edge.Current.Smtp, inflight, refused),
-            _smtp.Tls.HandshakeTimeout, refused);
+            _smtp.Tls.HandshakeTimeout, refused,
+            // A listener block's own max-connections, counted on its endpoints together (the endpoint's block: listenerOf below).
+            definition => _listenerOf.TryGetValue(definition, out var name) && _smtp.ListenerNamed(name) is { MaxConnections: { } max }
+                ? (name, max)
+                : null);
         _listeners = listeners;
         listeners.EndpointStarted += (_, e) => self.Tell(e);
 

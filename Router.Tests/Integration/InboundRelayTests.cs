@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Router.Actors.Ingress.Auth;
 using Router.Node.Admin;
+using Router.Testing;
 using Router.Testing.Firewalls;
 using Router.Testing.Smtp;
 
@@ -338,6 +339,42 @@ public sealed class InboundRelayTests
             Assert.StartsWith("354", await inbound.ReplyAsync("DATA"));
             Assert.StartsWith("250 2.0.0 Ok: queued as ", await inbound.ReplyAsync(body));
         }
+    }
+
+    [Fact]
+    public async Task A_listener_blocks_own_max_connections_turns_away_its_extra_sessions_and_not_the_other_listeners()
+    {
+        await using var corp = await FakeFirewall.StartAsync("internal");
+        await using var outbound = await FakeFirewall.StartAsync("fw-out");
+        await using var router = await StartAsync(corp, outbound, """
+            listeners {
+              inbound { listen = ["127.0.0.1:0"] }
+              small { listen = ["127.0.0.1:0"], max-connections = 1 }
+            }
+            """);
+        var listeners = await router.Node.SmtpListenersAsync();
+        var smallEndpoint = Assert.Single(listeners["small"]);
+
+        var (first, firstGreeting) = await RawSmtpSession.OpenAsync(smallEndpoint);
+        Assert.StartsWith("220", firstGreeting);
+        var (second, secondGreeting) = await RawSmtpSession.OpenAsync(smallEndpoint);
+        using (second)
+            Assert.Equal("421 4.7.0 Too many connections, try again later", secondGreeting);
+        var (other, otherGreeting) = await RawSmtpSession.OpenAsync(Assert.Single(listeners["inbound"]));
+        using (other)
+            Assert.StartsWith("220", otherGreeting);
+
+        // The first session ends: its slot is free again.
+        using (first)
+            Assert.StartsWith("221", await first.ReplyAsync("QUIT"));
+        string greeting = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            var (again, text) = await RawSmtpSession.OpenAsync(smallEndpoint);
+            using (again)
+                greeting = text;
+            return greeting.StartsWith("220", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(20), () => $"the small listener still answers {greeting}");
     }
 
     [Fact]
