@@ -61,12 +61,19 @@ public sealed partial class ConnectorActor
         Wait,
         Sent,
         AllDown,
+        // Every MX host that takes work is known to lack an extension the job needs (SMTPUTF8, 8BITMIME, REQUIRETLS).
+        Lacking,
     }
 
     private readonly MxRouting? _mx;
     private readonly Dictionary<string, MxDomain> _mxDomains = new(StringComparer.Ordinal);
 
-    private static string DomainOf(DeliveryJob job) => AddressSpaceTable.DomainOf(job.Recipients[0]).ToLowerInvariant();
+    /// <summary>The job's domain as DNS knows it: the A-label form of an internationalised one (bücher.example: xn--bcher-kva.example).</summary>
+    private static string DomainOf(DeliveryJob job)
+    {
+        var domain = AddressSpaceTable.DomainOf(job.Recipients[0]);
+        return DomainName.TryNormalize(domain, out var ascii, out _) ? ascii : domain.ToLowerInvariant();
+    }
 
     private int MxWaiting => _mxDomains.Values.Sum(d => d.Waiting.Count);
 
@@ -207,6 +214,19 @@ public sealed partial class ConnectorActor
                 _backlog.Remove(node);
                 MxDefer(job, $"no MX host of {domain} takes mail now (every one is down or tripped)");
             }
+            else if (choice == MxChoice.Lacking)
+            {
+                // Never a downgrade: the recipients fail with the extension's status, as when no firewall of a route offers it.
+                _backlog.Remove(node);
+                var lacking = entry!.Groups.SelectMany(g => g).Where(id => _firewalls[id].AcceptsWork).ToArray();
+                var offered = lacking.Aggregate(MailExtensions.None, (all, id) => all | (_firewalls[id].Offers ?? MailExtensions.None));
+                var missing = Delivery.ExtensionRequirements.First(job.Needs & ~offered) is var alone and not MailExtensions.None
+                    ? alone : Delivery.ExtensionRequirements.First(job.Needs);
+                var (_, status, diagnostic) = Delivery.ExtensionRequirements.Failure(job, missing, lacking);
+                _outcomes.Tell(new RecipientsFailed(job.QueueId,
+                    job.RecipientIndexes.Select(i => new FailedRecipient(i, status, diagnostic, null) { Connector = _id }).ToArray()));
+                _router.Tell(new JobReleased(_id, job, JobRelease.Finished, null, diagnostic, Load));
+            }
             node = next;
         }
     }
@@ -214,6 +234,8 @@ public sealed partial class ConnectorActor
     private MxChoice MxPick(DeliveryJob job, MxDomain entry, out FirewallView? picked)
     {
         picked = null;
+        var needs = job.Needs;
+        var lackingOnly = false;
         foreach (var group in entry.Groups)
         {
             var accepting = false;
@@ -225,6 +247,12 @@ public sealed partial class ConnectorActor
                 unknown |= !view.Known;
                 if (!view.AcceptsWork)
                     continue;
+                // A host known to lack what the job needs is not one for it (one not known yet is tried, and is known then).
+                if (needs != MailExtensions.None && CapabilityPlacement.Fit(view.Offers, needs) == ExtensionFit.Lacking)
+                {
+                    lackingOnly = true;
+                    continue;
+                }
                 accepting = true;
                 if (view.Outstanding < view.Window)
                     candidates.Add((id, view.Weight));
@@ -244,7 +272,7 @@ public sealed partial class ConnectorActor
             if (unknown)
                 return MxChoice.Wait;
         }
-        return MxChoice.AllDown;
+        return lackingOnly ? MxChoice.Lacking : MxChoice.AllDown;
     }
 
     /// <summary>The jobs waiting for a lookup that a hand-back (hold, suspend, redirect, reload) takes too.</summary>

@@ -262,7 +262,8 @@ public sealed partial class ConnectorActor : ReceiveActor
 
     /// <summary>Each firewall, whether it takes work and what its last session offered.</summary>
     private IReadOnlyList<FirewallOffer> Offers() =>
-        _firewalls.Select(f => new FirewallOffer(f.Key, f.Value.AcceptsWork, f.Value.Offers)).ToArray();
+        // An MX connector's firewalls serve different domains: it weighs a job's extensions against its own domain's hosts.
+        _mx is not null ? [] : _firewalls.Select(f => new FirewallOffer(f.Key, f.Value.AcceptsWork, f.Value.Offers)).ToArray();
 
     /// <summary>Tells the router this connector is down, with the waiting jobs when <paramref name="withBacklog"/>.</summary>
     private void ReturnBacklog(bool withBacklog)

@@ -128,6 +128,42 @@ public sealed class MxConnectorTests
     }
 
     [Fact]
+    public async Task A_utf8_recipient_whose_mx_hosts_lack_smtputf8_bounces_with_5_6_7_and_is_never_downgraded()
+    {
+        await using var dns = TestDnsServer.Start();
+        await using var hub = await FakeFirewall.StartAsync("mailhub");
+        await using var plain = await FakeFirewall.StartAsync("mx-plain", IPAddress.Parse("127.0.0.2"), 0, extensions: ["PIPELINING", "8BITMIME"]);
+        // The MX of the internationalised domain is looked up by its A-label form.
+        dns.SetMx("xn--bcher-kva.test", TimeSpan.FromSeconds(300), (10, "mx.xn--bcher-kva.test"));
+        dns.SetAddresses("mx.xn--bcher-kva.test", TimeSpan.FromSeconds(300), plain.Address);
+        await using var router = await TestRouter.StartAsync($$"""
+            dns { servers = ["{{dns.EndPoint}}"] }
+            firewalls { mailhub { host = "127.0.0.1", port = {{hub.Port}} } }
+            connectors {
+              internet { address-spaces = ["*;10"], mx = on, mx-port = {{plain.Port}} }
+              internal { address-spaces = ["corp.example;1"], firewalls = [mailhub] }
+            }
+            """);
+
+        var (session, _) = await RawSmtpSession.OpenAsync(router.Smtp);
+        using (session)
+        {
+            Assert.StartsWith("250", await session.ReplyAsync("EHLO client.test"));
+            Assert.StartsWith("250", await session.ReplyAsync("MAIL FROM:<alice@corp.example> SMTPUTF8", Encoding.UTF8));
+            Assert.StartsWith("250", await session.ReplyAsync("RCPT TO:<müller@bücher.test>", Encoding.UTF8));
+            Assert.StartsWith("354", await session.ReplyAsync("DATA"));
+            Assert.StartsWith("250 2.0.0 Ok: queued as ", await session.ReplyAsync("Subject: Grüße\r\n\r\nHallo.\r\n.", Encoding.UTF8));
+        }
+
+        await hub.WaitForCountAsync(1, Deadline);
+        var report = Encoding.UTF8.GetString(hub.Messages[0].Data);
+        Assert.Contains("Status: 5.6.7", report);
+        Assert.Contains("does not offer SMTPUTF8", report);
+        // Never downgraded: the host without SMTPUTF8 took no message (it was asked at most for its EHLO).
+        Assert.Equal(0, plain.Count);
+    }
+
+    [Fact]
     public void An_mx_connector_takes_no_firewalls_and_mx_port_needs_mx()
     {
         var error = Assert.Throws<RouterConfigException>(() => RouterConfig.ToOptions(RouterConfig.Parse("""

@@ -48,6 +48,16 @@ public sealed class MxDirectory
 
     public async Task<MxPlan> LookUpAsync(string domain, CancellationToken cancellationToken)
     {
+        // An address literal (user@[192.0.2.1], user@[IPv6:2001:db8::1]) names its host: no lookup (RFC 5321 §4.1.3).
+        if (domain.StartsWith('[') && domain.EndsWith(']'))
+        {
+            var literal = domain[1..^1];
+            if (literal.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
+                literal = literal[5..];
+            return IPAddress.TryParse(literal, out var address)
+                ? new MxPlan(domain, [[new MxHost(domain, 0, [address])]], _options.MaxTtl, null)
+                : MxPlan.Failed(domain, "5.1.2", $"{domain} is not an address literal this router can deliver to", _options.MinTtl);
+        }
         IDnsQueryResponse response;
         try
         {
