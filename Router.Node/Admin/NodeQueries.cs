@@ -262,13 +262,16 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     {
         var states = await AskAsync<ConnectorStates>(routing, GetConnectorStates.Instance, "the routing actor", cancellationToken);
         var byId = states.Connectors.ToDictionary(c => c.ConnectorId, StringComparer.Ordinal);
+        // An MX connector's firewalls are the MX hosts it has found so far (the dashboard draws them as any connector's).
+        var mxFirewalls = (await MxSnapshotsAsync(null, cancellationToken)).GroupBy(f => f.Connectors[0])
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(f => f.Id).ToArray(), StringComparer.Ordinal);
         return options.Connectors.Select(c =>
         {
             var state = byId.GetValueOrDefault(c.Id);
             return new ConnectorView(
                 c.Id,
                 c.AddressSpaces.Select(a => a.ToString()).ToArray(),
-                c.FirewallIds,
+                c.Mx is null ? c.FirewallIds : mxFirewalls.GetValueOrDefault(c.Id) ?? [],
                 state?.State ?? "detached",
                 state?.Backlog ?? 0,
                 state?.RedirectTo,

@@ -77,6 +77,8 @@ public sealed class MxConnectorTests
             Assert.Contains("internet:mx1.alpha.test@127.0.0.2", listed);
             Assert.Contains("internet:mx2.alpha.test@127.0.0.3", listed);
             Assert.Contains("mx1.alpha.test", await http.GetStringAsync($"api/firewalls/{Uri.EscapeDataString("internet:mx1.alpha.test@127.0.0.2")}"));
+            // The connector lists them as its firewalls (the dashboard draws a connector's firewalls from this).
+            Assert.Contains("internet:mx2.alpha.test@127.0.0.3", await http.GetStringAsync("api/connectors"));
         }
 
         // Both preferred hosts die: the backup (preference 20) takes the domain's mail.
