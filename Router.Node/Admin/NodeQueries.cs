@@ -178,27 +178,35 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
     private async Task<IReadOnlyList<FirewallView>> MxSnapshotsAsync(string? id, CancellationToken cancellationToken)
     {
         var views = new List<FirewallView>();
-        foreach (var connector in options.Connectors.Where(c => c.Mx is not null))
+        foreach (var (connector, made) in await MxFirewallsAsync(cancellationToken))
         {
-            if (id is not null && !id.StartsWith($"{connector.Id}:", StringComparison.Ordinal))
+            if (id is not null && !id.StartsWith($"{connector}:", StringComparison.Ordinal))
                 continue;
-            ConnectorActor.MxFirewalls made;
-            try
-            {
-                made = await system.ActorSelection($"/user/connector-{connector.Id}")
-                    .Ask<ConnectorActor.MxFirewalls>(ConnectorActor.GetMxFirewalls.Instance, AskTimeout, cancellationToken);
-            }
-            catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TimeoutException)
-            {
-                continue;
-            }
             foreach (var (firewall, actor) in made.Firewalls.Where(f => id is null || f.Options.Id == id))
             {
                 var snapshot = await AskAsync<FirewallSnapshot>(actor, GetFirewallSnapshot.Instance, $"firewall {firewall.Id}", cancellationToken);
-                views.Add(View(firewall, snapshot) with { Connectors = [connector.Id] });
+                views.Add(View(firewall, snapshot) with { Connectors = [connector] });
             }
         }
         return views;
+    }
+
+    /// <summary>Each MX connector of this node and the firewalls it has made (a connector that does not answer is left out).</summary>
+    private async Task<IReadOnlyList<(string Connector, ConnectorActor.MxFirewalls Made)>> MxFirewallsAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<(string, ConnectorActor.MxFirewalls)>();
+        foreach (var connector in options.Connectors.Where(c => c.Mx is not null))
+        {
+            try
+            {
+                found.Add((connector.Id, await system.ActorSelection($"/user/connector-{connector.Id}")
+                    .Ask<ConnectorActor.MxFirewalls>(ConnectorActor.GetMxFirewalls.Instance, AskTimeout, cancellationToken)));
+            }
+            catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TimeoutException)
+            {
+            }
+        }
+        return found;
     }
 
     /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>
@@ -263,8 +271,9 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         var states = await AskAsync<ConnectorStates>(routing, GetConnectorStates.Instance, "the routing actor", cancellationToken);
         var byId = states.Connectors.ToDictionary(c => c.ConnectorId, StringComparer.Ordinal);
         // An MX connector's firewalls are the MX hosts it has found so far (the dashboard draws them as any connector's).
-        var mxFirewalls = (await MxSnapshotsAsync(null, cancellationToken)).GroupBy(f => f.Connectors[0])
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(f => f.Id).ToArray(), StringComparer.Ordinal);
+        var mxFirewalls = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (connector, made) in await MxFirewallsAsync(cancellationToken))
+            mxFirewalls[connector] = made.Firewalls.Select(f => f.Options.Id).ToArray();
         return options.Connectors.Select(c =>
         {
             var state = byId.GetValueOrDefault(c.Id);
