@@ -58,6 +58,19 @@ public sealed class FirewallPoolDeliveryTests
         await TestMail.SendAsync(router.Smtp, first);
         await BlackholeShapeTests.AssertEachArrivedOnceAsync(first, a, b);
         Assert.True(a.Count > 0 && b.Count > 0, $"one address carried all: 127.0.0.2 {a.Count}, 127.0.0.3 {b.Count}");
+        // router cmd firewall lists the members; asked for the pool by its own id, it names them.
+        var admin = router.Node.AdminEndpoint!;
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://{admin.Address}:{admin.Port}/") })
+        {
+            var listed = await http.GetStringAsync("api/firewalls");
+            Assert.Contains("fw@127.0.0.2", listed);
+            Assert.Contains("fw@127.0.0.3", listed);
+            using var byPoolId = await http.GetAsync("api/firewalls/fw");
+            Assert.Equal(HttpStatusCode.NotFound, byPoolId.StatusCode);
+            using var error = System.Text.Json.JsonDocument.Parse(await byPoolId.Content.ReadAsStringAsync());
+            Assert.Equal("firewall 'fw' is a DNS pool; name one of its members: fw@127.0.0.2, fw@127.0.0.3",
+                error.RootElement.GetProperty("error").GetString());
+        }
 
         // One address dies: only its member trips; the other member takes the pool's mail.
         await b.StopAsync();
