@@ -15,7 +15,7 @@ namespace Router.Node.Admin;
 /// actor (<c>/user/routing</c>) or a firewall actor (<c>/user/firewall-&lt;id&gt;</c>). Unknown ids
 /// are caught here, against the configuration, before any actor is asked.
 /// </summary>
-public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningConfig running, MessageSpool spool)
+public sealed partial class NodeQueries(ActorSystem system, IActorRef routing, RunningConfig running, MessageSpool spool)
 {
     // The configuration in force now: a reload replaces it (firewalls and connectors listed, known ids).
     private RouterOptions options => running.Effective;
@@ -172,41 +172,6 @@ public sealed class NodeQueries(ActorSystem system, IActorRef routing, RunningCo
         if (options.Firewalls.All(f => f.Id != id) && (node is null || IsSelf(node)) && (await MxSnapshotsAsync(id, cancellationToken)).FirstOrDefault() is { } mx)
             return mx;
         return await SnapshotAsync(Firewall(id, node), cancellationToken);
-    }
-
-    /// <summary>The firewalls this node's MX connectors made for the MX hosts they found (only <paramref name="id"/>'s when given).</summary>
-    private async Task<IReadOnlyList<FirewallView>> MxSnapshotsAsync(string? id, CancellationToken cancellationToken)
-    {
-        var views = new List<FirewallView>();
-        foreach (var (connector, made) in await MxFirewallsAsync(cancellationToken))
-        {
-            if (id is not null && !id.StartsWith($"{connector}:", StringComparison.Ordinal))
-                continue;
-            foreach (var (firewall, actor) in made.Firewalls.Where(f => id is null || f.Options.Id == id))
-            {
-                var snapshot = await AskAsync<FirewallSnapshot>(actor, GetFirewallSnapshot.Instance, $"firewall {firewall.Id}", cancellationToken);
-                views.Add(View(firewall, snapshot) with { Connectors = [connector] });
-            }
-        }
-        return views;
-    }
-
-    /// <summary>Each MX connector of this node and the firewalls it has made (a connector that does not answer is left out).</summary>
-    private async Task<IReadOnlyList<(string Connector, ConnectorActor.MxFirewalls Made)>> MxFirewallsAsync(CancellationToken cancellationToken)
-    {
-        var found = new List<(string, ConnectorActor.MxFirewalls)>();
-        foreach (var connector in options.Connectors.Where(c => c.Mx is not null))
-        {
-            try
-            {
-                found.Add((connector.Id, await system.ActorSelection($"/user/connector-{connector.Id}")
-                    .Ask<ConnectorActor.MxFirewalls>(ConnectorActor.GetMxFirewalls.Instance, AskTimeout, cancellationToken)));
-            }
-            catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TimeoutException)
-            {
-            }
-        }
-        return found;
     }
 
     /// <summary>trip, reset or drain one firewall; with <paramref name="node"/> another cluster member's, forwarded to its firewall actor.</summary>

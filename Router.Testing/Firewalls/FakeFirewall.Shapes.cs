@@ -12,6 +12,31 @@ public sealed partial class FakeFirewall
     ChokedListener? _choked;
 
     /// <summary>Slow but alive: the connection is handed to the SMTP server (which greets at once) after <paramref name="delay"/>.</summary>
+    /// <summary>
+    /// <paramref name="count"/> firewalls on 127.0.0.2, .3, ... sharing one ephemeral port (picked by the first), named
+    /// <paramref name="prefix"/>-2, -3, ...: the members of a DNS pool, or a domain's MX hosts. A port already taken on
+    /// one of the other addresses makes it start over with another (at most five times).
+    /// </summary>
+    public static async Task<FakeFirewall[]> StartSharingPortAsync(string prefix, int count, IReadOnlyList<string>? extensions = null)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var started = new List<FakeFirewall>();
+            try
+            {
+                for (var i = 0; i < count; i++)
+                    started.Add(await StartAsync($"{prefix}-{i + 2}", IPAddress.Parse($"127.0.0.{i + 2}"), i == 0 ? 0 : started[0].Port,
+                        extensions: extensions).ConfigureAwait(false));
+                return started.ToArray();
+            }
+            catch (SocketException) when (attempt < 5)
+            {
+                foreach (var firewall in started)
+                    await firewall.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     async Task ServeAfterAsync(FakeConnection connection, TimeSpan delay)
     {
         try

@@ -15,29 +15,6 @@ namespace Router.Tests.Dns;
 /// </summary>
 public sealed class FirewallPoolDeliveryTests
 {
-    /// <summary>Fake firewalls on 127.0.0.2, .3, ... sharing one ephemeral port (picked by the first).</summary>
-    private static async Task<FakeFirewall[]> StartPoolAsync(int count)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var started = new List<FakeFirewall>();
-            try
-            {
-                var first = await FakeFirewall.StartAsync("fw-pool-2", IPAddress.Parse("127.0.0.2"), 0);
-                started.Add(first);
-                for (var i = 1; i < count; i++)
-                    started.Add(await FakeFirewall.StartAsync($"fw-pool-{i + 2}", IPAddress.Parse($"127.0.0.{i + 2}"), first.Port));
-                return started.ToArray();
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 5)
-            {
-                // That port is taken on another address: start over with another.
-                foreach (var firewall in started)
-                    await firewall.DisposeAsync();
-            }
-        }
-    }
-
     private static string Config(TestDnsServer dns, int port) => $$"""
         dns { servers = ["{{dns.EndPoint}}"], min-ttl = 1s }
         firewalls { fw { host = "relay.test", port = {{port}} } }
@@ -48,7 +25,7 @@ public sealed class FirewallPoolDeliveryTests
     public async Task Mail_spreads_over_the_pools_addresses_and_a_dead_address_is_tripped_alone_while_the_other_carries_everything()
     {
         await using var dns = TestDnsServer.Start();
-        var pool = await StartPoolAsync(2);
+        var pool = await FakeFirewall.StartSharingPortAsync("fw-pool", 2);
         await using var a = pool[0];
         await using var b = pool[1];
         dns.SetAddresses("relay.test", TimeSpan.FromSeconds(300), a.Address, b.Address);
@@ -88,7 +65,7 @@ public sealed class FirewallPoolDeliveryTests
     public async Task When_the_name_resolves_to_other_addresses_the_new_member_carries_mail_and_the_gone_one_is_removed()
     {
         await using var dns = TestDnsServer.Start();
-        var pool = await StartPoolAsync(3);
+        var pool = await FakeFirewall.StartSharingPortAsync("fw-pool", 3);
         await using var a = pool[0];
         await using var b = pool[1];
         await using var c = pool[2];
@@ -99,7 +76,7 @@ public sealed class FirewallPoolDeliveryTests
         // The record changes: 127.0.0.3 leaves the pool, 127.0.0.4 joins it. The TTL (1 s) says when the router sees it.
         var asked = dns.QueriesFor("relay.test");
         dns.SetAddresses("relay.test", TimeSpan.FromSeconds(1), a.Address, c.Address);
-        await Eventually.TrueAsync(() => Exists(router, "fw@127.0.0.4") && !Exists(router, "fw@127.0.0.3"), TimeSpan.FromSeconds(30),
+        await Eventually.TrueAsync(async () => await ExistsAsync(router, "fw@127.0.0.4") && !await ExistsAsync(router, "fw@127.0.0.3"), TimeSpan.FromSeconds(30),
             () => $"members not changed ({dns.QueriesFor("relay.test") - asked} questions since the change)");
 
         var mail = Enumerable.Range(0, 30).Select(i => TestMail.Build($"pool-new-{i:D2}")).ToList();
@@ -109,11 +86,11 @@ public sealed class FirewallPoolDeliveryTests
         Assert.Equal(0, b.Messages.Count(m => TestMail.IdOf(m.Data).StartsWith("pool-new-", StringComparison.Ordinal)));
     }
 
-    private static bool Exists(TestRouter router, string firewall)
+    private static async Task<bool> ExistsAsync(TestRouter router, string firewall)
     {
         try
         {
-            router.Node.System.ActorSelection($"/user/firewall-{firewall}").ResolveOne(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+            await router.Node.System.ActorSelection($"/user/firewall-{firewall}").ResolveOne(TimeSpan.FromSeconds(2));
             return true;
         }
         catch (ActorNotFoundException)

@@ -18,27 +18,6 @@ public sealed class MxConnectorTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    private static async Task<FakeFirewall[]> StartHostsAsync(int count)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var started = new List<FakeFirewall>();
-            try
-            {
-                var first = await FakeFirewall.StartAsync("mx-2", IPAddress.Parse("127.0.0.2"), 0);
-                started.Add(first);
-                for (var i = 1; i < count; i++)
-                    started.Add(await FakeFirewall.StartAsync($"mx-{i + 2}", IPAddress.Parse($"127.0.0.{i + 2}"), first.Port));
-                return started.ToArray();
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 5)
-            {
-                foreach (var host in started)
-                    await host.DisposeAsync();
-            }
-        }
-    }
-
     private static async Task SendAsync(TestRouter router, byte[] data, params string[] to)
     {
         using var client = new TestMail.ExactBytesClient();
@@ -51,7 +30,7 @@ public sealed class MxConnectorTests
     public async Task Mail_goes_to_the_most_preferred_mx_hosts_spread_and_to_the_backup_only_when_they_are_down()
     {
         await using var dns = TestDnsServer.Start();
-        var hosts = await StartHostsAsync(3);
+        var hosts = await FakeFirewall.StartSharingPortAsync("mx", 3);
         await using var mx1 = hosts[0];
         await using var mx2 = hosts[1];
         await using var backup = hosts[2];
@@ -93,7 +72,7 @@ public sealed class MxConnectorTests
     public async Task Each_domain_of_a_message_goes_to_its_own_mx_a_domain_without_mx_to_its_address_and_a_missing_or_null_mx_domain_bounces()
     {
         await using var dns = TestDnsServer.Start();
-        var hosts = await StartHostsAsync(2);
+        var hosts = await FakeFirewall.StartSharingPortAsync("mx", 2);
         await using var alphaMx = hosts[0];
         await using var beta = hosts[1];
         await using var hub = await FakeFirewall.StartAsync("mailhub");

@@ -33,17 +33,7 @@ public sealed class MxDirectory
     {
         _options = options;
         _addresses = addresses;
-        // Made on the first lookup: a node without MX connectors never needs a name server.
-        _client = new Lazy<LookupClient>(() =>
-        {
-            var lookup = options.Servers.Count > 0 ? new LookupClientOptions(options.Servers.ToArray()) : new LookupClientOptions();
-            lookup.Timeout = options.Timeout;
-            lookup.Retries = 1;
-            lookup.UseCache = false;
-            lookup.ThrowDnsErrors = false;
-            lookup.UseTcpFallback = true;
-            return new LookupClient(lookup);
-        });
+        _client = DnsLookup.Create(options);
     }
 
     public async Task<MxPlan> LookUpAsync(string domain, CancellationToken cancellationToken)

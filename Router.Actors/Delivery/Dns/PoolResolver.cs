@@ -21,40 +21,32 @@ public sealed class PoolResolver
     public static readonly TimeSpan SystemTtl = TimeSpan.FromSeconds(60);
 
     private readonly DnsOptions _options;
-    private readonly LookupClient? _client;
-    private readonly string? _clientError;
+    private readonly Lazy<LookupClient> _client;
 
     public PoolResolver(DnsOptions options)
     {
         _options = options;
-        try
-        {
-            var lookup = options.Servers.Count > 0 ? new LookupClientOptions(options.Servers.ToArray()) : new LookupClientOptions();
-            lookup.Timeout = options.Timeout;
-            lookup.Retries = 1;
-            // The TTL is ours to follow: a cached answer would hide a change until DnsClient's own cache expired.
-            lookup.UseCache = false;
-            lookup.ThrowDnsErrors = false;
-            lookup.UseTcpFallback = true;
-            _client = new LookupClient(lookup);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or SocketException)
-        {
-            // No name server found (no /etc/resolv.conf): the system resolver alone.
-            _clientError = ex.Message;
-        }
+        _client = DnsLookup.Create(options);
     }
 
     public async Task<PoolResolution> ResolveAsync(string host, CancellationToken cancellationToken)
     {
-        if (_client is null)
-            return await SystemAsync(host, $"no DNS server to ask ({_clientError})", cancellationToken).ConfigureAwait(false);
+        LookupClient client;
+        try
+        {
+            client = _client.Value;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or SocketException)
+        {
+            // No name server found (no /etc/resolv.conf): the system resolver alone.
+            return await SystemAsync(host, $"no DNS server to ask ({ex.Message})", cancellationToken).ConfigureAwait(false);
+        }
 
         IDnsQueryResponse a, aaaa;
         try
         {
-            var aQuery = _client.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
-            var aaaaQuery = _client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
+            var aQuery = client.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
+            var aaaaQuery = client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
             a = await aQuery.ConfigureAwait(false);
             aaaa = await aaaaQuery.ConfigureAwait(false);
         }
