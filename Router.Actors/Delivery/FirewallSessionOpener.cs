@@ -180,13 +180,22 @@ internal sealed class FirewallSessionOpener
             greetingDeadline.CancelAfter(greetingLimit);
             using var greetingRejudge = ColdRejudge.Start(this, DeliveryPhase.Greeting, _firewall.GreetingTimeout, greetingLimit, greetingDeadline,
                 () => phase.GreetingAt == 0);
+            ColdRejudge? ehloRejudge = null;
             phase.OnGreeting = () =>
             {
                 greetingRejudge?.Dispose();
+                // Judged when the EHLO goes out, not when the connect began: a fresh node's other firewalls may have
+                // answered their first EHLOs meanwhile, and while none has, the wait is judged again as it runs.
+                ehloLimit = Deadline(DeliveryPhase.Ehlo, ehloTimeout);
                 greetingDeadline.CancelAfter(ehloLimit);
+                ehloRejudge = ColdRejudge.Start(this, DeliveryPhase.Ehlo, ehloTimeout, ehloLimit, greetingDeadline, () => !phase.StartTlsSent);
             };
             // From STARTTLS on, the handshake (and the EHLO after it) has its own timeout.
-            phase.OnStartTls = () => greetingDeadline.CancelAfter(startTlsLimit);
+            phase.OnStartTls = () =>
+            {
+                ehloRejudge?.Dispose();
+                greetingDeadline.CancelAfter(startTlsLimit);
+            };
             try
             {
                 // MailKit would wrap the socket in a stream that sends each 4 KB block on its own.
@@ -201,6 +210,8 @@ internal sealed class FirewallSessionOpener
             }
             catch (Exception ex)
             {
+                ehloRejudge?.Dispose();
+                ehloLimit = ehloRejudge?.Limit ?? ehloLimit;
                 client.Dispose();
                 socket.Dispose();
                 var tls = phase.StartTlsSent || ex is SslHandshakeException || (ex is NotSupportedException && _firewall.Tls >= FirewallTls.Required);
@@ -223,6 +234,7 @@ internal sealed class FirewallSessionOpener
                     : phase.GreetingAt == 0 ? greetingLimit < _firewall.GreetingTimeout : ehloLimit < ehloTimeout);
                 return (outcome, code, detail, null, null, hedged);
             }
+            ehloRejudge?.Dispose();
             phase.Settled = true;
             RecordOpening(phase, connected, Stopwatch.GetTimestamp());
 

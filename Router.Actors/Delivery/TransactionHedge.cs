@@ -91,15 +91,22 @@ internal sealed class TransactionHedge : IDisposable
         }
     }
 
+    /// <summary>
+    /// How often a wait with nothing to judge it by asks again: neither this firewall nor the node's other firewalls had
+    /// the history when it began (a fresh node sends its first transactions everywhere at once).
+    /// </summary>
+    private static readonly TimeSpan ColdInterval = TimeSpan.FromMilliseconds(200);
+
     private void ArmLocked()
     {
         if (!_judged)
             return;
         var limit = _latencies.Deadline(Waiting, _commandTimeout);
-        // Without enough history the fixed command-timeout (MailKit's own) is the only bound.
+        // Without enough history the fixed command-timeout (MailKit's own) is the only bound; a cold step asks again
+        // as the node's other firewalls build the history it can be judged by.
         if (limit >= _commandTimeout)
         {
-            _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            _timer.Change(_latencies.Cold(Waiting) ? ColdInterval : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
         var remaining = limit - Stopwatch.GetElapsedTime(_mark);
@@ -112,7 +119,14 @@ internal sealed class TransactionHedge : IDisposable
         {
             if (_disarmed || GivenUp is not null)
                 return;
-            GivenUp = (Waiting, _latencies.Deadline(Waiting, _commandTimeout));
+            var limit = _latencies.Deadline(Waiting, _commandTimeout);
+            if (limit >= _commandTimeout || Stopwatch.GetElapsedTime(_mark) < limit)
+            {
+                // A cold step still without a judgement, or a threshold that moved on: wait on.
+                ArmLocked();
+                return;
+            }
+            GivenUp = (Waiting, limit);
             _disarmed = true;
         }
         try
