@@ -40,7 +40,10 @@ usage: bench/run.sh [options]
   --timeout SEC           per-case limit, from the start of the load (default 180; env BENCH_TIMEOUT)
   --stall SEC             give up when nothing arrived for SEC after the load ended (default 30)
   --blackhole-mode MODE   accept: fw-b completes TCP and never sends a greeting (default);
-                          noaccept: fw-b never accepts (backlog 4), later connects time out
+                          noaccept: fw-b never accepts (backlog 4), later connects time out;
+                          with --blackhole-when start also stall-ehlo (greets, never answers EHLO),
+                          stall-mail (greets, answers EHLO, never answers MAIL FROM) and reset
+                          (greets, then resets the connection when the client speaks)
   --blackhole-when WHEN   start: fw-b is a blackhole from the start (default; the node never saw it
                           answer, so only the fixed timeouts can judge it);
                           midrun: fw-b is a working smtp-sink that hangs (SIGSTOP) once it has counted
@@ -152,8 +155,9 @@ case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
 [ "$TARGETS" = postfix ] && FAILOVER=""  # the failover pair is the router's (issue 3)
 if [ "$QUEUED" != 0 ] && [ "$CASES_GIVEN" = 0 ] && [ "$COMPARE" = 0 ]; then CASES=""; fi  # --queued alone: just that case
 if [ "$QUEUED" != 0 ] && [ "$FAILOVER_GIVEN" = 0 ]; then FAILOVER=""; fi
-case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-mode: accept|noaccept" >&2; exit 2 ;; esac
+case "$BLACKHOLE_MODE" in accept|noaccept|stall-ehlo|stall-mail|reset) ;; *) echo "--blackhole-mode: accept|noaccept|stall-ehlo|stall-mail|reset" >&2; exit 2 ;; esac
 case "$BLACKHOLE_WHEN" in start|midrun) ;; *) echo "--blackhole-when: start|midrun" >&2; exit 2 ;; esac
+if [ "$BLACKHOLE_WHEN" = midrun ]; then case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-when midrun: --blackhole-mode accept|noaccept (a hung smtp-sink)" >&2; exit 2 ;; esac; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

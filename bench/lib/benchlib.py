@@ -24,6 +24,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -68,10 +69,20 @@ def waitsmtp(host, port, timeout, pid=None):
     return 1
 
 
+BLACKHOLE_MODES = ["accept", "noaccept", "stall-ehlo", "stall-mail", "reset"]
+
+
 def blackhole(host, port, mode):
-    """accept: complete TCP and hold the socket, never send a greeting.
+    """A firewall that is dead from the start, in one of issue 18's shapes:
+    accept: complete TCP and hold the socket, never send a greeting.
     noaccept: listen with a small backlog and never accept; once the backlog is full
-    the kernel drops further SYNs, so new connects time out."""
+    the kernel drops further SYNs, so new connects time out.
+    stall-ehlo: greet (220), then never answer EHLO or HELO.
+    stall-mail: greet, answer EHLO, then never answer MAIL FROM.
+    reset: greet, then reset the connection (RST) as soon as the client speaks.
+    The first connection it takes is printed as "first stalled connection at <time>" (the
+    "death" the report measures the trip from); noaccept has no such moment of its own."""
+    import threading
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -83,9 +94,39 @@ def blackhole(host, port, mode):
             time.sleep(3600)
     srv.listen(1024)
     held = []
+
+    def speak(conn):
+        try:
+            conn.sendall(b"220 blackhole ESMTP\r\n")
+            f = conn.makefile("rb")
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                verb = line[:4].upper()
+                if mode == "reset":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    conn.close()
+                    return
+                if verb in (b"EHLO", b"HELO") and mode == "stall-mail":
+                    conn.sendall(b"250-blackhole\r\n250 PIPELINING\r\n")
+                elif verb in (b"EHLO", b"HELO") or verb == b"MAIL":
+                    pass  # the stall: never answered, the connection held open
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 2.0.0 ok\r\n")
+        except OSError:
+            pass
+
     while True:
         conn, _ = srv.accept()
-        held.append(conn)  # never read, never write, never close
+        held.append(conn)  # never closed by us (except reset)
+        if len(held) == 1:
+            print(f"blackhole: first stalled connection at {time.time():.3f}", flush=True)
+        if mode != "accept":
+            threading.Thread(target=speak, args=(conn,), daemon=True).start()
         print(f"blackhole: holding {len(held)} connections", flush=True)
 
 
@@ -775,6 +816,8 @@ def report(a):
             out.append(f"| fw-b died, s after the load started | | {_fmt(b['died_after_s'], 2)} | | |")
         if b.get("trip_after_death_s") is not None:
             out.append(f"| s from fw-b's death (first stalled connection) to its trip | | {_fmt(b['trip_after_death_s'], 2)} | | |")
+        if b.get("change_after_death_s") is not None:
+            out.append(f"| s from fw-b's first stalled connection to its first state change | | {_fmt(b['change_after_death_s'], 2)} | | |")
         out.append(f"| jobs hedged away from fw-b | {h.get('hedged', 'n/a')} | {b.get('hedged', 'n/a')} | | |")
         out.append("")
         if b.get("trip_line"):
@@ -910,6 +953,7 @@ def summarize(a):
     trip_line = loose_trip = None
     transitions = []
     hedged = 0
+    first_change = None
     if os.path.exists(a.log):
         for line in open(a.log, errors="replace"):
             if " ERR " in line or " FTL " in line:
@@ -925,6 +969,8 @@ def summarize(a):
                 loose_trip = loose_trip or line.strip()
             if re.search(r"Firewall fw-\S+ .*\S+ -> \S+", line) and len(transitions) < 12:
                 transitions.append(line.strip()[:240])
+            if first_change is None and re.search(r"Firewall fw-b .*\S+ -> \S+", line):
+                first_change = line.strip()
     r["log_warnings"], r["log_errors"] = warn, err
     if err:
         r["notes"].append(f"router log: {err} ERR lines, first: `{first_err[:300]}`")
@@ -942,11 +988,16 @@ def summarize(a):
     r["hedged"] = hedged
     if a.blackhole_log and os.path.exists(a.blackhole_log):
         text = open(a.blackhole_log).read()
-        died = re.search(r"died at (\d+\.\d+)", text)
+        died = re.search(r"(?:died|first stalled connection) at (\d+\.\d+)", text)
         if died:
             r["died_after_s"] = round(float(died.group(1)) - t0, 2)
             if "trip_after_s" in r:
                 r["trip_after_death_s"] = round(ts - float(died.group(1)), 2)
+            m = first_change and re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})", first_change)
+            if m:
+                cs = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + float(m.group(1)[19:])
+                r["change_after_death_s"] = round(cs - float(died.group(1)), 2)
+                r["first_change"] = first_change[:240]
         found = re.findall(r"holding (\d+)", text)
         if "dying:" not in text and (found or "never accepting" not in text):
             r["blackhole_conns"] = int(found[-1]) if found else 0
@@ -967,7 +1018,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("freeports"); s.add_argument("n", type=int)
     s = sub.add_parser("waitsmtp"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("timeout", type=float); s.add_argument("pid", type=int, nargs="?")
-    s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=["accept", "noaccept"])
+    s = sub.add_parser("blackhole"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("mode", choices=BLACKHOLE_MODES)
     s = sub.add_parser("otlpsink"); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
     s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
