@@ -1,15 +1,18 @@
 namespace Router.Actors.Routing;
 
 /// <summary>
-/// Picks the connector for a job among the usable connectors of the best tier: the one with the
-/// smaller backlog of two chosen at random ("power of two choices"), which spreads load evenly
-/// without the herd effect of always picking the global minimum.
+/// Picks the connector for a job among the usable connectors of the best tier: of two chosen at random ("power of
+/// two choices", which spreads load evenly without the herd effect of always picking the global minimum), the one
+/// that would finish its jobs sooner at its recent pace, or, while either has no pace to judge by, the one with the
+/// smaller backlog.
 /// </summary>
 public sealed class ConnectorChooser(Random random)
 {
     /// <param name="avoid">A connector to leave out if its tier has another usable one (a retry
     /// goes elsewhere); never a reason to fall to a worse tier.</param>
-    public string? Choose(IReadOnlyList<RouteTier> tiers, Func<string, bool> usable, Func<string, int> backlog, string? avoid = null)
+    /// <param name="drainSeconds">How long each connector would take to finish its jobs at its recent pace; null for one without a pace.</param>
+    public string? Choose(IReadOnlyList<RouteTier> tiers, Func<string, bool> usable, Func<string, int> backlog, string? avoid = null,
+        Func<string, double?>? drainSeconds = null)
     {
         foreach (var tier in tiers)
         {
@@ -29,6 +32,8 @@ public sealed class ConnectorChooser(Random random)
                 second++;
             var a = candidates[first];
             var b = candidates[second];
+            if (drainSeconds?.Invoke(a) is { } drainA && drainSeconds(b) is { } drainB)
+                return drainA <= drainB ? a : b;
             return backlog(a) <= backlog(b) ? a : b;
         }
         return null;

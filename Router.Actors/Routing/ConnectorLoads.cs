@@ -10,7 +10,14 @@ namespace Router.Actors.Routing;
 /// </summary>
 public sealed class ConnectorLoads
 {
+    /// <summary>
+    /// The time constant of each connector's pace: jobs finished per second, every finish counted with a weight that
+    /// halves in about <c>0.7 ×</c> this, so the pace follows a firewall that slows down or recovers within seconds.
+    /// </summary>
+    public static readonly TimeSpan PaceWindow = TimeSpan.FromSeconds(2);
+
     private readonly Dictionary<string, (ConnectorLoad Reported, long Sent)> _loads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Rate, DateTimeOffset At)> _paces = new(StringComparer.Ordinal);
 
     /// <summary>The router sent the connector one <see cref="EnqueueJob"/>.</summary>
     public void Sent(string connector)
@@ -22,6 +29,36 @@ public sealed class ConnectorLoads
     /// <summary>The connector reported its load (its messages arrive in the order it sent them: the latest report is the truth).</summary>
     public void Reported(string connector, ConnectorLoad load) =>
         _loads[connector] = (load, _loads.GetValueOrDefault(connector, (ConnectorLoad.None, 0)).Sent);
+
+    /// <summary>A job left the connector finished (its firewall answered for every recipient): one more for its pace.</summary>
+    public void Finished(string connector, DateTimeOffset now) =>
+        _paces[connector] = (PaceAt(connector, now) + 1 / PaceWindow.TotalSeconds, now);
+
+    /// <summary>Jobs the connector finished per second lately (0 when none lately).</summary>
+    public double PaceAt(string connector, DateTimeOffset now)
+    {
+        if (!_paces.TryGetValue(connector, out var pace))
+            return 0;
+        var elapsed = Math.Max(0, (now - pace.At).TotalSeconds);
+        return pace.Rate * Math.Exp(-elapsed / PaceWindow.TotalSeconds);
+    }
+
+    /// <summary>
+    /// How long the connector would take to finish the jobs it has at the pace it finished jobs lately: 0 when it has
+    /// none (an idle connector is always worth a job), null when it never finished a job (nothing to judge it by).
+    /// One that holds jobs and has finished none for a while is as slow as that says: its pace fades, its estimate grows.
+    /// Two firewalls of equal cost can differ a hundredfold in speed (a loaded content scanner): a count of jobs alone
+    /// would queue as many behind the slow one as behind the fast one.
+    /// </summary>
+    public double? DrainSeconds(string connector, DateTimeOffset now)
+    {
+        var load = Of(connector);
+        if (load == 0)
+            return 0;
+        if (!_paces.ContainsKey(connector))
+            return null;
+        return load / Math.Max(PaceAt(connector, now), 1e-9);
+    }
 
     /// <summary>Jobs on the connector now: taken and unfinished, plus those still on their way to it.</summary>
     public int Of(string connector)

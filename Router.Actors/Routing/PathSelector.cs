@@ -98,14 +98,14 @@ public sealed class PathSelector(AddressSpaceTable table, ConnectorChooser choos
         var fit = Capabilities.Narrow(job, tiers, IsUsable);
         if (fit.Failure is { } failure)
             return new PathChoice(null, null) { Failure = failure };
-        var (picked, target) = Decide(fit.Tiers, job.AvoidConnector);
+        var (picked, target) = Decide(fit.Tiers, now, job.AvoidConnector);
         return SpillFor(job.Handovers, tiers, picked, now) is { } handover ? new PathChoice(null, handover) : new PathChoice(target, null);
     }
 
     /// <summary>The connector the tiers pick now, and where the part goes after operator redirects (null, null: park it).</summary>
-    public (string? Picked, string? Target) Decide(IReadOnlyList<RouteTier> tiers, string? avoid = null)
+    public (string? Picked, string? Target) Decide(IReadOnlyList<RouteTier> tiers, DateTimeOffset now, string? avoid = null)
     {
-        var connector = chooser.Choose(tiers, IsUsable, Loads.Of, avoid);
+        var connector = chooser.Choose(tiers, IsUsable, Loads.Of, avoid, id => Loads.DrainSeconds(id, now));
         return (connector, connector is null ? null : Operator.RedirectedTarget(connector, IsUsable) ?? connector);
     }
 

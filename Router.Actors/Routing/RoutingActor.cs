@@ -218,6 +218,8 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
     private void OnReleased(JobReleased released)
     {
         _paths.Loads.Reported(released.ConnectorId, released.Load);
+        if (released.Release == JobRelease.Finished)
+            _paths.Loads.Finished(released.ConnectorId, _clock.GetUtcNow());
         _placements.Remove(released.Job);
         if (released.Next is not { } next || _deleted.Contains(next.QueueId))
             return;
@@ -359,7 +361,7 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
         Receive<RedirectFirewall>(OnRedirect);
         Receive<DeleteMessage>(OnDelete);
         Receive<CancelRedirect>(OnCancelRedirect);
-        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, _paths.Decide, ExplainSpill, m.Sender, m.Size)));
+        Receive<ExplainRoute>(m => Sender.Tell(RouteExplainer.Explain(m.Address, _table, _paths.StateOf, (tiers, avoid) => _paths.Decide(tiers, _clock.GetUtcNow(), avoid), ExplainSpill, m.Sender, m.Size)));
         Receive<GetConnectorStates>(_ => Sender.Tell(new ConnectorStates(
             _connectors.Keys.Order(StringComparer.Ordinal).Select(_paths.StateOf).ToArray(),
             new Dictionary<string, string>(_paths.Operator.Redirects, StringComparer.Ordinal),

@@ -65,4 +65,18 @@ public sealed class ConnectorChooserAvoidTests
         var chooser = new ConnectorChooser(new Random(5));
         Assert.Equal("exact", chooser.Choose([new RouteTier("a.example", 1, ["exact"]), new RouteTier("*", 1, ["general"])], _ => true, _ => 0, avoid: "exact"));
     }
+
+    [Fact]
+    public void Of_two_candidates_with_a_pace_prefers_the_one_that_finishes_its_jobs_sooner_even_with_the_larger_backlog()
+    {
+        var chooser = new ConnectorChooser(new Random(7));
+        var tier = new RouteTier("*", 1, ["fast", "slow"]);
+        // fast holds 200 jobs it finishes in 0.1 s; slow holds 20 that take it 4 s.
+        for (var i = 0; i < 50; i++)
+            Assert.Equal("fast", chooser.Choose([tier], _ => true, id => id == "fast" ? 200 : 20, drainSeconds: id => id == "fast" ? 0.1 : 4.0));
+        // While one of them has no pace to judge by, the backlogs decide.
+        for (var i = 0; i < 50; i++)
+            Assert.Equal("slow", chooser.Choose([tier], _ => true, id => id == "fast" ? 200 : 20, drainSeconds: id => id == "fast" ? 0.1 : null));
+    }
 }
+

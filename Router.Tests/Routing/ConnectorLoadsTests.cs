@@ -37,4 +37,48 @@ public sealed class ConnectorLoadsTests
 
         Assert.Equal(0, _loads.Of("out"));
     }
+
+    private static readonly DateTimeOffset T0 = new(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_connector_that_finishes_jobs_faster_drains_the_same_backlog_sooner()
+    {
+        // For 10 s, fast finished 200 jobs a second, slow 5 (16 connections to a firewall that takes 3 s a message).
+        for (var i = 0; i < 2000; i++)
+            _loads.Finished("fast", T0.AddMilliseconds(5 * i));
+        for (var i = 0; i < 50; i++)
+            _loads.Finished("slow", T0.AddMilliseconds(200 * i));
+        for (var i = 0; i < 40; i++)
+        {
+            _loads.Sent("fast");
+            _loads.Sent("slow");
+        }
+        var now = T0.AddSeconds(10);
+
+        var fast = _loads.DrainSeconds("fast", now)!.Value;
+        var slow = _loads.DrainSeconds("slow", now)!.Value;
+        Assert.True(slow > 20 * fast, $"slow drains in {slow:0.00}s, fast in {fast:0.00}s");
+        // About 40 jobs at about 5 a second.
+        Assert.InRange(slow, 4, 16);
+    }
+
+    [Fact]
+    public void An_idle_connector_drains_at_once_and_one_that_never_finished_a_job_has_no_estimate()
+    {
+        Assert.Equal(0, _loads.DrainSeconds("idle", T0));
+        _loads.Sent("new");
+        Assert.Null(_loads.DrainSeconds("new", T0));
+    }
+
+    [Fact]
+    public void A_connector_that_holds_jobs_and_finishes_none_looks_slower_the_longer_it_goes_on()
+    {
+        for (var i = 0; i < 50; i++)
+            _loads.Finished("out", T0.AddMilliseconds(10 * i));
+        _loads.Sent("out");
+
+        var soon = _loads.DrainSeconds("out", T0.AddSeconds(1))!.Value;
+        var later = _loads.DrainSeconds("out", T0.AddSeconds(10))!.Value;
+        Assert.True(later > 50 * soon, $"{soon:0.000}s a second after its last finish, {later:0.000}s ten seconds after");
+    }
 }

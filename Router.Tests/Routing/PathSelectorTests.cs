@@ -80,7 +80,7 @@ public sealed class PathSelectorTests
         _paths.Operator.Redirect("fw-a", "backup");
         _paths.Operator.Redirect("fw-b", "backup");
 
-        var (picked, target) = _paths.Decide(_paths.TiersOf(Job));
+        var (picked, target) = _paths.Decide(_paths.TiersOf(Job), DateTimeOffset.UtcNow);
 
         Assert.Contains(picked, new[] { "a", "b" });
         Assert.Equal("backup", target);
