@@ -43,7 +43,8 @@ usage: bench/run.sh [options]
                           noaccept: fw-b never accepts (backlog 4), later connects time out;
                           with --blackhole-when start also stall-ehlo (greets, never answers EHLO),
                           stall-mail (greets, answers EHLO, never answers MAIL FROM) and reset
-                          (greets, then resets the connection when the client speaks)
+                          (greets, then resets the connection when the client speaks);
+                          slow: fw-b is alive but slow (smtp-sink -W connect:3 -w 3), and must not trip
   --blackhole-when WHEN   start: fw-b is a blackhole from the start (default; the node never saw it
                           answer, so only the fixed timeouts can judge it);
                           midrun: fw-b is a working smtp-sink that hangs (SIGSTOP) once it has counted
@@ -155,7 +156,7 @@ case " $TARGETS " in *" postfix "*) UNIQUE_RCPT=1 ;; esac
 [ "$TARGETS" = postfix ] && FAILOVER=""  # the failover pair is the router's (issue 3)
 if [ "$QUEUED" != 0 ] && [ "$CASES_GIVEN" = 0 ] && [ "$COMPARE" = 0 ]; then CASES=""; fi  # --queued alone: just that case
 if [ "$QUEUED" != 0 ] && [ "$FAILOVER_GIVEN" = 0 ]; then FAILOVER=""; fi
-case "$BLACKHOLE_MODE" in accept|noaccept|stall-ehlo|stall-mail|reset) ;; *) echo "--blackhole-mode: accept|noaccept|stall-ehlo|stall-mail|reset" >&2; exit 2 ;; esac
+case "$BLACKHOLE_MODE" in accept|noaccept|stall-ehlo|stall-mail|reset|slow) ;; *) echo "--blackhole-mode: accept|noaccept|stall-ehlo|stall-mail|reset|slow" >&2; exit 2 ;; esac
 case "$BLACKHOLE_WHEN" in start|midrun) ;; *) echo "--blackhole-when: start|midrun" >&2; exit 2 ;; esac
 if [ "$BLACKHOLE_WHEN" = midrun ]; then case "$BLACKHOLE_MODE" in accept|noaccept) ;; *) echo "--blackhole-when midrun: --blackhole-mode accept|noaccept (a hung smtp-sink)" >&2; exit 2 ;; esac; fi
 
@@ -282,8 +283,9 @@ router {
 EOF
 }
 
-start_sink() {  # start_sink PORT OUTFILE -> sets SINK_PID
-  "$SMTP_SINK" "${SINK_USER[@]}" -c "127.0.0.1:$1" 4096 > "$2" 2> "${2%.out}.err" &
+start_sink() {  # start_sink PORT OUTFILE [smtp-sink options...] -> sets SINK_PID
+  local port="$1" out="$2"; shift 2
+  "$SMTP_SINK" "${SINK_USER[@]}" "$@" -c "127.0.0.1:$port" 4096 > "$out" 2> "${out%.out}.err" &
   SINK_PID=$!
   PIDS+=("$SINK_PID")
 }
@@ -450,6 +452,10 @@ run_case() {
     python3 -u "$LIB" freeze "$sink_b" "$dir/fw-b.out" "$die_after" "$BLACKHOLE_MODE" 127.0.0.1 "$pb" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
     firewalls="fw-a, fw-b hangs after $die_after messages ($BLACKHOLE_MODE)"
+  elif [ "$role" = blackholed ] && [ "$BLACKHOLE_MODE" = slow ]; then
+    # Not dead at all: a slow but alive firewall (a 3 s greeting, 3 s before it answers DATA), never to be tripped.
+    start_sink "$pb" "$dir/fw-b.out" -W connect:3 -w 3; sink_b=$SINK_PID
+    firewalls="fw-a, fw-b slow (3 s greeting, 3 s DATA)"
   elif [ "$role" = blackholed ]; then
     python3 -u "$LIB" blackhole 127.0.0.1 "$pbh" "$BLACKHOLE_MODE" > "$dir/blackhole.log" 2>&1 &
     hole=$!; PIDS+=("$hole")
