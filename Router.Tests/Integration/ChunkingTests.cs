@@ -290,4 +290,16 @@ public sealed class ChunkingTests
         Assert.StartsWith("501 5.5.2 expected ", await session.ReplyAsync("RCPT TO:<b@example.net>"));
         Assert.Equal(0, router.Node.Spool.Statistics.MessagesQueued);
     }
+
+    [Fact]
+    public async Task After_a_refused_data_the_next_commands_parameters_are_still_checked()
+    {
+        // The line observer once took every line after a DATA line for message data until a CRLF.CRLF, even when the
+        // DATA was refused (here for want of a recipient; a handed DATA the library refused would be the same).
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw);
+        using var session = await OpenAsync(router);
+        Assert.StartsWith("50", await session.ReplyAsync("DATA"));
+        Assert.Equal("555 5.5.4 Parameter FOO is not supported here", await session.ReplyAsync("MAIL FROM:<a@example.org> FOO=BAR"));
+    }
 }
