@@ -302,4 +302,43 @@ public sealed class ChunkingTests
         Assert.StartsWith("50", await session.ReplyAsync("DATA"));
         Assert.Equal("555 5.5.4 Parameter FOO is not supported here", await session.ReplyAsync("MAIL FROM:<a@example.org> FOO=BAR"));
     }
+
+    [Fact]
+    public async Task Chunks_held_between_bdat_commands_count_against_max_inflight_bytes_as_data_does()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "max-message-size = 300000, max-inflight-bytes = 400000");
+
+        // A holds 260 kB of chunks of an unfinished message (charged before the 250 that answers them).
+        using var a = await OpenAsync(router);
+        await BeginAsync(a);
+        var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('a', 98) + "\r\n", 2600));
+        await a.WriteAsync(Bdat(body));
+        Assert.Equal($"250 2.0.0 {body.Length} octets received", Assert.Single(await ReadLinesAsync(a, 1)));
+
+        // B declares 150 kB: it does not fit beside A's chunks.
+        using var b = await OpenAsync(router);
+        Assert.Equal("452 4.3.1 Too much mail in flight, try again later", await b.ReplyAsync("MAIL FROM:<b@example.org> SIZE=150000"));
+
+        // C declares nothing, may start (the budget is not yet spent) and overdraws it with its chunk.
+        using var c = await OpenAsync(router);
+        await BeginAsync(c, "c@example.org");
+        try
+        {
+            await c.WriteAsync(Bdat("Subject: c\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('c', 98) + "\r\n", 1500))));
+        }
+        catch (IOException)
+        {
+        }
+        Assert.Equal(LimitReplies.InflightOverflow, await c.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null(await c.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // A ends its message and it is stored; with the budget back, B's declared size fits.
+        await a.WriteAsync(Bdat(string.Empty, last: true));
+        var queueId = QueueIdOf(Assert.Single(await ReadLinesAsync(a, 1)));
+        Assert.Equal("250 2.0.0 Ok", await b.ReplyAsync("MAIL FROM:<b@example.org> SIZE=150000"));
+        var delivered = await DeliveredOnceAsync(router, fw, queueId, "Subject: big");
+        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(body), delivered.Data);
+        Assert.DoesNotContain(fw.Messages, m => m.MailFrom == "c@example.org");
+    }
 }
