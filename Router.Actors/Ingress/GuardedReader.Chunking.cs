@@ -8,8 +8,9 @@ namespace Router.Actors.Ingress;
 /// charged to the in-flight budget, bounded by the message size limit) and answers each chunk but the last with 250.
 /// After the last chunk it hands the library <c>DATA</c> and the chunks dot-stuffed (<see cref="ChunkBuffer"/>), as
 /// if the client had sent them so; the library's 354 is not passed on, so the client sees the store's reply only.
-/// A chunk refused for its size or the budget ends the transaction: the reader hands the library RSET and the
-/// router's refusal replaces the RSET's 250. Pipelined chunks are read exactly, so the next command stays in the pipe.
+/// Any other chunk is answered by handing the library NOOP, whose 250 the router's reply replaces; a chunk refused for
+/// its size or the budget ends the transaction: the library is handed RSET instead. Pipelined chunks are read exactly,
+/// so the next command stays in the pipe.
 /// </summary>
 internal sealed partial class GuardedReader
 {
@@ -19,6 +20,7 @@ internal sealed partial class GuardedReader
     private bool _handedBody;
 
     private static readonly byte[] ResetLine = "RSET\r\n"u8.ToArray();
+    private static readonly byte[] NoopLine = "NOOP\r\n"u8.ToArray();
 
     private enum Bdat
     {
@@ -30,7 +32,12 @@ internal sealed partial class GuardedReader
         End,
     }
 
-    /// <summary>Runs a BDAT command whose line is consumed already.</summary>
+    /// <summary>
+    /// Runs a BDAT command whose line is consumed already. Once its chunk is read, the library is always handed a command:
+    /// DATA after the last chunk, RSET after a refused one, NOOP otherwise, the router's reply replacing the library's.
+    /// So the library's own wait for a command (command-timeout + 30 s) starts afresh at each chunk, as it does at each
+    /// command, instead of running over a whole multi-chunk message.
+    /// </summary>
     private async ValueTask<Bdat> RunBdatAsync(BdatCommand? command, CancellationToken cancellationToken)
     {
         if (command is null)
@@ -44,14 +51,10 @@ internal sealed partial class GuardedReader
             // RFC 3030 §2: the octets of a refused chunk are read and dropped.
             if (!await ReadChunkAsync(command.Size, null, cancellationToken).ConfigureAwait(false))
                 return Bdat.End;
-            if (!refusal.Reset)
-            {
-                await guard.ReplyAsync(refusal.Reply).ConfigureAwait(false);
-                return Bdat.Next;
-            }
-            guard.DiscardChunks();
-            guard.HandReset(refusal.Reply);
-            Hand(new ReadOnlySequence<byte>(ResetLine));
+            if (refusal.Reset)
+                guard.DiscardChunks();
+            guard.HandInstead(refusal.Reply);
+            Hand(refusal.Reset ? ResetLine : NoopLine);
             return Bdat.Handed;
         }
         var chunks = guard.TakeChunks();
@@ -59,8 +62,9 @@ internal sealed partial class GuardedReader
             return Bdat.End;
         if (!command.Last)
         {
-            await guard.ReplyAsync(ChunkingReplies.Received(command.Size)).ConfigureAwait(false);
-            return Bdat.Next;
+            guard.HandInstead(ChunkingReplies.Received(command.Size));
+            Hand(NoopLine);
+            return Bdat.Handed;
         }
         var message = chunks.HandOver();
         guard.ChargeBuffered(chunks.Buffered);
@@ -68,6 +72,8 @@ internal sealed partial class GuardedReader
         Hand(message);
         return Bdat.Handed;
     }
+
+    private void Hand(byte[] line) => Hand(new ReadOnlySequence<byte>(line));
 
     private void Hand(ReadOnlySequence<byte> octets)
     {

@@ -29,13 +29,13 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
     private bool _handedData;
     // A command the reader handed the library in the client's place, whose reply is the router's to give (see Shown).
     private Handed _handed;
-    private string? _handedResetReply;
+    private string? _handedReply;
 
     private enum Handed
     {
         None,
         Data,
-        Reset,
+        Replaced,
     }
 
     public SmtpLimits Limits { get; } = limits;
@@ -189,11 +189,14 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
         _handed = Handed.Data;
     }
 
-    /// <summary>The reader hands the library RSET to end a transaction whose chunk was refused: <paramref name="reply"/> replaces its 250.</summary>
-    public void HandReset(string reply)
+    /// <summary>
+    /// The reader hands the library NOOP (a chunk answered) or RSET (a chunk refused, the transaction ended):
+    /// <paramref name="reply"/> replaces its 250.
+    /// </summary>
+    public void HandInstead(string reply)
     {
-        _handedResetReply = reply;
-        _handed = Handed.Reset;
+        _handedReply = reply;
+        _handed = Handed.Replaced;
     }
 
     /// <summary>
@@ -208,8 +211,8 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
         _handed = Handed.None;
         if (handed == Handed.Data && line.StartsWith("354", StringComparison.Ordinal))
             return null;
-        if (handed == Handed.Reset && line.StartsWith("250", StringComparison.Ordinal))
-            return _handedResetReply;
+        if (handed == Handed.Replaced && line.StartsWith("250", StringComparison.Ordinal))
+            return _handedReply;
         // The library refused the handed command (it should not): its reply stands.
         _handedData = false;
         return line;

@@ -341,4 +341,32 @@ public sealed class ChunkingTests
         RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(body), delivered.Data);
         Assert.DoesNotContain(fw.Messages, m => m.MailFrom == "c@example.org");
     }
+
+    [Fact]
+    public async Task A_message_in_many_chunks_may_take_longer_than_the_librarys_wait_for_one_command()
+    {
+        // SmtpServer gives up on a command after its CommandWaitTimeout (here command-timeout + 30 s = 33 s). Each chunk
+        // is answered through a command handed to the library, so its wait starts afresh at every chunk; were the
+        // chunks read inside one of its waits, this 36 s message would be cut with 421.
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw, "command-timeout = 3s");
+        using var session = await OpenAsync(router);
+        await BeginAsync(session);
+        var clock = Stopwatch.StartNew();
+        var sent = new StringBuilder("Subject: slow\r\n\r\n");
+        await session.WriteAsync(Bdat("Subject: slow\r\n\r\n"));
+        Assert.StartsWith("250 2.0.0 ", Assert.Single(await ReadLinesAsync(session, 1)));
+        for (var i = 0; clock.Elapsed < TimeSpan.FromSeconds(36); i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var line = $"line {i} of slow-chunks\r\n";
+            sent.Append(line);
+            await session.WriteAsync(Bdat(line));
+            Assert.Equal($"250 2.0.0 {line.Length} octets received", Assert.Single(await ReadLinesAsync(session, 1)));
+        }
+        await session.WriteAsync(Bdat(string.Empty, last: true));
+        var queueId = QueueIdOf(Assert.Single(await ReadLinesAsync(session, 1)));
+        var delivered = await DeliveredOnceAsync(router, fw, queueId, "slow-chunks");
+        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(sent.ToString()), delivered.Data);
+    }
 }
