@@ -307,7 +307,7 @@ public sealed class ChunkingTests
     public async Task Chunks_held_between_bdat_commands_count_against_max_inflight_bytes_as_data_does()
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
-        await using var router = await StartAsync(fw, "max-message-size = 300000, max-inflight-bytes = 400000");
+        await using var router = await StartAsync(fw, "max-message-size = 400000, max-inflight-bytes = 400000");
 
         // A holds 260 kB of chunks of an unfinished message (charged before the 250 that answers them).
         using var a = await OpenAsync(router);
@@ -319,6 +319,19 @@ public sealed class ChunkingTests
         // B declares 150 kB: it does not fit beside A's chunks.
         using var b = await OpenAsync(router);
         Assert.Equal("452 4.3.1 Too much mail in flight, try again later", await b.ReplyAsync("MAIL FROM:<b@example.org> SIZE=150000"));
+
+        // D declares 100 kB, which fits beside A's 260 kB at MAIL; then A holds 100 kB more, and D's first chunk is refused as
+        // DATA would be (452 4.3.1), its transaction reset: its octets were read and dropped, and a new MAIL is taken.
+        using var d = await OpenAsync(router);
+        Assert.Equal("250 2.0.0 Ok", await d.ReplyAsync("MAIL FROM:<d@example.org> SIZE=100000"));
+        Assert.Equal("250 2.0.0 Ok", await d.ReplyAsync("RCPT TO:<b@example.net>"));
+        var more = string.Concat(Enumerable.Repeat(new string('m', 98) + "\r\n", 1000));
+        await a.WriteAsync(Bdat(more));
+        Assert.Equal($"250 2.0.0 {more.Length} octets received", Assert.Single(await ReadLinesAsync(a, 1)));
+        await d.WriteAsync(Bdat("Subject: d\r\n\r\nbody of d\r\n", last: true));
+        Assert.Equal("452 4.3.1 Too much mail in flight, try again later", Assert.Single(await ReadLinesAsync(d, 1)));
+        Assert.Equal("250 2.0.0 Ok", await d.ReplyAsync("MAIL FROM:<d@example.org>"));
+        body += more;
 
         // C declares nothing, may start (the budget is not yet spent) and overdraws it with its chunk.
         using var c = await OpenAsync(router);
