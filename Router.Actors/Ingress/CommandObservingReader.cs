@@ -5,7 +5,7 @@ using System.Text;
 namespace Router.Actors.Ingress;
 
 /// <summary>
-/// Watches the command lines a session consumes, outside DATA, and hands each one to an
+/// Watches the command lines a session consumes, not message data, and hands each one to an
 /// observer. The SMTP library parses RCPT but drops its ESMTP parameters (NOTIFY, ORCPT); this
 /// is where the router picks them up, just before the library executes that RCPT.
 /// </summary>
@@ -14,7 +14,6 @@ internal sealed class CommandObservingReader(PipeReader inner, Action<string> ob
     private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
 
     private ReadOnlySequence<byte> _buffer;
-    private bool _inData;
 
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -54,22 +53,16 @@ internal sealed class CommandObservingReader(PipeReader inner, Action<string> ob
     {
         if (consumed.IsEmpty)
             return;
-        if (_inData)
-        {
-            // The library consumes the whole message, end marker included, at once.
-            if (consumed.Length >= EndOfData.Length && consumed.Slice(consumed.Length - EndOfData.Length).ToArray().AsSpan().SequenceEqual(EndOfData))
-                _inData = false;
-            return;
-        }
         // Command lines are short; a long consumed run is not one we care about.
         if (consumed.Length > 2048)
             return;
+        // The library consumes a command one line at a time, and a message's data, end marker included, at once: a
+        // run that ends with the marker is data. (Judged by the run itself, not by a DATA line seen before it: a DATA
+        // the library refused left every later command unobserved, its parameters unchecked.)
+        if (consumed.Length >= EndOfData.Length && consumed.Slice(consumed.Length - EndOfData.Length).ToArray().AsSpan().SequenceEqual(EndOfData))
+            return;
         // UTF-8: SMTPUTF8 addresses (RFC 6531) are read exactly; an invalid sequence becomes U+FFFD, which no address may hold.
         foreach (var line in Encoding.UTF8.GetString(consumed.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.Equals("DATA", StringComparison.OrdinalIgnoreCase))
-                _inData = true;
             observeLine(line);
-        }
     }
 }

@@ -142,6 +142,7 @@ internal sealed class GracefulListenerFactory(int maxSessions, AddressConnection
         if (guard is not null)
         {
             guard.Output = () => polished.Output;
+            guard.Session = SessionState.Of(context);
             guard.Attach(context);
         }
         return polished;

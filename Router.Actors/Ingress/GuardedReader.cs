@@ -14,7 +14,8 @@ namespace Router.Actors.Ingress;
 /// the library's parser refuses for want of a domain, is handed over as the configured
 /// postmaster address. In DATA each read must come within data-timeout and the whole data within
 /// data-total-timeout (421 4.4.2), and what the library buffers is charged to the in-flight budget
-/// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept.
+/// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept. BDAT (RFC 3030), which
+/// the library does not know, is taken here: see GuardedReader.Chunking.cs.
 /// </summary>
 internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard) : PipeReader
 {
@@ -35,6 +36,18 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
     {
         if (guard.Closed)
             return EndOfInput;
+        if (_handed is { } handed)
+        {
+            // After the handed DATA line the library reads the data only if it gave the go-ahead; if it refused the
+            // DATA instead, the chunks are dropped (and what the client sends next is read as commands).
+            if (!_handedBody || guard.InData)
+            {
+                _presented = handed;
+                return new ReadResult(handed, isCanceled: false, isCompleted: false);
+            }
+            _handed = null;
+            guard.DiscardChunks();
+        }
         return guard.InData
             ? await ReadDataAsync(cancellationToken).ConfigureAwait(false)
             : await ReadCommandAsync(cancellationToken).ConfigureAwait(false);
@@ -51,6 +64,20 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
+        if (_handed is { } handed)
+        {
+            // The octets handed over were consumed from the inner pipe already, as the BDAT lines and chunks arrived.
+            if (handed.Slice(0, consumed).IsEmpty)
+                return;
+            var rest = handed.Slice(consumed);
+            _presented = default;
+            _handed = rest.IsEmpty ? null : rest;
+            if (rest.IsEmpty && guard.InData)
+                guard.DataEnded();
+            else if (!rest.IsEmpty)
+                _handedBody = true;
+            return;
+        }
         if (_rewritten is not null)
         {
             var whole = _presented.Slice(consumed).IsEmpty;
@@ -125,6 +152,33 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
                     await guard.ReplyAsync(LimitReplies.CommandLineTooLong(max)).ConfigureAwait(false);
                     if (guard.Closed)
                         return EndOfInput;
+                    continue;
+                }
+                if (!guard.AwaitingChallengeResponse && BdatCommand.Is(line))
+                {
+                    var command = BdatCommand.Parse(line);
+                    inner.AdvanceTo(reader.Position);
+                    switch (await RunBdatAsync(command, cancellationToken).ConfigureAwait(false))
+                    {
+                        case Bdat.Handed:
+                            _presented = _handed!.Value;
+                            return new ReadResult(_presented, isCanceled: false, isCompleted: false);
+                        case Bdat.End:
+                            return EndOfInput;
+                    }
+                    if (guard.Closed)
+                        return EndOfInput;
+                    deadline = DateTime.UtcNow + guard.CommandTimeout;
+                    continue;
+                }
+                if (guard.Chunks is not null && IsData(line))
+                {
+                    // RFC 3030 §2: DATA after BDAT in one transaction gets 503; the client must RSET.
+                    inner.AdvanceTo(reader.Position);
+                    await guard.ReplyAsync(ChunkingReplies.Mixed).ConfigureAwait(false);
+                    if (guard.Closed)
+                        return EndOfInput;
+                    deadline = DateTime.UtcNow + guard.CommandTimeout;
                     continue;
                 }
                 if (PostmasterRcpt(line) is { } rewritten)

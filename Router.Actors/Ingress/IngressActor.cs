@@ -251,6 +251,15 @@ public sealed partial class IngressActor : ReceiveActor, IWithTimers
                     RequireTls: e.Context.EndpointDefinition.CertificateFactory is not null, Secure: e.Context.Pipe?.IsSecure == true);
         };
         server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) => SessionGuard.Of(e.Context)?.OnCommandExecuting(c.Command, SessionState.Of(e.Context));
+        server.SessionCreated += (_, e) => e.Context.CommandExecuted += (_, c) =>
+        {
+            // These end the transaction in the library (DATA once its data is stored or refused); BDAT chunks go with it.
+            if (c.Command is RsetCommand or DataCommand or HeloCommand or EhloCommand)
+            {
+                SessionState.Of(e.Context).EndTransaction();
+                SessionGuard.Of(e.Context)?.DiscardChunks();
+            }
+        };
         server.SessionCompleted += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionCancelled += (_, e) => listeners.SessionEnded(e.Context);
         server.SessionFaulted += (_, e) =>

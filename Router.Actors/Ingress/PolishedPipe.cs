@@ -11,7 +11,8 @@ namespace Router.Actors.Ingress;
 /// A session's pipe whose output passes through <see cref="EnhancedReplies"/> line by line. The
 /// library writes each reply in full and then flushes, so lines are rewritten at flush time.
 /// With a <see cref="SessionGuard"/>, input passes through a <see cref="GuardedReader"/> and the
-/// guard sees every reply line (README "Limits").
+/// guard sees every reply line (README "Limits"); it also takes BDAT (RFC 3030) in front of the library,
+/// which does not know it, and may replace the library's reply to a command it handed over for it.
 /// </summary>
 internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> observeCommand, SessionGuard? guard = null, TimeSpan? tlsHandshakeTimeout = null)
     : ISecurableDuplexPipe
@@ -107,10 +108,18 @@ internal sealed class PolishedPipe(ISecurableDuplexPipe inner, Action<string> ob
                 foreach (var line in text[..end].Split("\r\n"))
                 {
                     var polished = EnhancedReplies.Polish(line, _continuation);
-                    output.Append(polished).Append("\r\n");
                     // A line "250-..." announces more lines of the same reply; "250 ..." ends it.
                     _continuation = line.Length > 3 && line[3] == '-';
-                    if (!closing && guard?.OnReplyLine(polished) is { } goodbye)
+                    // The reply to a command the reader handed the library for BDAT is the router's (SessionGuard.Shown).
+                    var shown = guard is null ? polished : guard.Shown(polished);
+                    if (shown is null)
+                    {
+                        // The go-ahead of a handed DATA: the client does not see it; the guard learns that data follows.
+                        guard!.OnReplyLine(polished);
+                        continue;
+                    }
+                    output.Append(shown).Append("\r\n");
+                    if (!closing && guard?.OnReplyLine(shown) is { } goodbye)
                     {
                         output.Append(goodbye).Append("\r\n");
                         closing = true;

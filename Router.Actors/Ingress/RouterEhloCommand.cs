@@ -8,7 +8,8 @@ namespace Router.Actors.Ingress;
 /// ENHANCEDSTATUSCODES and DSN, and would advertise the library's internal size limit rather than
 /// ours. SMTPUTF8 (RFC 6531) is offered: the router takes UTF-8 addresses with it, routes on the
 /// A-label form and hands such mail only to a firewall that offers SMTPUTF8 too (a DSN otherwise).
-/// REQUIRETLS (RFC 8689) is offered where STARTTLS is configured, after STARTTLS.
+/// REQUIRETLS (RFC 8689) is offered where STARTTLS is configured, after STARTTLS. CHUNKING (RFC 3030) is
+/// offered on every guarded session (all of them in the router); BINARYMIME is not.
 /// Each MAIL and RCPT parameter is checked against this list (<see cref="ParameterPolicy"/>).
 /// </summary>
 internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageSize, Func<ISessionContext, bool>? offersAuth = null) : EhloCommand(domainOrAddress)
@@ -22,6 +23,10 @@ internal sealed class RouterEhloCommand(string domainOrAddress, long maxMessageS
         yield return "SMTPUTF8";
         yield return "ENHANCEDSTATUSCODES";
         yield return "DSN";
+        // RFC 3030: BDAT is taken in front of the library by the session's guarded reader (GuardedReader.Chunking.cs).
+        // BINARYMIME is not: the router keeps 8-bit text lines, relays byte for byte, and would have nowhere to send binary.
+        if (SessionGuard.Of(context) is not null)
+            yield return "CHUNKING";
         yield return $"SIZE {SessionState.Of(context).MaxMessageSize ?? maxMessageSize}";
         if (context.Pipe.IsSecure == false && context.EndpointDefinition.CertificateFactory != null)
             yield return "STARTTLS";

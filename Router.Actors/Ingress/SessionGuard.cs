@@ -25,8 +25,23 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
     private long _declaredSize;
     private int _closed;
     private DateTime _dataStarted;
+    private ChunkBuffer? _chunks;
+    private bool _handedData;
+    // A command the reader handed the library in the client's place, whose reply is the router's to give (see Shown).
+    private Handed _handed;
+    private string? _handedReply;
+
+    private enum Handed
+    {
+        None,
+        Data,
+        Replaced,
+    }
 
     public SmtpLimits Limits { get; } = limits;
+
+    /// <summary>The session's state (its transaction, its listener's message size limit); set when the session's pipe is made.</summary>
+    public SessionState? Session { get; set; }
 
     public TimeSpan CommandTimeout { get; } = commandTimeout;
 
@@ -121,6 +136,10 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
                 if (_declaredSize > 0 && !budget.Admits(_declaredSize))
                     throw new SmtpResponseException(LimitReplies.InflightFull);
                 break;
+            case DataCommand when _handedData:
+                // The DATA that carries BDAT chunks: the budget admitted the transaction at its first chunk and holds its octets.
+                _handedData = false;
+                break;
             case DataCommand when !budget.Admits(_declaredSize):
                 throw new SmtpResponseException(LimitReplies.InflightFull);
         }
@@ -132,6 +151,72 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
 
     private static bool BadDomain(string? host) =>
         !string.IsNullOrEmpty(host) && !Router.Actors.Routing.DomainName.TryNormalize(host, out _, out _);
+
+    /// <summary>The BDAT chunks of the transaction under way; null before its first chunk.</summary>
+    public ChunkBuffer? Chunks => _chunks;
+
+    /// <summary>
+    /// Why a BDAT chunk of <paramref name="size"/> octets cannot be taken now, or null. <c>Reset</c>: the transaction
+    /// is over (its chunks so far are dropped and the library's transaction is reset), as after a failed DATA.
+    /// </summary>
+    public (string Reply, bool Reset)? RefuseChunk(long size)
+    {
+        if (Session is not { ReadyForChunks: true } session)
+            return (ChunkingReplies.NoTransaction, false);
+        if (session.DataIssued)
+            return (ChunkingReplies.Mixed, false);
+        // As at DATA: a transaction starts its data only while the budget can take it (its SIZE=, if declared).
+        if (_chunks is null && !budget.Admits(_declaredSize))
+            return (ChunkingReplies.InflightFull, true);
+        if (session.MaxMessageSize is { } max && (_chunks?.Length ?? 0) + size > max)
+            return (ChunkingReplies.MessageTooBig(max), true);
+        return null;
+    }
+
+    /// <summary>The chunk buffer of the transaction, made at its first chunk.</summary>
+    public ChunkBuffer TakeChunks() => _chunks ??= new ChunkBuffer();
+
+    /// <summary>A chunk's octets start: data-timeout and data-total-timeout apply to each chunk as to the data of DATA.</summary>
+    public void ChunkStarted() => _dataStarted = DateTime.UtcNow;
+
+    /// <summary>RSET, HELO/EHLO or the end of a message's data: the transaction's chunks are dropped and their charge returned.</summary>
+    public void DiscardChunks() => Release();
+
+    /// <summary>The reader hands the library DATA and the chunks: its 354 go-ahead is not the client's to see.</summary>
+    public void HandData()
+    {
+        _handedData = true;
+        _handed = Handed.Data;
+    }
+
+    /// <summary>
+    /// The reader hands the library NOOP (a chunk answered) or RSET (a chunk refused, the transaction ended):
+    /// <paramref name="reply"/> replaces its 250.
+    /// </summary>
+    public void HandInstead(string reply)
+    {
+        _handedReply = reply;
+        _handed = Handed.Replaced;
+    }
+
+    /// <summary>
+    /// The reply line the client sees for one the session writes: the same, or, for the reply to a command the reader
+    /// handed the library in the client's place, the router's reply (null: none, for the 354 of a handed DATA).
+    /// </summary>
+    public string? Shown(string line)
+    {
+        if (_handed == Handed.None || line.Length < 3 || (line.Length > 3 && line[3] != ' '))
+            return line;
+        var handed = _handed;
+        _handed = Handed.None;
+        if (handed == Handed.Data && line.StartsWith("354", StringComparison.Ordinal))
+            return null;
+        if (handed == Handed.Replaced && line.StartsWith("250", StringComparison.Ordinal))
+            return _handedReply;
+        // The library refused the handed command (it should not): its reply stands.
+        _handedData = false;
+        return line;
+    }
 
     /// <summary>Charges what the session now buffers of its message data; false when that overdraws the budget.</summary>
     public bool ChargeBuffered(long buffered)
@@ -152,6 +237,7 @@ internal sealed class SessionGuard(SmtpLimits limits, TimeSpan commandTimeout, I
 
     public void Release()
     {
+        _chunks = null;
         var charged = Interlocked.Exchange(ref _charged, 0);
         if (charged != 0)
             budget.Charge(-charged);

@@ -36,6 +36,9 @@ internal sealed class SessionState
     public void OnCommandLine(string line)
     {
         CommandCheck?.Invoke(line);
+        // RFC 3030 §2: once DATA was issued in a transaction, BDAT may not follow (refused or not).
+        if (InTransaction && line.Equals("DATA", StringComparison.OrdinalIgnoreCase))
+            DataIssued = true;
         // Refused here, the command never runs: a bad MAIL starts no transaction, a bad RCPT adds no recipient.
         Pending = EsmtpCommandLine.Parse(line);
         if (Offer is not null && Pending is { } command && ParameterPolicy.Check(command, Offer()) is { } refusal)
@@ -67,9 +70,27 @@ internal sealed class SessionState
     /// <summary>When the transaction's MAIL was taken, for its accept span; default when spans are not listened to.</summary>
     public DateTimeOffset TransactionStarted { get; private set; }
 
+    /// <summary>A MAIL was taken and neither RSET nor the end of the message data has ended its transaction since.</summary>
+    public bool InTransaction { get; private set; }
+
+    /// <summary>DATA was sent in the transaction under way: BDAT may not follow it (RFC 3030 §2).</summary>
+    public bool DataIssued { get; private set; }
+
+    /// <summary>A BDAT chunk may be taken: a transaction with at least one accepted recipient, and no DATA in it.</summary>
+    public bool ReadyForChunks => InTransaction && AcceptedRecipients.Count > 0;
+
+    /// <summary>RSET, HELO/EHLO or the end of a message's data (stored or refused) ended the transaction.</summary>
+    public void EndTransaction()
+    {
+        InTransaction = false;
+        DataIssued = false;
+    }
+
     /// <summary>A MAIL was taken: a new transaction starts.</summary>
     public void BeginTransaction()
     {
+        InTransaction = true;
+        DataIssued = false;
         TransactionStarted = Observability.Tracing.MessageTracing.Clock();
         Mail = Pending is { Verb: EsmtpVerb.Mail } mail ? mail : null;
         Recipients = 0;

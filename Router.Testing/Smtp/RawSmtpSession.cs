@@ -55,6 +55,9 @@ public sealed class RawSmtpSession : IDisposable
     /// <summary>Writes bytes as they are (no CRLF added).</summary>
     public async Task WriteAsync(string raw) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(raw));
 
+    /// <summary>Writes bytes as they are, in one write (BDAT chunks, pipelined commands).</summary>
+    public async Task WriteAsync(byte[] raw) => await _stream.WriteAsync(raw);
+
     /// <summary>
     /// STARTTLS and the TLS handshake (with the protocols given, or the system's choice); the
     /// session goes on encrypted. Returns the certificate the server presented and the protocol.

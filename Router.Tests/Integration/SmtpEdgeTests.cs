@@ -18,7 +18,7 @@ public sealed class SmtpEdgeTests
             """);
 
     [Fact]
-    public async Task Ehlo_offers_pipelining_size_8bitmime_smtputf8_and_enhanced_status_codes_and_replies_carry_them()
+    public async Task Ehlo_offers_pipelining_size_8bitmime_smtputf8_chunking_and_enhanced_status_codes_and_replies_carry_them()
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
         await using var router = await StartAsync(fw, "max-message-size = 100000");
@@ -27,7 +27,7 @@ public sealed class SmtpEdgeTests
 
         Assert.Equal("220 router.test ESMTP Router", greeting);
         var ehlo = await session.SendAsync("EHLO client.test");
-        Assert.Equal(["250-router.test Hello client.test", "250-PIPELINING", "250-8BITMIME", "250-SMTPUTF8", "250-ENHANCEDSTATUSCODES", "250-DSN", "250 SIZE 100000"], ehlo);
+        Assert.Equal(["250-router.test Hello client.test", "250-PIPELINING", "250-8BITMIME", "250-SMTPUTF8", "250-ENHANCEDSTATUSCODES", "250-DSN", "250-CHUNKING", "250 SIZE 100000"], ehlo);
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("RCPT TO:<b@example.net>"));
         // STARTTLS is not offered: the library's refusal now carries an enhanced code too.

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Router.Tests.Integration;
 
 /// <summary>
-/// Thousands of randomly mutated SMTP sessions against one running router: byte flips,
+/// Thousands of randomly mutated SMTP sessions (one transaction in three in BDAT chunks) against one running router: byte flips,
 /// truncations, doubled and missing CRLFs, overlong lines, random commands, pipelined bursts and
 /// abrupt closes. Afterwards the node must still be up and answer a clean session, every message
 /// acknowledged with 250 must have been delivered exactly once and nothing else delivered, and
@@ -188,10 +188,22 @@ public sealed partial class SmtpFuzzTests(ITestOutputHelper output)
             text.Append("MAIL FROM:<f").Append(index).Append("@example.org>\r\n");
             for (var r = 0; r < session.Recipients; r++)
                 text.Append("RCPT TO:<r").Append(r).Append("@example.net>\r\n");
-            text.Append("DATA\r\nSubject: fuzz ").Append(index).Append("\r\n\r\n");
+            var body = new StringBuilder("Subject: fuzz ").Append(index).Append("\r\n\r\n");
             for (var l = 0; l < session.BodyLines; l++)
-                text.Append("line ").Append(l).Append(" of fuzz message ").Append(index).Append("\r\n");
-            text.Append(".\r\n");
+                body.Append("line ").Append(l).Append(" of fuzz message ").Append(index).Append("\r\n");
+            if ((index + t) % 3 == 0)
+            {
+                // Every third transaction in BDAT chunks (RFC 3030), cut every few lines, the last one LAST.
+                var content = body.ToString();
+                var size = 5 * session.ChunkSize;
+                for (var at = 0; at < content.Length; at += size)
+                {
+                    var chunk = content.Substring(at, Math.Min(size, content.Length - at));
+                    text.Append("BDAT ").Append(chunk.Length).Append(at + size >= content.Length ? " LAST" : string.Empty).Append("\r\n").Append(chunk);
+                }
+            }
+            else
+                text.Append("DATA\r\n").Append(body).Append(".\r\n");
         }
         var bytes = new List<byte>(Encoding.Latin1.GetBytes(text.ToString()));
         foreach (var m in session.Mutations)
@@ -233,6 +245,9 @@ public sealed partial class SmtpFuzzTests(ITestOutputHelper output)
         if (session.Abrupt)
         {
             var end = result.AsSpan().IndexOf("\r\n.\r\n"u8);
+            var last = result.AsSpan().IndexOf(" LAST\r\n"u8);
+            if (last >= 0 && (end < 0 || last < end))
+                return result[..last];
             return end < 0 ? result : result[..(end + 2)];
         }
         return [.. result, .. "QUIT\r\n"u8];

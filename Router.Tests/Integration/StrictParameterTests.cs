@@ -7,7 +7,7 @@ namespace Router.Tests.Integration;
 
 /// <summary>
 /// Issue 23: every MAIL and RCPT parameter is checked against what the EHLO reply offers
-/// (PIPELINING, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, DSN, SIZE; AUTH where configured). Unknown or
+/// (PIPELINING, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, DSN, CHUNKING, SIZE; AUTH where configured). Unknown or
 /// not offered: 555 5.5.4 (RFC 5321 §4.1.1.11); malformed: 501 5.5.4; SIZE over the limit:
 /// 552 5.3.4 at MAIL (RFC 1870). One router serves every case; each case is its own session.
 /// </summary>
