@@ -189,7 +189,7 @@ public sealed class FirewallConnection : IAsyncDisposable
             // waited on for a QUIT) and the job goes elsewhere at once.
             await DropAsync().ConfigureAwait(false);
             var detail = $"no reply to {(givenUp.Phase == DeliveryPhase.Mail ? "MAIL FROM" : "RCPT TO")} within {FirewallSessionOpener.Waited(givenUp.Limit, _firewall.CommandTimeout)}";
-            return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, detail, part.Written) with { Hedged = !part.Written };
+            return DeliveryResult.ForAll(job, AttemptOutcome.CommandTimeout, 0, detail, part.Written) with { Hedged = !part.Written, HedgedCold = !part.Written && givenUp.Cold };
         }
         catch (OperationCanceledException)
         {
@@ -222,7 +222,7 @@ public sealed class FirewallConnection : IAsyncDisposable
     {
         await DropAsync().ConfigureAwait(false);
         var tls = TlsFor(job);
-        var (outcome, code, detail, hedged) = await OpenAsync(tls, cancellationToken).ConfigureAwait(false);
+        var (outcome, code, detail, hedgedIn) = await OpenAsync(tls, cancellationToken).ConfigureAwait(false);
         if (outcome is null)
             return null;
         // TLS the firewall itself is not set to need failed: the route's policy, not the firewall's health (Postfix
@@ -230,7 +230,7 @@ public sealed class FirewallConnection : IAsyncDisposable
         if (outcome == AttemptOutcome.TlsFailed && tls > _firewall.Tls)
             return DeliveryResult.ForAll(job, AttemptOutcome.RouteTlsFailed, 0,
                 $"the connector demands tls {tls.ToString().ToLowerInvariant()}, which {_firewall.Id} did not give: {detail}");
-        return DeliveryResult.ForAll(job, outcome.Value, code, detail) with { Hedged = hedged };
+        return DeliveryResult.ForAll(job, outcome.Value, code, detail) with { Hedged = hedgedIn is not null, HedgedCold = hedgedIn is { } step && _latencies.Cold(step) };
     }
 
     /// <summary>The TLS a part needs: its connector's demand when that is stronger than the firewall's own <c>tls</c>.</summary>
@@ -249,16 +249,16 @@ public sealed class FirewallConnection : IAsyncDisposable
     /// Opens the session (<see cref="FirewallSessionOpener"/>) and keeps it for the deliveries that follow. The
     /// health probe opens its sessions here too.
     /// </summary>
-    /// <remarks><c>Hedged</c>: a step was given up at the firewall's learnt threshold, short of its fixed timeout.</remarks>
-    internal Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(CancellationToken cancellationToken) =>
+    /// <remarks><c>HedgedIn</c>: the step given up at the firewall's learnt threshold, short of its fixed timeout.</remarks>
+    internal Task<(AttemptOutcome? Outcome, int Code, string Detail, DeliveryPhase? HedgedIn)> OpenAsync(CancellationToken cancellationToken) =>
         OpenAsync(_firewall.Tls, cancellationToken);
 
-    private async Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(FirewallTls tls, CancellationToken cancellationToken)
+    private async Task<(AttemptOutcome? Outcome, int Code, string Detail, DeliveryPhase? HedgedIn)> OpenAsync(FirewallTls tls, CancellationToken cancellationToken)
     {
         var opener = tls <= _firewall.Tls ? _opener
             : _strongerOpeners.TryGetValue(tls, out var stronger) ? stronger
             : _strongerOpeners[tls] = new FirewallSessionOpener(_firewall with { Tls = tls }, _latencies, _judged);
-        var (outcome, code, detail, client, socket, hedged) = await opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var (outcome, code, detail, client, socket, hedgedIn) = await opener.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is null)
         {
             _client = client;
@@ -267,7 +267,7 @@ public sealed class FirewallConnection : IAsyncDisposable
             _sessionMessages = 0;
         }
 
-        return (outcome, code, detail, hedged);
+        return (outcome, code, detail, hedgedIn);
     }
 
     /// <summary>

@@ -124,8 +124,8 @@ internal sealed class FirewallSessionOpener
     /// health probe opens its sessions here too. On success the outcome is null and the caller owns the client
     /// and the socket; on failure both are disposed.
     /// </summary>
-    /// <remarks><c>Hedged</c> is set when a step was given up at its adaptive threshold, before its fixed timeout.</remarks>
-    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket, bool Hedged)> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks><c>HedgedIn</c> is the step given up at its adaptive threshold, before its fixed timeout (null when none was).</remarks>
+    public async Task<(AttemptOutcome? Outcome, int Code, string Detail, RelaySmtpClient? Client, Socket? Socket, DeliveryPhase? HedgedIn)> OpenAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -145,12 +145,12 @@ internal sealed class FirewallSessionOpener
                     connectLimit = connectRejudge?.Limit ?? connectLimit;
                     socket.Dispose();
                     return (AttemptOutcome.ConnectTimeout, 0, $"no connection within {Waited(connectLimit, _firewall.ConnectTimeout)}", null, null,
-                        connectLimit < _firewall.ConnectTimeout);
+                        connectLimit < _firewall.ConnectTimeout ? DeliveryPhase.Connect : null);
                 }
                 catch (SocketException ex)
                 {
                     socket.Dispose();
-                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null, false);
+                    return (AttemptOutcome.ConnectFailed, 0, $"connect failed: {ex.SocketErrorCode}", null, null, null);
                 }
             }
 
@@ -229,10 +229,11 @@ internal sealed class FirewallSessionOpener
                 // Given up at the learnt threshold of the step it was waiting in, short of that step's fixed timeout.
                 var timedOut = ex is OperationCanceledException or TimeoutException
                     || ex is SslHandshakeException { InnerException: OperationCanceledException or TimeoutException };
-                var hedged = timedOut && (phase.StartTlsSent
-                    ? startTlsLimit < _firewall.TlsHandshakeTimeout
-                    : phase.GreetingAt == 0 ? greetingLimit < _firewall.GreetingTimeout : ehloLimit < ehloTimeout);
-                return (outcome, code, detail, null, null, hedged);
+                DeliveryPhase? hedgedIn = !timedOut ? null
+                    : phase.StartTlsSent ? (startTlsLimit < _firewall.TlsHandshakeTimeout ? DeliveryPhase.StartTls : null)
+                    : phase.GreetingAt == 0 ? (greetingLimit < _firewall.GreetingTimeout ? DeliveryPhase.Greeting : null)
+                    : ehloLimit < ehloTimeout ? DeliveryPhase.Ehlo : null;
+                return (outcome, code, detail, null, null, hedgedIn);
             }
             ehloRejudge?.Dispose();
             phase.Settled = true;
@@ -247,13 +248,13 @@ internal sealed class FirewallSessionOpener
                     client.Dispose();
                     socket.Dispose();
                     var (outcome, code, detail) = failure.Value;
-                    return (outcome, code, detail, null, null, authHedged);
+                    return (outcome, code, detail, null, null, authHedged ? DeliveryPhase.Auth : null);
                 }
                 _latencies.Record(DeliveryPhase.Auth, Stopwatch.GetElapsedTime(authStarted));
             }
 
             client.Timeout = (int)_firewall.CommandTimeout.TotalMilliseconds;
-            return (null, 0, string.Empty, client, socket, false);
+            return (null, 0, string.Empty, client, socket, null);
         }
         catch
         {

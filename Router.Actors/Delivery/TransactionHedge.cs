@@ -43,8 +43,11 @@ internal sealed class TransactionHedge : IDisposable
     /// <summary>Pass to the send: cancelled by the caller's token, or when the detector gives the wait up.</summary>
     public CancellationToken Token => _cancel.Token;
 
-    /// <summary>Set when the detector gave the transaction up: the step and the wait it allowed.</summary>
-    public (DeliveryPhase Phase, TimeSpan Limit)? GivenUp { get; private set; }
+    /// <summary>
+    /// Set when the detector gave the transaction up: the step, the wait it allowed, and whether that wait was judged
+    /// against the node's other firewalls (this one had too little history of the step).
+    /// </summary>
+    public (DeliveryPhase Phase, TimeSpan Limit, bool Cold)? GivenUp { get; private set; }
 
     private DeliveryPhase Waiting => _seen == 0 ? DeliveryPhase.Mail : DeliveryPhase.Rcpt;
 
@@ -126,7 +129,7 @@ internal sealed class TransactionHedge : IDisposable
                 ArmLocked();
                 return;
             }
-            GivenUp = (Waiting, limit);
+            GivenUp = (Waiting, limit, _latencies.Cold(Waiting));
             _disarmed = true;
         }
         try

@@ -165,7 +165,7 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
             attempt = AttemptClass.Neutral;
         // A hedge judged against the node's other firewalls (this one has no history of its own yet) says it is slower
         // than they are, not that it is broken: the job goes elsewhere and the probe decides, nothing is counted.
-        var cold = result.Hedged && ColdPhases(result.Outcome).Any(_latencies.Cold);
+        var cold = result.Hedged && result.HedgedCold;
         if (cold)
             attempt = AttemptClass.Neutral;
         if (result.Hedged)
@@ -194,15 +194,6 @@ public sealed partial class FirewallActor : ReceiveActor, IWithTimers
             StartProbe(_clock.GetUtcNow());
         Dispatch();
     }
-
-    /// <summary>The steps whose lack of history makes a hedged attempt with this outcome one judged by the node's other firewalls.</summary>
-    private static DeliveryPhase[] ColdPhases(AttemptOutcome outcome) => outcome switch
-    {
-        AttemptOutcome.ConnectTimeout => [DeliveryPhase.Connect],
-        AttemptOutcome.GreetingTimeout => [DeliveryPhase.Greeting],
-        // Every session has an EHLO and a MAIL: without history of those, a command wait was judged by the others.
-        _ => [DeliveryPhase.Ehlo, DeliveryPhase.Mail],
-    };
 
     private void OnTick()
     {

@@ -19,6 +19,12 @@ public sealed record DeliveryResult(
     /// </summary>
     public bool Hedged { get; init; }
 
+    /// <summary>
+    /// A <see cref="Hedged"/> wait that was judged against the node's other firewalls, because this firewall had too
+    /// little history of that step of its own: it says the firewall is slower than the others, not that it is broken.
+    /// </summary>
+    public bool HedgedCold { get; init; }
+
     /// <summary>Every recipient gets the same code: used for failures before or at MAIL/DATA.</summary>
     public static DeliveryResult ForAll(DeliveryJob job, AttemptOutcome outcome, int code, string detail, bool dataSent = false) =>
         new(outcome, job.RecipientIndexes.Select(i => new RecipientResult(i, code, detail)).ToArray(), detail, dataSent);

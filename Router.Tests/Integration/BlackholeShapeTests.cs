@@ -75,6 +75,44 @@ public sealed class BlackholeShapeTests
         Console.WriteLine($"{shape}: tripped after {toTrip.TotalSeconds:0.00}s, {snapshot.Hedged} hedged, 400 messages through in {watch.Elapsed.TotalSeconds:0.0}s: {tripped.Reason}");
     }
 
+    /// <summary>
+    /// Default detector settings (20 samples before a step's own history judges) and reused sessions: fw-a has answered
+    /// far more than 20 MAIL FROMs but opened fewer than 20 sessions, so its EHLO history is still too short to judge.
+    /// A stall at MAIL is judged against fw-a's own MAIL history, so it is fw-a's own failure (suspect, tripped after
+    /// trip-after hedges), not "slower than the other firewalls" (which only probes, and would leave it untripped until
+    /// three probes had each waited the fixed command timeout).
+    /// </summary>
+    [Fact]
+    public async Task A_stall_at_MAIL_is_judged_by_the_firewalls_own_MAIL_history_even_while_its_EHLO_history_is_short()
+    {
+        await using var fwA = await FakeFirewall.StartAsync("fw-a");
+        await using var fwB = await FakeFirewall.StartAsync("fw-b");
+        await using var router = await TestRouter.StartAsync("""
+            firewall-defaults {
+              connect-timeout = 10s
+              greeting-timeout = 10s
+              command-timeout = 10s
+            }
+            """ + TestRouter.EqualCost(fwA, fwB));
+        var events = HealthEvents.Attach(router.Node.System);
+        var firewall = await router.Node.System.ActorSelection("/user/firewall-fw-a").ResolveOne(TimeSpan.FromSeconds(5));
+
+        var warmUp = await SendAsync(router, 200, "m");
+        await AssertEachArrivedOnceAsync(warmUp, fwA, fwB);
+        var latencies = (await SnapshotAsync(firewall)).Latencies!.ToDictionary(p => p.Phase);
+        Assert.True(latencies["mail"].Adaptive, $"MAIL has {latencies["mail"].Samples} samples");
+        Assert.False(latencies["ehlo"].Adaptive, $"EHLO has {latencies["ehlo"].Samples} samples: the case needs fewer than 20");
+
+        var died = DateTimeOffset.UtcNow;
+        Kill(fwA, "stall-at-mail");
+        var sent = await SendAsync(router, 200, "n");
+
+        var tripped = await events.WaitForAsync("fw-a", "tripped", died, TimeSpan.FromSeconds(60));
+        Assert.True(tripped.At - died < FixedTimeout / 2, $"tripped {(tripped.At - died).TotalSeconds:0.00}s after it died ({tripped.Reason})");
+        Assert.DoesNotContain(events.All, e => e.FirewallId == "fw-a" && e.At >= died && e.Reason.Contains("far slower than this node's other firewalls"));
+        await AssertEachArrivedOnceAsync(sent, fwA, fwB);
+    }
+
     public static TheoryData<string> DeadFromTheStart => ["accept-never-greet", "never-accept", "stall-at-ehlo", "stall-at-mail"];
 
     /// <summary>

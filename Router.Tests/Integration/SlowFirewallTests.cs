@@ -128,8 +128,8 @@ public sealed class SlowFirewallTests
     private static async Task<(AttemptOutcome? Outcome, int Code, string Detail, bool Hedged)> OpenAsync(FirewallOptions options, LatencyBook book)
     {
         await using var connection = new FirewallConnection(options, book);
-        var result = await connection.OpenAsync(CancellationToken.None);
+        var (outcome, code, detail, hedgedIn) = await connection.OpenAsync(CancellationToken.None);
         await connection.CloseAsync();
-        return result;
+        return (outcome, code, detail, hedgedIn is not null);
     }
 }

@@ -53,7 +53,7 @@ internal static class MessageSamples
 
     private static readonly RecipientResult Result = new(1, 451, "4.7.1 try later");
 
-    private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true) { Hedged = true };
+    private static readonly DeliveryResult Delivery = new(AttemptOutcome.TransientRejection, [Result, new RecipientResult(2, 250, "2.0.0 ok")], "451 4.7.1 try later", true) { Hedged = true, HedgedCold = true };
 
     private static readonly FailedRecipient Failed = new(1, "5.1.1", "550 5.1.1 no such user", "fw-a.example.com") { Connector = "out-a" };
 
