@@ -136,6 +136,16 @@ public sealed class SmtpEdgeDotStuffingTests
         sent.Add((await SendAsync(session, [.. Trickled("..trickled\r\n"), "second line\r\n.\r\n"]), ".trickled\r\nsecond line\r\n"));
         // The three octets of a would-be end marker apart: "..", then CR, then LF.
         sent.Add((await SendAsync(session, "..", "\r", "\n", "x\r\n.\r\n"), ".\r\nx\r\n"));
+        // A whole transaction in one write, data before the 354: the first line is still the data's.
+        await session.WriteAsync("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n..in one write\r\n.\r\nNOOP\r\n");
+        var replies = new List<string?>();
+        for (var i = 0; i < 5; i++)
+            replies.Add(await session.ReadLineAsync().WaitAsync(Deadline));
+        Assert.Equal(["250 2.0.0 Ok", "250 2.0.0 Ok"], replies[..2]);
+        Assert.StartsWith("354 ", replies[2]);
+        Assert.StartsWith("250 2.0.0 Ok: queued as ", replies[3]);
+        Assert.Equal("250 2.0.0 Ok", replies[4]);
+        sent.Add((replies[3]!.Split(' ').Last(), ".in one write\r\n"));
 
         foreach (var (id, expected) in sent)
             RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(expected), await DeliveredAsync(router, fw, id));
