@@ -14,18 +14,23 @@ namespace Router.Actors.Ingress;
 /// the library's parser refuses for want of a domain, is handed over as the configured
 /// postmaster address. In DATA each read must come within data-timeout and the whole data within
 /// data-total-timeout (421 4.4.2), and what the library buffers is charged to the in-flight budget
-/// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept. BDAT (RFC 3030), which
-/// the library does not know, is taken here: see GuardedReader.Chunking.cs.
+/// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept. The first line of DATA
+/// content loses its stuffing dot here (see <see cref="ReadDataAsync"/>). BDAT (RFC 3030), which the library does not
+/// know, is taken here: see GuardedReader.Chunking.cs.
 /// </summary>
 internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard) : PipeReader
 {
     private static readonly ReadResult EndOfInput = new(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
+    // What the library is handed for an empty message: the end marker as it can find it (it needs a CRLF before the dot).
+    private static readonly byte[] EmptyData = "\r\n.\r\n"u8.ToArray();
 
     private ReadOnlySequence<byte> _presented;
     private byte[]? _rewritten;
     private SequencePosition _rewrittenFrom;
     private SequencePosition _rewrittenTo;
     private bool _discarding;
+    // The first line of the DATA content under way was looked at (its stuffing dot taken off); false again at its end.
+    private bool _firstLineDone;
 
     // One deadline source per session, re-armed for each read (a linked source and a timer per read
     // were a measurable share of the per-message CPU); replaced only after it fired.
@@ -84,6 +89,9 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
             _rewritten = null;
             _presented = default;
             inner.AdvanceTo(whole ? _rewrittenTo : _rewrittenFrom, whole ? _rewrittenTo : _rewrittenFrom);
+            // An empty message's end, rewritten (ReadDataAsync).
+            if (whole && guard.InData)
+                EndData();
             return;
         }
         var consumedAny = !_presented.IsEmpty && _presented.Slice(0, consumed).Length > 0;
@@ -91,7 +99,13 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
         inner.AdvanceTo(consumed, examined);
         // In DATA the library consumes nothing until it has the whole message, end marker included.
         if (consumedAny && guard.InData)
-            guard.DataEnded();
+            EndData();
+    }
+
+    private void EndData()
+    {
+        _firstLineDone = false;
+        guard.DataEnded();
     }
 
     public override void CancelPendingRead() => inner.CancelPendingRead();
@@ -220,21 +234,89 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
 
     private static bool IsAuthWithin(ReadOnlySequence<byte> line, int limit) => line.Length + 2 <= limit && StartsWithAuth(line);
 
+    /// <summary>
+    /// Message data after a 354. RFC 5321 §4.5.2: a line of the content that starts with a dot lost that dot, except the
+    /// line "." that ends it. The library unstuffs only after a CRLF and reads from just after the DATA line, so the
+    /// first line is done here, before the library sees any of it: a leading dot is consumed from the pipe (the library
+    /// then reads <c>..hello</c> as <c>.hello</c>, and <c>..</c> as the line <c>.</c>, which it cannot take for the end: no
+    /// CRLF before it). Later lines are the library's. Until the first octets tell (up to three: <c>.</c> CR LF), the
+    /// library is handed nothing, so data split at any octet is read alike. The end of an empty message, <c>.</c> right
+    /// after the 354, which the library would never find, is handed over as CRLF <c>.</c> CRLF: the message is empty.
+    /// </summary>
     private async ValueTask<ReadResult> ReadDataAsync(CancellationToken cancellationToken)
     {
-        if (await ReadInnerAsync(guard.DataDeadline(DateTime.UtcNow), cancellationToken).ConfigureAwait(false) is not { } result)
+        while (true)
         {
-            await guard.CloseAsync(LimitReplies.DataTimeout).ConfigureAwait(false);
-            return EndOfInput;
+            if (await ReadInnerAsync(guard.DataDeadline(DateTime.UtcNow), cancellationToken).ConfigureAwait(false) is not { } result)
+            {
+                await guard.CloseAsync(LimitReplies.DataTimeout).ConfigureAwait(false);
+                return EndOfInput;
+            }
+            var buffer = result.Buffer;
+            if (!guard.ChargeBuffered(buffer.Length))
+            {
+                inner.AdvanceTo(buffer.Start, buffer.End);
+                await guard.CloseAsync(LimitReplies.InflightOverflow).ConfigureAwait(false);
+                return EndOfInput;
+            }
+            if (!_firstLineDone && !result.IsCanceled)
+            {
+                switch (FirstLine(buffer))
+                {
+                    case Lead.Undecided when !result.IsCompleted:
+                        inner.AdvanceTo(buffer.Start, buffer.End);
+                        continue;
+                    case Lead.Stuffed:
+                        _firstLineDone = true;
+                        // The rest is read again at once (it was not examined).
+                        inner.AdvanceTo(buffer.GetPosition(1));
+                        continue;
+                    case Lead.EndOfData:
+                        _firstLineDone = true;
+                        _rewritten = EmptyData;
+                        _rewrittenFrom = buffer.Start;
+                        _rewrittenTo = buffer.GetPosition(3);
+                        _presented = new ReadOnlySequence<byte>(EmptyData);
+                        return new ReadResult(_presented, isCanceled: false, isCompleted: false);
+                    case Lead.Plain:
+                        _firstLineDone = true;
+                        break;
+                }
+            }
+            _presented = buffer;
+            return result;
         }
-        if (!guard.ChargeBuffered(result.Buffer.Length))
-        {
-            inner.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            await guard.CloseAsync(LimitReplies.InflightOverflow).ConfigureAwait(false);
-            return EndOfInput;
-        }
-        _presented = result.Buffer;
-        return result;
+    }
+
+    private enum Lead
+    {
+        /// <summary>Too few octets yet to tell.</summary>
+        Undecided,
+        /// <summary>The first line does not start with a dot.</summary>
+        Plain,
+        /// <summary>A dot, then more on the line: the dot goes.</summary>
+        Stuffed,
+        /// <summary>The line "." at once: an empty message.</summary>
+        EndOfData,
+    }
+
+    private static Lead FirstLine(ReadOnlySequence<byte> data)
+    {
+        Span<byte> head = stackalloc byte[3];
+        var length = (int)Math.Min(data.Length, head.Length);
+        data.Slice(0, length).CopyTo(head);
+        if (length == 0)
+            return Lead.Undecided;
+        if (head[0] != (byte)'.')
+            return Lead.Plain;
+        if (length == 1)
+            return Lead.Undecided;
+        if (head[1] != (byte)'\r')
+            return Lead.Stuffed;
+        if (length == 2)
+            return Lead.Undecided;
+        // ".\r" and anything but LF: a bare CR, refused or normalised by the store; the dot is not the end's.
+        return head[2] == (byte)'\n' ? Lead.EndOfData : Lead.Stuffed;
     }
 
     /// <summary>Reads from the inner pipe; null when <paramref name="deadline"/> passed first.</summary>
