@@ -18,10 +18,14 @@ public sealed class ConnectorLoads
 
     private readonly Dictionary<string, (ConnectorLoad Reported, long Sent)> _loads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (double Rate, DateTimeOffset At)> _paces = new(StringComparer.Ordinal);
+    // When each connector that never finished a job was last sent one while it held none.
+    private readonly Dictionary<string, DateTimeOffset> _busySince = new(StringComparer.Ordinal);
 
-    /// <summary>The router sent the connector one <see cref="EnqueueJob"/>.</summary>
-    public void Sent(string connector)
+    /// <summary>The router sent the connector one <see cref="EnqueueJob"/> (at <paramref name="now"/>, when the caller keeps time).</summary>
+    public void Sent(string connector, DateTimeOffset? now = null)
     {
+        if (now is { } at && Of(connector) == 0)
+            _busySince[connector] = at;
         var (reported, sent) = _loads.GetValueOrDefault(connector, (ConnectorLoad.None, 0));
         _loads[connector] = (reported, sent + 1);
     }
@@ -31,8 +35,11 @@ public sealed class ConnectorLoads
         _loads[connector] = (load, _loads.GetValueOrDefault(connector, (ConnectorLoad.None, 0)).Sent);
 
     /// <summary>A job left the connector finished (its firewall answered for every recipient): one more for its pace.</summary>
-    public void Finished(string connector, DateTimeOffset now) =>
+    public void Finished(string connector, DateTimeOffset now)
+    {
         _paces[connector] = (PaceAt(connector, now) + 1 / PaceWindow.TotalSeconds, now);
+        _busySince.Remove(connector);
+    }
 
     /// <summary>Jobs the connector finished per second lately (0 when none lately).</summary>
     public double PaceAt(string connector, DateTimeOffset now)
@@ -45,19 +52,23 @@ public sealed class ConnectorLoads
 
     /// <summary>
     /// How long the connector would take to finish the jobs it has at the pace it finished jobs lately: 0 when it has
-    /// none (an idle connector is always worth a job), null when it never finished a job (nothing to judge it by).
-    /// One that holds jobs and has finished none for a while is as slow as that says: its pace fades, its estimate grows.
-    /// Two firewalls of equal cost can differ a hundredfold in speed (a loaded content scanner): a count of jobs alone
-    /// would queue as many behind the slow one as behind the fast one.
+    /// none (an idle connector is always worth a job). One that holds jobs and has finished none for a while is as slow
+    /// as that says: its pace fades, its estimate grows. One that never finished a job has held its jobs for so long
+    /// without finishing one, so its pace is at most one per that time (a firewall that takes seconds a message gets a
+    /// few jobs, not as many as a fast one holds, before its first answer); null when even that is not known (a caller
+    /// that keeps no time). Two firewalls of equal cost can differ a hundredfold in speed (a loaded content scanner):
+    /// a count of jobs alone would queue as many behind the slow one as behind the fast one.
     /// </summary>
     public double? DrainSeconds(string connector, DateTimeOffset now)
     {
         var load = Of(connector);
         if (load == 0)
             return 0;
-        if (!_paces.ContainsKey(connector))
-            return null;
-        return load / Math.Max(PaceAt(connector, now), 1e-9);
+        if (_paces.ContainsKey(connector))
+            return load / Math.Max(PaceAt(connector, now), 1e-9);
+        if (_busySince.TryGetValue(connector, out var since))
+            return load * Math.Max((now - since).TotalSeconds, 0.001);
+        return null;
     }
 
     /// <summary>Jobs on the connector now: taken and unfinished, plus those still on their way to it.</summary>

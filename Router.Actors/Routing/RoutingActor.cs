@@ -204,7 +204,7 @@ public sealed partial class RoutingActor : ReceiveActor, IWithTimers
             job = job with { Tls = _table.PolicyOf(connector).Tls };
         _placements.Queued(job, connector);
         _record.Routed(job, connector, _paths);
-        _paths.Loads.Sent(connector);
+        _paths.Loads.Sent(connector, _clock.GetUtcNow());
         _connectors[connector].Tell(new EnqueueJob(job));
     }
 

@@ -63,11 +63,33 @@ public sealed class ConnectorLoadsTests
     }
 
     [Fact]
-    public void An_idle_connector_drains_at_once_and_one_that_never_finished_a_job_has_no_estimate()
+    public void An_idle_connector_drains_at_once_and_one_never_timed_has_no_estimate()
     {
         Assert.Equal(0, _loads.DrainSeconds("idle", T0));
         _loads.Sent("new");
         Assert.Null(_loads.DrainSeconds("new", T0));
+    }
+
+    [Fact]
+    public void A_connector_that_never_finished_a_job_is_judged_by_how_long_it_has_held_them()
+    {
+        // fast finishes 200 a second and holds 100; slow was sent 5 jobs 3 s ago and has answered none yet.
+        for (var i = 0; i < 2000; i++)
+            _loads.Finished("fast", T0.AddMilliseconds(5 * i));
+        for (var i = 0; i < 100; i++)
+            _loads.Sent("fast", T0.AddSeconds(7));
+        for (var i = 0; i < 5; i++)
+            _loads.Sent("slow", T0.AddSeconds(7));
+
+        var now = T0.AddSeconds(10);
+        var fast = _loads.DrainSeconds("fast", now)!.Value;
+        var slow = _loads.DrainSeconds("slow", now)!.Value;
+        // At most one job per 3 s: 5 jobs, 15 s at least, against half a second for fast's 100.
+        Assert.True(slow >= 15 && fast < 1, $"slow {slow:0.00}s, fast {fast:0.00}s");
+        // Right after its first jobs went out, a fresh connector is still worth a job.
+        var fresh = new ConnectorLoads();
+        fresh.Sent("new", T0);
+        Assert.True(fresh.DrainSeconds("new", T0.AddMilliseconds(1)) < 0.01);
     }
 
     [Fact]
