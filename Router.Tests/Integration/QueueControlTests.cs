@@ -40,9 +40,9 @@ public sealed class QueueControlTests
     private static async Task<QueueListing> WaitForStateAsync(TestRouter router, string queueId, string state)
     {
         QueueListing listing = new([]);
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            listing = AskAsync<QueueListing>(router, new ListQueue(State: state)).Result;
+            listing = await AskAsync<QueueListing>(router, new ListQueue(State: state));
             return listing.Entries.Any(e => e.QueueId == queueId);
         }, TimeSpan.FromSeconds(10), $"{queueId} never became {state}");
         return listing;

@@ -56,9 +56,9 @@ public sealed class SmtpLimitTests
 
         Assert.StartsWith("250", await second.ReplyAsync("NOOP"));
         first.Dispose();
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            var (fourth, hello) = RawSmtpSession.OpenAsync(router.Smtp).GetAwaiter().GetResult();
+            var (fourth, hello) = await RawSmtpSession.OpenAsync(router.Smtp);
             fourth.Dispose();
             return hello.StartsWith("220 ", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(10), "the address's slot did not free up after a client left");
@@ -320,11 +320,11 @@ public sealed class SmtpLimitTests
         // B declares 150 kB: it does not fit beside A's buffered data.
         using var b = await OpenAsync(router);
         Assert.StartsWith("250", await b.ReplyAsync("EHLO b.test"));
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            var reply = b.ReplyAsync("MAIL FROM:<b@example.org> SIZE=150000").GetAwaiter().GetResult();
+            var reply = await b.ReplyAsync("MAIL FROM:<b@example.org> SIZE=150000");
             if (reply.StartsWith("250", StringComparison.Ordinal))
-                b.ReplyAsync("RSET").GetAwaiter().GetResult();
+                await b.ReplyAsync("RSET");
             return reply == "452 4.3.1 Too much mail in flight, try again later";
         }, TimeSpan.FromSeconds(10), "a declared size past the in-flight budget was not refused");
 
