@@ -21,7 +21,8 @@ public sealed record ShadowResult(bool Stored, Address? Holder, string? Error);
 
 /// <summary>
 /// The owner's side of shadow redundancy: before a <c>250</c>, sends the stored bytes of a message to one peer (Up
-/// and reachable members other than this node, in turn, so the copies spread evenly) and waits for it to be durable
+/// and reachable members other than this node, in turn by runs of <see cref="RunLength"/> copies, so the copies spread
+/// evenly) and waits for it to be durable
 /// there, within <see cref="ShadowOptions.Timeout"/>. It remembers which peer holds which message and, when the
 /// message leaves this node's spool (<see cref="MessageSpool.MessagesLeft"/>), has the copy discarded (batched by
 /// <see cref="ShadowDiscardActor"/>). Safe to call from many threads.
@@ -38,6 +39,9 @@ public sealed class ShadowReplicator
     private readonly MessageTracing _tracing;
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
     private int _next = -1;
+
+    /// <summary>Consecutive copies sent to the same peer before the next peer's turn.</summary>
+    public const int RunLength = 16;
 
     public ShadowReplicator(ActorSystem system, IActorRef outbox, IActorRef discards, ShadowOptions options, ShadowMetrics? metrics, ILogger logger,
         IActorRef? links = null)
@@ -89,7 +93,10 @@ public sealed class ShadowReplicator
         var batched = _links is not null && envelopeJson.Length + stored.Length <= ShadowLinkActor.MaxCopyBytes
             ? new ShadowCopy(queueId, envelopeJson, stored.ToArray()) { TraceParent = traceParent }
             : null;
-        var first = Interlocked.Increment(ref _next);
+        // Copies go to one peer in runs of RunLength, then to the next: the copies of concurrent sessions meet in one
+        // link, which then sends them as one batch (one remoting message and one holder fsync for several copies, where
+        // a peer per copy split them over the links and sent twice as many batches of half the size).
+        var first = Interlocked.Increment(ref _next) / RunLength;
         string? error = null;
         for (var attempt = 0; attempt < peers.Count; attempt++)
         {
