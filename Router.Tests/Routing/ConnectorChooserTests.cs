@@ -74,6 +74,9 @@ public sealed class ConnectorChooserAvoidTests
         // fast holds 200 jobs it finishes in 0.1 s; slow holds 20 that take it 4 s.
         for (var i = 0; i < 50; i++)
             Assert.Equal("fast", chooser.Choose([tier], _ => true, id => id == "fast" ? 200 : 20, drainSeconds: id => id == "fast" ? 0.1 : 4.0));
+        // Between two that drain in milliseconds the pace says only who was given more: the backlogs decide.
+        for (var i = 0; i < 50; i++)
+            Assert.Equal("slow", chooser.Choose([tier], _ => true, id => id == "fast" ? 200 : 20, drainSeconds: id => id == "fast" ? 0.01 : 0.2));
         // While one of them has no pace to judge by, the backlogs decide.
         for (var i = 0; i < 50; i++)
             Assert.Equal("slow", chooser.Choose([tier], _ => true, id => id == "fast" ? 200 : 20, drainSeconds: id => id == "fast" ? 0.1 : null));
