@@ -77,8 +77,8 @@ public sealed class RawMessagePart : MimePart
                 else
                     await stuffer.WriteAsync(wire, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
-            // RFC 5321 4.1.1.4: the content ends with CRLF before the final dot (spooled mail
-            // always does; this keeps the terminator on a line of its own if it ever does not).
+            // RFC 5321 4.1.1.4: the content ends with CRLF before the final dot. DATA content is
+            // spooled with it; BDAT content, and DATA spooled before the edge kept it, lack it.
             if (wire is not null && !stuffer.AtLineStart)
                 await wire.WriteAsync(DotStuffer.CrLf, cancellationToken).ConfigureAwait(false);
         }

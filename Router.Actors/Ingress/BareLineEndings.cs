@@ -53,7 +53,7 @@ public static class BareLineEndings
                     i = j + 2;
             }
         }
-        // The listener hands over the data without its final CRLF, so a last CR stands alone.
+        // A last CR stands alone: DATA content ends with CRLF, and BDAT content handed over lacks only a final CRLF.
         return pendingCr ? "bare CR" : null;
     }
 

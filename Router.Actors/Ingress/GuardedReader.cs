@@ -15,22 +15,27 @@ namespace Router.Actors.Ingress;
 /// postmaster address. In DATA each read must come within data-timeout and the whole data within
 /// data-total-timeout (421 4.4.2), and what the library buffers is charged to the in-flight budget
 /// (past it: 421 4.3.2). A session cut in DATA never reaches the store: nothing is kept. The first line of DATA
-/// content loses its stuffing dot here (see <see cref="ReadDataAsync"/>). BDAT (RFC 3030), which the library does not
+/// content loses its stuffing dot here, and the data reaches the library only whole, with a CRLF added before its end
+/// so that the content the library hands over keeps its final CRLF (see <see cref="ReadDataAsync"/>). BDAT (RFC 3030), which the library does not
 /// know, is taken here: see GuardedReader.Chunking.cs.
 /// </summary>
 internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard) : PipeReader
 {
     private static readonly ReadResult EndOfInput = new(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
-    // What the library is handed for an empty message: the end marker as it can find it (it needs a CRLF before the dot).
-    private static readonly byte[] EmptyData = "\r\n.\r\n"u8.ToArray();
+    // The end marker as the library finds it (it needs a CRLF before the dot, and keeps that CRLF for itself): what it
+    // is handed for an empty message, and after the content of any other.
+    private static readonly byte[] EndMarker = "\r\n.\r\n"u8.ToArray();
 
     private ReadOnlySequence<byte> _presented;
-    private byte[]? _rewritten;
+    // What the library was handed is not the inner pipe's: consumed whole, the pipe moves to _rewrittenTo.
+    private bool _rewritten;
     private SequencePosition _rewrittenFrom;
     private SequencePosition _rewrittenTo;
     private bool _discarding;
     // The first line of the DATA content under way was looked at (its stuffing dot taken off); false again at its end.
     private bool _firstLineDone;
+    // How much of the DATA content under way was searched for its end marker (from the start of the pipe's buffer).
+    private long _searched;
 
     // One deadline source per session, re-armed for each read (a linked source and a timer per read
     // were a measurable share of the per-message CPU); replaced only after it fired.
@@ -83,13 +88,13 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
                 _handedBody = true;
             return;
         }
-        if (_rewritten is not null)
+        if (_rewritten)
         {
             var whole = _presented.Slice(consumed).IsEmpty;
-            _rewritten = null;
+            _rewritten = false;
             _presented = default;
             inner.AdvanceTo(whole ? _rewrittenTo : _rewrittenFrom, whole ? _rewrittenTo : _rewrittenFrom);
-            // An empty message's end, rewritten (ReadDataAsync).
+            // A message's data and its end, rewritten (ReadDataAsync).
             if (whole && guard.InData)
                 EndData();
             return;
@@ -105,6 +110,7 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
     private void EndData()
     {
         _firstLineDone = false;
+        _searched = 0;
         guard.DataEnded();
     }
 
@@ -197,7 +203,7 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
                 }
                 if (PostmasterRcpt(line) is { } rewritten)
                 {
-                    _rewritten = rewritten;
+                    _rewritten = true;
                     _rewrittenFrom = buffer.Start;
                     _rewrittenTo = reader.Position;
                     _presented = new ReadOnlySequence<byte>(rewritten);
@@ -242,6 +248,10 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
     /// CRLF before it). Later lines are the library's. Until the first octets tell (up to three: <c>.</c> CR LF), the
     /// library is handed nothing, so data split at any octet is read alike. The end of an empty message, <c>.</c> right
     /// after the 354, which the library would never find, is handed over as CRLF <c>.</c> CRLF: the message is empty.
+    /// RFC 5321 §4.1.1.4: the CRLF before the final dot ends the content's last line and belongs to the content, but the
+    /// library keeps it for its end marker. So the library is handed the data only once its end has come, and then with
+    /// one more CRLF before the <c>.</c>: what it hands the store is the content with its final CRLF (a last empty line,
+    /// or a message of one empty line, is kept). Until then nothing is handed over, so the library searches the data once.
     /// </summary>
     private async ValueTask<ReadResult> ReadDataAsync(CancellationToken cancellationToken)
     {
@@ -273,18 +283,68 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
                         continue;
                     case Lead.EndOfData:
                         _firstLineDone = true;
-                        _rewritten = EmptyData;
-                        _rewrittenFrom = buffer.Start;
-                        _rewrittenTo = buffer.GetPosition(3);
-                        _presented = new ReadOnlySequence<byte>(EmptyData);
-                        return new ReadResult(_presented, isCanceled: false, isCompleted: false);
+                        return Present(new ReadOnlySequence<byte>(EndMarker), buffer.Start, buffer.GetPosition(3));
                     case Lead.Plain:
                         _firstLineDone = true;
                         break;
                 }
             }
-            _presented = buffer;
-            return result;
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                _presented = buffer;
+                return result;
+            }
+            // The end marker may arrive split across reads: a match may start in the last four octets searched.
+            var reader = new SequenceReader<byte>(buffer);
+            reader.Advance(_searched);
+            if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndMarker, advancePastDelimiter: false))
+            {
+                _searched = Math.Max(0, buffer.Length - (EndMarker.Length - 1));
+                inner.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            var content = buffer.Slice(0, reader.Consumed + 2);
+            return Present(Concatenated(content, EndMarker), buffer.Start, buffer.GetPosition(reader.Consumed + EndMarker.Length));
+        }
+    }
+
+    /// <summary>Hands the library <paramref name="octets"/> in place of the pipe's octets up to <paramref name="to"/>.</summary>
+    private ReadResult Present(ReadOnlySequence<byte> octets, SequencePosition from, SequencePosition to)
+    {
+        _rewritten = true;
+        _rewrittenFrom = from;
+        _rewrittenTo = to;
+        _presented = octets;
+        return new ReadResult(octets, isCanceled: false, isCompleted: false);
+    }
+
+    /// <summary><paramref name="head"/> (not copied) followed by <paramref name="tail"/>.</summary>
+    private static ReadOnlySequence<byte> Concatenated(ReadOnlySequence<byte> head, byte[] tail)
+    {
+        Segment? first = null, last = null;
+        foreach (var memory in head)
+        {
+            if (memory.IsEmpty)
+                continue;
+            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+        }
+        last = last is null ? first = new Segment(tail, 0) : last.Append(tail);
+        return new ReadOnlySequence<byte>(first!, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
         }
     }
 

@@ -53,9 +53,9 @@ public static class QueueHoldApi
         {
             if (!spool.Contains(id))
                 return cluster.ExportElsewhereAsync(id, ct);
-            // The stored bytes as received (our Received: header first), byte for byte what the firewalls get: the
-            // spool keeps the data without the CRLF that ends its last line (it belongs to the end-of-data mark),
-            // and delivery puts it back; so does the export.
+            // The stored bytes as received (our Received: header first), byte for byte what the firewalls get. DATA
+            // content is stored with the CRLF that ends its last line; a copy without it (BDAT content, or DATA stored
+            // before the router kept that CRLF) gets it back on delivery, and so in the export.
             return Task.FromResult(Results.Stream(async output =>
             {
                 await using var body = spool.OpenBody(id);
@@ -93,7 +93,7 @@ public static class QueueHoldApi
 
     /// <summary>
     /// Up to <paramref name="length"/> bytes of a held message's stored data from <paramref name="offset"/>, for another
-    /// member's export; the last chunk carries the CRLF the spool leaves off (as the local export adds it).
+    /// member's export; the last chunk carries a final CRLF the stored copy lacks (as the local export adds it).
     /// </summary>
     public static async Task<(byte[] Data, bool End)> ChunkLocalAsync(MessageSpool spool, string id, long offset, int length, CancellationToken ct)
     {

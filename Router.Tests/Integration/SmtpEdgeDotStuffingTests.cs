@@ -59,7 +59,7 @@ public sealed class SmtpEdgeDotStuffingTests
     /// <summary>Every byte of <paramref name="wire"/> written on its own.</summary>
     private static string[] Trickled(string wire) => wire.Select(c => c.ToString()).ToArray();
 
-    /// <summary>The spool's copy: the Received header, then the content without the CRLF that precedes the final dot.</summary>
+    /// <summary>The spool's copy: the Received header, then the content (its final CRLF included, see SmtpEdgeLastLineTests).</summary>
     private static byte[] Stored(TestRouter router, string queueId)
     {
         using var body = router.Node.Spool.OpenBody(queueId);
@@ -69,7 +69,7 @@ public sealed class SmtpEdgeDotStuffingTests
     }
 
     private static void AssertStored(string original, byte[] stored) =>
-        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(original.EndsWith("\r\n", StringComparison.Ordinal) ? original[..^2] : original), stored);
+        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(original), stored);
 
     /// <summary>What the firewall received for <paramref name="queueId"/> (its Received header names it), once.</summary>
     private static async Task<byte[]> DeliveredAsync(TestRouter router, FakeFirewall fw, string queueId)
