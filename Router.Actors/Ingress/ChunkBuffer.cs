@@ -5,9 +5,10 @@ namespace Router.Actors.Ingress;
 /// <summary>
 /// The octets of one transaction's BDAT chunks (RFC 3030), dot-stuffed as they arrive, so that after the last chunk
 /// the SMTP library can be handed them as the DATA it knows: <c>DATA</c>, the stuffed content, a CRLF if the content
-/// does not end with one, and the final <c>.</c>. The library unstuffs <c>CRLF..</c> and hands its store the content
-/// without the CRLF before the dot; the spool stores that and delivery writes the CRLF back, so the octets delivered
-/// are the chunks' octets (with a final CRLF where they lacked one). The first line is not stuffed: the library
+/// does not end with one, one more CRLF, and the final <c>.</c>. The library unstuffs <c>CRLF..</c> and hands its store
+/// the content without the CRLF before the dot, which is the added one: the spool stores the chunks' octets whole, the
+/// final CRLF and any empty lines before it included (as the DATA path stores its content, see GuardedReader), with a
+/// final CRLF added only where the last chunk lacked one. The first line is not stuffed: the library
 /// unstuffs only after a CRLF, and a dot there cannot be taken for the end of the data (that needs CRLF before it).
 /// Kept in segments of at most 64 KiB (none on the large-object heap); charged to the in-flight budget like DATA.
 /// </summary>
@@ -77,9 +78,11 @@ public sealed class ChunkBuffer
     {
         if (!_finished)
         {
-            if (!_atLineStart)
+            // An empty message stays empty (as DATA's does); any other gets its last line ended.
+            if (!_atLineStart && Length > 0)
                 Write("\r\n"u8);
-            Write(".\r\n"u8);
+            // The library takes the CRLF before the dot as part of the end: this one, not the content's own.
+            Write("\r\n.\r\n"u8);
             _finished = true;
         }
         var first = new Segment(DataLine, 0);

@@ -103,6 +103,24 @@ public sealed class ChunkingTests
     }
 
     [Fact]
+    public async Task Trailing_empty_lines_of_a_chunked_message_arrive_unchanged()
+    {
+        await using var fw = await FakeFirewall.StartAsync("fw-a");
+        await using var router = await StartAsync(fw);
+        using var session = await OpenAsync(router);
+
+        // The CRLF before the library's end marker is one the router adds: the chunks' own last CRLF and the empty
+        // lines before it are content (they were lost before, as with DATA).
+        var message = "Subject: trailing\r\nMessage-ID: <trailing@example.org>\r\n\r\nbody of trailing\r\n\r\n\r\n";
+        await BeginAsync(session);
+        await session.WriteAsync([.. Bdat(message[..40]), .. Bdat(message[40..], last: true)]);
+        var queueId = QueueIdOf((await ReadLinesAsync(session, 2))[1]);
+
+        var delivered = await DeliveredOnceAsync(router, fw, queueId, "body of trailing");
+        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(message), delivered.Data);
+    }
+
+    [Fact]
     public async Task Pipelined_chunks_in_one_write_with_dot_lines_split_anywhere_arrive_unchanged_and_the_next_command_is_not_lost()
     {
         await using var fw = await FakeFirewall.StartAsync("fw-a");
