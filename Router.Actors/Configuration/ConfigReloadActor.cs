@@ -141,14 +141,12 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
         }
 
         var loaded = LoadedConfig.From(next, path, text, DateTimeOffset.UtcNow);
-        var routing = ApplyTopology(diff, nextEffective);
         var replyTo = Sender;
         var outcome = diff.Empty ? ConfigReloadOutcome.Unchanged : ConfigReloadOutcome.Applied;
         var result = new ConfigReloadResult(next.NodeName, _address, outcome, null, diff.Summary(), loaded.Hash, loaded.LoadedAt);
         // The reply waits until the router has re-placed queued mail and new SMTP sessions use the new edge.
         var table = next.BuildAddressSpaceTable();
-        var routed = _router.Ask<RoutesReloaded>(new ReloadRoutes(table, routing, DeliveryTopology.FirewallConnectors(nextEffective), next.Delivery.Retry),
-            ConfirmTimeout);
+        var routed = ApplyRouting(diff, next, nextEffective, table);
         var edge = _ingress.Ask<IngressActor.Done>(new IngressActor.Reconfigure(next.Smtp, table), ConfirmTimeout);
         _telemetry.Tracking.Reconfigure(next.Tracking);
         _running.Set(loaded);
@@ -175,9 +173,7 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
         _running.SetEffective(nextEffective);
         if (diff.FirewallsAdded.Count + diff.FirewallsRemoved.Count + diff.ConnectorsChanged.Count == 0)
             return;
-        var routing = ApplyTopology(diff, nextEffective);
-        _router.Ask<RoutesReloaded>(new ReloadRoutes(running.BuildAddressSpaceTable(), routing, DeliveryTopology.FirewallConnectors(nextEffective),
-                running.Delivery.Retry), ConfirmTimeout)
+        ApplyRouting(diff, running, nextEffective, running.BuildAddressSpaceTable())
             .ContinueWith(t => _log.Warning("Firewall pools: the router did not confirm the new members in time ({Error})", t.Exception?.GetBaseException().Message),
                 TaskContinuationOptions.OnlyOnFaulted);
         _log.Info("Firewall pools changed: {Changes}", diff.Summary());
@@ -208,6 +204,18 @@ public sealed class ConfigReloadActor : ReceiveActor, IWithStash
         Context.System.EventStream.Publish(new RoutingEvent("config-reloaded", running.Path ?? "configuration", 0,
             $"refused: {string.Join("; ", errors)}", DateTimeOffset.UtcNow));
         Sender.Tell(new ConfigReloadResult(running.Options.NodeName, _address, ConfigReloadOutcome.Refused, error, null, running.Hash, running.LoadedAt));
+    }
+
+    /// <summary>
+    /// The firewall and connector actors brought in line with <paramref name="effective"/> (the options as run, pools
+    /// expanded), and the router told the new routes; the task ends when it has placed queued mail again. A reload and
+    /// a pool whose addresses changed both come here.
+    /// </summary>
+    private Task<RoutesReloaded> ApplyRouting(ConfigDiff diff, RouterOptions options, RouterOptions effective, AddressSpaceTable table)
+    {
+        var routing = ApplyTopology(diff, effective);
+        return _router.Ask<RoutesReloaded>(new ReloadRoutes(table, routing, DeliveryTopology.FirewallConnectors(effective), options.Delivery.Retry),
+            ConfirmTimeout);
     }
 
     /// <summary>Firewall and connector actors added, reconfigured or removed; returns the connectors in force.</summary>
