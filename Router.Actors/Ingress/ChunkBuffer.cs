@@ -1,4 +1,5 @@
 using System.Buffers;
+using Router.Actors.Buffers;
 
 namespace Router.Actors.Ingress;
 
@@ -85,7 +86,7 @@ public sealed class ChunkBuffer
             Write("\r\n.\r\n"u8);
             _finished = true;
         }
-        var first = new Segment(DataLine, 0);
+        var first = new MemorySegment(DataLine, 0);
         var last = first;
         for (var i = 0; i < _segments.Count; i++)
             last = last.Append(_segments[i].AsMemory(0, i == _segments.Count - 1 ? _used : _segments[i].Length));
@@ -106,22 +107,6 @@ public sealed class ChunkBuffer
             _used += n;
             Buffered += n;
             octets = octets[n..];
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }

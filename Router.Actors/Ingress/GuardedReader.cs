@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.RegularExpressions;
+using Router.Actors.Buffers;
 
 namespace Router.Actors.Ingress;
 
@@ -321,31 +322,15 @@ internal sealed partial class GuardedReader(PipeReader inner, SessionGuard guard
     /// <summary><paramref name="head"/> (not copied) followed by <paramref name="tail"/>.</summary>
     private static ReadOnlySequence<byte> Concatenated(ReadOnlySequence<byte> head, byte[] tail)
     {
-        Segment? first = null, last = null;
+        MemorySegment? first = null, last = null;
         foreach (var memory in head)
         {
             if (memory.IsEmpty)
                 continue;
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+            last = last is null ? first = new MemorySegment(memory, 0) : last.Append(memory);
         }
-        last = last is null ? first = new Segment(tail, 0) : last.Append(tail);
+        last = last is null ? first = new MemorySegment(tail, 0) : last.Append(tail);
         return new ReadOnlySequence<byte>(first!, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 
     private enum Lead

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Router.Actors.Buffers;
 
 namespace Router.Actors.Cluster.Peers;
 
@@ -18,7 +19,7 @@ internal static class ChunkSequence
             return ReadOnlySequence<byte>.Empty;
         if (parts.Count == 1)
             return new ReadOnlySequence<byte>(parts[0]);
-        var first = new Segment(parts[0], 0);
+        var first = new MemorySegment(parts[0], 0);
         var last = first;
         foreach (var part in parts.Skip(1))
             last = last.Append(part);
@@ -29,21 +30,5 @@ internal static class ChunkSequence
     {
         foreach (var memory in body)
             yield return memory;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
