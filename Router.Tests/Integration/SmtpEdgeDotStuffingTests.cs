@@ -1,9 +1,6 @@
 using System.Text;
-using Akka.Actor;
-using Router.Messages.Queue;
-using Router.Testing;
 using Router.Testing.Firewalls;
-using Router.Testing.Smtp;
+using static Router.Tests.Integration.EdgeDataSessions;
 
 namespace Router.Tests.Integration;
 
@@ -16,70 +13,11 @@ namespace Router.Tests.Integration;
 /// </summary>
 public sealed class SmtpEdgeDotStuffingTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
-    private static Task<TestRouter> StartAsync(FakeFirewall fw) =>
-        TestRouter.StartAsync($$"""
-            firewalls { fw-a { host = "127.0.0.1", port = {{fw.Port}} } }
-            connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
-            """);
-
-    private static async Task<RawSmtpSession> OpenAsync(TestRouter router)
-    {
-        var (session, greeting) = await RawSmtpSession.OpenAsync(router.Smtp);
-        Assert.StartsWith("220 ", greeting);
-        Assert.StartsWith("250 ", (await session.SendAsync("EHLO client.test")).Last());
-        return session;
-    }
-
-    private static Task<QueueCommandDone> PauseOutboundAsync(TestRouter router, bool pause) =>
-        router.Node.Routing.Ask<QueueCommandDone>(new HoldCommand(HoldTarget.Outbound, null, pause), TimeSpan.FromSeconds(10));
-
-    /// <summary>
-    /// One transaction whose data (after the 354) is written in <paramref name="pieces"/>, each its own write, a pause
-    /// between them so that they reach the router apart; returns the queue id of the 250.
-    /// </summary>
-    private static async Task<string> SendAsync(RawSmtpSession session, params string[] pieces)
-    {
-        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
-        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("RCPT TO:<b@example.net>"));
-        Assert.StartsWith("354 ", await session.ReplyAsync("DATA"));
-        for (var i = 0; i < pieces.Length; i++)
-        {
-            if (i > 0)
-                await Task.Delay(TimeSpan.FromMilliseconds(30));
-            await session.WriteAsync(pieces[i]);
-        }
-        var reply = await session.ReadLineAsync().WaitAsync(Deadline);
-        Assert.NotNull(reply);
-        Assert.StartsWith("250 2.0.0 Ok: queued as ", reply);
-        return reply.Split(' ').Last();
-    }
-
     /// <summary>Every byte of <paramref name="wire"/> written on its own.</summary>
     private static string[] Trickled(string wire) => wire.Select(c => c.ToString()).ToArray();
 
-    /// <summary>The spool's copy: the Received header, then the content (its final CRLF included, see SmtpEdgeLastLineTests).</summary>
-    private static byte[] Stored(TestRouter router, string queueId)
-    {
-        using var body = router.Node.Spool.OpenBody(queueId);
-        using var copy = new MemoryStream();
-        body.CopyTo(copy);
-        return copy.ToArray();
-    }
-
     private static void AssertStored(string original, byte[] stored) =>
         RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(original), stored);
-
-    /// <summary>What the firewall received for <paramref name="queueId"/> (its Received header names it), once.</summary>
-    private static async Task<byte[]> DeliveredAsync(TestRouter router, FakeFirewall fw, string queueId)
-    {
-        var id = $" id {queueId}\r\n";
-        await Eventually.TrueAsync(() => fw.Messages.Any(m => Encoding.ASCII.GetString(m.Data).Contains(id, StringComparison.Ordinal)),
-            Deadline, $"{queueId} not delivered");
-        await Eventually.TrueAsync(() => !router.Node.Spool.Contains(queueId), Deadline, $"{queueId} still in the spool");
-        return Assert.Single(fw.Messages, m => Encoding.ASCII.GetString(m.Data).Contains(id, StringComparison.Ordinal)).Data;
-    }
 
     [Fact]
     public async Task A_stuffed_first_line_loses_only_its_stuffing_dot_in_the_spool_and_at_the_firewall()
@@ -107,7 +45,7 @@ public sealed class SmtpEdgeDotStuffingTests
         ];
         var ids = new List<string>();
         foreach (var (wire, _) in cases)
-            ids.Add(await SendAsync(session, wire));
+            ids.Add(await QueuedAsync(session, wire));
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("NOOP"));
 
         for (var i = 0; i < cases.Length; i++)
@@ -131,11 +69,11 @@ public sealed class SmtpEdgeDotStuffingTests
         var sent = new List<(string Id, string Original)>();
         // Split once at each of the first bytes: between the two dots, between the dot and the CR, between CR and LF...
         for (var at = 1; at <= 6; at++)
-            sent.Add((await SendAsync(session, wire[..at], wire[at..]), original));
+            sent.Add((await QueuedAsync(session, wire[..at], wire[at..]), original));
         // ... and the first line of another message byte by byte.
-        sent.Add((await SendAsync(session, [.. Trickled("..trickled\r\n"), "second line\r\n.\r\n"]), ".trickled\r\nsecond line\r\n"));
+        sent.Add((await QueuedAsync(session, [.. Trickled("..trickled\r\n"), "second line\r\n.\r\n"]), ".trickled\r\nsecond line\r\n"));
         // The three octets of a would-be end marker apart: "..", then CR, then LF.
-        sent.Add((await SendAsync(session, "..", "\r", "\n", "x\r\n.\r\n"), ".\r\nx\r\n"));
+        sent.Add((await QueuedAsync(session, "..", "\r", "\n", "x\r\n.\r\n"), ".\r\nx\r\n"));
         // A whole transaction in one write, data before the 354: the first line is still the data's.
         await session.WriteAsync("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n..in one write\r\n.\r\nNOOP\r\n");
         var replies = new List<string?>();
@@ -162,9 +100,9 @@ public sealed class SmtpEdgeDotStuffingTests
 
         var ids = new List<string>
         {
-            await SendAsync(session, ".\r\n"),
-            await SendAsync(session, ".", "\r\n"),
-            await SendAsync(session, Trickled(".\r\n")),
+            await QueuedAsync(session, ".\r\n"),
+            await QueuedAsync(session, ".", "\r\n"),
+            await QueuedAsync(session, Trickled(".\r\n")),
         };
         // The end of an empty message with the next command in the same write: the command is read as a command.
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));

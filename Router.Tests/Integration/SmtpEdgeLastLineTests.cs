@@ -1,9 +1,6 @@
 using System.Text;
-using Akka.Actor;
-using Router.Messages.Queue;
-using Router.Testing;
 using Router.Testing.Firewalls;
-using Router.Testing.Smtp;
+using static Router.Tests.Integration.EdgeDataSessions;
 
 namespace Router.Tests.Integration;
 
@@ -17,68 +14,6 @@ namespace Router.Tests.Integration;
 /// </summary>
 public sealed class SmtpEdgeLastLineTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
-    private static Task<TestRouter> StartAsync(FakeFirewall fw, string smtp = "") =>
-        TestRouter.StartAsync($$"""
-            smtp { {{smtp}} }
-            firewalls { fw-a { host = "127.0.0.1", port = {{fw.Port}} } }
-            connectors { out { address-spaces = ["*;1"], firewalls = [fw-a] } }
-            """);
-
-    private static async Task<RawSmtpSession> OpenAsync(TestRouter router)
-    {
-        var (session, greeting) = await RawSmtpSession.OpenAsync(router.Smtp);
-        Assert.StartsWith("220 ", greeting);
-        Assert.StartsWith("250 ", (await session.SendAsync("EHLO client.test")).Last());
-        return session;
-    }
-
-    private static Task<QueueCommandDone> PauseOutboundAsync(TestRouter router, bool pause) =>
-        router.Node.Routing.Ask<QueueCommandDone>(new HoldCommand(HoldTarget.Outbound, null, pause), TimeSpan.FromSeconds(10));
-
-    /// <summary>One transaction whose data is written in <paramref name="pieces"/> (a pause between them); the reply to it.</summary>
-    private static async Task<string> SendAsync(RawSmtpSession session, params string[] pieces)
-    {
-        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("MAIL FROM:<a@example.org>"));
-        Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("RCPT TO:<b@example.net>"));
-        Assert.StartsWith("354 ", await session.ReplyAsync("DATA"));
-        for (var i = 0; i < pieces.Length; i++)
-        {
-            if (i > 0)
-                await Task.Delay(TimeSpan.FromMilliseconds(30));
-            await session.WriteAsync(pieces[i]);
-        }
-        var reply = await session.ReadLineAsync().WaitAsync(Deadline);
-        Assert.NotNull(reply);
-        return reply;
-    }
-
-    private static async Task<string> QueuedAsync(RawSmtpSession session, params string[] pieces)
-    {
-        var reply = await SendAsync(session, pieces);
-        Assert.StartsWith("250 2.0.0 Ok: queued as ", reply);
-        return reply.Split(' ').Last();
-    }
-
-    /// <summary>The spool's copy: the Received header, then the content.</summary>
-    private static byte[] Stored(TestRouter router, string queueId)
-    {
-        using var body = router.Node.Spool.OpenBody(queueId);
-        using var copy = new MemoryStream();
-        body.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private static async Task<byte[]> DeliveredAsync(TestRouter router, FakeFirewall fw, string queueId)
-    {
-        var id = $" id {queueId}\r\n";
-        await Eventually.TrueAsync(() => fw.Messages.Any(m => Encoding.ASCII.GetString(m.Data).Contains(id, StringComparison.Ordinal)),
-            Deadline, $"{queueId} not delivered");
-        await Eventually.TrueAsync(() => !router.Node.Spool.Contains(queueId), Deadline, $"{queueId} still in the spool");
-        return Assert.Single(fw.Messages, m => Encoding.ASCII.GetString(m.Data).Contains(id, StringComparison.Ordinal)).Data;
-    }
-
     [Fact]
     public async Task Trailing_empty_lines_and_a_message_of_one_empty_line_are_kept_in_the_spool_and_on_the_wire()
     {
@@ -169,7 +104,7 @@ public sealed class SmtpEdgeLastLineTests
         var exact = Content(max, "exact");
         Assert.Equal(max, exact.Length);
         var id = await QueuedAsync(session, exact + ".\r\n");
-        Assert.StartsWith("552 5.3.4 ", await SendAsync(session, Content(max + 1, "over") + ".\r\n"));
+        Assert.StartsWith("552 5.3.4 ", await DataAsync(session, Content(max + 1, "over") + ".\r\n"));
         // Declared as what it is, the same message is taken at MAIL and after the data.
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync($"MAIL FROM:<a@example.org> SIZE={max}"));
         Assert.Equal("250 2.0.0 Ok", await session.ReplyAsync("RCPT TO:<b@example.net>"));
