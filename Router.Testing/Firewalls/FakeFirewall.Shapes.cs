@@ -101,6 +101,50 @@ public sealed partial class FakeFirewall
         _choked?.Dispose();
         _choked = null;
     }
+
+    /// <summary>A blackhole: never sends a byte, discards what arrives, until the client gives up or we are reset.</summary>
+    static async Task HoldSilentlyAsync(FakeConnection connection)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (await connection.Socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            connection.Close();
+        }
+    }
+
+    static async Task AnswerGreeting421Async(FakeConnection connection)
+    {
+        var socket = connection.Socket;
+        var buffer = new byte[1024];
+        try
+        {
+            await socket.SendAsync(FirewallReplies.Greeting421, SocketFlags.None).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+
+            // Wait for the client to hang up, so that closing with unread input cannot turn into an RST that
+            // overtakes the 421 on its way to the client.
+            using var linger = new CancellationTokenSource(Greeting421Linger);
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            connection.Close();
+        }
+    }
 }
 
 /// <summary>
