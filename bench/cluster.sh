@@ -25,6 +25,8 @@ usage: bench/cluster.sh [options]
   --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
   --warm N           messages per node sent and delivered before the timed load (default 0)
+  --load-nodes K     send the load to the first K nodes only (default: every node); the others
+                     only hold shadow copies, so their CPU is the holder's share of the shadow path
   --matrix "1 2 3"   run every node count in the list with every --shadows mode (fresh processes
                      each), print one Markdown table and write it to bench/results/cluster-DATE.md
   --shadows "off preferred required"
@@ -40,7 +42,7 @@ EOF
 }
 
 NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
-SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" SHADOWS="off preferred"
+SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" LOAD_NODES="" SHADOWS="off preferred"
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     --shadow) SHADOW="$2"; shift 2 ;;
     --cpu-per-node) CPU_CAP="$2"; shift 2 ;;
     --warm) WARM="$2"; shift 2 ;;
+    --load-nodes) LOAD_NODES="$2"; shift 2 ;;
     --matrix) MATRIX="$2"; shift 2 ;;
     --shadows) SHADOWS="$2"; shift 2 ;;
     --nodes) NODES="$2"; shift 2 ;;
@@ -234,31 +237,33 @@ EOF
 cpu() { python3 "$LIB" procstat "$1" 2>/dev/null | cut -d' ' -f1 || echo 0; }
 sinks() { echo $(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB" sinkcount "$TMP/fw-b.out") )); }
 dflag=(); [ "$REUSE" = 1 ] && dflag=(-d)
-per_sessions=$(( SESSIONS / NODES )); [ "$per_sessions" -lt 1 ] && per_sessions=1
+LOADED="${LOAD_NODES:-$NODES}"
+[ "$LOADED" -ge 1 ] && [ "$LOADED" -le "$NODES" ] || { echo "--load-nodes: 1 to --nodes" >&2; exit 2; }
+per_sessions=$(( SESSIONS / LOADED )); [ "$per_sessions" -lt 1 ] && per_sessions=1
 [ -n "$PER_NODE_SESSIONS" ] && per_sessions="$PER_NODE_SESSIONS"
-per_messages=$(( MESSAGES / NODES ))
+per_messages=$(( MESSAGES / LOADED ))
 BASE=0
 if [ "$WARM" -gt 0 ]; then
   log "warm-up: $WARM message(s) per node"
   WSRC=()
-  for n in $(seq 0 $(( NODES - 1 ))); do
+  for n in $(seq 0 $(( LOADED - 1 ))); do
     timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$WARM" -l "$SIZE" \
       -f bench@example.test -t rcpt@example.test "127.0.0.1:${SMTP[$n]}" > /dev/null 2> "$TMP/warm$n.err" &
     WSRC+=($!)
   done
   for p in "${WSRC[@]}"; do wait "$p" || true; done
-  want=$(( WARM * NODES - $(cat "$TMP"/warm*.err | grep -c 'warning:' || true) ))
+  want=$(( WARM * LOADED - $(cat "$TMP"/warm*.err | grep -c 'warning:' || true) ))
   deadline=$(( $(date +%s) + TIMEOUT ))
   while [ "$(sinks)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
   BASE="$(sinks)"
 fi
 declare -a CPU0
 for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
-TOTAL=$(( per_messages * NODES ))
-log "load: $TOTAL x $SIZE B over $NODES node(s), $per_sessions session(s) each, $([ "$REUSE" = 1 ] && echo reused || echo new) connections"
+TOTAL=$(( per_messages * LOADED ))
+log "load: $TOTAL x $SIZE B over $LOADED of $NODES node(s), $per_sessions session(s) each, $([ "$REUSE" = 1 ] && echo reused || echo new) connections"
 t0="$(date +%s.%N)"
 SRC=()
-for n in $(seq 0 $(( NODES - 1 ))); do
+for n in $(seq 0 $(( LOADED - 1 ))); do
   timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$per_messages" -l "$SIZE" \
     -f bench@example.test -t rcpt@example.test "127.0.0.1:${SMTP[$n]}" > "$TMP/source$n.out" 2> "$TMP/source$n.err" &
   SRC+=($!)
