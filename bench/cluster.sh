@@ -94,6 +94,10 @@ if [ -n "$MATRIX" ]; then
   exit 0
 fi
 
+# The nodes that take the load (all unless --load-nodes); checked before anything starts.
+LOADED="${LOAD_NODES:-$NODES}"
+[ "$LOADED" -ge 1 ] 2>/dev/null && [ "$LOADED" -le "$NODES" ] || { echo "--load-nodes: 1 to --nodes ($NODES)" >&2; exit 2; }
+
 # ---------------------------------------------------------------- CPU caps (a cgroup cpu quota per router process)
 CG_ROOT="" CG_KIND=""
 if [ -n "$CPU_CAP" ]; then
@@ -237,8 +241,6 @@ EOF
 cpu() { python3 "$LIB" procstat "$1" 2>/dev/null | cut -d' ' -f1 || echo 0; }
 sinks() { echo $(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB" sinkcount "$TMP/fw-b.out") )); }
 dflag=(); [ "$REUSE" = 1 ] && dflag=(-d)
-LOADED="${LOAD_NODES:-$NODES}"
-[ "$LOADED" -ge 1 ] && [ "$LOADED" -le "$NODES" ] || { echo "--load-nodes: 1 to --nodes" >&2; exit 2; }
 per_sessions=$(( SESSIONS / LOADED )); [ "$per_sessions" -lt 1 ] && per_sessions=1
 [ -n "$PER_NODE_SESSIONS" ] && per_sessions="$PER_NODE_SESSIONS"
 per_messages=$(( MESSAGES / LOADED ))
