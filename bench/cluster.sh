@@ -29,6 +29,10 @@ usage: bench/cluster.sh [options]
                      only hold shadow copies, so their CPU is the holder's share of the shadow path
   --matrix "1 2 3"   run every node count in the list with every --shadows mode (fresh processes
                      each), print one Markdown table and write it to bench/results/cluster-DATE.md
+  --split R          the shadow path's CPU, owner and holder apart, R rounds: one node (shadow off),
+                     then two nodes with the load on the first only, shadow off and preferred;
+                     writes bench/results/cluster-split-DATE.md (owner's and holder's ms per message,
+                     the shadow path's share of a message's CPU)
   --shadows "off preferred required"
                      the shadow modes of --matrix (default "off preferred")
   --size B           body bytes per message (default 5120)
@@ -42,7 +46,7 @@ EOF
 }
 
 NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
-SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" LOAD_NODES="" SHADOWS="off preferred"
+SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --warm) WARM="$2"; shift 2 ;;
     --load-nodes) LOAD_NODES="$2"; shift 2 ;;
     --matrix) MATRIX="$2"; shift 2 ;;
+    --split) SPLIT="$2"; shift 2 ;;
     --shadows) SHADOWS="$2"; shift 2 ;;
     --nodes) NODES="$2"; shift 2 ;;
     --messages) MESSAGES="$2"; shift 2 ;;
@@ -68,6 +73,32 @@ while [ $# -gt 0 ]; do
 done
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 case "$SHADOW" in off|preferred|required) ;; *) echo "--shadow: off, preferred or required" >&2; exit 2 ;; esac
+
+# ---------------------------------------------------------------- split: the shadow path's owner and holder shares
+if [ -n "$SPLIT" ]; then
+  rest=() skip=0
+  for a in "${ARGS[@]}"; do
+    if [ "$skip" = 1 ]; then skip=0; continue; fi
+    case "$a" in --split|--matrix|--shadows|--nodes|--shadow|--load-nodes) skip=1 ;; --no-build) ;; *) rest+=("$a") ;; esac
+  done
+  if [ "$BUILD" = 1 ]; then ( cd "$REPO" && dotnet build Router.Node -c Release -nologo -v q ) >&2; fi
+  mkdir -p "$HERE/results"
+  out="$HERE/results/cluster-split-$(date -u +%Y%m%d-%H%M%S).md"
+  before="$(uptime)"
+  rows=()
+  for round in $(seq 1 "$SPLIT"); do
+    for c in "1 1 off" "2 1 off" "2 1 preferred"; do
+      set -- $c
+      log "split round $round: $1 node(s), load on $2, shadow $3"
+      line="$("$0" "${rest[@]}" --no-build --nodes "$1" --load-nodes "$2" --shadow "$3" | grep '^RESULT ' || true)"
+      [ -n "$line" ] || line="RESULT nodes=$1 shadow=$3 failed=1"
+      rows+=("$line")
+    done
+  done
+  python3 "$HERE/lib/cluster_split.py" "$out" "$before" "bench/cluster.sh ${ARGS[*]}" \
+    "$(cd "$REPO" && git rev-parse --short HEAD)" "${rows[@]}"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- matrix: this script once per case
 if [ -n "$MATRIX" ]; then
@@ -307,7 +338,7 @@ print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {su
       f"over {t_end - t0:.1f} s wall ({sum(cpu) / (t_end - t0) * 100:.0f}% of one core; {os.cpu_count()} cores); "
       f"load average {load[0]:.1f}")
 print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}")
-print(f"RESULT nodes={nodes} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
+print(f"RESULT nodes={nodes} delivered={delivered} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
       f"cpu_ms_per_msg={sum(cpu) / max(delivered, 1) * 1000:.3f} cpu_s_per_node={','.join(f'{c:.1f}' for c in cpu)} "
       f"duplicates={duplicates} load={load[0]:.1f}")
 EOF
