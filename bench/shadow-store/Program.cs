@@ -9,6 +9,9 @@ using Router.Messages.Serialization;
 // a 1 KB message, one batch after another (a link has one batch in flight), and discards in batches of 500 as an
 // owner's discard actor sends them. Prints the CPU per copy. Run by bench/shadow-store.sh.
 // usage: shadow-store BATCH COPIES WARM
+// As the router does (Program.NoIdleSpinOnOneCpu): no idle thread-pool spin under a one-CPU quota.
+if (Environment.ProcessorCount == 1 && Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") is null)
+    AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
 if (args.Length != 3) { Console.Error.WriteLine("usage: shadow-store BATCH COPIES WARM"); return 2; }
 var batch = int.Parse(args[0]); var total = int.Parse(args[1]); var warm = int.Parse(args[2]);
 var dir = Path.Combine(Path.GetTempPath(), "storebench-" + Guid.NewGuid().ToString("N"));
