@@ -31,6 +31,15 @@ public sealed class BlackholeShapeTests
         }
         """;
 
+    // The same fixed timeouts with the default detector settings (20 samples before a firewall's own history judges).
+    private const string FixedTimeouts = """
+        firewall-defaults {
+          connect-timeout = 10s
+          greeting-timeout = 10s
+          command-timeout = 10s
+        }
+        """;
+
     public static TheoryData<string> Shapes => ["accept-never-greet", "never-accept", "stall-at-ehlo", "stall-at-mail", "reset-after-greeting"];
 
     [Theory]
@@ -87,13 +96,7 @@ public sealed class BlackholeShapeTests
     {
         await using var fwA = await FakeFirewall.StartAsync("fw-a");
         await using var fwB = await FakeFirewall.StartAsync("fw-b");
-        await using var router = await TestRouter.StartAsync("""
-            firewall-defaults {
-              connect-timeout = 10s
-              greeting-timeout = 10s
-              command-timeout = 10s
-            }
-            """ + TestRouter.EqualCost(fwA, fwB));
+        await using var router = await TestRouter.StartAsync(FixedTimeouts + TestRouter.EqualCost(fwA, fwB));
         var events = HealthEvents.Attach(router.Node.System);
         var firewall = await router.Node.System.ActorSelection("/user/firewall-fw-a").ResolveOne(TimeSpan.FromSeconds(5));
 
@@ -130,13 +133,7 @@ public sealed class BlackholeShapeTests
         await using var fwA = await FakeFirewall.StartAsync("fw-a");
         await using var fwB = await FakeFirewall.StartAsync("fw-b");
         Kill(fwB, shape);
-        await using var router = await TestRouter.StartAsync("""
-            firewall-defaults {
-              connect-timeout = 10s
-              greeting-timeout = 10s
-              command-timeout = 10s
-            }
-            """ + TestRouter.EqualCost(fwA, fwB));
+        await using var router = await TestRouter.StartAsync(FixedTimeouts + TestRouter.EqualCost(fwA, fwB));
         var events = HealthEvents.Attach(router.Node.System);
         var firewall = await router.Node.System.ActorSelection("/user/firewall-fw-b").ResolveOne(TimeSpan.FromSeconds(5));
 
