@@ -71,6 +71,22 @@ internal static class EdgeDataSessions
         return copy.ToArray();
     }
 
+    /// <summary>
+    /// Each message reached the firewall as its expected content after the router's Received header
+    /// (<see cref="RelayTests.AssertRelayedUnchanged"/>), and the firewall received nothing else.
+    /// </summary>
+    public static async Task AssertEachRelayedAsync(TestRouter router, FakeFirewall fw, IEnumerable<(string Id, string Expected)> sent)
+    {
+        var count = 0;
+        foreach (var (id, expected) in sent)
+        {
+            RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(expected), await DeliveredAsync(router, fw, id));
+            count++;
+        }
+
+        Assert.Equal(count, fw.Count);
+    }
+
     /// <summary>What the firewall received for <paramref name="queueId"/> (its Received header names it), once.</summary>
     public static async Task<byte[]> DeliveredAsync(TestRouter router, FakeFirewall fw, string queueId)
     {

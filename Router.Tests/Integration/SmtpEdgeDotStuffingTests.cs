@@ -52,9 +52,7 @@ public sealed class SmtpEdgeDotStuffingTests
             AssertStored(cases[i].Original, Stored(router, ids[i]));
 
         await PauseOutboundAsync(router, false);
-        for (var i = 0; i < cases.Length; i++)
-            RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(cases[i].Original), await DeliveredAsync(router, fw, ids[i]));
-        Assert.Equal(cases.Length, fw.Count);
+        await AssertEachRelayedAsync(router, fw, ids.Select((id, i) => (id, cases[i].Original)));
     }
 
     [Fact]
@@ -85,9 +83,7 @@ public sealed class SmtpEdgeDotStuffingTests
         Assert.Equal("250 2.0.0 Ok", replies[4]);
         sent.Add((replies[3]!.Split(' ').Last(), ".in one write\r\n"));
 
-        foreach (var (id, expected) in sent)
-            RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(expected), await DeliveredAsync(router, fw, id));
-        Assert.Equal(sent.Count, fw.Count);
+        await AssertEachRelayedAsync(router, fw, sent);
     }
 
     [Fact]
@@ -119,8 +115,6 @@ public sealed class SmtpEdgeDotStuffingTests
             AssertStored(string.Empty, Stored(router, id));
 
         await PauseOutboundAsync(router, false);
-        foreach (var id in ids)
-            RelayTests.AssertRelayedUnchanged([], await DeliveredAsync(router, fw, id));
-        Assert.Equal(ids.Count, fw.Count);
+        await AssertEachRelayedAsync(router, fw, ids.Select(id => (id, "")));
     }
 }

@@ -49,9 +49,7 @@ public sealed class SmtpEdgeLastLineTests
         Assert.DoesNotContain("body\r\n\r\n", Encoding.ASCII.GetString(Stored(router, ids[3])));
 
         await PauseOutboundAsync(router, false);
-        for (var i = 0; i < cases.Length; i++)
-            RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(cases[i].Content), await DeliveredAsync(router, fw, ids[i]));
-        Assert.Equal(cases.Length, fw.Count);
+        await AssertEachRelayedAsync(router, fw, ids.Select((id, i) => (id, cases[i].Content)));
     }
 
     [Fact]
@@ -80,9 +78,7 @@ public sealed class SmtpEdgeLastLineTests
         sent.Add(replies[0]!.Split(' ').Last());
         Assert.Equal(sent.Count, sent.Distinct().Count());
 
-        foreach (var id in sent)
-            RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(content), await DeliveredAsync(router, fw, id));
-        Assert.Equal(sent.Count, fw.Count);
+        await AssertEachRelayedAsync(router, fw, sent.Select(id => (id, content)));
     }
 
     [Fact]
@@ -113,8 +109,6 @@ public sealed class SmtpEdgeLastLineTests
         var declared = await session.ReadLineAsync().WaitAsync(Deadline);
         Assert.StartsWith("250 2.0.0 Ok: queued as ", declared);
 
-        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(exact), await DeliveredAsync(router, fw, id));
-        RelayTests.AssertRelayedUnchanged(Encoding.ASCII.GetBytes(Content(max, "declared")), await DeliveredAsync(router, fw, declared!.Split(' ').Last()));
-        Assert.Equal(2, fw.Count);
+        await AssertEachRelayedAsync(router, fw, [(id, exact), (declared!.Split(' ').Last(), Content(max, "declared"))]);
     }
 }
