@@ -74,55 +74,58 @@ done
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 case "$SHADOW" in off|preferred|required) ;; *) echo "--shadow: off, preferred or required" >&2; exit 2 ;; esac
 
-# ---------------------------------------------------------------- split: the shadow path's owner and holder shares
-if [ -n "$SPLIT" ]; then
-  rest=() skip=0
+# ---------------------------------------------------------------- several cases: this script once per case
+# The arguments given less those each case sets itself (and less the options named as arguments here); the
+# build, once; the start (uptime and date) for the report.
+begin_cases() {
+  rest=() rows=()
+  local skip=0 a
   for a in "${ARGS[@]}"; do
     if [ "$skip" = 1 ]; then skip=0; continue; fi
-    case "$a" in --split|--matrix|--shadows|--nodes|--shadow|--load-nodes) skip=1 ;; --no-build) ;; *) rest+=("$a") ;; esac
+    case "$a" in --split|--matrix|--shadows|--nodes|--shadow) skip=1 ;; --no-build) ;; *)
+      if [[ " $* " == *" $a "* ]]; then skip=1; else rest+=("$a"); fi ;;
+    esac
   done
   if [ "$BUILD" = 1 ]; then ( cd "$REPO" && dotnet build Router.Node -c Release -nologo -v q ) >&2; fi
   mkdir -p "$HERE/results"
-  out="$HERE/results/cluster-split-$(date -u +%Y%m%d-%H%M%S).md"
-  before="$(uptime)"
-  rows=()
+  before="$(uptime)" stamp="$(date -u +%Y%m%d-%H%M%S)"
+}
+# One case, fresh processes: its RESULT line (or a failed one) is added to rows.
+run_case() {
+  local line
+  line="$("$0" "${rest[@]}" --no-build "$@" | grep '^RESULT ' || true)"
+  [ -n "$line" ] || line="RESULT nodes=$2 shadow=${*: -1} failed=1"
+  rows+=("$line")
+}
+# The report of the cases, by bench/lib/SCRIPT, to bench/results/PREFIX-<the start's date>.md.
+end_cases() {
+  python3 "$HERE/lib/$1" "$HERE/results/$2-$stamp.md" "$before" "bench/cluster.sh ${ARGS[*]}" "$(cd "$REPO" && git rev-parse --short HEAD)" "${rows[@]}"
+  exit 0
+}
+
+# The shadow path's owner and holder shares: a lone node, then two with the load on the first, off and preferred.
+if [ -n "$SPLIT" ]; then
+  begin_cases --load-nodes
   for round in $(seq 1 "$SPLIT"); do
     for c in "1 1 off" "2 1 off" "2 1 preferred"; do
       set -- $c
       log "split round $round: $1 node(s), load on $2, shadow $3"
-      line="$("$0" "${rest[@]}" --no-build --nodes "$1" --load-nodes "$2" --shadow "$3" | grep '^RESULT ' || true)"
-      [ -n "$line" ] || line="RESULT nodes=$1 shadow=$3 failed=1"
-      rows+=("$line")
+      run_case --nodes "$1" --load-nodes "$2" --shadow "$3"
     done
   done
-  python3 "$HERE/lib/cluster_split.py" "$out" "$before" "bench/cluster.sh ${ARGS[*]}" \
-    "$(cd "$REPO" && git rev-parse --short HEAD)" "${rows[@]}"
-  exit 0
+  end_cases cluster_split.py cluster-split
 fi
 
-# ---------------------------------------------------------------- matrix: this script once per case
+# Every node count with every shadow mode.
 if [ -n "$MATRIX" ]; then
-  rest=() skip=0
-  for a in "${ARGS[@]}"; do
-    if [ "$skip" = 1 ]; then skip=0; continue; fi
-    case "$a" in --matrix|--shadows|--nodes|--shadow) skip=1 ;; --no-build) ;; *) rest+=("$a") ;; esac
-  done
-  if [ "$BUILD" = 1 ]; then ( cd "$REPO" && dotnet build Router.Node -c Release -nologo -v q ) >&2; fi
-  mkdir -p "$HERE/results"
-  out="$HERE/results/cluster-$(date -u +%Y%m%d-%H%M%S).md"
-  before="$(uptime)"
-  rows=()
+  begin_cases
   for shadow in $SHADOWS; do
     for n in $MATRIX; do
       log "case: $n node(s), shadow $shadow"
-      line="$("$0" "${rest[@]}" --no-build --nodes "$n" --shadow "$shadow" | grep '^RESULT ' || true)"
-      [ -n "$line" ] || line="RESULT nodes=$n shadow=$shadow failed=1"
-      rows+=("$line")
+      run_case --nodes "$n" --shadow "$shadow"
     done
   done
-  python3 "$HERE/lib/cluster_table.py" "$out" "$before" "bench/cluster.sh ${ARGS[*]}" \
-    "$(cd "$REPO" && git rev-parse --short HEAD)" "${rows[@]}"
-  exit 0
+  end_cases cluster_table.py cluster
 fi
 
 # The nodes that take the load (all unless --load-nodes); checked before anything starts.
