@@ -9,6 +9,8 @@ holder's share.
 """
 import sys
 
+from cluster_table import preamble, write_report
+
 
 def main():
     out, uptime, command, commit = sys.argv[1:5]
@@ -18,13 +20,7 @@ def main():
         cpu = [float(c) for c in row["cpu_s_per_node"].split(",")]
         return [c / int(row["delivered"]) * 1000 for c in cpu]
 
-    lines = [
-        f"# Shadow path CPU, owner and holder apart, router at {commit}",
-        "",
-        f"`{command}`",
-        "",
-        f"Before the run: `{uptime.strip()}`",
-        "",
+    lines = preamble(f"Shadow path CPU, owner and holder apart, router at {commit}", command, uptime) + [
         "| round | lone node ms/msg | owner's extra ms/msg | holder ms/msg (beyond upkeep) | idle upkeep ms/msg |"
         " shadow path share of a message's CPU | delivered/s lone / with copies | load |",
         "|---|---|---|---|---|---|---|---|",
@@ -43,11 +39,7 @@ def main():
         lines.append(
             f"| {i // 3 + 1} | {base:.2f} | {owner:.2f} | {holder:.2f} | {upkeep:.2f} | {share * 100:.0f}%"
             f" | {float(lone['delivered_per_s']):.0f} / {float(pref['delivered_per_s']):.0f} | {pref['load']} |")
-    text = "\n".join(lines) + "\n"
-    with open(out, "w") as f:
-        f.write(text)
-    print(text)
-    print(f"written to {out}")
+    write_report(out, lines)
 
 
 if __name__ == "__main__":

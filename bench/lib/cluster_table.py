@@ -11,13 +11,7 @@ def main():
     # Each mode's ratio is against one node in the same mode.
     base = {r["shadow"]: float(r["delivered_per_s"]) for r in rows
             if r.get("nodes") == "1" and "delivered_per_s" in r}
-    lines = [
-        f"# Cluster scale-out, router at {commit}",
-        "",
-        f"`{command}`",
-        "",
-        f"Before the run: `{uptime.strip()}`",
-        "",
+    lines = preamble(f"Cluster scale-out, router at {commit}", command, uptime) + [
         "| nodes | shadow | CPU cap per node | accepted/s | delivered/s | x one node (same shadow mode)"
         " | router CPU ms per message (all nodes) | CPU s per node | duplicates | load average |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -32,6 +26,16 @@ def main():
         lines.append(
             f"| {r['nodes']} | {r['shadow']} | {r['cap']} | {float(r['accepted_per_s']):.0f} | {delivered:.0f} | {ratio}"
             f" | {float(r['cpu_ms_per_msg']):.2f} | {per_node} | {r['duplicates']} | {r['load']} |")
+    write_report(out, lines)
+
+
+def preamble(title, command, uptime):
+    """A report's first lines: its title, the command that made it and the machine's load before the run."""
+    return [f"# {title}", "", f"`{command}`", "", f"Before the run: `{uptime.strip()}`", ""]
+
+
+def write_report(out, lines):
+    """Writes the report's lines to OUT and prints them."""
     text = "\n".join(lines) + "\n"
     with open(out, "w") as f:
         f.write(text)
