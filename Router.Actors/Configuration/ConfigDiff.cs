@@ -43,6 +43,7 @@ public sealed record ConfigDiff
         ("router.shadow", "shadow redundancy is set up at start-up"),
         ("router.shadow-timeout", "shadow redundancy is set up at start-up"),
         ("router.shadow-promote-after", "shadow redundancy is set up at start-up"),
+        ("router.shadow-port", "the shadow listener is bound at start-up"),
         ("router.admin", "the admin endpoint is bound at start-up"),
         ("router.telemetry", "the OpenTelemetry exporters are set up at start-up"),
         ("router.warm-up", "the warm-up runs once, before the listener opens"),

@@ -1,6 +1,9 @@
 namespace Router.Actors.Configuration;
 
-/// <summary>Reads <c>router.shadow</c>, <c>router.shadow-timeout</c> and <c>router.shadow-promote-after</c> (shadow redundancy).</summary>
+/// <summary>
+/// Reads <c>router.shadow</c>, <c>router.shadow-timeout</c>, <c>router.shadow-promote-after</c> and <c>router.shadow-port</c>
+/// (shadow redundancy).
+/// </summary>
 internal static class ShadowConfigReader
 {
     private const string ShadowKey = RouterConfig.Root + ".shadow";
@@ -38,8 +41,20 @@ internal static class ShadowConfigReader
             },
             TimeSpan.Zero);
 
+        var portKey = $"{ShadowKey}-port";
+        var port = errors.Read(
+            () => HoconReader.String(reader.Required(portKey), portKey)?.Trim().ToLowerInvariant() switch
+            {
+                "off" or "false" or "no" => (int?)null,
+                var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                    && number <= 65535 => number,
+                var other => throw new RouterConfigException(portKey, $"expected off or a TCP port 0-65535 (0: any free port), got \"{other}\""),
+            },
+            null);
+
         return new ShadowOptions
         {
+            Port = port,
             Mode = clustered ? mode : ShadowMode.Off,
             Timeout = timeout,
             PromoteAfter = promoteAfter,

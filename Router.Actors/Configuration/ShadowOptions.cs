@@ -13,7 +13,10 @@ public enum ShadowMode
     Required,
 }
 
-/// <summary>Shadow redundancy (README "Shadow redundancy"): <c>router.shadow</c>, <c>router.shadow-timeout</c>, <c>router.shadow-promote-after</c>.</summary>
+/// <summary>
+/// Shadow redundancy (README "Shadow redundancy"): <c>router.shadow</c>, <c>router.shadow-timeout</c>,
+/// <c>router.shadow-promote-after</c>, <c>router.shadow-port</c>.
+/// </summary>
 public sealed record ShadowOptions
 {
     /// <summary><c>shadow</c>: off, preferred or required. Default preferred; in effect only in a cluster.</summary>
@@ -28,4 +31,11 @@ public sealed record ShadowOptions
     /// with its own spool) has them discarded instead. Default 30s.
     /// </summary>
     public TimeSpan PromoteAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>shadow-port</c>: the TCP port (on <c>cluster.hostname</c>) where this node takes peers' shadow copies straight,
+    /// instead of through Akka remoting; 0 takes any free port (peers learn it over remoting). Null (<c>off</c>): copies
+    /// come and go through remoting only. Default 0.
+    /// </summary>
+    public int? Port { get; init; } = 0;
 }

@@ -53,3 +53,20 @@ public sealed record ShadowRetired(string Owner, string QueueId, IReadOnlyList<i
     /// <summary>Why the holder could not retire the copy (it still holds it); null when it did.</summary>
     public string? Error { get; init; }
 }
+
+/// <summary>
+/// Owner → holder's shadow intake (<c>/user/shadow-intake</c>), over remoting: where does this node take shadow copies
+/// straight over TCP? Answered with <see cref="ShadowEndpoint"/>.
+/// </summary>
+public sealed record ShadowEndpointQuery : IRouterProtocol
+{
+    public static ShadowEndpointQuery Instance { get; } = new();
+}
+
+/// <summary>
+/// Holder → owner: the TCP port this node takes shadow copies on (on the host of its remoting address), and the token a
+/// connection must present first (so that only a cluster member, which learned it over remoting, can store copies).
+/// </summary>
+/// <param name="Port">0 when this node takes copies over remoting only (<c>router.shadow-port = off</c>).</param>
+/// <param name="Token">Hex; random per incarnation; empty when <paramref name="Port"/> is 0.</param>
+public sealed record ShadowEndpoint(int Port, string Token) : IRouterProtocol;

@@ -89,4 +89,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(ShadowDiscard))]
 [JsonSerializable(typeof(ShadowRetire))]
 [JsonSerializable(typeof(ShadowRetired))]
+[JsonSerializable(typeof(ShadowEndpointQuery))]
+[JsonSerializable(typeof(ShadowEndpoint))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

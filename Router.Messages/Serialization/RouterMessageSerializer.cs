@@ -110,6 +110,8 @@ public sealed class RouterMessageSerializer : SerializerWithStringManifest
         [typeof(ShadowBatchStored)] = "sbstored",
         [typeof(ShadowRetire)] = "sretire",
         [typeof(ShadowRetired)] = "sretired",
+        [typeof(ShadowEndpointQuery)] = "sendptq",
+        [typeof(ShadowEndpoint)] = "sendpt",
         // Configuration reload (router cmd config reload --all-nodes)
         [typeof(ReloadConfig)] = "cfgrld",
         [typeof(ConfigReloadResult)] = "cfgres",

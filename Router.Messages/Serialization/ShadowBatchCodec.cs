@@ -76,6 +76,55 @@ public static class ShadowBatchCodec
         }
     }
 
+    /// <summary>
+    /// The holder's answer on the socket path (<c>ShadowSocketServer</c>): version byte 1, batch id (int64), failed count
+    /// (int32) and ids (length-prefixed UTF-8), then whether there is an error (byte 0/1) and the error.
+    /// </summary>
+    public static byte[] EncodeStored(ShadowBatchStored stored)
+    {
+        using var stream = new MemoryStream(32 + stored.Failed.Sum(id => id.Length * 3 + 5) + (stored.Error?.Length ?? 0) * 3);
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Version);
+            writer.Write(stored.BatchId);
+            writer.Write(stored.Failed.Count);
+            foreach (var id in stored.Failed)
+                writer.Write(id);
+            writer.Write(stored.Error is not null);
+            if (stored.Error is not null)
+                writer.Write(stored.Error);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <exception cref="SerializationException">The bytes are not an answer of this version.</exception>
+    public static ShadowBatchStored DecodeStored(byte[] bytes)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+            var version = reader.ReadByte();
+            if (version != Version)
+                throw new SerializationException($"shadow answer version {version} (this node reads {Version})");
+            var batchId = reader.ReadInt64();
+            var count = reader.ReadInt32();
+            if (count < 0 || count > bytes.Length)
+                throw new SerializationException($"shadow answer of {count} ids in {bytes.Length} bytes");
+            var failed = new string[count];
+            for (var i = 0; i < count; i++)
+                failed[i] = reader.ReadString();
+            var error = reader.ReadBoolean() ? reader.ReadString() : null;
+            if (reader.BaseStream.Position != bytes.Length)
+                throw new SerializationException($"shadow answer has {bytes.Length - reader.BaseStream.Position} bytes after its end");
+            return new ShadowBatchStored(batchId, failed, error);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or DecoderFallbackException)
+        {
+            throw new SerializationException($"shadow answer is malformed: {e.Message}", e);
+        }
+    }
+
     private static byte[] ReadBytes(BinaryReader reader)
     {
         var length = reader.ReadInt32();

@@ -60,6 +60,10 @@ public static class RouterHost
         if (options.Cluster.Enabled)
             builder.Services.AddSingleton(sp => ShadowStore.Open(options.Spool.Path, options.Spool.SegmentSize,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
+        // ... and where peers send them straight over TCP (router.shadow-port), stopped before the store is disposed.
+        if (options.Cluster.Enabled && options.Shadow.Port is { } shadowPort)
+            builder.Services.AddSingleton(sp => ShadowSocketServer.Start(options.Cluster.Hostname, shadowPort, sp.GetRequiredService<ShadowStore>(),
+                sp.GetRequiredService<RouterTelemetry>().Tracing, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
 
         // Firewall pools: their host names are resolved before the actors start.
         builder.Services.AddSingleton(new PoolResolver(options.Dns));
@@ -143,9 +147,12 @@ public static class RouterHost
                     var outbox = shadowOutbox = system.ActorOf(PeerOutbox.Props(new PeerTransferSettings()), PeerOutbox.Name);
                     registry.Register<PeerOutbox>(outbox);
                     var discards = system.ActorOf(ShadowDiscardActor.Props(), ShadowDiscardActor.Name);
-                    var links = system.ActorOf(ShadowLinkActor.Props(options.Shadow.Timeout), ShadowLinkActor.Name);
+                    var links = system.ActorOf(ShadowLinkActor.Props(options.Shadow.Timeout, shadowMetrics), ShadowLinkActor.Name);
+                    // Copies go straight over TCP to the peers that take them so (router.shadow-port), through the links otherwise.
+                    var sockets = new ShadowSocketLinks(system, options.Shadow.Timeout, shadowMetrics, loggerFactory.CreateLogger("Router.Shadow"));
+                    system.RegisterOnTermination(sockets.Dispose);
                     shadow = new ShadowReplicator(system, outbox, discards, options.Shadow, shadowMetrics,
-                        loggerFactory.CreateLogger("Router.Shadow"), links);
+                        loggerFactory.CreateLogger("Router.Shadow"), links, sockets);
                     spool.MessagesLeft += shadow.Forget;
                 }
 
@@ -182,7 +189,8 @@ public static class RouterHost
                         [TransferKind.Shadow] = shadows,
                     };
                     system.ActorOf(ShadowKeeperActor.Props(shadows, spool, router, options.Shadow, shadowMetrics), ShadowKeeperActor.Name);
-                    system.ActorOf(ShadowIntakeActor.Props(shadows), ShadowIntakeActor.Name);
+                    var shadowServer = provider.GetService<ShadowSocketServer>();
+                    system.ActorOf(ShadowIntakeActor.Props(shadows, shadowServer?.Endpoint), ShadowIntakeActor.Name);
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.

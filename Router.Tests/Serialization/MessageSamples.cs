@@ -170,5 +170,7 @@ internal static class MessageSamples
         new ShadowBatchStored(7, ["0ABD"], "the disk is full"),
         new ShadowRetire("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [0, 2]),
         new ShadowRetired("akka.tcp://router@10.0.0.1:4053#42", "0ABC", [2]) { Error = "the shadow spool is closed" },
+        ShadowEndpointQuery.Instance,
+        new ShadowEndpoint(40531, "00112233445566778899AABBCCDDEEFF"),
     }.ToDictionary(m => m.GetType());
 }

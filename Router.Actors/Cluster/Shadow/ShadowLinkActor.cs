@@ -30,10 +30,12 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private readonly Dictionary<Address, Link> _links = [];
     private readonly Dictionary<long, (Link Link, List<Copy> Copies)> _inFlight = [];
+    private readonly ShadowMetrics? _metrics;
     private long _nextBatch;
 
-    public ShadowLinkActor(TimeSpan timeout)
+    public ShadowLinkActor(TimeSpan timeout, ShadowMetrics? metrics = null)
     {
+        _metrics = metrics;
         _owner = PeerOutbox.OwnerOf(Context.System);
         _timeout = timeout;
         Receive<Copy>(copy =>
@@ -67,7 +69,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(TimeSpan timeout) => Akka.Actor.Props.Create(() => new ShadowLinkActor(timeout));
+    public static Props Props(TimeSpan timeout, ShadowMetrics? metrics = null) => Akka.Actor.Props.Create(() => new ShadowLinkActor(timeout, metrics));
 
     /// <summary>The intake of the node at <paramref name="address"/>.</summary>
     public static ActorPath IntakePath(Address address) => new RootActorPath(address) / "user" / ShadowIntakeActor.Name;
@@ -115,6 +117,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
             link.InFlight++;
             Timers.StartSingleTimer(batchId, new BatchTimedOut(batchId), _timeout);
             Context.ActorSelection(IntakePath(link.Peer)).Tell(new ShadowBatch(_owner, batchId, copies.Select(c => c.Item).ToArray()), Self);
+            _metrics?.BatchSent(ShadowMetrics.RemotingTransport, copies.Count);
         }
     }
 

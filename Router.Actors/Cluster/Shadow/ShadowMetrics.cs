@@ -12,6 +12,14 @@ public sealed class ShadowMetrics
     private readonly Counter _promoted;
     private readonly Counter _discarded;
     private readonly Counter _retired;
+    private readonly Counter _batches;
+    private readonly Counter _batchCopies;
+
+    /// <summary>The <c>transport</c> label of batches sent straight over TCP (<see cref="ShadowSocketLink"/>).</summary>
+    public const string SocketTransport = "socket";
+
+    /// <summary>The <c>transport</c> label of batches sent through Akka remoting (<see cref="ShadowLinkActor"/>).</summary>
+    public const string RemotingTransport = "remoting";
 
     public ShadowMetrics(RouterMetrics metrics)
     {
@@ -27,6 +35,10 @@ public sealed class ShadowMetrics
         _discarded = factory.CreateCounter("router_shadow_discarded_total", "Shadow copies this node held and dropped because the owner delivered (or came back).");
         _retired = factory.CreateCounter("router_shadow_retired_recipients_total",
             "Recipients taken out of shadow copies this node holds because their owner handed them to a peer (which delivers them).");
+        _batches = factory.CreateCounter("router_shadow_batches_total",
+            "Batches of shadow copies this node sent to peers, by transport: socket (router.shadow-port) or remoting.", ["transport"]);
+        _batchCopies = factory.CreateCounter("router_shadow_batched_copies_total",
+            "Shadow copies in the batches of router_shadow_batches_total, by transport (copies per batch = this / that).", ["transport"]);
     }
 
     public void Stored(TimeSpan took)
@@ -36,6 +48,12 @@ public sealed class ShadowMetrics
     }
 
     public void Failed() => _failed.Inc();
+
+    public void BatchSent(string transport, int copies)
+    {
+        _batches.WithLabels(transport).Inc();
+        _batchCopies.WithLabels(transport).Inc(copies);
+    }
 
     public void Promoted(int count) => _promoted.Inc(count);
 

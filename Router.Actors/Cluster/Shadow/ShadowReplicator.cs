@@ -33,6 +33,7 @@ public sealed class ShadowReplicator
     private readonly IActorRef _outbox;
     private readonly IActorRef _discards;
     private readonly IActorRef? _links;
+    private readonly ShadowSocketLinks? _sockets;
     private readonly ShadowOptions _options;
     private readonly ShadowMetrics? _metrics;
     private readonly ILogger _logger;
@@ -44,9 +45,10 @@ public sealed class ShadowReplicator
     public const int RunLength = 16;
 
     public ShadowReplicator(ActorSystem system, IActorRef outbox, IActorRef discards, ShadowOptions options, ShadowMetrics? metrics, ILogger logger,
-        IActorRef? links = null)
+        IActorRef? links = null, ShadowSocketLinks? sockets = null)
     {
         _links = links;
+        _sockets = links is null ? null : sockets;
         _cluster = Akka.Cluster.Cluster.Get(system);
         _outbox = outbox;
         _discards = discards;
@@ -89,7 +91,8 @@ public sealed class ShadowReplicator
 
         var stored = ChunkSequence.Of(prefix, body);
         var envelopeJson = EnvelopeCodec.Encode(envelope);
-        // Small copies (nearly all mail) travel in batches through the links; a large one in chunks through the outbox.
+        // Small copies (nearly all mail) travel in batches through the socket links or the link actor; a large one in
+        // chunks through the outbox.
         var batched = _links is not null && envelopeJson.Length + stored.Length <= ShadowLinkActor.MaxCopyBytes
             ? new ShadowCopy(queueId, envelopeJson, stored.ToArray()) { TraceParent = traceParent }
             : null;
@@ -126,11 +129,23 @@ public sealed class ShadowReplicator
 
     private async Task<TransferResult> SendBatchedAsync(Address peer, ShadowCopy copy, TimeSpan remaining)
     {
+        var started = Stopwatch.GetTimestamp();
+        // Straight over TCP when the socket link to the peer is open; through the link actor (remoting) otherwise, and
+        // again through it when the socket link closed before sending the copy.
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _links!.Tell(new ShadowLinkActor.Copy(peer, copy, done));
+        if (_sockets?.TrySend(peer, copy, done) != true)
+            _links!.Tell(new ShadowLinkActor.Copy(peer, copy, done));
         try
         {
             var error = await done.Task.WaitAsync(remaining).ConfigureAwait(false);
+            if (error == ShadowSocketLink.NotSent)
+            {
+                done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _links!.Tell(new ShadowLinkActor.Copy(peer, copy, done));
+                var left = remaining - Stopwatch.GetElapsedTime(started);
+                error = await done.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+            }
+
             return error is null ? new TransferResult(true, copy.QueueId, null) : TransferResult.Failed(error);
         }
         catch (TimeoutException)

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Router.Messages.Cluster;
+using Router.Messages.Serialization;
+
+namespace Router.Actors.Cluster.Shadow;
+
+/// <summary>
+/// The owner's connection to one peer's <see cref="ShadowSocketServer"/>: the socket path's counterpart of a link of
+/// <see cref="ShadowLinkActor"/>, with the same batching (one batch on the way; copies that arrive meanwhile leave
+/// together in the next, within <see cref="ShadowLinkActor.MaxBatchBytes"/>) but no actor between the session and the
+/// socket: the caller's thread sends a batch when none is on the way, and the thread that reads the peer's answer
+/// completes its copies and sends the next. A batch without an answer within the shadow timeout, or any error on the
+/// socket, closes the link: the copies on the way fail with the reason (they may have landed; the replicator tries
+/// another peer), and the ones not sent yet fail with <see cref="NotSent"/> (the replicator sends them by remoting).
+/// </summary>
+internal sealed class ShadowSocketLink
+{
+    /// <summary>The error of a copy the link closed before sending it: nothing of it reached the peer.</summary>
+    public const string NotSent = "not sent: the shadow connection closed";
+
+    private readonly Lock _gate = new();
+    private readonly Socket _socket;
+    private readonly Address _peer;
+    private readonly string _owner;
+    private readonly TimeSpan _timeout;
+    private readonly ShadowMetrics? _metrics;
+    private readonly Action<ShadowSocketLink, string> _closed;
+    private readonly Queue<Copy> _waiting = new();
+    private readonly Timer _timer;
+    private List<Copy>? _inFlight;
+    private long _inFlightId;
+    private long _sentAt;
+    private long _nextBatch;
+
+    private ShadowSocketLink(Socket socket, Address peer, string owner, TimeSpan timeout, ShadowMetrics? metrics, Action<ShadowSocketLink, string> closed)
+    {
+        _socket = socket;
+        _peer = peer;
+        _owner = owner;
+        _timeout = timeout;
+        _metrics = metrics;
+        _closed = closed;
+        _timer = new Timer(_ => CheckTimeout());
+    }
+
+    /// <summary>Why the link closed; null while it is open.</summary>
+    public string? ClosedBecause { get; private set; }
+
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> on the host of <paramref name="peer"/>'s address and presents its token.
+    /// <paramref name="closed"/> is called once, when the link closes.
+    /// </summary>
+    /// <exception cref="IOException">Refused, or no answer within <paramref name="timeout"/>.</exception>
+    public static async Task<ShadowSocketLink> ConnectAsync(Address peer, ShadowEndpoint endpoint, string owner, TimeSpan timeout,
+        ShadowMetrics? metrics, Action<ShadowSocketLink, string> closed)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using (var connecting = new CancellationTokenSource(timeout))
+                await socket.ConnectAsync(peer.Host!, endpoint.Port, connecting.Token).ConfigureAwait(false);
+            socket.ReceiveTimeout = socket.SendTimeout = (int)Math.Max(1, timeout.TotalMilliseconds);
+            socket.Send([.. ShadowSocketFrames.Hello, .. Convert.FromHexString(endpoint.Token)]);
+            var answer = new byte[1];
+            if (!ShadowSocketFrames.ReadExactly(socket, answer, endAllowed: true) || answer[0] != ShadowSocketFrames.Accepted)
+                throw new IOException($"{peer.Host}:{endpoint.Port} did not accept this node's shadow connection");
+            socket.ReceiveTimeout = 0; // answers come when batches are stored; the batch timer bounds the wait
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or FormatException)
+        {
+            socket.Dispose();
+            throw new IOException($"could not connect to {peer.Host}:{endpoint.Port}: {e.Message}", e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var link = new ShadowSocketLink(socket, peer, owner, timeout, metrics, closed);
+        new Thread(link.ReadAnswers) { IsBackground = true, Name = "shadow-link" }.Start();
+        return link;
+    }
+
+    /// <summary>Queues a copy (sent at once when no batch is on the way); false when the link is closed.</summary>
+    public bool TrySend(ShadowCopy item, TaskCompletionSource<string?> done)
+    {
+        lock (_gate)
+        {
+            if (ClosedBecause is not null)
+                return false;
+            _waiting.Enqueue(new Copy(item, done));
+            if (_inFlight is null)
+                SendNext();
+            return true;
+        }
+    }
+
+    /// <summary>Closes the link (the node is stopping, or the peer is gone).</summary>
+    public void Close(string reason)
+    {
+        lock (_gate)
+            CloseLocked(reason);
+    }
+
+    private void SendNext()
+    {
+        var copies = new List<Copy>();
+        var bytes = 0;
+        while (_waiting.TryPeek(out var next))
+        {
+            if (next.Done.Task.IsCompleted)
+            {
+                _waiting.Dequeue(); // its caller gave up on this peer: it must not land here late
+                continue;
+            }
+
+            var size = next.Item.Envelope.Length + next.Item.Body.Length + next.Item.QueueId.Length + 96;
+            if (copies.Count > 0 && bytes + size > ShadowLinkActor.MaxBatchBytes)
+                break;
+            copies.Add(_waiting.Dequeue());
+            bytes += size;
+        }
+
+        if (copies.Count == 0)
+            return;
+        _inFlight = copies;
+        _inFlightId = ++_nextBatch;
+        _sentAt = Stopwatch.GetTimestamp();
+        _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+        try
+        {
+            ShadowSocketFrames.Write(_socket, ShadowBatchCodec.Encode(new ShadowBatch(_owner, _inFlightId, copies.Select(c => c.Item).ToArray())));
+            _metrics?.BatchSent(ShadowMetrics.SocketTransport, copies.Count);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            CloseLocked($"could not send to {_peer}: {e.Message}");
+        }
+    }
+
+    private void ReadAnswers()
+    {
+        string reason;
+        try
+        {
+            while (ShadowSocketFrames.Read(_socket) is { } frame)
+            {
+                var stored = ShadowBatchCodec.DecodeStored(frame);
+                lock (_gate)
+                {
+                    if (_inFlight is not { } copies || stored.BatchId != _inFlightId)
+                        throw new IOException($"{_peer} answered batch {stored.BatchId}, which is not on its way");
+                    _inFlight = null;
+                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    var failed = stored.Failed.Count == 0 ? null : stored.Failed.ToHashSet(StringComparer.Ordinal);
+                    foreach (var copy in copies)
+                        copy.Done.TrySetResult(failed?.Contains(copy.Item.QueueId) == true ? stored.Error ?? "the peer could not store it" : null);
+                    SendNext();
+                }
+            }
+
+            reason = $"{_peer} closed the shadow connection";
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or SerializationException)
+        {
+            reason = $"the shadow connection to {_peer} failed: {e.Message}";
+        }
+
+        Close(reason);
+    }
+
+    private void CheckTimeout()
+    {
+        lock (_gate)
+        {
+            if (_inFlight is not null && Stopwatch.GetElapsedTime(_sentAt) >= _timeout - TimeSpan.FromMilliseconds(5))
+                CloseLocked($"no acknowledgement from {_peer} within {_timeout.TotalSeconds:0.###}s");
+        }
+    }
+
+    private void CloseLocked(string reason)
+    {
+        if (ClosedBecause is not null)
+            return;
+        ClosedBecause = reason;
+        _timer.Dispose();
+        _socket.Dispose();
+        foreach (var copy in _inFlight ?? [])
+            copy.Done.TrySetResult(reason);
+        _inFlight = null;
+        while (_waiting.TryDequeue(out var copy))
+            copy.Done.TrySetResult(NotSent);
+        _closed(this, reason);
+    }
+
+    private readonly record struct Copy(ShadowCopy Item, TaskCompletionSource<string?> Done);
+}
