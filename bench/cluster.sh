@@ -21,7 +21,7 @@ usage: bench/cluster.sh [options]
   --sessions S       concurrent SMTP sessions in all (default 21)
   --sessions-per-node S
                      concurrent SMTP sessions per node instead (the load grows with the nodes)
-  --shadow MODE      router.shadow: off, preferred (the default) or required
+  --shadow MODE      router.shadow: off, preferred (the default) or required; standalone: see --shadows
   --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
   --warm N           messages per node sent and delivered before the timed load (default 0)
@@ -34,7 +34,9 @@ usage: bench/cluster.sh [options]
                      writes bench/results/cluster-split-DATE.md (owner's and holder's ms per message,
                      the shadow path's share of a message's CPU)
   --shadows "off preferred required"
-                     the shadow modes of --matrix (default "off preferred")
+                     the shadow modes of --matrix (default "off preferred"); "standalone" as a mode
+                     runs the same N routers, caps and load without a cluster (each alone, no
+                     copies): the most N nodes get out of this machine, to set the cluster against
   --size B           body bytes per message (default 5120)
   --reuse            reuse SMTP connections (smtp-source -d); default: a new connection per message
   --max-connections  connections per firewall per node (default 16); written as the cluster budget
@@ -72,7 +74,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-case "$SHADOW" in off|preferred|required) ;; *) echo "--shadow: off, preferred or required" >&2; exit 2 ;; esac
+case "$SHADOW" in off|preferred|required|standalone) ;; *) echo "--shadow: off, preferred, required or standalone" >&2; exit 2 ;; esac
+# standalone: the same N routers, caps and load, but each alone (no cluster, no shadow copies): what N
+# routers get out of this machine with nothing shared between them, the row to set the cluster's against.
+STANDALONE=0; [ "$SHADOW" = standalone ] && STANDALONE=1
 
 # ---------------------------------------------------------------- several cases: this script once per case
 # The arguments given less those each case sets itself (and less the options named as arguments here); the
@@ -209,6 +214,7 @@ for i in $(seq 1 "$NODES"); do
   SMTP+=("${PORTS[$(( 2 + (i - 1) * 3 ))]}") REMOTE+=("${PORTS[$(( 3 + (i - 1) * 3 ))]}") ADMIN+=("${PORTS[$(( 4 + (i - 1) * 3 ))]}")
 done
 SEED="akka.tcp://router@127.0.0.1:${REMOTE[0]}"
+CLUSTERED=$([ "$STANDALONE" = 1 ] && echo 1 || echo "$NODES")  # the nodes a firewall's budget is divided among
 for i in $(seq 1 "$NODES"); do
   n=$(( i - 1 ))
   mkdir -p "$TMP/node$i"
@@ -222,19 +228,19 @@ router {
     relay.allowed-networks = ["127.0.0.0/8"]
   }
   admin.listen = "127.0.0.1:${ADMIN[$n]}"
-  shadow = $SHADOW
+  shadow = $([ "$STANDALONE" = 1 ] && echo off || echo "$SHADOW")
   # --warm warms every node over the real path; the start-up warm-up would only delay the start.
   warm-up.messages = 0
   cluster {
-    enabled = on
+    enabled = $([ "$STANDALONE" = 1 ] && echo off || echo on)
     hostname = "127.0.0.1"
     port = ${REMOTE[$n]}
     seed-nodes = ["$SEED"]
   }
   firewalls {
     # max-connections is a budget for the whole cluster: each node's part is MAX_CONN.
-    fw-a { host = "127.0.0.1", port = $FWA, max-connections = $(( MAX_CONN * NODES )) }
-    fw-b { host = "127.0.0.1", port = $FWB, max-connections = $(( MAX_CONN * NODES )) }
+    fw-a { host = "127.0.0.1", port = $FWA, max-connections = $(( MAX_CONN * CLUSTERED )) }
+    fw-b { host = "127.0.0.1", port = $FWB, max-connections = $(( MAX_CONN * CLUSTERED )) }
   }
   connectors {
     outbound-a { address-spaces = ["*;1"], firewalls = [fw-a] }
@@ -255,8 +261,8 @@ EOF
   [ "$i" = 1 ] && python3 "$LIB" waitsmtp 127.0.0.1 "${SMTP[0]}" 60 "${NODE_PIDS[0]}"
 done
 for n in $(seq 0 $(( NODES - 1 ))); do python3 "$LIB" waitsmtp 127.0.0.1 "${SMTP[$n]}" 60 "${NODE_PIDS[$n]}"; done
-log "waiting for $NODES member(s) up"
-python3 - "${ADMIN[0]}" "$NODES" <<'EOF'
+[ "$STANDALONE" = 1 ] || log "waiting for $NODES member(s) up"
+[ "$STANDALONE" = 1 ] || python3 - "${ADMIN[0]}" "$NODES" <<'EOF'
 import json, sys, time, urllib.request
 port, want = sys.argv[1], int(sys.argv[2])
 deadline = time.monotonic() + 60
