@@ -61,13 +61,16 @@ internal sealed class ShadowSocketLink
         try
         {
             using (var connecting = new CancellationTokenSource(timeout))
+            {
                 await socket.ConnectAsync(peer.Host!, endpoint.Port, connecting.Token).ConfigureAwait(false);
-            socket.ReceiveTimeout = socket.SendTimeout = (int)Math.Max(1, timeout.TotalMilliseconds);
-            socket.Send([.. ShadowSocketFrames.Hello, .. Convert.FromHexString(endpoint.Token)]);
-            var answer = new byte[1];
-            if (!ShadowSocketFrames.ReadExactly(socket, answer, endAllowed: true) || answer[0] != ShadowSocketFrames.Accepted)
-                throw new IOException($"{peer.Host}:{endpoint.Port} did not accept this node's shadow connection");
-            socket.ReceiveTimeout = 0; // answers come when batches are stored; the batch timer bounds the wait
+                await socket.SendAsync((byte[])[.. ShadowSocketFrames.Hello, .. Convert.FromHexString(endpoint.Token)], connecting.Token).ConfigureAwait(false);
+                var answer = new byte[1];
+                if (await socket.ReceiveAsync(answer, connecting.Token).ConfigureAwait(false) != 1 || answer[0] != ShadowSocketFrames.Accepted)
+                    throw new IOException($"{peer.Host}:{endpoint.Port} did not accept this node's shadow connection");
+            }
+
+            // A batch is small next to the socket's buffer: a send that blocks this long means the peer is stuck.
+            socket.SendTimeout = (int)Math.Max(1, timeout.TotalMilliseconds);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or FormatException)
         {

@@ -83,12 +83,15 @@ public sealed class ShadowSocketLinks : IDisposable
             }
 
             state.Link = link;
+            state.Warned = false;
             _logger.LogInformation("Sending shadow copies to {Peer} over TCP port {Port}", peer, endpoint.Port);
         }
         catch (Exception e) when (e is IOException or AskTimeoutException or ActorNotFoundException or TaskCanceledException)
         {
             Volatile.Write(ref state.RetryAt, Stopwatch.GetTimestamp() + (long)(RetryAfter.TotalSeconds * Stopwatch.Frequency));
-            _logger.LogWarning("Shadow copies to {Peer} go through remoting for now: {Error}", peer, e.Message);
+            // Once until it works again: a peer of an older version never answers, and that is asked again every few seconds.
+            _logger.Log(state.Warned ? LogLevel.Debug : LogLevel.Warning, "Shadow copies to {Peer} go through remoting for now: {Error}", peer, e.Message);
+            state.Warned = true;
         }
         finally
         {
@@ -108,5 +111,6 @@ public sealed class ShadowSocketLinks : IDisposable
         public volatile ShadowSocketLink? Link;
         public long RetryAt;
         public int Connecting;
+        public volatile bool Warned;
     }
 }
