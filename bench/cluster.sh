@@ -25,6 +25,7 @@ usage: bench/cluster.sh [options]
   --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
   --warm N           messages per node sent and delivered before the timed load (default 0)
+  --idle SEC         no load: each node's CPU (ms per second) over SEC seconds once the nodes are up
   --load-nodes K     send the load to the first K nodes only (default: every node); the others
                      only hold shadow copies, so their CPU is the holder's share of the shadow path
   --matrix "1 2 3"   run every node count in the list with every --shadows mode (fresh processes
@@ -57,6 +58,7 @@ while [ $# -gt 0 ]; do
     --cpu-per-node) CPU_CAP="$2"; shift 2 ;;
     --warm) WARM="$2"; shift 2 ;;
     --load-nodes) LOAD_NODES="$2"; shift 2 ;;
+    --idle) IDLE="$2"; shift 2 ;;
     --matrix) MATRIX="$2"; shift 2 ;;
     --split) SPLIT="$2"; shift 2 ;;
     --shadows) SHADOWS="$2"; shift 2 ;;
@@ -283,6 +285,20 @@ sinks() { echo $(( $(python3 "$LIB" sinkcount "$TMP/fw-a.out") + $(python3 "$LIB
 dflag=(); [ "$REUSE" = 1 ] && dflag=(-d)
 per_sessions=$(( SESSIONS / LOADED )); [ "$per_sessions" -lt 1 ] && per_sessions=1
 [ -n "$PER_NODE_SESSIONS" ] && per_sessions="$PER_NODE_SESSIONS"
+# --idle: no load at all; each node's CPU over that many seconds (what a node spends doing nothing).
+if [ -n "${IDLE:-}" ]; then
+  declare -a I0
+  for n in $(seq 0 $(( NODES - 1 ))); do I0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
+  log "idle: ${IDLE}s"
+  sleep "$IDLE"
+  per_node=""
+  for n in $(seq 0 $(( NODES - 1 ))); do
+    per_node+="$(python3 -c "print(f'{($(cpu "${NODE_PIDS[$n]}") - ${I0[$n]}) * 1000 / $IDLE:.1f}')") "
+  done
+  echo "idle $NODES node(s), shadow $SHADOW: CPU ms per second per node: $per_node"
+  echo "RESULT idle nodes=$NODES shadow=$SHADOW seconds=$IDLE cpu_ms_per_s_per_node=$(echo $per_node | tr ' ' ',')"
+  exit 0
+fi
 per_messages=$(( MESSAGES / LOADED ))
 BASE=0
 if [ "$WARM" -gt 0 ]; then
