@@ -58,7 +58,7 @@ public sealed class ShadowSocketLinkTests : IDisposable
             Assert.NotNull(ShadowSocketFrames.Read(holder));
             var waiting = Send(link, "Q2");
 
-            Assert.Contains("no acknowledgement", await onItsWay.Task.WaitAsync(Timeout * 3));
+            Assert.Contains("no acknowledgement", await onItsWay.Task.WaitAsync(Timeout * 5));
             Assert.Equal(ShadowSocketLink.NotSent, await waiting.Task.WaitAsync(Timeout));
             Assert.Contains("no acknowledgement", await _closed.Task.WaitAsync(Timeout));
             Assert.False(link.TrySend(new ShadowCopy("Q3", [1], [2]), new TaskCompletionSource<string?>()));

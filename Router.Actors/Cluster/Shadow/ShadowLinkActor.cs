@@ -29,7 +29,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
     private readonly string _owner;
     private readonly TimeSpan _timeout;
     private readonly Dictionary<Address, Link> _links = [];
-    private readonly Dictionary<long, (Link Link, List<Copy> Copies)> _inFlight = [];
+    private readonly Dictionary<long, (Link Link, List<PendingCopy> Copies)> _inFlight = [];
     private readonly ShadowMetrics? _metrics;
     private long _nextBatch;
 
@@ -42,7 +42,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
         {
             if (!_links.TryGetValue(copy.Peer, out var link))
                 _links[copy.Peer] = link = new Link(copy.Peer);
-            link.Waiting.Enqueue(copy);
+            link.Waiting.Enqueue(new PendingCopy(copy.Item, copy.Done));
             Flush(link);
         });
         Receive<ShadowBatchStored>(stored =>
@@ -50,9 +50,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
             if (!_inFlight.Remove(stored.BatchId, out var batch))
                 return; // answered after it timed out: its copies were failed already
             Timers.Cancel(stored.BatchId);
-            var failed = stored.Failed.Count == 0 ? null : stored.Failed.ToHashSet(StringComparer.Ordinal);
-            foreach (var copy in batch.Copies)
-                copy.Done.TrySetResult(failed?.Contains(copy.Item.QueueId) == true ? stored.Error ?? "the peer could not store it" : null);
+            ShadowBatching.Complete(batch.Copies, stored);
             batch.Link.InFlight--;
             Flush(batch.Link);
         });
@@ -93,23 +91,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
     {
         while (link.InFlight < MaxInFlight && link.Waiting.Count > 0)
         {
-            var copies = new List<Copy>();
-            var bytes = 0;
-            while (link.Waiting.TryPeek(out var next))
-            {
-                if (next.Done.Task.IsCompleted)
-                {
-                    link.Waiting.Dequeue(); // its caller gave up on this peer: it must not land here late
-                    continue;
-                }
-
-                var size = next.Item.Envelope.Length + next.Item.Body.Length + next.Item.QueueId.Length + 96;
-                if (copies.Count > 0 && bytes + size > MaxBatchBytes)
-                    break;
-                copies.Add(link.Waiting.Dequeue());
-                bytes += size;
-            }
-
+            var copies = ShadowBatching.Take(link.Waiting);
             if (copies.Count == 0)
                 return;
             var batchId = ++_nextBatch;
@@ -133,7 +115,7 @@ public sealed class ShadowLinkActor : ReceiveActor, IWithTimers
     {
         public Address Peer { get; } = peer;
 
-        public Queue<Copy> Waiting { get; } = new();
+        public Queue<PendingCopy> Waiting { get; } = new();
 
         public int InFlight { get; set; }
     }

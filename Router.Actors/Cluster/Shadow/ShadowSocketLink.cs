@@ -28,9 +28,9 @@ internal sealed class ShadowSocketLink
     private readonly TimeSpan _timeout;
     private readonly ShadowMetrics? _metrics;
     private readonly Action<ShadowSocketLink, string> _closed;
-    private readonly Queue<Copy> _waiting = new();
+    private readonly Queue<PendingCopy> _waiting = new();
     private readonly Timer _timer;
-    private List<Copy>? _inFlight;
+    private List<PendingCopy>? _inFlight;
     private long _inFlightId;
     private long _sentAt;
     private long _nextBatch;
@@ -95,7 +95,7 @@ internal sealed class ShadowSocketLink
         {
             if (ClosedBecause is not null)
                 return false;
-            _waiting.Enqueue(new Copy(item, done));
+            _waiting.Enqueue(new PendingCopy(item, done));
             if (_inFlight is null)
                 SendNext();
             return true;
@@ -111,23 +111,7 @@ internal sealed class ShadowSocketLink
 
     private void SendNext()
     {
-        var copies = new List<Copy>();
-        var bytes = 0;
-        while (_waiting.TryPeek(out var next))
-        {
-            if (next.Done.Task.IsCompleted)
-            {
-                _waiting.Dequeue(); // its caller gave up on this peer: it must not land here late
-                continue;
-            }
-
-            var size = next.Item.Envelope.Length + next.Item.Body.Length + next.Item.QueueId.Length + 96;
-            if (copies.Count > 0 && bytes + size > ShadowLinkActor.MaxBatchBytes)
-                break;
-            copies.Add(_waiting.Dequeue());
-            bytes += size;
-        }
-
+        var copies = ShadowBatching.Take(_waiting);
         if (copies.Count == 0)
             return;
         _inFlight = copies;
@@ -159,9 +143,7 @@ internal sealed class ShadowSocketLink
                         throw new IOException($"{_peer} answered batch {stored.BatchId}, which is not on its way");
                     _inFlight = null;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                    var failed = stored.Failed.Count == 0 ? null : stored.Failed.ToHashSet(StringComparer.Ordinal);
-                    foreach (var copy in copies)
-                        copy.Done.TrySetResult(failed?.Contains(copy.Item.QueueId) == true ? stored.Error ?? "the peer could not store it" : null);
+                    ShadowBatching.Complete(copies, stored);
                     SendNext();
                 }
             }
@@ -180,8 +162,13 @@ internal sealed class ShadowSocketLink
     {
         lock (_gate)
         {
-            if (_inFlight is not null && Stopwatch.GetElapsedTime(_sentAt) >= _timeout - TimeSpan.FromMilliseconds(5))
+            if (_inFlight is null || ClosedBecause is not null)
+                return;
+            var left = _timeout - Stopwatch.GetElapsedTime(_sentAt);
+            if (left <= TimeSpan.Zero)
                 CloseLocked($"no acknowledgement from {_peer} within {_timeout.TotalSeconds:0.###}s");
+            else
+                _timer.Change(left, Timeout.InfiniteTimeSpan); // fired a little early: the batch is not late yet
         }
     }
 
@@ -199,6 +186,4 @@ internal sealed class ShadowSocketLink
             copy.Done.TrySetResult(NotSent);
         _closed(this, reason);
     }
-
-    private readonly record struct Copy(ShadowCopy Item, TaskCompletionSource<string?> Done);
 }
