@@ -25,6 +25,8 @@ usage: bench/cluster.sh [options]
   --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
   --warm N           messages per node sent and delivered before the timed load (default 0)
+  --shadow-port P    router.shadow-port on every node (default 0, the shipped default: copies over
+                     their own TCP connection); off sends them through Akka remoting as before
   --idle SEC         no load: each node's CPU (ms per second) over SEC seconds once the nodes are up
   --load-nodes K     send the load to the first K nodes only (default: every node); the others
                      only hold shadow copies, so their CPU is the holder's share of the shadow path
@@ -49,7 +51,7 @@ EOF
 }
 
 NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
-SHADOW=preferred CPU_CAP="" WARM=0 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
+SHADOW=preferred SHADOW_PORT=0 CPU_CAP="" WARM=0 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -59,6 +61,7 @@ while [ $# -gt 0 ]; do
     --warm) WARM="$2"; shift 2 ;;
     --load-nodes) LOAD_NODES="$2"; shift 2 ;;
     --idle) IDLE="$2"; shift 2 ;;
+    --shadow-port) SHADOW_PORT="$2"; shift 2 ;;
     --matrix) MATRIX="$2"; shift 2 ;;
     --split) SPLIT="$2"; shift 2 ;;
     --shadows) SHADOWS="$2"; shift 2 ;;
@@ -231,6 +234,7 @@ router {
   }
   admin.listen = "127.0.0.1:${ADMIN[$n]}"
   shadow = $([ "$STANDALONE" = 1 ] && echo off || echo "$SHADOW")
+  shadow-port = $SHADOW_PORT
   # --warm warms every node over the real path; the start-up warm-up would only delay the start.
   warm-up.messages = 0
   cluster {
