@@ -62,8 +62,19 @@ public static class RouterHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
         // ... and where peers send them straight over TCP (router.shadow-port), stopped before the store is disposed.
         if (options.Cluster.Enabled && options.Shadow.Port is { } shadowPort)
-            builder.Services.AddSingleton(sp => ShadowSocketServer.Start(options.Cluster.Hostname, shadowPort, sp.GetRequiredService<ShadowStore>(),
-                sp.GetRequiredService<RouterTelemetry>().Tracing, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow")));
+            builder.Services.AddSingleton(sp =>
+            {
+                try
+                {
+                    return ShadowSocketServer.Start(options.Cluster.Hostname, shadowPort, sp.GetRequiredService<ShadowStore>(),
+                        sp.GetRequiredService<RouterTelemetry>().Tracing, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Shadow"));
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    // A port in use is the operator's to fix, named like any configuration error (not a crash with a trace).
+                    throw new RouterConfigException("router.shadow-port", $"cannot listen on {options.Cluster.Hostname}:{shadowPort}: {e.Message}");
+                }
+            });
 
         // Firewall pools: their host names are resolved before the actors start.
         builder.Services.AddSingleton(new PoolResolver(options.Dns));
