@@ -25,14 +25,7 @@ public sealed class ShadowIntakeActor : ReceiveActor
         Receive<ShadowEndpointQuery>(_ => Sender.Tell(endpoint ?? new ShadowEndpoint(0, string.Empty)));
         Receive<ShadowBatch>(batch =>
         {
-            var sender = Sender;
-            store.StoreBatchAsync(batch, _tracing).ContinueWith(stored =>
-            {
-                if (stored.IsCompletedSuccessfully)
-                    return stored.Result;
-                var error = stored.Exception?.GetBaseException().Message ?? "cancelled";
-                return new ShadowBatchStored(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {error}");
-            }, TaskScheduler.Default).PipeTo(sender);
+            store.StoreBatchAsync(batch, _tracing).PipeTo(Sender);
             if (_log.IsDebugEnabled)
                 _log.Debug("Storing {0} shadow cop(ies) from {1} (batch {2})", batch.Copies.Count, batch.Owner, batch.BatchId);
         });

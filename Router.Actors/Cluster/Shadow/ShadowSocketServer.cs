@@ -119,7 +119,7 @@ public sealed class ShadowSocketServer : IDisposable
             while (ShadowSocketFrames.Read(connection) is { } frame)
             {
                 var batch = ShadowBatchCodec.Decode(frame);
-                ShadowSocketFrames.Write(connection, ShadowBatchCodec.EncodeStored(Store(batch)));
+                ShadowSocketFrames.Write(connection, ShadowBatchCodec.EncodeStored(_store.StoreBatchAsync(batch, _tracing).GetAwaiter().GetResult()));
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or SerializationException)
@@ -145,17 +145,5 @@ public sealed class ShadowSocketServer : IDisposable
         connection.ReceiveTimeout = 0; // an owner with nothing to copy sends nothing for as long as it likes
         connection.Send([ShadowSocketFrames.Accepted]);
         return true;
-    }
-
-    private ShadowBatchStored Store(ShadowBatch batch)
-    {
-        try
-        {
-            return _store.StoreBatchAsync(batch, _tracing).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return new ShadowBatchStored(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {e.Message}");
-        }
     }
 }

@@ -14,9 +14,22 @@ public sealed partial class ShadowStore
     /// <summary>
     /// Stores the copies of a <see cref="ShadowBatch"/> in the owner's shadow spool, all handed to its writer together
     /// (one group commit, one fsync), and answers once all are durable: the ids that could not be stored are listed in
-    /// the answer (a malformed envelope, a full disk); the others are kept.
+    /// the answer (a malformed envelope, a full disk); the others are kept. Never throws: when the owner's spool cannot
+    /// be had at all, the answer lists every copy as failed, with the reason.
     /// </summary>
     public async Task<ShadowBatchStored> StoreBatchAsync(ShadowBatch batch, MessageTracing? tracing = null)
+    {
+        try
+        {
+            return await StoreEachAsync(batch, tracing).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new ShadowBatchStored(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {e.Message}");
+        }
+    }
+
+    private async Task<ShadowBatchStored> StoreEachAsync(ShadowBatch batch, MessageTracing? tracing)
     {
         var shadows = await ShadowsOf(batch.Owner).ConfigureAwait(false);
         var copies = batch.Copies;
