@@ -81,7 +81,7 @@ public sealed class ShadowSocketLinkTests : IDisposable
     public async Task A_holder_that_refuses_the_token_fails_the_connection()
     {
         var connecting = ShadowSocketLink.ConnectAsync(new Address("akka.tcp", "router", "127.0.0.1", 1), Endpoint(), "owner#1", Timeout, null,
-            (_, reason) => _closed.TrySetResult(reason));
+            reason => _closed.TrySetResult(reason));
         using (var holder = await _holder.AcceptSocketAsync().WaitAsync(Timeout))
         {
             var hello = new byte[ShadowSocketFrames.Hello.Length + ShadowSocketFrames.TokenBytes];
@@ -97,7 +97,7 @@ public sealed class ShadowSocketLinkTests : IDisposable
     private async Task<(ShadowSocketLink Link, Socket Holder)> ConnectAsync()
     {
         var connecting = ShadowSocketLink.ConnectAsync(new Address("akka.tcp", "router", "127.0.0.1", 1), Endpoint(), "owner#1", Timeout, null,
-            (_, reason) => _closed.TrySetResult(reason));
+            reason => _closed.TrySetResult(reason));
         var holder = await _holder.AcceptSocketAsync().WaitAsync(Timeout);
         var hello = new byte[ShadowSocketFrames.Hello.Length + ShadowSocketFrames.TokenBytes];
         ShadowSocketFrames.ReadExactly(holder, hello, endAllowed: false);

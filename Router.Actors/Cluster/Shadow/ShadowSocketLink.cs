@@ -27,7 +27,7 @@ internal sealed class ShadowSocketLink
     private readonly string _owner;
     private readonly TimeSpan _timeout;
     private readonly ShadowMetrics? _metrics;
-    private readonly Action<ShadowSocketLink, string> _closed;
+    private readonly Action<string> _closed;
     private readonly Queue<PendingCopy> _waiting = new();
     private readonly Timer _timer;
     private List<PendingCopy>? _inFlight;
@@ -35,7 +35,7 @@ internal sealed class ShadowSocketLink
     private long _sentAt;
     private long _nextBatch;
 
-    private ShadowSocketLink(Socket socket, Address peer, string owner, TimeSpan timeout, ShadowMetrics? metrics, Action<ShadowSocketLink, string> closed)
+    private ShadowSocketLink(Socket socket, Address peer, string owner, TimeSpan timeout, ShadowMetrics? metrics, Action<string> closed)
     {
         _socket = socket;
         _peer = peer;
@@ -55,7 +55,7 @@ internal sealed class ShadowSocketLink
     /// </summary>
     /// <exception cref="IOException">Refused, or no answer within <paramref name="timeout"/>.</exception>
     public static async Task<ShadowSocketLink> ConnectAsync(Address peer, ShadowEndpoint endpoint, string owner, TimeSpan timeout,
-        ShadowMetrics? metrics, Action<ShadowSocketLink, string> closed)
+        ShadowMetrics? metrics, Action<string> closed)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -184,6 +184,6 @@ internal sealed class ShadowSocketLink
         _inFlight = null;
         while (_waiting.TryDequeue(out var copy))
             copy.Done.TrySetResult(NotSent);
-        _closed(this, reason);
+        _closed(reason);
     }
 }

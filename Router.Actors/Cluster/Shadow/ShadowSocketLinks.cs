@@ -36,9 +36,6 @@ public sealed class ShadowSocketLinks : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Peers with an open link now.</summary>
-    public int Open => _peers.Values.Count(p => p.Link is { ClosedBecause: null });
-
     /// <summary>
     /// Hands the copy to the peer's open link (see <see cref="ShadowSocketLink.TrySend"/> for how <paramref name="done"/>
     /// completes); false when there is none, and then a connection is started unless one is being made or failed lately.
@@ -74,7 +71,7 @@ public sealed class ShadowSocketLinks : IDisposable
                 return;
             }
 
-            var link = await ShadowSocketLink.ConnectAsync(peer, endpoint, _owner, _timeout, _metrics, (_, reason) => Closed(peer, state, reason))
+            var link = await ShadowSocketLink.ConnectAsync(peer, endpoint, _owner, _timeout, _metrics, reason => Closed(peer, state, reason))
                 .ConfigureAwait(false);
             if (_disposed)
             {
