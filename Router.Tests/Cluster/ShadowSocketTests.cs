@@ -27,11 +27,7 @@ public sealed class ShadowSocketTests : IAsyncLifetime
     [Fact]
     public async Task Once_the_owner_is_connected_to_the_holders_socket_every_copy_goes_there()
     {
-        var (owner, holder) = await StartPairAsync();
-        // The first copy goes by remoting while the owner learns the holder's port and connects.
-        await SendAllAcceptedAsync(owner, 1, "first");
-        var server = holder.Node.Host.Services.GetRequiredService<ShadowSocketServer>();
-        await Eventually.TrueAsync(() => server.Connections == 1, TimeSpan.FromSeconds(15), "the owner did not connect to the holder's shadow socket");
+        var (owner, holder, _) = await StartConnectedPairAsync();
         var (socketBefore, remotingBefore) = await CopiesByTransportAsync(owner);
 
         await SendAllAcceptedAsync(owner, 20, "socket");
@@ -59,10 +55,7 @@ public sealed class ShadowSocketTests : IAsyncLifetime
     [Fact]
     public async Task When_the_holders_socket_dies_the_copies_go_through_remoting_and_only_those_on_their_way_can_fail()
     {
-        var (owner, holder) = await StartPairAsync();
-        await SendAllAcceptedAsync(owner, 1, "first");
-        var server = holder.Node.Host.Services.GetRequiredService<ShadowSocketServer>();
-        await Eventually.TrueAsync(() => server.Connections == 1, TimeSpan.FromSeconds(15), "the owner did not connect to the holder's shadow socket");
+        var (owner, holder, server) = await StartConnectedPairAsync();
 
         // Ten sessions sending while the holder's socket goes away under them.
         var sending = Task.WhenAll(Enumerable.Range(0, 10).Select(s => SendAllAcceptedAsync(owner, 10, $"s{s}")));
@@ -88,6 +81,16 @@ public sealed class ShadowSocketTests : IAsyncLifetime
         // Kept in the owner's queue, so that its copies stay on the holder to be counted.
         _cluster.FirewallOf(owner).Behavior = FirewallBehavior.Reject451OnMail;
         return (owner, holder);
+    }
+
+    /// <summary>A pair whose owner has sent one copy (by remoting, while it learns the holder's port) and is now connected.</summary>
+    private async Task<(TestRouter Owner, TestRouter Holder, ShadowSocketServer Server)> StartConnectedPairAsync()
+    {
+        var (owner, holder) = await StartPairAsync();
+        await SendAllAcceptedAsync(owner, 1, "first");
+        var server = holder.Node.Host.Services.GetRequiredService<ShadowSocketServer>();
+        await Eventually.TrueAsync(() => server.Connections == 1, TimeSpan.FromSeconds(15), "the owner did not connect to the holder's shadow socket");
+        return (owner, holder, server);
     }
 
     private static async Task SendAllAcceptedAsync(TestRouter owner, int count, string prefix)
