@@ -46,6 +46,9 @@ public sealed class RouterMetrics
     private readonly Counter _trackingDropped;
     private readonly Counter _trackingErrors;
     private readonly Counter _configReloads;
+    private readonly Counter _cpuSeconds;
+    private readonly Counter _jitMethods;
+    private readonly Counter _jitSeconds;
     private readonly IReadOnlyDictionary<string, Counter.Child> _refused;
     private readonly ConcurrentDictionary<(string Connector, string Firewall), PathMetrics> _paths = new();
     private readonly ConcurrentDictionary<string, FirewallMetrics> _firewalls = new(StringComparer.Ordinal);
@@ -92,9 +95,18 @@ public sealed class RouterMetrics
         _configReloads = factory.CreateCounter("router_config_reloads_total",
             "Configuration reloads (SIGHUP, router cmd config reload, POST /api/config/reload) by result: applied, unchanged, refused.", ["result"]);
 
+        // The process's own costs: CPU, and how much of it still goes to compiling code (a node that is
+        // still compiling runs slower than it will; benchmarks wait for this to settle).
+        _cpuSeconds = factory.CreateCounter("router_process_cpu_seconds_total", "CPU time this process has used, user and system.");
+        _jitMethods = factory.CreateCounter("router_jit_compiled_methods_total", "Methods the runtime has compiled (each tier counts), since the process started.");
+        _jitSeconds = factory.CreateCounter("router_jit_compilation_seconds_total", "Time the runtime has spent compiling methods, since the process started.");
+
         // Gauges that are facts elsewhere are read when scraped, not kept up to date on every message.
         _registry.AddBeforeCollectCallback(() =>
         {
+            _cpuSeconds.IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
+            _jitMethods.IncTo(System.Runtime.JitInfo.GetCompiledMethodCount());
+            _jitSeconds.IncTo(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
             if (Volatile.Read(ref _openSessions) is { } sessions)
                 _sessionsOpen.Set(sessions());
             if (Volatile.Read(ref _spool) is { } spool)

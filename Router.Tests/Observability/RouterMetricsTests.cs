@@ -59,6 +59,29 @@ public sealed class RouterMetricsTests
     }
 
     [Fact]
+    public async Task The_process_cpu_and_compilation_counters_are_read_at_each_scrape_and_only_grow()
+    {
+        var metrics = new RouterMetrics();
+        var first = PrometheusText.Parse(await metrics.ExportTextAsync());
+        // Work that takes CPU and compiles a method this process has not compiled before (a new generic instantiation).
+        var spent = Environment.CpuUsage.TotalTime + TimeSpan.FromMilliseconds(50);
+        while (Environment.CpuUsage.TotalTime < spent)
+            _ = new List<(byte, sbyte, ushort)>().Count;
+        _ = Fresh<(decimal, ulong, char)>.Value();
+        var second = PrometheusText.Parse(await metrics.ExportTextAsync());
+
+        Assert.True(second.Value("router_process_cpu_seconds_total") >= first.Value("router_process_cpu_seconds_total")! + 0.05);
+        Assert.True(second.Value("router_jit_compiled_methods_total") > first.Value("router_jit_compiled_methods_total"));
+        Assert.True(second.Value("router_jit_compilation_seconds_total") > first.Value("router_jit_compilation_seconds_total"));
+        Assert.True(first.Value("router_process_cpu_seconds_total") > 0);
+    }
+
+    private static class Fresh<T>
+    {
+        public static int Value() => typeof(T).GetHashCode();
+    }
+
+    [Fact]
     public async Task Gauges_that_are_facts_elsewhere_are_read_at_each_scrape()
     {
         var metrics = new RouterMetrics();
