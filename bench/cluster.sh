@@ -24,7 +24,17 @@ usage: bench/cluster.sh [options]
   --shadow MODE      router.shadow: off, preferred (the default) or required; standalone: see --shadows
   --cpu-per-node X   cap each router process at X CPUs (e.g. 0.2) with a cgroup cpu quota
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
+  --cpu-period-ms P  the quota's period (default 100, the kernel's and Kubernetes' default): a node
+                     capped at 0.2 runs 0.2 x P ms, then waits until the period ends; a shorter
+                     period spreads the same CPU more evenly (see bench/README.md, "CPU period")
   --warm N           messages per node sent and delivered before the timed load (default 0)
+  --settle M         after --warm, keep warming in rounds of --settle-round messages per node until
+                     no node compiled more than M methods in the last round (the runtime's JIT,
+                     router_jit_compiled_methods_total: at a 0.2 CPU cap it still recompiles hot
+                     code for tens of seconds after the first thousands of messages, and that
+                     would be timed as the router's cost); default 0 (off); at most --settle-max
+                     rounds (default 20)
+  --settle-round N   messages per node in one settling round (default 1000)
   --shadow-port P    router.shadow-port on every node (default 0, the shipped default: copies over
                      their own TCP connection); off sends them through Akka remoting as before
   --idle SEC         no load: each node's CPU (ms per second) over SEC seconds once the nodes are up
@@ -51,14 +61,18 @@ EOF
 }
 
 NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
-SHADOW=preferred SHADOW_PORT=0 CPU_CAP="" WARM=0 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
+SHADOW=preferred SHADOW_PORT=0 CPU_CAP="" CPU_PERIOD_MS=100 WARM=0 SETTLE=0 SETTLE_ROUND=1000 SETTLE_MAX=20 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --sessions-per-node) PER_NODE_SESSIONS="$2"; shift 2 ;;
     --shadow) SHADOW="$2"; shift 2 ;;
     --cpu-per-node) CPU_CAP="$2"; shift 2 ;;
+    --cpu-period-ms) CPU_PERIOD_MS="$2"; shift 2 ;;
     --warm) WARM="$2"; shift 2 ;;
+    --settle) SETTLE="$2"; shift 2 ;;
+    --settle-round) SETTLE_ROUND="$2"; shift 2 ;;
+    --settle-max) SETTLE_MAX="$2"; shift 2 ;;
     --load-nodes) LOAD_NODES="$2"; shift 2 ;;
     --idle) IDLE="$2"; shift 2 ;;
     --shadow-port) SHADOW_PORT="$2"; shift 2 ;;
@@ -154,7 +168,9 @@ if [ -n "$CPU_CAP" ]; then
   else
     echo "--cpu-per-node: no cgroup cpu controller (v1 /sys/fs/cgroup/cpu, or v2 with cpu in cgroup.controllers)" >&2; exit 2
   fi
-  QUOTA_US="$(python3 -c "print(int(round($CPU_CAP * 100000)))")"
+  [ "$CPU_PERIOD_MS" -ge 1 ] 2>/dev/null && [ "$CPU_PERIOD_MS" -le 1000 ] || { echo "--cpu-period-ms: 1 to 1000" >&2; exit 2; }
+  PERIOD_US=$(( CPU_PERIOD_MS * 1000 ))
+  QUOTA_US="$(python3 -c "print(int(round($CPU_CAP * $PERIOD_US)))")"
   [ "$QUOTA_US" -ge 1000 ] || { echo "--cpu-per-node: at least 0.01" >&2; exit 2; }
 fi
 # Makes the cgroup NAME with the quota and prints its path.
@@ -162,11 +178,11 @@ make_cgroup() {
   local dir="$CG_ROOT/$1"
   mkdir -p "$dir"
   if [ "$CG_KIND" = v1 ]; then
-    echo 100000 > "$dir/cpu.cfs_period_us"; echo "$QUOTA_US" > "$dir/cpu.cfs_quota_us"
+    echo "$PERIOD_US" > "$dir/cpu.cfs_period_us"; echo "$QUOTA_US" > "$dir/cpu.cfs_quota_us"
     # The highest weight as well: on a machine that is not quiet, a node still gets its whole quota.
     echo 262144 > "$dir/cpu.shares"
   else
-    echo "$QUOTA_US 100000" > "$dir/cpu.max"
+    echo "$QUOTA_US $PERIOD_US" > "$dir/cpu.max"
     echo 10000 > "$dir/cpu.weight"
   fi
   echo "$dir"
@@ -305,20 +321,45 @@ if [ -n "${IDLE:-}" ]; then
 fi
 per_messages=$(( MESSAGES / LOADED ))
 BASE=0
-if [ "$WARM" -gt 0 ]; then
-  log "warm-up: $WARM message(s) per node"
-  WSRC=()
+# COUNT messages per loaded node, sent and delivered (warm-up and settling rounds; not timed).
+warm_round() {
+  local WSRC=() p want deadline
   for n in $(seq 0 $(( LOADED - 1 ))); do
-    timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$WARM" -l "$SIZE" \
+    timeout "$TIMEOUT" "$SMTP_SOURCE" -A -c "${dflag[@]}" -s "$per_sessions" -m "$1" -l "$SIZE" \
       -f bench@example.test -t rcpt@example.test "127.0.0.1:${SMTP[$n]}" > /dev/null 2> "$TMP/warm$n.err" &
     WSRC+=($!)
   done
   for p in "${WSRC[@]}"; do wait "$p" || true; done
-  want=$(( WARM * LOADED - $(cat "$TMP"/warm*.err | grep -c 'warning:' || true) ))
+  want=$(( BASE + $1 * LOADED - $(cat "$TMP"/warm*.err | grep -c 'warning:' || true) ))
   deadline=$(( $(date +%s) + TIMEOUT ))
   while [ "$(sinks)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
   BASE="$(sinks)"
+}
+# Methods node N has compiled since it started (its /metrics; every tier counts).
+jit_methods() {
+  curl -s "http://127.0.0.1:${ADMIN[$1]}/metrics" | awk '/^router_jit_compiled_methods_total /{printf "%.0f", $2}'
+}
+jit_all() { local n; for n in $(seq 0 $(( NODES - 1 ))); do echo -n "$(jit_methods "$n") "; done; }
+if [ "$WARM" -gt 0 ]; then
+  log "warm-up: $WARM message(s) per node"
+  warm_round "$WARM"
 fi
+SETTLED=0
+if [ "$SETTLE" -gt 0 ]; then
+  for round in $(seq 1 "$SETTLE_MAX"); do
+    jit_before=($(jit_all))
+    warm_round "$SETTLE_ROUND"
+    jit_after=($(jit_all)) spent="" busy=0
+    for n in $(seq 0 $(( NODES - 1 ))); do
+      d=$(( ${jit_after[$n]} - ${jit_before[$n]} )); spent+="$d "
+      [ "$d" -gt "$SETTLE" ] && busy=1
+    done
+    log "settling round $round: $SETTLE_ROUND message(s) per node, methods compiled per node: $spent"
+    SETTLED=$round
+    [ "$busy" = 0 ] && break
+  done
+fi
+JIT0=($(jit_all))
 declare -a CPU0
 for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
 TOTAL=$(( per_messages * LOADED ))
@@ -348,16 +389,18 @@ t_end="$(date +%s.%N)"
 # can count them but not name them): give stragglers two seconds, then count again.
 sleep 2
 duplicates=$(( $(sinks) - BASE - expect )); [ "$duplicates" -lt 0 ] && duplicates=0
+JIT1=($(jit_all)) jits=""
+for n in $(seq 0 $(( NODES - 1 ))); do jits+="$(( ${JIT1[$n]:-0} - ${JIT0[$n]:-0} )),"; done
 cpus=""
 for n in $(seq 0 $(( NODES - 1 ))); do
   cpus+="$(python3 -c "print(f'{$(cpu "${NODE_PIDS[$n]}") - ${CPU0[$n]}:.1f}')") "
 done
-python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" "$SHADOW" "${CPU_CAP:-none}" "$duplicates" $cpus <<'EOF'
+python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" "$SHADOW" "${CPU_CAP:-none}" "$duplicates" "${jits%,}" "$SETTLED" $cpus <<'EOF'
 import os, sys
 nodes, total, rejected, delivered = map(int, sys.argv[1:5])
 t0, t_src, t_end = map(float, sys.argv[5:8])
-rc, shadow, cap, duplicates = sys.argv[8:12]
-cpu = [float(c) for c in sys.argv[12:]]
+rc, shadow, cap, duplicates, jits, settled = sys.argv[8:14]
+cpu = [float(c) for c in sys.argv[14:]]
 accept = (total - rejected) / (t_src - t0)
 deliver = delivered / (t_end - t0)
 load = os.getloadavg()
@@ -366,8 +409,9 @@ print(f"  accepted {accept:.0f} msg/s (load {t_src - t0:.1f} s), delivered {deli
 print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {sum(cpu):.1f} s "
       f"over {t_end - t0:.1f} s wall ({sum(cpu) / (t_end - t0) * 100:.0f}% of one core; {os.cpu_count()} cores); "
       f"load average {load[0]:.1f}")
-print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}")
+print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}; methods compiled per node during the load: "
+      f"{jits.replace(',', ' ')} (settling rounds before it: {settled})")
 print(f"RESULT nodes={nodes} delivered={delivered} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
       f"cpu_ms_per_msg={sum(cpu) / max(delivered, 1) * 1000:.3f} cpu_s_per_node={','.join(f'{c:.1f}' for c in cpu)} "
-      f"duplicates={duplicates} load={load[0]:.1f}")
+      f"duplicates={duplicates} load={load[0]:.1f} jit_methods_per_node={jits} settle_rounds={settled}")
 EOF
