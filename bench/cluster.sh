@@ -26,7 +26,7 @@ usage: bench/cluster.sh [options]
                      (cgroup v1 cpu.cfs_quota_us or v2 cpu.max; needs root); default no cap
   --cpu-period-ms P  the quota's period (default 100, the kernel's and Kubernetes' default): a node
                      capped at 0.2 runs 0.2 x P ms, then waits until the period ends; a shorter
-                     period spreads the same CPU more evenly (see bench/README.md, "CPU period")
+                     period spreads the same CPU more evenly (bench/README.md: what it showed)
   --warm N           messages per node sent and delivered before the timed load (default 0)
   --settle M         after --warm, keep warming in rounds of --settle-round messages per node until
                      no node compiled more than M methods in the last round (the runtime's JIT,
@@ -35,6 +35,7 @@ usage: bench/cluster.sh [options]
                      would be timed as the router's cost); default 0 (off); at most --settle-max
                      rounds (default 20)
   --settle-round N   messages per node in one settling round (default 1000)
+  --settle-max K     settling rounds at most (default 20); the log says when the nodes did not settle
   --shadow-port P    router.shadow-port on every node (default 0, the shipped default: copies over
                      their own TCP connection); off sends them through Akka remoting as before
   --idle SEC         no load: each node's CPU (ms per second) over SEC seconds once the nodes are up
@@ -351,12 +352,13 @@ if [ "$SETTLE" -gt 0 ]; then
     warm_round "$SETTLE_ROUND"
     jit_after=($(jit_all)) spent="" busy=0
     for n in $(seq 0 $(( NODES - 1 ))); do
-      d=$(( ${jit_after[$n]} - ${jit_before[$n]} )); spent+="$d "
+      d=$(( ${jit_after[$n]:-0} - ${jit_before[$n]:-0} )); spent+="$d "
       [ "$d" -gt "$SETTLE" ] && busy=1
     done
     log "settling round $round: $SETTLE_ROUND message(s) per node, methods compiled per node: $spent"
     SETTLED=$round
     [ "$busy" = 0 ] && break
+    [ "$round" = "$SETTLE_MAX" ] && log "not settled after $SETTLE_MAX rounds: the timed load includes compiling"
   done
 fi
 JIT0=($(jit_all))
