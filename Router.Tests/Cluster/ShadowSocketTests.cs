@@ -10,7 +10,8 @@ namespace Router.Tests.Cluster;
 /// <summary>
 /// The shadow socket path (<c>router.shadow-port</c>) between real nodes on loopback: once the owner has connected to
 /// the holder's socket its copies go there instead of through remoting; with the holder's port off they go through
-/// remoting; and when the socket dies under load the copies keep being made, through remoting.
+/// remoting; when the socket dies under load the copies keep being made, through remoting; and a port already in use
+/// stops the start with a configuration error.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ShadowSocketTests : IAsyncLifetime
@@ -71,6 +72,28 @@ public sealed class ShadowSocketTests : IAsyncLifetime
         Assert.InRange(failed, 101 - held, 10);
         var (_, remoting) = await CopiesByTransportAsync(owner);
         Assert.True(remoting > 1, $"only {remoting} cop(ies) went through remoting: the copies after the socket died should have");
+    }
+
+    [Fact]
+    public async Task A_shadow_port_already_in_use_stops_the_start_with_a_configuration_error_naming_the_key()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var start = await Record.ExceptionAsync(() => _cluster.AddNodeAsync(NoSpillOver, extra: $"shadow-port = {port}"));
+
+        // However the host wraps it, the cause the operator reads is the configuration error.
+        var error = Assert.IsType<Router.Actors.Configuration.RouterConfigException>(Cause(start));
+        Assert.Contains("router.shadow-port", error.Message);
+        Assert.Contains($":{port}", error.Message);
+    }
+
+    private static Exception? Cause(Exception? e)
+    {
+        while (e is not null and not Router.Actors.Configuration.RouterConfigException && e.InnerException is not null)
+            e = e.InnerException;
+        return e;
     }
 
     private async Task<(TestRouter Owner, TestRouter Holder)> StartPairAsync(string holderExtra = "")
