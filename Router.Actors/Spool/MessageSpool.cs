@@ -113,23 +113,39 @@ public sealed class MessageSpool : IAsyncDisposable
     /// </summary>
     public string NewQueueId() => _ids.Next();
 
-    /// <summary>As <see cref="AcceptAsync(Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>, under an id from <see cref="NewQueueId"/>.</summary>
-    public async Task<SpooledMessage> AcceptAsync(
+    /// <summary>
+    /// As <see cref="AcceptAsync(Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>, under an
+    /// id from <see cref="NewQueueId"/>. Without a cancellation token the task is the writer's own completion (it
+    /// continues on the thread pool): a thread that waits for it synchronously is woken by the writer itself, with no
+    /// thread-pool hop in between (the shadow socket server's threads do that). Bad arguments fault the task.
+    /// </summary>
+    public Task<SpooledMessage> AcceptAsync(
         string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, CancellationToken ct = default)
     {
-        ThrowIfDisposed();
-        ArgumentException.ThrowIfNullOrEmpty(queueId);
-        ArgumentNullException.ThrowIfNull(envelope);
-        if (envelope.Recipients is null || envelope.Recipients.Count == 0)
+        if (ct.IsCancellationRequested)
+            return Task.FromCanceled<SpooledMessage>(ct);
+        AcceptRequest request;
+        try
         {
-            throw new ArgumentException("A message needs at least one recipient.", nameof(envelope));
+            ThrowIfDisposed();
+            ArgumentException.ThrowIfNullOrEmpty(queueId);
+            ArgumentNullException.ThrowIfNull(envelope);
+            if (envelope.Recipients is null || envelope.Recipients.Count == 0)
+            {
+                throw new ArgumentException("A message needs at least one recipient.", nameof(envelope));
+            }
+
+            var head = SpoolRecordFormat.BuildAcceptedHead(queueId, envelope, prefix.Span, body, out _);
+            request = new AcceptRequest(queueId, envelope, head, prefix, body);
+            Enqueue(request);
+        }
+        catch (Exception e)
+        {
+            // As an async method did: whatever went wrong before the writer took the request is the task's fault.
+            return Task.FromException<SpooledMessage>(e);
         }
 
-        ct.ThrowIfCancellationRequested();
-        var head = SpoolRecordFormat.BuildAcceptedHead(queueId, envelope, prefix.Span, body, out _);
-        var request = new AcceptRequest(queueId, envelope, head, prefix, body);
-        Enqueue(request);
-        return await WaitAsync(request, request.Completion.Task, ct).ConfigureAwait(false);
+        return ct.CanBeCanceled ? WaitAsync(request, request.Completion.Task, ct) : request.Completion.Task;
     }
 
     /// <summary>

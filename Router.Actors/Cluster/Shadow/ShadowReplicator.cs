@@ -40,6 +40,7 @@ public sealed class ShadowReplicator
     private readonly MessageTracing _tracing;
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
     private int _next = -1;
+    private PeersOf? _peers;
 
     /// <summary>Consecutive copies sent to the same peer before the next peer's turn.</summary>
     public const int RunLength = 16;
@@ -176,17 +177,25 @@ public sealed class ShadowReplicator
     /// <summary>
     /// Up members other than this node, in a stable order: the reachable ones, or when none is, the unreachable ones
     /// (a loaded machine's late heartbeats mark a node unreachable that still answers; the timeout bounds the try).
+    /// Worked out once per cluster state (the cluster's read view swaps in a new state object on each change), not
+    /// per copy.
     /// </summary>
-    private List<Address> Peers()
+    private IReadOnlyList<Address> Peers()
     {
         var state = _cluster.State;
+        if (Volatile.Read(ref _peers) is { } known && ReferenceEquals(known.State, state))
+            return known.Peers;
         var self = _cluster.SelfUniqueAddress;
         var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
         var up = state.Members.Where(m => m.Status == MemberStatus.Up && m.UniqueAddress != self).ToList();
         var reachable = up.Where(m => !unreachable.Contains(m.UniqueAddress)).ToList();
-        return (reachable.Count > 0 ? reachable : up)
+        var peers = (reachable.Count > 0 ? reachable : up)
             .Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal)
-            .ToList();
+            .ToArray();
+        Volatile.Write(ref _peers, new PeersOf(state, peers));
+        return peers;
     }
+
+    private sealed record PeersOf(ClusterEvent.CurrentClusterState State, IReadOnlyList<Address> Peers);
 }

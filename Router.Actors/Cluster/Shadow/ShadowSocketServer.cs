@@ -119,7 +119,7 @@ public sealed class ShadowSocketServer : IDisposable
             while (ShadowSocketFrames.Read(connection) is { } frame)
             {
                 var batch = ShadowBatchCodec.Decode(frame);
-                ShadowSocketFrames.Write(connection, ShadowBatchCodec.EncodeStored(_store.StoreBatchAsync(batch, _tracing).GetAwaiter().GetResult()));
+                ShadowSocketFrames.Write(connection, ShadowBatchCodec.EncodeStored(_store.StoreBatch(batch, _tracing)));
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or SerializationException)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Observability.Tracing;
+using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
 
@@ -21,19 +22,45 @@ public sealed partial class ShadowStore
     {
         try
         {
-            return await StoreEachAsync(batch, tracing).ConfigureAwait(false);
+            var storing = Begin(await ShadowsOf(batch.Owner).ConfigureAwait(false), batch, tracing);
+            foreach (var task in storing.Tasks)
+                await ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return End(storing);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new ShadowBatchStored(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {e.Message}");
+            return AllFailed(batch, e);
         }
     }
 
-    private async Task<ShadowBatchStored> StoreEachAsync(ShadowBatch batch, MessageTracing? tracing)
+    /// <summary>
+    /// As <see cref="StoreBatchAsync"/>, on the caller's thread, which blocks until the writer's fsync: the writer wakes
+    /// it directly, where an await would take a thread-pool hop per copy and one more for the answer. For a thread of
+    /// its own (<see cref="ShadowSocketServer"/>'s, one per owner's connection).
+    /// </summary>
+    public ShadowBatchStored StoreBatch(ShadowBatch batch, MessageTracing? tracing = null)
     {
-        var shadows = await ShadowsOf(batch.Owner).ConfigureAwait(false);
+        try
+        {
+            var storing = Begin(ShadowsOf(batch.Owner).GetAwaiter().GetResult(), batch, tracing);
+            foreach (var task in storing.Tasks)
+                ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            return End(storing);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return AllFailed(batch, e);
+        }
+    }
+
+    private static ShadowBatchStored AllFailed(ShadowBatch batch, Exception e) =>
+        new(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {e.Message}");
+
+    /// <summary>Hands every copy of the batch to the owner's spool writer; a copy that cannot be decoded fails at once.</summary>
+    private static Storing Begin(OwnerShadows shadows, ShadowBatch batch, MessageTracing? tracing)
+    {
         var copies = batch.Copies;
-        var storing = new Task[copies.Count];
+        var tasks = new Task<SpooledMessage>[copies.Count];
         var spans = new Activity?[copies.Count];
         for (var i = 0; i < copies.Count; i++)
         {
@@ -42,34 +69,43 @@ public sealed partial class ShadowStore
             {
                 spans[i] = tracing?.StartShadowStore(batch.Owner, copy);
                 var envelope = MessageTracing.ContinuedBy(EnvelopeCodec.Decode(copy.Envelope), spans[i]);
-                storing[i] = shadows.Spool.AcceptAsync(copy.QueueId, envelope, ReadOnlyMemory<byte>.Empty, new ReadOnlySequence<byte>(copy.Body));
+                tasks[i] = shadows.Spool.AcceptAsync(copy.QueueId, envelope, ReadOnlyMemory<byte>.Empty, new ReadOnlySequence<byte>(copy.Body));
             }
             catch (Exception e) when (e is JsonException or ArgumentException or ObjectDisposedException)
             {
-                storing[i] = Task.FromException(e);
+                tasks[i] = Task.FromException<SpooledMessage>(e);
             }
         }
 
+        return new Storing(shadows, batch, tasks, spans);
+    }
+
+    /// <summary>The answer, once every task of <see cref="Begin"/> has completed.</summary>
+    private ShadowBatchStored End(Storing storing)
+    {
+        var (shadows, batch, tasks, spans) = storing;
         List<string>? failed = null;
         string? error = null;
-        for (var i = 0; i < copies.Count; i++)
+        for (var i = 0; i < tasks.Length; i++)
         {
-            try
+            var queueId = batch.Copies[i].QueueId;
+            if (tasks[i].IsCompletedSuccessfully)
             {
-                await storing[i].ConfigureAwait(false);
-                shadows.Ids.TryAdd(copies[i].QueueId, 0);
+                shadows.Ids.TryAdd(queueId, 0);
                 MessageTracing.End(spans[i]);
+                continue;
             }
-            catch (Exception e) when (e is IOException or JsonException or ArgumentException or ObjectDisposedException or OperationCanceledException)
-            {
-                (failed ??= []).Add(copies[i].QueueId);
-                error ??= e.Message;
-                spans[i]?.SetStatus(ActivityStatusCode.Error, e.Message);
-                MessageTracing.End(spans[i]);
-                _logger.LogError(e, "Could not store the shadow copy of {QueueId} from {Owner}", copies[i].QueueId, batch.Owner);
-            }
+
+            var e = tasks[i].Exception?.InnerException ?? new OperationCanceledException("the spool gave up the copy");
+            (failed ??= []).Add(queueId);
+            error ??= e.Message;
+            spans[i]?.SetStatus(ActivityStatusCode.Error, e.Message);
+            MessageTracing.End(spans[i]);
+            _logger.LogError(e, "Could not store the shadow copy of {QueueId} from {Owner}", queueId, batch.Owner);
         }
 
         return new ShadowBatchStored(batch.BatchId, failed is null ? [] : failed.ToArray(), error is null ? null : $"could not store the copy: {error}");
     }
+
+    private sealed record Storing(OwnerShadows Shadows, ShadowBatch Batch, Task<SpooledMessage>[] Tasks, Activity?[] Spans);
 }
