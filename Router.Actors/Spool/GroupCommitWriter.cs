@@ -176,7 +176,19 @@ internal sealed class GroupCommitWriter
             && bytes < room
             && _requests.Reader.TryRead(out var request))
         {
-            if (request.TryTake())
+            if (request is AcceptGroupRequest group)
+            {
+                // Its accepts join this batch together, in order.
+                foreach (var accept in group.Requests)
+                {
+                    if (accept.TryTake())
+                    {
+                        batch.Add(accept);
+                        bytes += accept.Size;
+                    }
+                }
+            }
+            else if (request.TryTake())
             {
                 batch.Add(request);
                 bytes += request.Size;

@@ -127,16 +127,7 @@ public sealed class MessageSpool : IAsyncDisposable
         AcceptRequest request;
         try
         {
-            ThrowIfDisposed();
-            ArgumentException.ThrowIfNullOrEmpty(queueId);
-            ArgumentNullException.ThrowIfNull(envelope);
-            if (envelope.Recipients is null || envelope.Recipients.Count == 0)
-            {
-                throw new ArgumentException("A message needs at least one recipient.", nameof(envelope));
-            }
-
-            var head = SpoolRecordFormat.BuildAcceptedHead(queueId, envelope, prefix.Span, body, out _);
-            request = new AcceptRequest(queueId, envelope, head, prefix, body);
+            request = NewAcceptRequest(queueId, envelope, prefix, body);
             Enqueue(request);
         }
         catch (Exception e)
@@ -146,6 +137,49 @@ public sealed class MessageSpool : IAsyncDisposable
         }
 
         return ct.CanBeCanceled ? WaitAsync(request, request.Completion.Task, ct) : request.Completion.Task;
+    }
+
+    /// <summary>
+    /// Stores several messages under ids of the caller's (a holder's shadow copies, under their owner's ids), all handed
+    /// to the writer at once so that they share one group commit, and returns each one's task as
+    /// <see cref="AcceptAsync(string, Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>
+    /// without a token does: the writer's own completion; one with bad arguments has a faulted task and the others
+    /// are stored. The bodies must stay valid until their tasks complete.
+    /// </summary>
+    public Task<SpooledMessage>[] AcceptAll(IReadOnlyList<(string QueueId, Envelope Envelope, ReadOnlySequence<byte> Body)> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var tasks = new Task<SpooledMessage>[messages.Count];
+        var requests = new List<AcceptRequest>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var (queueId, envelope, body) = messages[i];
+            try
+            {
+                var request = NewAcceptRequest(queueId, envelope, ReadOnlyMemory<byte>.Empty, body);
+                requests.Add(request);
+                tasks[i] = request.Completion.Task;
+            }
+            catch (Exception e)
+            {
+                tasks[i] = Task.FromException<SpooledMessage>(e);
+            }
+        }
+
+        if (requests.Count > 0)
+        {
+            try
+            {
+                Enqueue(new AcceptGroupRequest(requests));
+            }
+            catch (ObjectDisposedException e)
+            {
+                foreach (var request in requests)
+                    request.Fail(e);
+            }
+        }
+
+        return tasks;
     }
 
     /// <summary>
@@ -248,6 +282,20 @@ public sealed class MessageSpool : IAsyncDisposable
         await _reaper.Unlinking.ConfigureAwait(false);
         _writer.CloseHead();
         _lock.Dispose();
+    }
+
+    private AcceptRequest NewAcceptRequest(string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body)
+    {
+        ThrowIfDisposed();
+        ArgumentException.ThrowIfNullOrEmpty(queueId);
+        ArgumentNullException.ThrowIfNull(envelope);
+        if (envelope.Recipients is null || envelope.Recipients.Count == 0)
+        {
+            throw new ArgumentException("A message needs at least one recipient.", nameof(envelope));
+        }
+
+        var head = SpoolRecordFormat.BuildAcceptedHead(queueId, envelope, prefix.Span, body, out _);
+        return new AcceptRequest(queueId, envelope, head, prefix, body);
     }
 
     private static async Task<T> WaitAsync<T>(SpoolRequest request, Task<T> completion, CancellationToken ct)

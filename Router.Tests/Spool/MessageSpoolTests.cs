@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Router.Actors.Observability;
 using Router.Actors.Spool;
 using Router.Testing;
 using Xunit;
@@ -45,6 +46,35 @@ public sealed class MessageSpoolTests : IDisposable
             Assert.True(reopened.Contains(queueId));
             Assert.Equal(Stored(body), ReadBody(reopened, queueId));
         }
+    }
+
+    [Fact]
+    public async Task AcceptAll_stores_every_good_message_in_one_fsync_and_faults_only_the_bad_one()
+    {
+        var metrics = new RouterMetrics();
+        var bodies = Enumerable.Range(0, 5).Select(i => Body(1000 + i, seed: 40 + i)).ToArray();
+        await using (var spool = MessageSpool.Open(new SpoolOptions(_directory.Path), metrics: metrics))
+        {
+            var messages = bodies.Select((body, i) => ($"OWNER{i}", Envelope(recipients: i == 2 ? 0 : 2), new ReadOnlySequence<byte>(body))).ToArray();
+
+            var tasks = spool.AcceptAll(messages);
+
+            await Assert.ThrowsAsync<ArgumentException>(() => tasks[2]);
+            foreach (var i in new[] { 0, 1, 3, 4 })
+            {
+                var stored = await tasks[i];
+                Assert.Equal($"OWNER{i}", stored.QueueId);
+                Assert.Equal(bodies[i], ReadBody(spool, stored.QueueId));
+            }
+
+            Assert.False(spool.Contains("OWNER2"));
+            var text = PrometheusText.Parse(await metrics.ExportTextAsync());
+            Assert.Equal(1, text.Value("router_spool_fsync_batch_records_count"));
+            Assert.Equal(4, text.Value("router_spool_fsync_batch_records_sum"));
+        }
+
+        await using var reopened = MessageSpool.Open(new SpoolOptions(_directory.Path));
+        Assert.Equal(["OWNER0", "OWNER1", "OWNER3", "OWNER4"], reopened.Recovered.Select(m => m.QueueId).Order().ToArray());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Router.Actors.Observability.Tracing;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
 using Router.Messages.Serialization;
+using Envelope = Router.Messages.Envelope;
 
 namespace Router.Actors.Cluster.Shadow;
 
@@ -56,27 +57,35 @@ public sealed partial class ShadowStore
     private static ShadowBatchStored AllFailed(ShadowBatch batch, Exception e) =>
         new(batch.BatchId, batch.Copies.Select(c => c.QueueId).ToArray(), $"could not store the copies: {e.Message}");
 
-    /// <summary>Hands every copy of the batch to the owner's spool writer; a copy that cannot be decoded fails at once.</summary>
+    /// <summary>
+    /// Hands every copy of the batch to the owner's spool writer at once (one group commit); a copy whose envelope
+    /// cannot be decoded fails at once.
+    /// </summary>
     private static Storing Begin(OwnerShadows shadows, ShadowBatch batch, MessageTracing? tracing)
     {
         var copies = batch.Copies;
         var tasks = new Task<SpooledMessage>[copies.Count];
         var spans = new Activity?[copies.Count];
+        var decoded = new List<(string, Envelope, ReadOnlySequence<byte>)>(copies.Count);
+        var slots = new List<int>(copies.Count);
         for (var i = 0; i < copies.Count; i++)
         {
             var copy = copies[i];
             try
             {
                 spans[i] = tracing?.StartShadowStore(batch.Owner, copy);
-                var envelope = MessageTracing.ContinuedBy(EnvelopeCodec.Decode(copy.Envelope), spans[i]);
-                tasks[i] = shadows.Spool.AcceptAsync(copy.QueueId, envelope, ReadOnlyMemory<byte>.Empty, new ReadOnlySequence<byte>(copy.Body));
+                decoded.Add((copy.QueueId, MessageTracing.ContinuedBy(EnvelopeCodec.Decode(copy.Envelope), spans[i]), new ReadOnlySequence<byte>(copy.Body)));
+                slots.Add(i);
             }
-            catch (Exception e) when (e is JsonException or ArgumentException or ObjectDisposedException)
+            catch (Exception e) when (e is JsonException or ArgumentException)
             {
                 tasks[i] = Task.FromException<SpooledMessage>(e);
             }
         }
 
+        var stored = shadows.Spool.AcceptAll(decoded);
+        for (var j = 0; j < stored.Length; j++)
+            tasks[slots[j]] = stored[j];
         return new Storing(shadows, batch, tasks, spans);
     }
 
