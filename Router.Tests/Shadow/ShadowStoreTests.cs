@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Router.Actors.Cluster.Shadow;
 using Router.Actors.Spool;
 using Router.Messages.Cluster;
+using Router.Messages.Serialization;
 using Router.Tests.Integration;
 using Envelope = Router.Messages.Envelope;
 
@@ -39,6 +40,33 @@ public sealed class ShadowStoreTests : IDisposable
         Assert.Equal(1, await reopened.DiscardAsync(Owner, ["Q1", "unknown"]));
         Assert.Equal(0, await reopened.DiscardAsync("akka.tcp://router@10.0.0.9:4053#1", ["Q2"]));
         Assert.Equal(1, reopened.Count(Owner));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_keeps_its_good_copies_and_answers_the_malformed_one_as_failed(bool onTheCallersThread)
+    {
+        var envelope = EnvelopeCodec.Encode(new Envelope("a@example.org", ["b@example.com"], DateTimeOffset.UtcNow, "192.0.2.1", "client"));
+        var batch = new ShadowBatch(Owner, 7,
+        [
+            new ShadowCopy("Q1", envelope, Encoding.ASCII.GetBytes("one\r\n")),
+            new ShadowCopy("Q2", Encoding.ASCII.GetBytes("{not an envelope"), Encoding.ASCII.GetBytes("two\r\n")),
+            new ShadowCopy("Q3", envelope, Encoding.ASCII.GetBytes("three\r\n")),
+        ]);
+        await using (var store = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance))
+        {
+            var answer = onTheCallersThread ? await Task.Run(() => store.StoreBatch(batch)) : await store.StoreBatchAsync(batch);
+
+            Assert.Equal(7, answer.BatchId);
+            Assert.Equal(["Q2"], answer.Failed);
+            Assert.StartsWith("could not store the copy: ", answer.Error);
+            Assert.Equal(2, store.Count(Owner));
+        }
+
+        await using var reopened = ShadowStore.Open(_dir, 1 << 20, NullLogger.Instance);
+        Assert.Equal(2, reopened.Count(Owner));
+        Assert.Equal(2, await reopened.DiscardAsync(Owner, ["Q1", "Q2", "Q3"]));
     }
 
     [Fact]
