@@ -178,7 +178,8 @@ internal sealed class GroupCommitWriter
         {
             if (request is AcceptGroupRequest group)
             {
-                // Its accepts join this batch together, in order.
+                // Its accepts join this batch together, in order, even past the caps (the caps are checked
+                // before each request; a group is one holder's batch of shadow copies, under 1 MB).
                 foreach (var accept in group.Requests)
                 {
                     if (accept.TryTake())
