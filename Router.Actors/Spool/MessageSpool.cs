@@ -113,38 +113,22 @@ public sealed class MessageSpool : IAsyncDisposable
     /// </summary>
     public string NewQueueId() => _ids.Next();
 
-    /// <summary>
-    /// As <see cref="AcceptAsync(Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>, under an
-    /// id from <see cref="NewQueueId"/>. Without a cancellation token the task is the writer's own completion (it
-    /// continues on the thread pool): a thread that waits for it synchronously is woken by the writer itself, with no
-    /// thread-pool hop in between (the shadow socket server's threads do that). Bad arguments fault the task.
-    /// </summary>
-    public Task<SpooledMessage> AcceptAsync(
+    /// <summary>As <see cref="AcceptAsync(Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>, under an id from <see cref="NewQueueId"/>.</summary>
+    public async Task<SpooledMessage> AcceptAsync(
         string queueId, Envelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlySequence<byte> body, CancellationToken ct = default)
     {
-        if (ct.IsCancellationRequested)
-            return Task.FromCanceled<SpooledMessage>(ct);
-        AcceptRequest request;
-        try
-        {
-            request = NewAcceptRequest(queueId, envelope, prefix, body);
-            Enqueue(request);
-        }
-        catch (Exception e)
-        {
-            // As an async method did: whatever went wrong before the writer took the request is the task's fault.
-            return Task.FromException<SpooledMessage>(e);
-        }
-
-        return ct.CanBeCanceled ? WaitAsync(request, request.Completion.Task, ct) : request.Completion.Task;
+        var request = NewAcceptRequest(queueId, envelope, prefix, body);
+        ct.ThrowIfCancellationRequested();
+        Enqueue(request);
+        return await WaitAsync(request, request.Completion.Task, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Stores several messages under ids of the caller's (a holder's shadow copies, under their owner's ids), all handed
-    /// to the writer at once so that they share one group commit, and returns each one's task as
-    /// <see cref="AcceptAsync(string, Envelope, ReadOnlyMemory{byte}, ReadOnlySequence{byte}, CancellationToken)"/>
-    /// without a token does: the writer's own completion; one with bad arguments has a faulted task and the others
-    /// are stored. The bodies must stay valid until their tasks complete.
+    /// to the writer at once so that they share one group commit. Each task is the writer's own completion (it
+    /// continues on the thread pool), so a thread that waits for it synchronously is woken by the writer itself, with
+    /// no thread-pool hop in between (the shadow socket server's threads do that). One with bad arguments has a
+    /// faulted task and the others are stored. The bodies must stay valid until their tasks complete.
     /// </summary>
     public Task<SpooledMessage>[] AcceptAll(IReadOnlyList<(string QueueId, Envelope Envelope, ReadOnlySequence<byte> Body)> messages)
     {
