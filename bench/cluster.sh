@@ -341,6 +341,19 @@ jit_methods() {
   curl -s "http://127.0.0.1:${ADMIN[$1]}/metrics" | awk '/^router_jit_compiled_methods_total /{printf "%.0f", $2}'
 }
 jit_all() { local n; for n in $(seq 0 $(( NODES - 1 ))); do echo -n "$(jit_methods "$n") "; done; }
+# Sums over every node of: shadow batches and their copies by transport (socket, remoting), spool fsyncs and the
+# records they committed (copies per batch and records per fsync tell a cheap run from a dear one).
+shadow_counts() {
+  local n
+  for n in $(seq 0 $(( NODES - 1 ))); do curl -s "http://127.0.0.1:${ADMIN[$n]}/metrics"; done | awk '
+    /^router_shadow_batches_total\{transport="socket"\}/ { sb += $2 }
+    /^router_shadow_batches_total\{transport="remoting"\}/ { rb += $2 }
+    /^router_shadow_batched_copies_total\{transport="socket"\}/ { sc += $2 }
+    /^router_shadow_batched_copies_total\{transport="remoting"\}/ { rc += $2 }
+    /^router_spool_fsync_batch_records_count / { f += $2 }
+    /^router_spool_fsync_batch_records_sum / { r += $2 }
+    END { printf "%.0f %.0f %.0f %.0f %.0f %.0f", sb, sc, rb, rc, f, r }'
+}
 if [ "$WARM" -gt 0 ]; then
   log "warm-up: $WARM message(s) per node"
   warm_round "$WARM"
@@ -362,6 +375,7 @@ if [ "$SETTLE" -gt 0 ]; then
   done
 fi
 JIT0=($(jit_all))
+SHADOW0=($(shadow_counts))
 declare -a CPU0
 for n in $(seq 0 $(( NODES - 1 ))); do CPU0[$n]="$(cpu "${NODE_PIDS[$n]}")"; done
 TOTAL=$(( per_messages * LOADED ))
@@ -392,17 +406,23 @@ t_end="$(date +%s.%N)"
 sleep 2
 duplicates=$(( $(sinks) - BASE - expect )); [ "$duplicates" -lt 0 ] && duplicates=0
 JIT1=($(jit_all)) jits=""
+SHADOW1=($(shadow_counts)) shadowd=""
+for k in 0 1 2 3 4 5; do shadowd+="$(( ${SHADOW1[$k]:-0} - ${SHADOW0[$k]:-0} )),"; done
 for n in $(seq 0 $(( NODES - 1 ))); do jits+="$(( ${JIT1[$n]:-0} - ${JIT0[$n]:-0} )),"; done
 cpus=""
 for n in $(seq 0 $(( NODES - 1 ))); do
   cpus+="$(python3 -c "print(f'{$(cpu "${NODE_PIDS[$n]}") - ${CPU0[$n]}:.1f}')") "
 done
-python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" "$SHADOW" "${CPU_CAP:-none}" "$duplicates" "${jits%,}" "$SETTLED" $cpus <<'EOF'
+python3 - "$NODES" "$TOTAL" "$rejected" "$delivered" "$t0" "$t_src" "$t_end" "$rc" "$SHADOW" "${CPU_CAP:-none}" "$duplicates" "${jits%,}" "$SETTLED" "${shadowd%,}" $cpus <<'EOF'
 import os, sys
 nodes, total, rejected, delivered = map(int, sys.argv[1:5])
 t0, t_src, t_end = map(float, sys.argv[5:8])
-rc, shadow, cap, duplicates, jits, settled = sys.argv[8:14]
-cpu = [float(c) for c in sys.argv[14:]]
+rc, shadow, cap, duplicates, jits, settled, counts = sys.argv[8:15]
+cpu = [float(c) for c in sys.argv[15:]]
+sb, sc, rb, rc_, fsyncs, records = map(int, counts.split(","))
+per_batch = f"{(sc + rc_) / (sb + rb):.2f}" if sb + rb else "-"
+by_socket = f"{sc / (sc + rc_) * 100:.0f}%" if sc + rc_ else "-"
+per_fsync = f"{records / fsyncs:.2f}" if fsyncs else "-"
 accept = (total - rejected) / (t_src - t0)
 deliver = delivered / (t_end - t0)
 load = os.getloadavg()
@@ -413,7 +433,10 @@ print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {su
       f"load average {load[0]:.1f}")
 print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}; methods compiled per node during the load: "
       f"{jits.replace(',', ' ')} (settling rounds before it: {settled})")
+print(f"  shadow copies per batch {per_batch} ({by_socket} over the socket links), spool records per fsync "
+      f"{per_fsync} (all nodes, during the load)")
 print(f"RESULT nodes={nodes} delivered={delivered} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
       f"cpu_ms_per_msg={sum(cpu) / max(delivered, 1) * 1000:.3f} cpu_s_per_node={','.join(f'{c:.1f}' for c in cpu)} "
-      f"duplicates={duplicates} load={load[0]:.1f} jit_methods_per_node={jits} settle_rounds={settled}")
+      f"duplicates={duplicates} load={load[0]:.1f} jit_methods_per_node={jits} settle_rounds={settled} "
+      f"copies_per_batch={per_batch} copies_by_socket={by_socket} records_per_fsync={per_fsync}")
 EOF
