@@ -5,7 +5,7 @@ namespace Router.Actors.Threading;
 /// <summary>
 /// One long-lived background thread that drains a channel, for the writers that batch their work away from the
 /// thread pool (the spool's group commit, the message tracking log). While the channel is empty the thread sleeps
-/// on an event without spinning: a blocking Task wait spun and yielded the CPU first, on every wake-up.
+/// on a <see cref="WakeSignal"/>, which never spins: a blocking Task wait spun and yielded the CPU first, on every wake-up.
 /// </summary>
 /// <typeparam name="T">The channel's items.</typeparam>
 internal sealed class DedicatedWriterThread<T>
@@ -13,7 +13,7 @@ internal sealed class DedicatedWriterThread<T>
     private readonly string _name;
     private readonly ChannelReader<T> _reader;
     private readonly Action _body;
-    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
+    private readonly WakeSignal _wake = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action? _wakeUp;
 
