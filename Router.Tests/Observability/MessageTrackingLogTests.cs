@@ -135,8 +135,57 @@ public sealed class MessageTrackingLogTests : IDisposable
         Assert.Equal(101, PrometheusText.Parse(await metrics.ExportTextAsync()).Value("router_tracking_events_written_total"));
     }
 
+    [Fact]
+    public async Task Events_that_arrive_while_the_writer_rests_go_out_as_one_batch_and_a_flush_ends_the_rest()
+    {
+        using var disk = new CountingStream();
+        // A rest far longer than the test may take: only a flush can end it.
+        await using var log = new MessageTrackingLog(Options(), "n", null, null, _ => disk, gatherWindow: TimeSpan.FromMinutes(10));
+
+        log.Write(Event(TrackingEventKind.Received, "Q0"));
+        await Eventually.TrueAsync(() => disk.Flushes == 1, TimeSpan.FromSeconds(30), "the first event was not written");
+
+        // The writer now rests: fifty events from as many threads queue up without waking it.
+        await Task.WhenAll(Enumerable.Range(1, 50).Select(i => Task.Run(() => log.Write(Event(TrackingEventKind.Routed, $"Q{i}")))));
+        Assert.Equal(1, disk.Lines);
+
+        await log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(51, disk.Lines);
+        Assert.Equal(2, disk.Flushes);
+    }
+
+    /// <summary>A write-only stream in place of the log's file; the lines written go to <see cref="Stream.Write(ReadOnlySpan{byte})"/>.</summary>
+    private abstract class DiskStream : Stream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    /// <summary>A disk that counts the lines it is given and the flushes (one per batch the writer writes).</summary>
+    private sealed class CountingStream : DiskStream
+    {
+        private int _lines;
+        private int _flushes;
+
+        public int Lines => Volatile.Read(ref _lines);
+
+        public int Flushes => Volatile.Read(ref _flushes);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Interlocked.Add(ref _lines, buffer.Count((byte)'\n'));
+
+        public override void Flush() => Interlocked.Increment(ref _flushes);
+    }
+
     /// <summary>A disk whose writes hang until released; it counts the lines it is given.</summary>
-    private sealed class StalledStream : Stream
+    private sealed class StalledStream : DiskStream
     {
         private readonly ManualResetEventSlim _released = new();
         private int _lines;
@@ -154,20 +203,9 @@ public sealed class MessageTrackingLogTests : IDisposable
             Interlocked.Add(ref _lines, buffer.Count((byte)'\n'));
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
         public override void Flush()
         {
         }
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -22,6 +22,14 @@ public sealed class MessageTrackingLog : IAsyncDisposable
 {
     private const int MaxBatch = 4096;
 
+    /// <summary>
+    /// How long the writer rests after a batch before it looks again. Under load the events of many sessions arrive one
+    /// by one, and a writer woken for each cost every event a context switch (on the writer and on the thread that woke
+    /// it); resting, it takes what arrived meanwhile as one batch. An event reaches the file at most this much later;
+    /// <see cref="FlushAsync"/> (and so <see cref="FindAsync"/>) and shutdown cut the rest short.
+    /// </summary>
+    internal static readonly TimeSpan DefaultGatherWindow = TimeSpan.FromMilliseconds(50);
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         // The log is read with grep and jq, never embedded in HTML: keep <message@id> readable.
@@ -37,6 +45,8 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     private readonly Func<string, Stream> _openFile;
     private readonly Channel<Item> _queue;
     private readonly DedicatedWriterThread<Item>? _writer;
+    private readonly WakeSignal _hurry = new();
+    private readonly TimeSpan _gatherWindow;
     private readonly List<(long Sequence, string Path)> _files;
     private long _dropped;
     private Stream? _file;
@@ -62,8 +72,9 @@ public sealed class MessageTrackingLog : IAsyncDisposable
     {
     }
 
-    /// <summary>As the public constructor, with the file opener replaced (tests: a slow disk).</summary>
-    internal MessageTrackingLog(TrackingOptions options, string node, RouterMetrics? metrics, ILogger? logger, Func<string, Stream> openFile)
+    /// <summary>As the public constructor, with the file opener (tests: a slow disk) and the rest between batches replaced.</summary>
+    internal MessageTrackingLog(TrackingOptions options, string node, RouterMetrics? metrics, ILogger? logger, Func<string, Stream> openFile,
+        TimeSpan? gatherWindow = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Enabled)
@@ -73,6 +84,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         _metrics = metrics;
         _logger = logger ?? NullLogger.Instance;
         _openFile = openFile;
+        _gatherWindow = gatherWindow ?? DefaultGatherWindow;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -134,6 +146,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         {
             return;
         }
+        _hurry.Set();
         await barrier.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -157,6 +170,7 @@ public sealed class MessageTrackingLog : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || !Enabled)
             return;
         _queue.Writer.TryComplete();
+        _hurry.Set();
         await _writer!.Stopped.ConfigureAwait(false);
     }
 
@@ -219,6 +233,11 @@ public sealed class MessageTrackingLog : IAsyncDisposable
                         barrier.TrySetResult();
                     barriers.Clear();
                 }
+
+                // Set after a barrier is queued, so a flush that comes during the rest ends it and is seen below.
+                if (Volatile.Read(ref _disposed) == 0)
+                    _hurry.Wait(_gatherWindow);
+                _hurry.Reset();
             }
         }
         catch (Exception ex)
