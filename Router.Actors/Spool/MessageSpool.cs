@@ -127,10 +127,13 @@ public sealed class MessageSpool : IAsyncDisposable
     /// Stores several messages under ids of the caller's (a holder's shadow copies, under their owner's ids), all handed
     /// to the writer at once so that they share one group commit. Each task is the writer's own completion (it
     /// continues on the thread pool), so a thread that waits for it synchronously is woken by the writer itself, with
-    /// no thread-pool hop in between (the shadow socket server's threads do that). One with bad arguments has a
-    /// faulted task and the others are stored. The bodies must stay valid until their tasks complete.
+    /// no thread-pool hop in between. With <paramref name="onCallerThread"/>, for a thread of its own that would only
+    /// wait (the shadow socket server's), the caller writes and fsyncs them itself (after the writer's commit, if one
+    /// is under way), and the tasks are complete when this returns. One with bad arguments has a faulted task and the others are stored. The
+    /// bodies must stay valid until their tasks complete.
     /// </summary>
-    public Task<SpooledMessage>[] AcceptAll(IReadOnlyList<(string QueueId, Envelope Envelope, ReadOnlySequence<byte> Body)> messages)
+    public Task<SpooledMessage>[] AcceptAll(IReadOnlyList<(string QueueId, Envelope Envelope, ReadOnlySequence<byte> Body)> messages,
+        bool onCallerThread = false)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var tasks = new Task<SpooledMessage>[messages.Count];
@@ -154,7 +157,11 @@ public sealed class MessageSpool : IAsyncDisposable
         {
             try
             {
-                Enqueue(new AcceptGroupRequest(requests));
+                var group = new AcceptGroupRequest(requests);
+                if (onCallerThread)
+                    _writer.CommitHere(group);
+                else
+                    Enqueue(group);
             }
             catch (ObjectDisposedException e)
             {

@@ -48,8 +48,10 @@ public sealed class MessageSpoolTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task AcceptAll_stores_every_good_message_in_one_fsync_and_faults_only_the_bad_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AcceptAll_stores_every_good_message_in_one_fsync_and_faults_only_the_bad_one(bool onCallerThread)
     {
         var metrics = new RouterMetrics();
         var bodies = Enumerable.Range(0, 5).Select(i => Body(1000 + i, seed: 40 + i)).ToArray();
@@ -57,8 +59,11 @@ public sealed class MessageSpoolTests : IDisposable
         {
             var messages = bodies.Select((body, i) => ($"OWNER{i}", Envelope(recipients: i == 2 ? 0 : 2), new ReadOnlySequence<byte>(body))).ToArray();
 
-            var tasks = spool.AcceptAll(messages);
+            var tasks = spool.AcceptAll(messages, onCallerThread);
 
+            // On the caller's thread, the caller wrote and fsync'd them itself: all done when it returns.
+            if (onCallerThread)
+                Assert.All(tasks, t => Assert.True(t.IsCompleted));
             await Assert.ThrowsAsync<ArgumentException>(() => tasks[2]);
             foreach (var i in new[] { 0, 1, 3, 4 })
             {

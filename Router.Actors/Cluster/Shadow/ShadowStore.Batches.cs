@@ -23,7 +23,7 @@ public sealed partial class ShadowStore
     {
         try
         {
-            var storing = Begin(await ShadowsOf(batch.Owner).ConfigureAwait(false), batch, tracing);
+            var storing = Begin(await ShadowsOf(batch.Owner).ConfigureAwait(false), batch, tracing, onCallerThread: false);
             foreach (var task in storing.Tasks)
                 await ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return End(storing);
@@ -35,15 +35,16 @@ public sealed partial class ShadowStore
     }
 
     /// <summary>
-    /// As <see cref="StoreBatchAsync"/>, on the caller's thread, which blocks until the writer's fsync: the writer wakes
-    /// it directly, where an await would take a thread-pool hop per copy and one more for the answer. For a thread of
-    /// its own (<see cref="ShadowSocketServer"/>'s, one per owner's connection).
+    /// As <see cref="StoreBatchAsync"/>, on the caller's thread, which writes and fsyncs the batch itself: no wake-up of
+    /// the owner's spool writer and none of this thread, where handing the batch to the writer took both, and an await
+    /// a thread-pool hop per copy and one more for the answer. For a thread of its own
+    /// (<see cref="ShadowSocketServer"/>'s, one per owner's connection).
     /// </summary>
     public ShadowBatchStored StoreBatch(ShadowBatch batch, MessageTracing? tracing = null)
     {
         try
         {
-            var storing = Begin(ShadowsOf(batch.Owner).GetAwaiter().GetResult(), batch, tracing);
+            var storing = Begin(ShadowsOf(batch.Owner).GetAwaiter().GetResult(), batch, tracing, onCallerThread: true);
             foreach (var task in storing.Tasks)
                 ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
             return End(storing);
@@ -61,7 +62,7 @@ public sealed partial class ShadowStore
     /// Hands every copy of the batch to the owner's spool writer at once (one group commit); a copy whose envelope
     /// cannot be decoded fails at once.
     /// </summary>
-    private static Storing Begin(OwnerShadows shadows, ShadowBatch batch, MessageTracing? tracing)
+    private static Storing Begin(OwnerShadows shadows, ShadowBatch batch, MessageTracing? tracing, bool onCallerThread)
     {
         var copies = batch.Copies;
         var tasks = new Task<SpooledMessage>[copies.Count];
@@ -83,7 +84,7 @@ public sealed partial class ShadowStore
             }
         }
 
-        var stored = shadows.Spool.AcceptAll(decoded);
+        var stored = shadows.Spool.AcceptAll(decoded, onCallerThread);
         for (var j = 0; j < stored.Length; j++)
             tasks[slots[j]] = stored[j];
         return new Storing(shadows, batch, tasks, spans);
