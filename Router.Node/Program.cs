@@ -88,8 +88,10 @@ public static class Program
         try
         {
             Log.Information("Starting node {Node} from {Config}", options.NodeName, File.Exists(path) ? path : "embedded defaults");
-            if (SigIntIgnoredAtStart())
+            if (IgnoredAtStart(signal: 2))
                 Log.Warning("SIGINT was ignored when this process started (a background job or nohup): Ctrl-C will not stop this node; SIGTERM will");
+            if (IgnoredAtStart(signal: 1))
+                Log.Warning("SIGHUP was ignored when this process started (nohup): it will not reload the configuration; `router cmd config reload` will");
             if (stop.IsCancellationRequested)
             {
                 Log.Information("Stop requested before the node started; nothing to stop");
@@ -137,18 +139,18 @@ public static class Program
     }
 
     /// <summary>
-    /// Whether SIGINT is ignored, inherited from the parent (a shell's background job without job control,
-    /// nohup). The runtime keeps an inherited ignore, so the SIGINT handler above never runs.
+    /// Whether the signal is ignored, inherited from the parent (SIGINT: a shell's background job without job
+    /// control; SIGHUP: nohup). The runtime keeps an inherited ignore, so the handler above never runs.
     /// </summary>
-    private static bool SigIntIgnoredAtStart()
+    private static bool IgnoredAtStart(int signal)
     {
         if (!OperatingSystem.IsLinux())
             return false;
         try
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-            // A hexadecimal mask; bit n-1 is signal n, and SIGINT is 2.
-            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
+            // A hexadecimal mask; bit n-1 is signal n (SIGHUP 1, SIGINT 2).
+            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signal - 1))) != 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {

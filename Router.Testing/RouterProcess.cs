@@ -38,10 +38,11 @@ public sealed partial class RouterProcess : IAsyncDisposable
     {
         var routerDll = Path.Combine(AppContext.BaseDirectory, "router.dll");
         // A child inherits ignored signals: a test run started as a background job (`dotnet test &`
-        // without job control) ignores SIGINT, and so would every router it starts, which then cannot
-        // be stopped with Ctrl-C. env --default-signal gives the router the disposition a terminal gives it.
+        // without job control) ignores SIGINT, and one started under nohup ignores SIGHUP, and so would
+        // every router it starts, which then cannot be stopped with Ctrl-C or reloaded with SIGHUP.
+        // env --default-signal gives the router the dispositions a terminal gives it.
         var info = OperatingSystem.IsLinux() && File.Exists("/usr/bin/env")
-            ? new ProcessStartInfo("/usr/bin/env", $"--default-signal=INT dotnet \"{routerDll}\" run --config \"{configPath}\"")
+            ? new ProcessStartInfo("/usr/bin/env", $"--default-signal=INT,HUP dotnet \"{routerDll}\" run --config \"{configPath}\"")
             : new ProcessStartInfo("dotnet", $"\"{routerDll}\" run --config \"{configPath}\"");
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
