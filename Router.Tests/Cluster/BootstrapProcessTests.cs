@@ -160,12 +160,5 @@ public sealed partial class BootstrapProcessTests(ITestOutputHelper output)
     [GeneratedRegex(@"Admin endpoint listening on (http://\S+)")]
     private static partial Regex AdminLine();
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
+    private static int[] FreePorts(int count) => Router.Testing.FreePorts.Pick(count);
 }

@@ -265,14 +265,7 @@ public sealed partial class ShadowProcessTests(ITestOutputHelper output)
         });
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
+    private static int[] FreePorts(int count) => Router.Testing.FreePorts.Pick(count);
 
     private static HashSet<string> DistinctIds(params FakeFirewall[] firewalls) =>
         firewalls.SelectMany(f => f.Messages).Select(m => TestMail.IdOf(m.Data)).ToHashSet();
