@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 using Router.Actors.Observability;
 using Router.Actors.Threading;
 
@@ -13,25 +11,19 @@ namespace Router.Actors.Spool;
 /// requests. Every request that arrives while an fsync runs shares the next one (group commit). It also starts
 /// new segments and hands finished ones to the reaper. A caller with a thread of its own may commit a group itself
 /// (<see cref="CommitHere"/>); every commit, the thread's or a caller's, holds
-/// <c>_commitGate</c>, which guards the head segment, the index's updates and the fault. Over 400 lines on purpose:
-/// the group commit (collect, linger, write, fsync, apply, acknowledge) is performance-critical and stays in one
-/// piece, as it was measured.
+/// <c>_commitGate</c>, which guards the head segment (<see cref="SpoolHeadSegment"/>: the write and fsync of one
+/// group), the index's updates and the fault.
 /// </summary>
 internal sealed class GroupCommitWriter
 {
     private const int CopyChunkSize = 1 << 20;
 
-    // pwritev takes at most IOV_MAX (1024 on Linux) buffers per call.
-    private const int MaxBuffersPerWrite = 512;
-
     private readonly SpoolOptions _options;
     private readonly string _directory;
     private readonly ILogger _logger;
-    private readonly RouterMetrics? _metrics;
     private readonly SpoolIndex _index;
     private readonly SpoolCompactor _compactor;
     private readonly SpoolSegmentReaper _reaper;
-    private readonly SpoolCounters _counters;
 
     // Synchronous continuations: the only one is the writer's wake-up (WaitToRead), which a producer
     // then signals directly instead of through a thread-pool work item. Not a single reader: a caller's commit
@@ -52,11 +44,7 @@ internal sealed class GroupCommitWriter
     private int _callersWaiting;
 
     // Owned by whoever holds _commitGate.
-    private SpoolSegment _head = null!;
-    private SafeFileHandle _headFile = null!;
-    private long _headLength;
-    private long _lastSegmentId;
-    private Exception? _fault;
+    private readonly SpoolHeadSegment _head;
 
     public GroupCommitWriter(
         SpoolOptions options,
@@ -71,13 +59,11 @@ internal sealed class GroupCommitWriter
     {
         _options = options;
         _directory = directory;
-        _lastSegmentId = lastSegmentId;
         _index = index;
         _compactor = compactor;
         _reaper = reaper;
-        _counters = counters;
         _logger = logger;
-        _metrics = metrics;
+        _head = new SpoolHeadSegment(options, directory, lastSegmentId, index, compactor, counters, logger, metrics);
         _thread = new DedicatedWriterThread<SpoolRequest>("spool-writer", _requests.Reader, RunWriter);
     }
 
@@ -90,7 +76,7 @@ internal sealed class GroupCommitWriter
     /// <summary>Starts the first head segment, then the thread.</summary>
     public void Start()
     {
-        Roll();
+        _head.Roll();
         _thread.Start();
     }
 
@@ -115,7 +101,7 @@ internal sealed class GroupCommitWriter
     }
 
     /// <summary>Closes the head segment; only once <see cref="Stopped"/> completed.</summary>
-    public void CloseHead() => _headFile.Dispose();
+    public void CloseHead() => _head.Close();
 
     /// <summary>
     /// Commits <paramref name="group"/> on the caller's thread, with whatever else waits for the writer, instead of
@@ -192,7 +178,7 @@ internal sealed class GroupCommitWriter
         {
             try
             {
-                var relocations = _fault is null ? _compactor.Plan(_head) : [];
+                var relocations = _head.Fault is null ? _compactor.Plan(_head.Segment) : [];
                 if (relocations.Count == 0 && !requestsWaiting)
                     return false;
                 CollectBatch(batch, relocations.Sum(r => r.From.RecordLength));
@@ -223,7 +209,7 @@ internal sealed class GroupCommitWriter
     /// </summary>
     private void Failed(Exception ex, List<SpoolRequest> batch)
     {
-        _fault ??= ex;
+        _head.Fault ??= ex;
         _logger.LogCritical(ex, "Spool writer failed; the spool {Directory} refuses further writes", _directory);
         foreach (var request in batch)
         {
@@ -255,7 +241,7 @@ internal sealed class GroupCommitWriter
     /// <summary>Takes every waiting request up to the batch caps and the room left in the segment.</summary>
     private void CollectBatch(List<SpoolRequest> batch, long bytes)
     {
-        var room = _headLength >= _options.SegmentSize ? _options.SegmentSize : _options.SegmentSize - _headLength;
+        var room = _head.Room;
         while (batch.Count < _options.MaxBatchCount
             && bytes < _options.MaxBatchBytes
             && bytes < room
@@ -285,11 +271,11 @@ internal sealed class GroupCommitWriter
     /// <summary>Writes one group: relocations first, then the requests; one fsync; then applies and acknowledges.</summary>
     private void Commit(List<SpoolCompactor.Relocation> relocations, List<SpoolRequest> batch, byte[] buffer)
     {
-        if (_fault is not null)
+        if (_head.Fault is not null)
         {
             foreach (var request in batch)
             {
-                request.Fail(new IOException("The spool refuses writes after an earlier failure.", _fault));
+                request.Fail(new IOException("The spool refuses writes after an earlier failure.", _head.Fault));
             }
 
             return;
@@ -302,11 +288,11 @@ internal sealed class GroupCommitWriter
             return;
         }
 
-        if (_headLength >= _options.SegmentSize)
+        if (_head.IsFull)
         {
             try
             {
-                Roll();
+                _head.Roll();
             }
             catch (IOException ex)
             {
@@ -321,86 +307,17 @@ internal sealed class GroupCommitWriter
             }
         }
 
-        var start = _headLength;
-        var offset = start;
-        var highWater = start;
-        var committed = new List<CommittedRecord>(relocations.Count + batch.Count);
-        var records = 0;
-        try
+        var (committed, error) = _head.Append(relocations, batch, buffer);
+        if (committed is null)
         {
-            // Relocations precede this batch's Finished records, so that recovery sees a relocated message
-            // before any later finish of it.
-            records += _compactor.CopyForward(relocations, _head, _headFile, ref offset, ref highWater, committed, buffer);
-
-            var buffers = new List<ReadOnlyMemory<byte>>();
-            var position = offset;
             foreach (var request in batch)
             {
-                switch (request)
-                {
-                    case AcceptRequest accept:
-                        committed.Add(new CommittedRecord(accept, null, new SpoolLocation(
-                            _head, position, accept.Size, position + accept.Head.Length, accept.StoredLength)));
-                        buffers.Add(accept.Head);
-                        if (!accept.Prefix.IsEmpty)
-                        {
-                            buffers.Add(accept.Prefix);
-                        }
-
-                        foreach (var segment in accept.Body)
-                        {
-                            if (!segment.IsEmpty)
-                            {
-                                buffers.Add(segment);
-                            }
-                        }
-
-                        break;
-
-                    case FinishRequest finish:
-                        committed.Add(new CommittedRecord(finish, null, default));
-                        buffers.Add(finish.Record);
-                        break;
-
-                    case DeferRequest defer:
-                        committed.Add(new CommittedRecord(defer, null, default));
-                        buffers.Add(defer.Record);
-                        break;
-
-                    case BarrierRequest:
-                        continue;
-                }
-
-                position += request.Size;
-                records++;
-            }
-
-            WriteGathered(buffers, offset);
-            offset = position;
-            if (highWater > offset)
-            {
-                // A relocation abandoned halfway left bytes past the end of the log.
-                RandomAccess.SetLength(_headFile, offset);
-            }
-
-            var fsyncStarted = Stopwatch.GetTimestamp();
-            RandomAccess.FlushToDisk(_headFile);
-            _metrics?.SpoolCommitted(records, Stopwatch.GetElapsedTime(fsyncStarted));
-            _counters.Fsynced();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Rollback(start, ex);
-            foreach (var request in batch)
-            {
-                request.Fail(new IOException("The spool could not store the record.", ex));
+                request.Fail(new IOException("The spool could not store the record.", error));
             }
 
             return;
         }
 
-        _headLength = offset;
-        _counters.Committed(records);
         var left = _index.Apply(committed);
         foreach (var item in committed)
         {
@@ -423,7 +340,7 @@ internal sealed class GroupCommitWriter
             RaiseMessagesLeft(left);
         }
 
-        _reaper.Reap(_index.RemoveFinishedPrefix(_head));
+        _reaper.Reap(_index.RemoveFinishedPrefix(_head.Segment));
         CompleteBarriers(batch);
     }
 
@@ -466,66 +383,5 @@ internal sealed class GroupCommitWriter
             unlinking.ContinueWith(_ => barriers.ForEach(b => b.Completion.TrySetResult()), CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-    }
-
-    private void WriteGathered(List<ReadOnlyMemory<byte>> buffers, long offset)
-    {
-        for (var first = 0; first < buffers.Count; first += MaxBuffersPerWrite)
-        {
-            var slice = buffers.GetRange(first, Math.Min(MaxBuffersPerWrite, buffers.Count - first));
-            RandomAccess.Write(_headFile, slice, offset);
-            foreach (var memory in slice)
-            {
-                offset += memory.Length;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Cuts a failed batch off the log, so that nothing its callers were told failed can come back at recovery,
-    /// and later records do not sit behind a torn one.
-    /// </summary>
-    private void Rollback(long start, Exception cause)
-    {
-        _logger.LogError(cause, "Spool write to segment {Segment} failed; rolling back to offset {Offset}", _head.ToString(), start);
-        try
-        {
-            RandomAccess.SetLength(_headFile, start);
-            RandomAccess.FlushToDisk(_headFile);
-            _headLength = start;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _fault = ex;
-            _logger.LogCritical(ex, "Spool segment {Segment} could not be rolled back; the spool refuses further writes", _head.ToString());
-        }
-    }
-
-    /// <summary>Starts a new head segment; its directory entry is durable before any record in it is acknowledged.</summary>
-    private void Roll()
-    {
-        var id = _lastSegmentId + 1;
-        var path = Path.Combine(_directory, SpoolSegment.FileName(id));
-        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        try
-        {
-            DirectorySync.Flush(_directory);
-            _counters.DirectoryFsynced();
-        }
-        catch
-        {
-            file.Dispose();
-            File.Delete(path);
-            throw;
-        }
-
-        _lastSegmentId = id;
-        var segment = new SpoolSegment(id, path);
-        var previous = _headFile;
-        _index.AddSegment(segment);
-        _head = segment;
-        _headFile = file;
-        _headLength = 0;
-        previous?.Dispose();
     }
 }
