@@ -77,18 +77,27 @@ case "$MODE" in
   *) echo "unknown mode $MODE (perf|stat|strace|none)" >&2; exit 2 ;;
 esac
 [ -n "$TP" ] && sleep 1
+busy() { awk '/^cpu /{ print ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat; }  # user nice system irq softirq, s
 C0="$(python3 "$LIB" procstat "$RP" | cut -d' ' -f1)"
+B0="$(busy)"
 T0="$(date +%s.%N)"
 source_load "$COUNT"
 T1="$(date +%s.%N)"
 wait_delivered $(( WARM + COUNT ))
 T2="$(date +%s.%N)"
 C1="$(python3 "$LIB" procstat "$RP" | cut -d' ' -f1)"
+B1="$(busy)"
 if [ -n "$TP" ]; then kill -INT "$TP" 2>/dev/null || true; wait "$TP" 2>/dev/null || true; fi
-python3 - "$COUNT" "$T0" "$T1" "$T2" "$C0" "$C1" <<'PY'
+python3 - "$COUNT" "$T0" "$T1" "$T2" "$C0" "$C1" "$B0" "$B1" "$(nproc)" <<'PY'
 import sys
-n, t0, t1, t2, c0, c1 = int(sys.argv[1]), *map(float, sys.argv[2:])
+n, t0, t1, t2, c0, c1, b0, b1, cores = int(sys.argv[1]), *map(float, sys.argv[2:])
 print(f"{n} messages: accepted/s {n / (t1 - t0):.0f}, delivered/s {n / (t2 - t0):.0f}, CPU s/1k msgs {(c1 - c0) / n * 1000:.3f}")
+# The whole machine over the same window (/proc/stat): what the router did not use went to smtp-source, the
+# sinks, the kernel's softirqs on their behalf, and anything else running; idle near 0 means the machine bounds the rate.
+wall = t2 - t0
+print(f"machine: {(b1 - b0) / wall:.2f} of {cores:.0f} cores busy ({100 * (1 - (b1 - b0) / wall / cores):.0f}% idle); "
+      f"router {(c1 - c0) / wall:.2f} cores, everything else {(b1 - b0 - (c1 - c0)) / wall:.2f} cores = "
+      f"{(b1 - b0 - (c1 - c0)) / n * 1000:.3f} CPU s/1k msgs")
 PY
 case "$MODE" in
   stat) python3 - "$OUT/stat.txt" "$COUNT" <<'PY'
