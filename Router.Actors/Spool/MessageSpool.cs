@@ -272,6 +272,7 @@ public sealed class MessageSpool : IAsyncDisposable
         await _writer.Stopped.ConfigureAwait(false);
         await _reaper.Unlinking.ConfigureAwait(false);
         _writer.CloseHead();
+        _index.RetireSegments();
         _lock.Dispose();
     }
 

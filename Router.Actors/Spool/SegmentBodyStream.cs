@@ -3,8 +3,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Router.Actors.Spool;
 
 /// <summary>
-/// A read-only, seekable view of one message's stored bytes inside a segment file. It owns its own handle, so the
-/// segment may be unlinked (after the message is finished or relocated) while the reader is still busy.
+/// A read-only, seekable view of one message's stored bytes inside a segment file, read through the segment's shared
+/// read handle, which stays open until this stream is disposed: the segment may be unlinked (after the message is
+/// finished or relocated) while the reader is still busy. Reads are synchronous <c>pread</c>s, also through
+/// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>: the bytes were written moments ago and sit in the page
+/// cache, and an asynchronous file read on Linux is a synchronous one queued to the thread pool (a hop per read).
 /// </summary>
 internal sealed class SegmentBodyStream : Stream
 {
@@ -14,6 +17,7 @@ internal sealed class SegmentBodyStream : Stream
     private long _position;
 
     private Action? _closed;
+    private bool _disposed;
 
     public SegmentBodyStream(SafeFileHandle handle, long start, long length, Action? closed = null)
     {
@@ -23,9 +27,9 @@ internal sealed class SegmentBodyStream : Stream
         _closed = closed;
     }
 
-    public override bool CanRead => !_handle.IsClosed;
+    public override bool CanRead => !_disposed;
 
-    public override bool CanSeek => !_handle.IsClosed;
+    public override bool CanSeek => !_disposed;
 
     public override bool CanWrite => false;
 
@@ -79,17 +83,21 @@ internal sealed class SegmentBodyStream : Stream
         return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
-        var wanted = Clamp(buffer.Length);
-        if (wanted == 0)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return 0;
+            return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        var read = await RandomAccess.ReadAsync(_handle, buffer[..wanted], _start + _position, cancellationToken).ConfigureAwait(false);
-        return Advance(read);
+        try
+        {
+            return ValueTask.FromResult(Read(buffer.Span));
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<int>(ex);
+        }
     }
 
     public override long Seek(long offset, SeekOrigin origin)
@@ -123,7 +131,7 @@ internal sealed class SegmentBodyStream : Stream
     {
         if (disposing)
         {
-            _handle.Dispose();
+            _disposed = true;
             Interlocked.Exchange(ref _closed, null)?.Invoke();
         }
 
@@ -144,5 +152,5 @@ internal sealed class SegmentBodyStream : Stream
         return read;
     }
 
-    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

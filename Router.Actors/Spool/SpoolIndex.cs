@@ -92,12 +92,11 @@ internal sealed class SpoolIndex
             }
 
             // Opened under the lock: the writer deletes a segment only after the entries have moved out of it
-            // (under this lock), so the file exists now; afterwards our own handle keeps the data readable.
+            // (under this lock), so the file exists now; afterwards the segment's read handle, open until the
+            // stream is disposed, keeps the data readable.
             var location = entry.Location;
-            var handle = File.OpenHandle(location.Segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var segment = location.Segment;
-            segment.ReaderOpened();
-            return new SegmentBodyStream(handle, location.BodyOffset, location.BodyLength, segment.ReaderClosed);
+            return new SegmentBodyStream(segment.OpenReader(), location.BodyOffset, location.BodyLength, segment.ReaderClosed);
         }
     }
 
@@ -114,6 +113,15 @@ internal sealed class SpoolIndex
         lock (_gate)
         {
             return _messages.ContainsKey(queueId);
+        }
+    }
+
+    /// <summary>The spool closes: every segment's read handle closes once its open body streams are done.</summary>
+    public void RetireSegments()
+    {
+        lock (_gate)
+        {
+            _segments.ForEach(s => s.Retire());
         }
     }
 

@@ -80,6 +80,7 @@ internal sealed class SpoolSegmentReaper
 
             try
             {
+                segment.Retire();
                 if (!segment.HasReaders)
                 {
                     ShrinkInSteps(segment.Path);
