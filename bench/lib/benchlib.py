@@ -521,6 +521,32 @@ def machine_busy():
     return sum(int(v[i]) for i in (1, 2, 3, 6, 7)) / os.sysconf("SC_CLK_TCK")
 
 
+def coldcurve(logs):
+    """From a router log, per burst of deliveries (a pause of over a second ends one: the prime, then the case), the
+    delivery rate over its 1st-500th, 501st-1,000th, ... messages, from the "Delivered" lines' timestamps: how soon a
+    fresh node reaches its warm rate."""
+    for log in logs:
+        ts = []
+        for line in open(log, errors="replace"):
+            if "] Delivered " in line:
+                ts.append(time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) + float(line[19:23]))
+        bursts, start = [], 0
+        for i in range(1, len(ts) + 1):
+            if i == len(ts) or ts[i] - ts[i - 1] > 1.0:
+                bursts.append(ts[start:i])
+                start = i
+        out = []
+        for n, burst in enumerate(bursts, 1):
+            parts = []
+            for a, b in [(0, 500), (500, 1000), (1000, 2000), (2000, len(burst))]:
+                b = min(b, len(burst))
+                if b - a > 1 and burst[b - 1] > burst[a]:
+                    parts.append(f"{a + 1:,}-{b:,}: {(b - a - 1) / (burst[b - 1] - burst[a]):,.0f}/s")
+            out.append(f"burst {n} ({len(burst):,}): " + ", ".join(parts))
+        print(f"{log}: " + " | ".join(out))
+    return 0
+
+
 def groupstat(sid):
     r = group_cpu_mem(sid)
     if r is None:
@@ -1050,6 +1076,7 @@ def main():
     s = sub.add_parser("freeze"); s.add_argument("pid", type=int); s.add_argument("out"); s.add_argument("after", type=int)
     s.add_argument("mode", choices=["accept", "noaccept"]); s.add_argument("host"); s.add_argument("port", type=int)
     s = sub.add_parser("procstat"); s.add_argument("pid", type=int)
+    s = sub.add_parser("coldcurve"); s.add_argument("logs", nargs="+")
     s = sub.add_parser("groupstat"); s.add_argument("sid", type=int)
     s = sub.add_parser("latency"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("rate", type=float)
     s.add_argument("size", type=int); s.add_argument("stop_file"); s.add_argument("out")
@@ -1102,6 +1129,8 @@ def main():
         return otlpsink(a.host, a.port)
     if a.cmd == "freeze":
         return freeze(a.pid, a.out, a.after, a.mode, a.host, a.port)
+    if a.cmd == "coldcurve":
+        return coldcurve(a.logs)
     if a.cmd == "procstat":
         return procstat(a.pid)
     if a.cmd == "groupstat":
