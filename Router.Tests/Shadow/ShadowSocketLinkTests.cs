@@ -78,6 +78,37 @@ public sealed class ShadowSocketLinkTests : IDisposable
     }
 
     [Fact]
+    public async Task An_answered_copy_goes_on_on_the_links_reading_thread_after_the_next_batch_left_and_outside_its_lock()
+    {
+        var (link, holder) = await ConnectAsync();
+        using (holder)
+        {
+            // A completion with inline continuations, as the replicator gives the socket path.
+            var first = new TaskCompletionSource<string?>();
+            Assert.True(link.TrySend(new ShadowCopy("Q1", [1, 2], new byte[10]), first));
+            var batch1 = ShadowBatchCodec.Decode(ShadowSocketFrames.Read(holder)!);
+            var second = Send(link, "Q2");
+            var seen = first.Task.ContinueWith(_ =>
+            {
+                // Another thread can queue a copy meanwhile: the link's lock is not held while its copies complete.
+                var other = Task.Run(() => link.TrySend(new ShadowCopy("Q3", [1], [3]), new TaskCompletionSource<string?>()));
+                var notBlocked = SpinWait.SpinUntil(() => other.IsCompleted, TimeSpan.FromSeconds(10));
+                return (Thread.CurrentThread.Name, notBlocked);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+            ShadowSocketFrames.Write(holder, ShadowBatchCodec.EncodeStored(new ShadowBatchStored(batch1.BatchId, [], null)));
+
+            var (thread, notBlocked) = await seen.WaitAsync(Timeout * 5);
+            Assert.Equal("shadow-link", thread);
+            Assert.True(notBlocked);
+            // Q2 had left before Q1's session went on; Q3, queued meanwhile, waits for the next batch.
+            var batch2 = ShadowBatchCodec.Decode(ShadowSocketFrames.Read(holder)!);
+            Assert.Equal(["Q2"], batch2.Copies.Select(c => c.QueueId));
+            Assert.False(second.Task.IsCompleted);
+        }
+    }
+
+    [Fact]
     public async Task A_holder_that_refuses_the_token_fails_the_connection()
     {
         var connecting = ShadowSocketLink.ConnectAsync(new Address("akka.tcp", "router", "127.0.0.1", 1), Endpoint(), "owner#1", Timeout, null,

@@ -133,9 +133,16 @@ public sealed class ShadowReplicator
         var started = Stopwatch.GetTimestamp();
         // Straight over TCP when the socket link to the peer is open; through the link actor (remoting) otherwise, and
         // again through it when the socket link closed before sending the copy.
-        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Over the socket the link's reading thread completes the copy, after its lock and after sending the next
+        // batch: the session's continuation runs right there (it replies 250 to its client and awaits the next
+        // command), where a thread-pool hop per copy cost a capped owner a wake-up each. The link actor completes
+        // copies inside its message handler, so for it continuations stay asynchronous.
+        var done = new TaskCompletionSource<string?>();
         if (_sockets?.TrySend(peer, copy, done) != true)
+        {
+            done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
             _links!.Tell(new ShadowLinkActor.Copy(peer, copy, done));
+        }
         try
         {
             var error = await done.Task.WaitAsync(remaining).ConfigureAwait(false);

@@ -15,6 +15,8 @@ namespace Router.Actors.Cluster.Shadow;
 /// completes its copies and sends the next. A batch without an answer within the shadow timeout, or any error on the
 /// socket, closes the link: the copies on the way fail with the reason (they may have landed; the replicator tries
 /// another peer), and the ones not sent yet fail with <see cref="NotSent"/> (the replicator sends them by remoting).
+/// Copies are completed outside the link's lock, after the next batch left: a caller may give completions that run
+/// their continuations inline (on the reading thread), which saves a thread-pool hop per copy.
 /// </summary>
 internal sealed class ShadowSocketLink
 {
@@ -91,29 +93,36 @@ internal sealed class ShadowSocketLink
     /// <summary>Queues a copy (sent at once when no batch is on the way); false when the link is closed.</summary>
     public bool TrySend(ShadowCopy item, TaskCompletionSource<string?> done)
     {
+        Closing? closing = null;
         lock (_gate)
         {
             if (ClosedBecause is not null)
                 return false;
             _waiting.Enqueue(new PendingCopy(item, done));
             if (_inFlight is null)
-                SendNext();
-            return true;
+                closing = SendNext();
         }
+
+        // Sending failed and closed the link: this copy too failed as not sent (and goes by remoting).
+        closing?.Complete();
+        return true;
     }
 
     /// <summary>Closes the link (the node is stopping, or the peer is gone).</summary>
     public void Close(string reason)
     {
+        Closing? closing;
         lock (_gate)
-            CloseLocked(reason);
+            closing = CloseLocked(reason);
+        closing?.Complete();
     }
 
-    private void SendNext()
+    /// <summary>Sends the waiting copies as the next batch; what to complete when sending failed and closed the link.</summary>
+    private Closing? SendNext()
     {
         var copies = ShadowBatching.Take(_waiting);
         if (copies.Count == 0)
-            return;
+            return null;
         _inFlight = copies;
         _inFlightId = ++_nextBatch;
         _sentAt = Stopwatch.GetTimestamp();
@@ -125,8 +134,10 @@ internal sealed class ShadowSocketLink
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            CloseLocked($"could not send to {_peer}: {e.Message}");
+            return CloseLocked($"could not send to {_peer}: {e.Message}");
         }
+
+        return null;
     }
 
     private void ReadAnswers()
@@ -137,15 +148,21 @@ internal sealed class ShadowSocketLink
             while (ShadowSocketFrames.Read(_socket) is { } frame)
             {
                 var stored = ShadowBatchCodec.DecodeStored(frame);
+                List<PendingCopy> copies;
+                Closing? closing;
                 lock (_gate)
                 {
-                    if (_inFlight is not { } copies || stored.BatchId != _inFlightId)
+                    if (_inFlight is not { } answered || stored.BatchId != _inFlightId)
                         throw new IOException($"{_peer} answered batch {stored.BatchId}, which is not on its way");
+                    copies = answered;
                     _inFlight = null;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                    ShadowBatching.Complete(copies, stored);
-                    SendNext();
+                    closing = SendNext();
                 }
+
+                // The next batch is on its way; now the answered copies' sessions may go on (here, when they asked to).
+                ShadowBatching.Complete(copies, stored);
+                closing?.Complete();
             }
 
             reason = $"{_peer} closed the shadow connection";
@@ -160,30 +177,45 @@ internal sealed class ShadowSocketLink
 
     private void CheckTimeout()
     {
+        Closing? closing = null;
         lock (_gate)
         {
             if (_inFlight is null || ClosedBecause is not null)
                 return;
             var left = _timeout - Stopwatch.GetElapsedTime(_sentAt);
             if (left <= TimeSpan.Zero)
-                CloseLocked($"no acknowledgement from {_peer} within {_timeout.TotalSeconds:0.###}s");
+                closing = CloseLocked($"no acknowledgement from {_peer} within {_timeout.TotalSeconds:0.###}s");
             else
                 _timer.Change(left, Timeout.InfiniteTimeSpan); // fired a little early: the batch is not late yet
         }
+
+        closing?.Complete();
     }
 
-    private void CloseLocked(string reason)
+    /// <summary>Closes the socket; the copies it had are completed by the caller, outside the lock.</summary>
+    private Closing? CloseLocked(string reason)
     {
         if (ClosedBecause is not null)
-            return;
+            return null;
         ClosedBecause = reason;
         _timer.Dispose();
         _socket.Dispose();
-        foreach (var copy in _inFlight ?? [])
-            copy.Done.TrySetResult(reason);
+        var closing = new Closing(reason, _inFlight ?? [], [.. _waiting], _closed);
         _inFlight = null;
-        while (_waiting.TryDequeue(out var copy))
-            copy.Done.TrySetResult(NotSent);
-        _closed(reason);
+        _waiting.Clear();
+        return closing;
+    }
+
+    /// <summary>What a closed link still owes: the copies on the way fail with the reason, the ones not sent as not sent.</summary>
+    private sealed record Closing(string Reason, List<PendingCopy> InFlight, List<PendingCopy> Waiting, Action<string> Closed)
+    {
+        public void Complete()
+        {
+            foreach (var copy in InFlight)
+                copy.Done.TrySetResult(Reason);
+            foreach (var copy in Waiting)
+                copy.Done.TrySetResult(NotSent);
+            Closed(Reason);
+        }
     }
 }
