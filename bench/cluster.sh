@@ -38,6 +38,9 @@ usage: bench/cluster.sh [options]
   --settle-max K     settling rounds at most (default 20); the log says when the nodes did not settle
   --shadow-port P    router.shadow-port on every node (default 0, the shipped default: copies over
                      their own TCP connection); off sends them through Akka remoting as before
+  --deliver-first D  router.shadow-deliver-first on every node (default 100ms, the shipped default: the 250
+                     waits that long for the message to be delivered before copying it); 0 copies every
+                     message alongside the local fsync, as before 2026-12-05
   --idle SEC         no load: each node's CPU (ms per second) over SEC seconds once the nodes are up
   --load-nodes K     send the load to the first K nodes only (default: every node); the others
                      only hold shadow copies, so their CPU is the holder's share of the shadow path
@@ -62,7 +65,7 @@ EOF
 }
 
 NODES=3 MESSAGES=6000 SESSIONS=21 PER_NODE_SESSIONS="" SIZE=5120 REUSE=0 MAX_CONN=16 TIMEOUT=300 BUILD=1 KEEP=0
-SHADOW=preferred SHADOW_PORT=0 CPU_CAP="" CPU_PERIOD_MS=100 WARM=0 SETTLE=0 SETTLE_ROUND=1000 SETTLE_MAX=20 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
+SHADOW=preferred SHADOW_PORT=0 DELIVER_FIRST=100ms CPU_CAP="" CPU_PERIOD_MS=100 WARM=0 SETTLE=0 SETTLE_ROUND=1000 SETTLE_MAX=20 MATRIX="" SPLIT="" LOAD_NODES="" SHADOWS="off preferred"
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -77,6 +80,7 @@ while [ $# -gt 0 ]; do
     --load-nodes) LOAD_NODES="$2"; shift 2 ;;
     --idle) IDLE="$2"; shift 2 ;;
     --shadow-port) SHADOW_PORT="$2"; shift 2 ;;
+    --deliver-first) DELIVER_FIRST="$2"; shift 2 ;;
     --matrix) MATRIX="$2"; shift 2 ;;
     --split) SPLIT="$2"; shift 2 ;;
     --shadows) SHADOWS="$2"; shift 2 ;;
@@ -252,6 +256,7 @@ router {
   admin.listen = "127.0.0.1:${ADMIN[$n]}"
   shadow = $([ "$STANDALONE" = 1 ] && echo off || echo "$SHADOW")
   shadow-port = $SHADOW_PORT
+  shadow-deliver-first = $DELIVER_FIRST
   # --warm warms every node over the real path; the start-up warm-up would only delay the start.
   warm-up.messages = 0
   cluster {
@@ -352,7 +357,9 @@ shadow_counts() {
     /^router_shadow_batched_copies_total\{transport="remoting"\}/ { rc += $2 }
     /^router_spool_fsync_batch_records_count / { f += $2 }
     /^router_spool_fsync_batch_records_sum / { r += $2 }
-    END { printf "%.0f %.0f %.0f %.0f %.0f %.0f", sb, sc, rb, rc, f, r }'
+    /^router_shadow_copies_total\{result="stored"\}/ { st += $2 }
+    /^router_shadow_copies_total\{result="not_needed"\}/ { nn += $2 }
+    END { printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f", sb, sc, rb, rc, f, r, st, nn }'
 }
 if [ "$WARM" -gt 0 ]; then
   log "warm-up: $WARM message(s) per node"
@@ -407,7 +414,7 @@ sleep 2
 duplicates=$(( $(sinks) - BASE - expect )); [ "$duplicates" -lt 0 ] && duplicates=0
 JIT1=($(jit_all)) jits=""
 SHADOW1=($(shadow_counts)) shadowd=""
-for k in 0 1 2 3 4 5; do shadowd+="$(( ${SHADOW1[$k]:-0} - ${SHADOW0[$k]:-0} )),"; done
+for k in 0 1 2 3 4 5 6 7; do shadowd+="$(( ${SHADOW1[$k]:-0} - ${SHADOW0[$k]:-0} )),"; done
 for n in $(seq 0 $(( NODES - 1 ))); do jits+="$(( ${JIT1[$n]:-0} - ${JIT0[$n]:-0} )),"; done
 cpus=""
 for n in $(seq 0 $(( NODES - 1 ))); do
@@ -419,7 +426,9 @@ nodes, total, rejected, delivered = map(int, sys.argv[1:5])
 t0, t_src, t_end = map(float, sys.argv[5:8])
 rc, shadow, cap, duplicates, jits, settled, counts = sys.argv[8:15]
 cpu = [float(c) for c in sys.argv[15:]]
-sb, sc, rb, rc_, fsyncs, records = map(int, counts.split(","))
+sb, sc, rb, rc_, fsyncs, records, stored, not_needed = map(int, counts.split(","))
+# Of the messages accepted during the load, the share that had a copy made (the rest left first: shadow-deliver-first).
+copied = f"{stored / (stored + not_needed) * 100:.0f}%" if stored + not_needed else "-"
 per_batch = f"{(sc + rc_) / (sb + rb):.2f}" if sb + rb else "-"
 by_socket = f"{sc / (sc + rc_) * 100:.0f}%" if sc + rc_ else "-"
 per_fsync = f"{records / fsyncs:.2f}" if fsyncs else "-"
@@ -433,10 +442,10 @@ print(f"  router CPU seconds per node: {' '.join(f'{c:.1f}' for c in cpu)} = {su
       f"load average {load[0]:.1f}")
 print(f"  shadow {shadow}, CPU cap per node {cap}, duplicates {duplicates}; methods compiled per node during the load: "
       f"{jits.replace(',', ' ')} (settling rounds before it: {settled})")
-print(f"  shadow copies per batch {per_batch} ({by_socket} over the socket links), spool records per fsync "
-      f"{per_fsync} (all nodes, during the load)")
+print(f"  shadow copies per batch {per_batch} ({by_socket} over the socket links), messages copied {copied} "
+      f"(the rest left first), spool records per fsync {per_fsync} (all nodes, during the load)")
 print(f"RESULT nodes={nodes} delivered={delivered} shadow={shadow} cap={cap} accepted_per_s={accept:.1f} delivered_per_s={deliver:.1f} "
       f"cpu_ms_per_msg={sum(cpu) / max(delivered, 1) * 1000:.3f} cpu_s_per_node={','.join(f'{c:.1f}' for c in cpu)} "
       f"duplicates={duplicates} load={load[0]:.1f} jit_methods_per_node={jits} settle_rounds={settled} "
-      f"copies_per_batch={per_batch} copies_by_socket={by_socket} records_per_fsync={per_fsync}")
+      f"copies_per_batch={per_batch} copies_by_socket={by_socket} copied={copied} records_per_fsync={per_fsync}")
 EOF

@@ -42,6 +42,7 @@ public sealed record ConfigDiff
         ("router.cluster", "cluster membership settings are fixed while the node is a member"),
         ("router.shadow", "shadow redundancy is set up at start-up"),
         ("router.shadow-timeout", "shadow redundancy is set up at start-up"),
+        ("router.shadow-deliver-first", "shadow redundancy is set up at start-up"),
         ("router.shadow-promote-after", "shadow redundancy is set up at start-up"),
         ("router.shadow-port", "the shadow listener is bound at start-up"),
         ("router.admin", "the admin endpoint is bound at start-up"),

@@ -1,7 +1,7 @@
 namespace Router.Actors.Configuration;
 
 /// <summary>
-/// Reads <c>router.shadow</c>, <c>router.shadow-timeout</c>, <c>router.shadow-promote-after</c> and <c>router.shadow-port</c>
+/// Reads <c>router.shadow</c>, <c>router.shadow-timeout</c>, <c>router.shadow-deliver-first</c>, <c>router.shadow-promote-after</c> and <c>router.shadow-port</c>
 /// (shadow redundancy).
 /// </summary>
 internal static class ShadowConfigReader
@@ -32,6 +32,17 @@ internal static class ShadowConfigReader
             },
             TimeSpan.Zero);
 
+        var deliverFirstKey = $"{ShadowKey}-deliver-first";
+        var deliverFirst = errors.Read(
+            () =>
+            {
+                var duration = HoconReader.Duration(reader.Required(deliverFirstKey), deliverFirstKey, TimeSpan.Zero);
+                return duration < TimeSpan.Zero || duration > TimeSpan.FromSeconds(30)
+                    ? throw new RouterConfigException(deliverFirstKey, $"{duration} is outside 0-30s (it delays the 250)")
+                    : duration;
+            },
+            TimeSpan.Zero);
+
         var promoteKey = $"{ShadowKey}-promote-after";
         var promoteAfter = errors.Read(
             () =>
@@ -57,6 +68,7 @@ internal static class ShadowConfigReader
             Port = port,
             Mode = clustered ? mode : ShadowMode.Off,
             Timeout = timeout,
+            DeliverFirst = deliverFirst,
             PromoteAfter = promoteAfter,
         };
     }

@@ -26,6 +26,19 @@ public sealed record ShadowOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// <c>shadow-deliver-first</c> (with <see cref="ShadowMode.Preferred"/>): how long the <c>250</c> waits for the
+    /// message to leave this node (delivered to its firewall, or bounced) before a copy goes to a peer. A message that
+    /// has left by then needs no copy (the next hop has it); one still here gets its copy as before, so no message is
+    /// answered without being either delivered or on two nodes (unless no peer took the copy). Zero: the copy goes
+    /// alongside the local fsync, for every message. Default 100ms. With <see cref="ShadowMode.Required"/> every
+    /// message is copied before it is routed, as before (a failed copy must be able to withdraw it).
+    /// </summary>
+    public TimeSpan DeliverFirst { get; init; } = DefaultDeliverFirst;
+
+    /// <summary>The default of <see cref="DeliverFirst"/>.</summary>
+    public static readonly TimeSpan DefaultDeliverFirst = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// <c>shadow-promote-after</c>: how long a holder waits after the owner was removed from the cluster before it
     /// delivers the owner's shadow copies itself; a new incarnation of the owner joining in that time (a restart,
     /// with its own spool) has them discarded instead. Default 30s.

@@ -84,20 +84,72 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             var fsync = telemetry?.Tracing.StartSpoolWrite(queueId, envelope, buffer.Length + received.Length);
             var accepting = spool.AcceptAsync(queueId, envelope, received, buffer, CancellationToken.None);
             MessageTracing.EndWhenDone(fsync, accepting);
+            if (shadow?.DeliverFirst is { } wait && wait > TimeSpan.Zero)
+                return await DeliverFirstAsync(shadow, wait, envelope, received, buffer, accepting).ConfigureAwait(false);
             // Shadow redundancy: the copy to a peer runs alongside the local fsync, so a 250 waits for the slower of the two.
             if (shadow is not null && await ShadowAsync(shadow, queueId, envelope, received, buffer, accepting).ConfigureAwait(false) is { } refused)
                 return refused;
             var spooled = await accepting.ConfigureAwait(false);
-            Track(telemetry, spooled, buffer);
-            router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
-            logger.LogInformation("Accepted {QueueId} from {Client} ({Helo}): <{Sender}> to {Recipients} recipient(s), {Bytes} bytes",
-                queueId, envelope.ClientAddress, envelope.ClientHelo, envelope.Sender, recipients.Length, spooled.Length);
+            Route(spooled, buffer);
             return SmtpReplies.Queued(spooled.QueueId);
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Could not spool a message from {Client}; answered 451", SessionState.ClientAddress(context));
             return SmtpReplies.TemporaryFailure;
+        }
+    }
+
+    /// <summary>The message is durable here: counted, logged and handed to the router.</summary>
+    private void Route(SpooledMessage spooled, ReadOnlySequence<byte> buffer)
+    {
+        Track(telemetry, spooled, buffer);
+        router.Tell(new MessageSpooled(spooled.QueueId, spooled.Envelope, spooled.Length, spooled.PendingRecipients));
+        var envelope = spooled.Envelope;
+        logger.LogInformation("Accepted {QueueId} from {Client} ({Helo}): <{Sender}> to {Recipients} recipient(s), {Bytes} bytes",
+            spooled.QueueId, envelope.ClientAddress, envelope.ClientHelo, envelope.Sender, envelope.Recipients.Count, spooled.Length);
+    }
+
+    /// <summary>
+    /// <c>router.shadow-deliver-first</c>: once the message is durable here it is routed at once, and the <c>250</c>
+    /// waits up to <paramref name="wait"/> for it to leave this node (delivered, or bounced: the next hop, or the
+    /// sender's DSN, has it). Only a message still here then is copied to a peer, as without the option, before the
+    /// <c>250</c>. Nothing is answered <c>250</c> that is neither delivered nor on two nodes (unless no peer took the
+    /// copy, as <c>preferred</c> allows).
+    /// </summary>
+    private async Task<SmtpResponse> DeliverFirstAsync(ShadowReplicator shadow, TimeSpan wait, Envelope envelope, byte[] received,
+        ReadOnlySequence<byte> buffer, Task<SpooledMessage> accepting)
+    {
+        var spooled = await accepting.ConfigureAwait(false);
+        var queueId = spooled.QueueId;
+        // Watched before it is routed: it cannot leave unseen.
+        var leaving = shadow.Leaving(queueId);
+        try
+        {
+            Route(spooled, buffer);
+            await leaving.WaitAsync(wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (leaving.IsCompleted)
+            {
+                shadow.NotNeeded();
+                return SmtpReplies.Queued(queueId);
+            }
+
+            var copy = await shadow.CopyAsync(queueId, envelope, received, buffer).ConfigureAwait(false);
+            if (leaving.IsCompleted)
+            {
+                // It left while its copy was on the way: a copy that landed after the discard went out goes as well.
+                shadow.Forget([queueId]);
+            }
+            else if (!copy.Stored)
+            {
+                logger.LogWarning("Accepted {QueueId} without a shadow copy: {Error}", queueId, copy.Error);
+            }
+
+            return SmtpReplies.Queued(queueId);
+        }
+        finally
+        {
+            shadow.Unwatch(queueId);
         }
     }
 

@@ -23,6 +23,7 @@ public sealed class ShadowConfigTests
         Assert.Equal(ShadowMode.Preferred, clustered.Mode);
         Assert.Equal(TimeSpan.FromSeconds(5), clustered.Timeout);
         Assert.Equal(TimeSpan.FromSeconds(30), clustered.PromoteAfter);
+        Assert.Equal(ShadowOptions.DefaultDeliverFirst, clustered.DeliverFirst);
         Assert.Equal(ShadowMode.Off, Read(string.Empty, clustered: false).Shadow.Mode);
         Assert.Equal(ShadowMode.Off, Read("shadow = required", clustered: false).Shadow.Mode);
     }
@@ -30,10 +31,12 @@ public sealed class ShadowConfigTests
     [Fact]
     public void The_shadow_keys_are_read()
     {
-        var shadow = Read("shadow = required\nshadow-timeout = 750ms\nshadow-promote-after = 2m").Shadow;
+        var shadow = Read("shadow = required\nshadow-timeout = 750ms\nshadow-promote-after = 2m\nshadow-deliver-first = 0s").Shadow;
         Assert.Equal(ShadowMode.Required, shadow.Mode);
         Assert.Equal(TimeSpan.FromMilliseconds(750), shadow.Timeout);
         Assert.Equal(TimeSpan.FromMinutes(2), shadow.PromoteAfter);
+        Assert.Equal(TimeSpan.Zero, shadow.DeliverFirst);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Read("shadow-deliver-first = 250ms").Shadow.DeliverFirst);
         Assert.Equal(ShadowMode.Off, Read("shadow = off").Shadow.Mode);
     }
 
@@ -44,6 +47,12 @@ public sealed class ShadowConfigTests
     [Fact]
     public void A_zero_timeout_is_rejected() =>
         Rejects("shadow-timeout = 0s", "router.shadow-timeout", "outside");
+
+    [Theory]
+    [InlineData("-1s")]
+    [InlineData("31s")]
+    public void A_deliver_first_wait_outside_0_to_30_seconds_is_rejected(string wait) =>
+        Rejects($"shadow-deliver-first = {wait}", "router.shadow-deliver-first", "outside 0-30s");
 
     [Fact]
     public void A_negative_promotion_delay_is_rejected() =>

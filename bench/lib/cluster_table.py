@@ -13,12 +13,12 @@ def main():
             if r.get("nodes") == "1" and "delivered_per_s" in r}
     lines = preamble(f"Cluster scale-out, router at {commit}", command, uptime) + [
         "| nodes | shadow | CPU cap per node | accepted/s | delivered/s | x one node (same shadow mode)"
-        " | router CPU ms per message (all nodes) | CPU s per node | methods compiled per node in the load (settling rounds) | duplicates | load average |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        " | router CPU ms per message (all nodes) | CPU s per node | methods compiled per node in the load (settling rounds) | messages copied | duplicates | load average |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "delivered_per_s" not in r:
-            lines.append(f"| {r['nodes']} | {r['shadow']} | | failed | | | | | | | |")
+            lines.append(f"| {r['nodes']} | {r['shadow']} | | failed | | | | | | | | |")
             continue
         delivered = float(r["delivered_per_s"])
         ratio = f"{delivered / base[r['shadow']]:.2f}x" if r["shadow"] in base else ""
@@ -26,7 +26,7 @@ def main():
         jit = f"{r['jit_methods_per_node'].replace(',', ' / ')} ({r['settle_rounds']})" if "jit_methods_per_node" in r else ""
         lines.append(
             f"| {r['nodes']} | {r['shadow']} | {r['cap']} | {float(r['accepted_per_s']):.0f} | {delivered:.0f} | {ratio}"
-            f" | {float(r['cpu_ms_per_msg']):.2f} | {per_node} | {jit} | {r['duplicates']} | {r['load']} |")
+            f" | {float(r['cpu_ms_per_msg']):.2f} | {per_node} | {jit} | {r.get('copied', '')} | {r['duplicates']} | {r['load']} |")
     write_report(out, lines)
 
 

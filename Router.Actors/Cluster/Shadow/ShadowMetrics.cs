@@ -8,6 +8,7 @@ public sealed class ShadowMetrics
 {
     private readonly Counter.Child _stored;
     private readonly Counter.Child _failed;
+    private readonly Counter.Child _notNeeded;
     private readonly Histogram _ackSeconds;
     private readonly Counter _promoted;
     private readonly Counter _discarded;
@@ -25,9 +26,11 @@ public sealed class ShadowMetrics
     {
         var factory = metrics.Factory;
         var copies = factory.CreateCounter("router_shadow_copies_total",
-            "Shadow copies sent to a peer before a 250, by result: stored (the peer fsync'd it) or failed (no acknowledgement in time).", ["result"]);
+            "Shadow copies before a 250, by result: stored (a peer fsync'd it), failed (no acknowledgement in time) or not_needed " +
+            "(the message left this node, delivered or bounced, within router.shadow-deliver-first, so none was sent).", ["result"]);
         _stored = copies.WithLabels("stored");
         _failed = copies.WithLabels("failed");
+        _notNeeded = copies.WithLabels("not_needed");
         _ackSeconds = factory.CreateHistogram("router_shadow_ack_seconds",
             "Time from sending a shadow copy to the peer's acknowledgement.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
@@ -48,6 +51,8 @@ public sealed class ShadowMetrics
     }
 
     public void Failed() => _failed.Inc();
+
+    public void NotNeeded() => _notNeeded.Inc();
 
     public void BatchSent(string transport, int copies)
     {

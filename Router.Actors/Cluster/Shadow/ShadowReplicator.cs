@@ -25,7 +25,8 @@ public sealed record ShadowResult(bool Stored, Address? Holder, string? Error);
 /// evenly) and waits for it to be durable
 /// there, within <see cref="ShadowOptions.Timeout"/>. It remembers which peer holds which message and, when the
 /// message leaves this node's spool (<see cref="MessageSpool.MessagesLeft"/>), has the copy discarded (batched by
-/// <see cref="ShadowDiscardActor"/>). Safe to call from many threads.
+/// <see cref="ShadowDiscardActor"/>). With <see cref="ShadowOptions.DeliverFirst"/> the ingress first gives the message
+/// that long to leave (<see cref="Leaving"/>) and copies only what is still here. Safe to call from many threads.
 /// </summary>
 public sealed class ShadowReplicator
 {
@@ -39,6 +40,7 @@ public sealed class ShadowReplicator
     private readonly ILogger _logger;
     private readonly MessageTracing _tracing;
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _leaving = new(StringComparer.Ordinal);
     private int _next = -1;
     private PeersOf? _peers;
 
@@ -63,6 +65,32 @@ public sealed class ShadowReplicator
 
     /// <summary>Messages whose copy is on a peer (or may be: an attempt that timed out may still have landed).</summary>
     public int Tracked => _holders.Count;
+
+    /// <summary>
+    /// How long the <c>250</c> waits for the message to leave this node before its copy is made
+    /// (<see cref="ShadowOptions.DeliverFirst"/>): zero with <c>required</c>, and when no peer is up (no copy can be
+    /// made, so there is nothing to save by waiting).
+    /// </summary>
+    public TimeSpan DeliverFirst => _options.Mode == ShadowMode.Preferred && _options.DeliverFirst > TimeSpan.Zero && Peers().Count > 0
+        ? _options.DeliverFirst
+        : TimeSpan.Zero;
+
+    /// <summary>
+    /// Completes when <paramref name="queueId"/> leaves this node's spool (<see cref="Forget"/>), on the thread pool;
+    /// to be called before the message is routed, and followed by <see cref="Unwatch"/>.
+    /// </summary>
+    public Task Leaving(string queueId)
+    {
+        var leaving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _leaving[queueId] = leaving;
+        return leaving.Task;
+    }
+
+    /// <summary>Stops watching a message of <see cref="Leaving"/>.</summary>
+    public void Unwatch(string queueId) => _leaving.TryRemove(queueId, out _);
+
+    /// <summary>A message left this node within <see cref="DeliverFirst"/>: no copy was needed.</summary>
+    public void NotNeeded() => _metrics?.NotNeeded();
 
     /// <summary>The peer that holds (or may hold) the message's shadow copy, or null when it has none known to this incarnation.</summary>
     public Address? HolderOf(string queueId) => _holders.GetValueOrDefault(queueId);
@@ -170,6 +198,8 @@ public sealed class ShadowReplicator
         Dictionary<Address, List<string>>? byHolder = null;
         foreach (var id in queueIds)
         {
+            if (!_leaving.IsEmpty && _leaving.TryRemove(id, out var leaving))
+                leaving.TrySetResult();
             if (_holders.TryRemove(id, out var holder))
                 ((byHolder ??= [])
                     .TryGetValue(holder, out var ids) ? ids : byHolder[holder] = []).Add(id);
