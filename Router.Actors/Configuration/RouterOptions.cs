@@ -32,7 +32,7 @@ public sealed record RouterOptions
     /// <summary><c>cluster</c>: off unless enabled; the node then joins the other nodes.</summary>
     public ClusterSettings Cluster { get; init; } = new();
 
-    /// <summary><c>shadow</c>, <c>shadow-timeout</c>, <c>shadow-promote-after</c>, <c>shadow-port</c>: shadow redundancy (off unless clustered).</summary>
+    /// <summary><c>shadow</c>, <c>shadow-timeout</c>, <c>shadow-deliver-first</c>, <c>shadow-promote-after</c>, <c>shadow-port</c>: shadow redundancy (off unless clustered).</summary>
     public ShadowOptions Shadow { get; init; } = new() { Mode = ShadowMode.Off };
 
     /// <summary>
