@@ -144,6 +144,11 @@ internal sealed class SpoolMessageStore(MessageSpool spool, IActorRef router, st
             {
                 logger.LogWarning("Accepted {QueueId} without a shadow copy: {Error}", queueId, copy.Error);
             }
+            else if (copy.Holder is { } holder && spool.Find(queueId) is { } here)
+            {
+                // Recipients delivered or handed over during the wait are in the copy too: the holder retires them.
+                await shadow.RetireLeftAsync(queueId, holder, envelope.Recipients.Count, here.PendingRecipients).ConfigureAwait(false);
+            }
 
             return SmtpReplies.Queued(queueId);
         }

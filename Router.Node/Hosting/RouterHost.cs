@@ -205,7 +205,7 @@ public static class RouterHost
                     registry.Register<PeerIntakeActor>(system.ActorOf(PeerIntakeActor.Props(stores, transfers), PeerIntakeActor.Name));
 
                     // Spill-over and graceful leave: the router hands mail to peers through the handover sender.
-                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver, shadow is null ? null : shadow.HolderOf), HandoverSender.Name);
+                    var handovers = system.ActorOf(HandoverSender.Props(spool, outbox, options.Cluster.SpillOver, shadow is null ? null : shadow.HolderForHandover), HandoverSender.Name);
                     router.Tell(new AttachSpillOver(healthView, handovers, options.Cluster.SpillOver,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
                     registry.Register<LeaveActor>(system.ActorOf(

@@ -47,17 +47,18 @@ public sealed class HandoverSender : ReceiveActor
     private readonly MessageSpool _spool;
     private readonly IActorRef _outbox;
     private readonly SpillOverSettings _settings;
-    private readonly Func<string, Address?> _shadowHolderOf;
+    private readonly Func<string, IReadOnlyList<int>, Address?> _shadowHolderOf;
     private readonly Queue<(HandOver Request, IActorRef ReplyTo)> _waiting = new();
     private int _running;
 
-    /// <param name="shadowHolderOf">Which peer holds a message's shadow copy, if any (<c>ShadowReplicator.HolderOf</c>); null when shadow copies are off.</param>
-    public HandoverSender(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, Address?>? shadowHolderOf = null)
+    /// <param name="shadowHolderOf">Which peer holds a message's shadow copy, if any, told which recipients are handed over
+    /// (<c>ShadowReplicator.HolderForHandover</c>); null when shadow copies are off.</param>
+    public HandoverSender(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, IReadOnlyList<int>, Address?>? shadowHolderOf = null)
     {
         _spool = spool;
         _outbox = outbox;
         _settings = settings;
-        _shadowHolderOf = shadowHolderOf ?? (_ => null);
+        _shadowHolderOf = shadowHolderOf ?? ((_, _) => null);
         Receive<HandOver>(h =>
         {
             _waiting.Enqueue((h, Sender));
@@ -75,7 +76,7 @@ public sealed class HandoverSender : ReceiveActor
         });
     }
 
-    public static Props Props(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, Address?>? shadowHolderOf = null) =>
+    public static Props Props(MessageSpool spool, IActorRef outbox, SpillOverSettings settings, Func<string, IReadOnlyList<int>, Address?>? shadowHolderOf = null) =>
         Akka.Actor.Props.Create(() => new HandoverSender(spool, outbox, settings, shadowHolderOf));
 
     private void Pump()
@@ -111,7 +112,7 @@ public sealed class HandoverSender : ReceiveActor
         _running++;
         var span = _tracing.StartHandover(job, request.Peer, request.Reason);
         PeerOutbox.SendAsync(_outbox, Address.Parse(request.Peer), TransferKind.Handover, job.QueueId, payload, _settings.TransferTimeout,
-                MessageTracing.TraceParentOf(span) ?? job.TraceParent, recipients, _shadowHolderOf(job.QueueId)?.ToString())
+                MessageTracing.TraceParentOf(span) ?? job.TraceParent, recipients, _shadowHolderOf(job.QueueId, recipients)?.ToString())
             .PipeTo(Self, success: result =>
             {
                 MessageTracing.EndHandover(span, result);

@@ -30,6 +30,7 @@ public sealed record ShadowResult(bool Stored, Address? Holder, string? Error);
 /// </summary>
 public sealed class ShadowReplicator
 {
+    private readonly ActorSystem _system;
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly IActorRef _outbox;
     private readonly IActorRef _discards;
@@ -40,7 +41,7 @@ public sealed class ShadowReplicator
     private readonly ILogger _logger;
     private readonly MessageTracing _tracing;
     private readonly ConcurrentDictionary<string, Address> _holders = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _leaving = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Deciding> _leaving = new(StringComparer.Ordinal);
     private int _next = -1;
     private PeersOf? _peers;
 
@@ -52,6 +53,7 @@ public sealed class ShadowReplicator
     {
         _links = links;
         _sockets = links is null ? null : sockets;
+        _system = system;
         _cluster = Akka.Cluster.Cluster.Get(system);
         _outbox = outbox;
         _discards = discards;
@@ -81,9 +83,57 @@ public sealed class ShadowReplicator
     /// </summary>
     public Task Leaving(string queueId)
     {
-        var leaving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _leaving[queueId] = leaving;
-        return leaving.Task;
+        var deciding = new Deciding();
+        _leaving[queueId] = deciding;
+        return deciding.Left.Task;
+    }
+
+    /// <summary>
+    /// The holder a handover of <paramref name="recipients"/> names (<see cref="HolderOf"/>). While the message is
+    /// watched (<see cref="Leaving"/>) its copy may not exist yet, or not have landed: the recipients are noted, and
+    /// <see cref="RetireLeftAsync"/> retires them from the copy once it is stored.
+    /// </summary>
+    public Address? HolderForHandover(string queueId, IReadOnlyList<int> recipients)
+    {
+        if (_leaving.TryGetValue(queueId, out var deciding))
+        {
+            lock (deciding.HandedOver)
+                deciding.HandedOver.AddRange(recipients);
+        }
+
+        return HolderOf(queueId);
+    }
+
+    /// <summary>
+    /// After a copy made late (<see cref="ShadowOptions.DeliverFirst"/>): the copy holds every recipient, but some may
+    /// have left this node meanwhile (<paramref name="stillHere"/> no longer lists them: delivered, bounced or handed
+    /// over) or be on their way to a peer (<see cref="HolderForHandover"/>). The holder retires those, so a promotion
+    /// would deliver only the others; the answer is awaited (before the 250). Failures are logged: a duplicate if this
+    /// node is then lost, never a loss.
+    /// </summary>
+    public async Task RetireLeftAsync(string queueId, Address holder, int recipientCount, IReadOnlyCollection<int> stillHere)
+    {
+        List<int> gone;
+        if (!_leaving.TryGetValue(queueId, out var deciding))
+            return;
+        lock (deciding.HandedOver)
+            gone = deciding.HandedOver.Concat(Enumerable.Range(0, recipientCount).Where(i => !stillHere.Contains(i))).Distinct().Order().ToList();
+        if (gone.Count == 0)
+            return;
+        var owner = PeerOutbox.OwnerOf(_system);
+        try
+        {
+            var keeper = _system.ActorSelection(new RootActorPath(holder) / "user" / ShadowKeeperActor.Name);
+            var answer = await keeper.Ask<ShadowRetired>(new ShadowRetire(owner, queueId, gone), _options.Timeout).ConfigureAwait(false);
+            if (answer.Error is not null)
+                _logger.LogWarning("{Holder} could not retire recipients of its late shadow copy of {QueueId} ({Error}): if this node is lost they may be delivered twice",
+                    holder, queueId, answer.Error);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            _logger.LogWarning("No answer from {Holder} to retire recipients of its late shadow copy of {QueueId} ({Error}): if this node is lost they may be delivered twice",
+                holder, queueId, e.Message);
+        }
     }
 
     /// <summary>Stops watching a message of <see cref="Leaving"/>.</summary>
@@ -198,8 +248,8 @@ public sealed class ShadowReplicator
         Dictionary<Address, List<string>>? byHolder = null;
         foreach (var id in queueIds)
         {
-            if (!_leaving.IsEmpty && _leaving.TryRemove(id, out var leaving))
-                leaving.TrySetResult();
+            if (!_leaving.IsEmpty && _leaving.TryGetValue(id, out var deciding))
+                deciding.Left.TrySetResult();
             if (_holders.TryRemove(id, out var holder))
                 ((byHolder ??= [])
                     .TryGetValue(holder, out var ids) ? ids : byHolder[holder] = []).Add(id);
@@ -232,6 +282,14 @@ public sealed class ShadowReplicator
             .ToArray();
         Volatile.Write(ref _peers, new PeersOf(state, peers));
         return peers;
+    }
+
+    /// <summary>A message in its deliver-first wait (or its late copy): whether it left, and what was handed over meanwhile.</summary>
+    private sealed class Deciding
+    {
+        public TaskCompletionSource Left { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<int> HandedOver { get; } = [];
     }
 
     private sealed record PeersOf(ClusterEvent.CurrentClusterState State, IReadOnlyList<Address> Peers);
