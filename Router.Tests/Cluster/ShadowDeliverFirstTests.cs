@@ -8,7 +8,8 @@ namespace Router.Tests.Cluster;
 /// <summary>
 /// <c>router.shadow-deliver-first</c> on real nodes on loopback: mail that its firewall takes within the wait is
 /// answered after its delivery and never copied; mail still queued when the wait is over gets its copy on a peer before
-/// the <c>250</c>, as without the option; with <c>required</c> every message is copied first.
+/// the <c>250</c>, as without the option, less the recipients that left during the wait; with <c>required</c> every
+/// message is copied first.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ShadowDeliverFirstTests : IAsyncLifetime
@@ -63,6 +64,34 @@ public sealed class ShadowDeliverFirstTests : IAsyncLifetime
         await _cluster.FirewallOf(owner).WaitForCountAsync(5, TimeSpan.FromSeconds(60));
         await Eventually.TrueAsync(() => holder.Node.Shadows!.Count() == 0, TimeSpan.FromSeconds(15),
             () => $"the holder still keeps {holder.Node.Shadows!.Count()} copies of delivered mail");
+    }
+
+    [Fact]
+    public async Task A_recipient_delivered_during_the_wait_is_retired_from_the_late_copy_of_the_others()
+    {
+        // One recipient's firewall takes the mail, the other's defers it: the message stays, and is copied after the wait.
+        await using var partner = await FakeFirewall.StartAsync("fw-partner");
+        partner.Behavior = FirewallBehavior.Reject451OnMail;
+        var owner = await _cluster.AddNodeAsync(NoSpillOver, extra: $$"""
+            {{PatientShadow}}, shadow-deliver-first = 2s
+            firewalls { partner { host = "127.0.0.1", port = {{partner.Port}} } }
+            connectors { to-partner { address-spaces = ["partner.test;1"], firewalls = [partner] } }
+            """);
+        var holder = await _cluster.AddNodeAsync(NoSpillOver, extra: PatientShadow);
+        await _cluster.AllUpAsync();
+
+        var (session, _) = await RawSmtpSession.OpenAsync(owner.Smtp);
+        using (session)
+        {
+            Assert.StartsWith("250", await session.TransactionAsync("MAIL FROM:<sender@example.org>", ["RCPT TO:<user@example.net>", "RCPT TO:<user@partner.test>"],
+                "Message-ID: <late-copy@test.example>\r\nSubject: late copy\r\n\r\nbody"));
+        }
+
+        // Before the 250: the first recipient was delivered, the copy made, and that recipient retired from it.
+        Assert.Equal(1, _cluster.FirewallOf(owner).Count);
+        Assert.Equal(1, holder.Node.Shadows!.Count());
+        Assert.Equal(1, PrometheusText.Parse(await holder.Node.Metrics.ExportTextAsync()).Value("router_shadow_retired_recipients_total"));
+        Assert.Equal(1, PrometheusText.Parse(await owner.Node.Metrics.ExportTextAsync()).Value("router_shadow_copies_total", ("result", "stored")));
     }
 
     [Fact]
