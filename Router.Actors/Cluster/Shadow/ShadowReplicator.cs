@@ -120,20 +120,11 @@ public sealed class ShadowReplicator
             gone = deciding.HandedOver.Concat(Enumerable.Range(0, recipientCount).Where(i => !stillHere.Contains(i))).Distinct().Order().ToList();
         if (gone.Count == 0)
             return;
-        var owner = PeerOutbox.OwnerOf(_system);
-        try
-        {
-            var keeper = _system.ActorSelection(new RootActorPath(holder) / "user" / ShadowKeeperActor.Name);
-            var answer = await keeper.Ask<ShadowRetired>(new ShadowRetire(owner, queueId, gone), _options.Timeout).ConfigureAwait(false);
-            if (answer.Error is not null)
-                _logger.LogWarning("{Holder} could not retire recipients of its late shadow copy of {QueueId} ({Error}): if this node is lost they may be delivered twice",
-                    holder, queueId, answer.Error);
-        }
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-        {
-            _logger.LogWarning("No answer from {Holder} to retire recipients of its late shadow copy of {QueueId} ({Error}): if this node is lost they may be delivered twice",
-                holder, queueId, e.Message);
-        }
+        var (answer, noAnswer) = await ShadowRetirement.AskHolderAsync(_system, holder, new ShadowRetire(PeerOutbox.OwnerOf(_system), queueId, gone), _options.Timeout)
+            .ConfigureAwait(false);
+        if ((answer?.Error ?? noAnswer) is { } error)
+            _logger.LogWarning("{Holder} did not retire recipients of its late shadow copy of {QueueId} ({Error}): if this node is lost they may be delivered twice",
+                holder, queueId, error);
     }
 
     /// <summary>Stops watching a message of <see cref="Leaving"/>.</summary>

@@ -44,8 +44,14 @@ public sealed class ShadowRetirement(ActorSystem system, ShadowStore store, Time
                 return result.Promoted;
             }
 
-            var keeper = system.ActorSelection(new RootActorPath(holder) / "user" / ShadowKeeperActor.Name);
-            var answer = await keeper.Ask<ShadowRetired>(new ShadowRetire(offer.Owner, offer.QueueId, recipients), timeout).ConfigureAwait(false);
+            var (answer, noAnswer) = await AskHolderAsync(system, holder, new ShadowRetire(offer.Owner, offer.QueueId, recipients), timeout).ConfigureAwait(false);
+            if (answer is null)
+            {
+                logger.LogWarning("No answer from {Holder} within {Timeout}s to retire its shadow copy of {OwnerQueueId} from {Owner} ({Error}): if that owner is lost it may be delivered twice",
+                    holder, timeout.TotalSeconds, offer.QueueId, offer.Owner, noAnswer);
+                return [];
+            }
+
             if (answer.Error is not null)
                 logger.LogWarning("{Holder} could not retire its shadow copy of {OwnerQueueId} from {Owner} ({Error}): if that owner is lost it may be delivered twice",
                     holder, offer.QueueId, offer.Owner, answer.Error);
@@ -56,6 +62,23 @@ public sealed class ShadowRetirement(ActorSystem system, ShadowStore store, Time
             logger.LogWarning("No answer from {Holder} within {Timeout}s to retire its shadow copy of {OwnerQueueId} from {Owner} ({Error}): if that owner is lost it may be delivered twice",
                 holder, timeout.TotalSeconds, offer.QueueId, offer.Owner, e.Message);
             return [];
+        }
+    }
+
+    /// <summary>
+    /// Asks <paramref name="holder"/>'s keeper to retire recipients from an owner's copy (<see cref="ShadowRetire"/>): its
+    /// answer, or null with the reason when none came within <paramref name="timeout"/>.
+    /// </summary>
+    internal static async Task<(ShadowRetired? Answer, string? NoAnswer)> AskHolderAsync(ActorSystem system, Address holder, ShadowRetire retire, TimeSpan timeout)
+    {
+        try
+        {
+            var keeper = system.ActorSelection(new RootActorPath(holder) / "user" / ShadowKeeperActor.Name);
+            return (await keeper.Ask<ShadowRetired>(retire, timeout).ConfigureAwait(false), null);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or IOException or ObjectDisposedException)
+        {
+            return (null, e.Message);
         }
     }
 }
